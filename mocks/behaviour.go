@@ -1,0 +1,496 @@
+// This file holds what a resource answers when no fault applies: the Level 3
+// headers, GET/HEAD with ranges and conditions, PUT/PATCH/DELETE for Data and
+// Content, POST for Upload, Form, Lookup and Action, redirects for Alias, and
+// 202 Accepted for Async.
+
+package mocks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/l3go/level3/profiles"
+)
+
+// behave answers r from the resource at path.
+func (s *Server) behave(w http.ResponseWriter, r *http.Request, path string) {
+	s.mu.Lock()
+	e := s.entries[path]
+	if e != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		e = s.poll(path, e)
+	}
+	if e == nil {
+		s.mu.Unlock()
+		notFound(w, path)
+		return
+	}
+	res := e.res // a copy; bodies are replaced, never changed in place
+	s.mu.Unlock()
+
+	writeHeaders(w.Header(), &res)
+	if res.has(profiles.Alias) {
+		w.Header().Set("Location", res.Location)
+		w.WriteHeader(res.Status)
+		return
+	}
+	if !res.allows(r.Method) {
+		Problem(http.StatusMethodNotAllowed, "Method Not Allowed", r.Method+" is not allowed here").writeError(w)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if res.ContentType == "" {
+			w.Header()["Content-Type"] = nil // no sniffing
+		}
+		http.ServeContent(w, r, "", res.LastModified, bytes.NewReader(res.Body))
+	case http.MethodPut, http.MethodPatch:
+		s.replace(w, r, path, &res)
+	case http.MethodDelete:
+		s.delete(w, r, path, &res)
+	case http.MethodPost:
+		s.post(w, r, path, &res)
+	default:
+		Problem(http.StatusMethodNotAllowed, "Method Not Allowed", r.Method+" is not allowed here").writeError(w)
+	}
+}
+
+// poll counts one GET/HEAD towards any pending async change of path and
+// returns the entry to answer from (nil: answer 404). s.mu is held.
+func (s *Server) poll(path string, e *entry) *entry {
+	if e.hidden > 0 {
+		e.hidden--
+		return nil
+	}
+	if e.pending != nil {
+		if e.pending.polls--; e.pending.polls <= 0 {
+			p := e.pending
+			e.pending = nil
+			p.apply(s, path)
+			return s.entries[path]
+		}
+	}
+	return e
+}
+
+// writeHeaders sets the Level 3 headers of res: profile, allow, link,
+// validators and the rest.
+func writeHeaders(h http.Header, res *Resource) {
+	for name, vals := range res.Header {
+		h[name] = vals
+	}
+	if len(res.Profiles) > 0 {
+		parts := make([]string, len(res.Profiles))
+		for i, p := range res.Profiles {
+			parts[i] = "<" + string(p) + ">"
+		}
+		h.Set("Profile", strings.Join(parts, ", "))
+	}
+	if len(res.Allow) > 0 {
+		h.Set("Allow", strings.Join(res.Allow, ", "))
+	}
+	for _, l := range res.Links {
+		h.Add("Link", formatLink(l))
+	}
+	if res.ETag != "" {
+		h.Set("ETag", res.ETag)
+	}
+	if !res.LastModified.IsZero() {
+		h.Set("Last-Modified", res.LastModified.UTC().Format(http.TimeFormat))
+	}
+	if res.ContentType != "" {
+		h.Set("Content-Type", res.ContentType)
+	}
+	if len(res.AcceptPatch) > 0 {
+		h.Set("Accept-Patch", strings.Join(res.AcceptPatch, ", "))
+	}
+	if res.IdempotencyKey != "" {
+		h.Set("Idempotency-Key", res.IdempotencyKey)
+	}
+}
+
+// formatLink writes one RFC 8288 link-value; a non-ASCII title goes in
+// title* (RFC 8187) with an ASCII fallback in title.
+func formatLink(l Link) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<%s>; rel=%q", l.Href, l.Rel)
+	if l.Title != "" {
+		ascii := true
+		for i := 0; i < len(l.Title); i++ {
+			if l.Title[i] >= 0x80 {
+				ascii = false
+				break
+			}
+		}
+		if ascii {
+			b.WriteString(`; title="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(l.Title) + `"`)
+		} else {
+			b.WriteString(`; title*=UTF-8''` + strings.ReplaceAll(url.PathEscape(l.Title), "'", "%27"))
+		}
+	}
+	return b.String()
+}
+
+// preconditions checks if-match and if-unmodified-since against res and
+// returns 0 when they hold, 412 otherwise.
+func preconditions(r *http.Request, res *Resource) int {
+	if im := r.Header.Get("If-Match"); im != "" {
+		if !etagListMatches(im, res.ETag) {
+			return http.StatusPreconditionFailed
+		}
+	} else if ius := r.Header.Get("If-Unmodified-Since"); ius != "" && !res.LastModified.IsZero() {
+		if t, err := http.ParseTime(ius); err == nil && res.LastModified.After(t) {
+			return http.StatusPreconditionFailed
+		}
+	}
+	return 0
+}
+
+// etagListMatches applies the strong comparison of RFC 9110 §13.1.1.
+func etagListMatches(list, current string) bool {
+	if strings.TrimSpace(list) == "*" {
+		return true
+	}
+	if current == "" || strings.HasPrefix(current, "W/") {
+		return false
+	}
+	for _, tag := range strings.Split(list, ",") {
+		if strings.TrimSpace(tag) == current {
+			return true
+		}
+	}
+	return false
+}
+
+// readBody reads a PUT/POST body after the checks a Level 3 server makes from
+// the headers alone: 411 without content-length when required, 413 above
+// MaxBody. It writes the error and returns false when a check fails.
+func readBody(w http.ResponseWriter, r *http.Request, res *Resource, needLength bool) ([]byte, bool) {
+	if needLength && r.ContentLength < 0 {
+		Problem(http.StatusLengthRequired, "Length Required", "send content-length").writeError(w)
+		return nil, false
+	}
+	if res.MaxBody > 0 && r.ContentLength > res.MaxBody {
+		Problem(http.StatusRequestEntityTooLarge, "Content Too Large",
+			fmt.Sprintf("at most %d bytes", res.MaxBody)).writeError(w)
+		return nil, false
+	}
+	limit := int64(1 << 40)
+	if res.MaxBody > 0 {
+		limit = res.MaxBody
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		Problem(http.StatusBadRequest, "Bad Request", "reading the body: "+err.Error()).writeError(w)
+		return nil, false
+	}
+	if int64(len(body)) > limit {
+		Problem(http.StatusRequestEntityTooLarge, "Content Too Large",
+			fmt.Sprintf("at most %d bytes", res.MaxBody)).writeError(w)
+		return nil, false
+	}
+	return body, true
+}
+
+// prefersAsync reports whether r asks for prefer: respond-async and res has
+// the Async mixin.
+func prefersAsync(r *http.Request, res *Resource) bool {
+	if !res.has(profiles.Async) {
+		return false
+	}
+	for _, v := range r.Header.Values("Prefer") {
+		for _, part := range strings.Split(v, ",") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// accepted answers 202, with Retry-After when the resource sets one.
+func accepted(w http.ResponseWriter, res *Resource, location string) {
+	if location != "" {
+		w.Header().Set("Location", location)
+	}
+	if res.RetryAfter != "" {
+		w.Header().Set("Retry-After", res.RetryAfter)
+	}
+	w.Header().Set("Preference-Applied", "respond-async")
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// replace handles PUT (new bytes or JSON) and PATCH (JSON merge patch) of
+// Data and Content resources.
+func (s *Server) replace(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
+	ct := r.Header.Get("Content-Type")
+	if r.Method == http.MethodPatch {
+		if ct == "" {
+			Problem(http.StatusPreconditionRequired, "Precondition Required", "PATCH needs a content-type").writeError(w)
+			return
+		}
+		mt, _, _ := mime.ParseMediaType(ct)
+		if !contains(res.AcceptPatch, mt) {
+			Problem(http.StatusUnsupportedMediaType, "Unsupported Media Type", "accept-patch: "+strings.Join(res.AcceptPatch, ", ")).writeError(w)
+			return
+		}
+	}
+	if code := preconditions(r, res); code != 0 {
+		Problem(code, http.StatusText(code), "the resource has changed").writeError(w)
+		return
+	}
+	body, ok := readBody(w, r, res, res.has(profiles.Content))
+	if !ok {
+		return
+	}
+	if res.has(profiles.Data) && r.Method == http.MethodPut && !json.Valid(body) {
+		Problem(http.StatusBadRequest, "Bad Request", "the body is not JSON").writeError(w)
+		return
+	}
+	change := func(cur *Resource) (int, string) {
+		if code := preconditions(r, cur); code != 0 {
+			return code, "the resource has changed"
+		}
+		if r.Method == http.MethodPatch {
+			merged, err := mergePatch(cur.Body, body)
+			if err != nil {
+				return http.StatusUnprocessableEntity, err.Error()
+			}
+			cur.Body = merged
+		} else {
+			cur.Body = body
+			if ct != "" {
+				cur.ContentType = ct
+			}
+		}
+		cur.refreshValidators(s.now())
+		return 0, ""
+	}
+	if prefersAsync(r, res) {
+		s.later(path, res.AsyncPolls, func(s *Server, path string) {
+			if e := s.entries[path]; e != nil {
+				change(&e.res)
+			}
+		})
+		accepted(w, res, "")
+		return
+	}
+	s.mu.Lock()
+	e := s.entries[path]
+	if e == nil {
+		s.mu.Unlock()
+		notFound(w, path)
+		return
+	}
+	code, detail := change(&e.res)
+	etag, lm := e.res.ETag, e.res.LastModified
+	s.mu.Unlock()
+	if code != 0 {
+		Problem(code, http.StatusText(code), detail).writeError(w)
+		return
+	}
+	setValidators(w.Header(), etag, lm)
+	w.Header().Del("Content-Type")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// delete removes the resource (or, asked for async, removes it later).
+func (s *Server) delete(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
+	if code := preconditions(r, res); code != 0 {
+		Problem(code, http.StatusText(code), "the resource has changed").writeError(w)
+		return
+	}
+	if prefersAsync(r, res) {
+		s.later(path, res.AsyncPolls, func(s *Server, path string) { delete(s.entries, path) })
+		accepted(w, res, "")
+		return
+	}
+	s.Remove(path)
+	w.Header().Del("Content-Type")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// later schedules apply (run with s.mu held) to change path after polls
+// GET/HEAD requests, as an async operation finishing.
+func (s *Server) later(path string, polls int, apply func(s *Server, path string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.entries[path]; e != nil {
+		e.pending = &async{polls: max(polls, 1), apply: apply}
+	}
+}
+
+// post handles POST by profile: Upload and Form create, Lookup redirects,
+// Action triggers.
+func (s *Server) post(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
+	switch {
+	case res.has(profiles.Upload):
+		s.upload(w, r, path, res)
+	case res.has(profiles.Form):
+		s.submit(w, r, path, res)
+	case res.has(profiles.Lookup):
+		if _, ok := readJSON(w, r, res); !ok {
+			return
+		}
+		if res.Location == "" {
+			Problem(http.StatusNotFound, "No Match", "the lookup found nothing").writeError(w)
+			return
+		}
+		w.Header().Set("Location", res.Location)
+		w.WriteHeader(http.StatusSeeOther)
+	case res.has(profiles.Action):
+		drain(r.Body)
+		if res.Status == http.StatusSeeOther {
+			w.Header().Set("Location", res.Location)
+		}
+		w.WriteHeader(res.Status)
+	default:
+		Problem(http.StatusMethodNotAllowed, "Method Not Allowed", "POST is not allowed here").writeError(w)
+	}
+}
+
+// upload creates a Content resource from the raw body (Upload profile).
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		Problem(http.StatusUnsupportedMediaType, "Unsupported Media Type", "send a content-type").writeError(w)
+		return
+	}
+	body, ok := readBody(w, r, res, true)
+	if !ok {
+		return
+	}
+	child := Content(body, ct)
+	if slug := r.Header.Get("Slug"); slug != "" {
+		if name, err := url.PathUnescape(slug); err == nil {
+			child.Header = http.Header{"Content-Disposition": {
+				mime.FormatMediaType("attachment", map[string]string{"filename": name})}}
+		}
+	}
+	s.create(w, r, path, res, child)
+}
+
+// submit creates a Data resource from a filled-in form (Form profile).
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
+	if res.IdempotencyKey == "required" && r.Header.Get("Idempotency-Key") == "" {
+		Problem(http.StatusBadRequest, "Idempotency Key Missing", "this form requires an idempotency-key").writeError(w)
+		return
+	}
+	body, ok := readJSON(w, r, res)
+	if !ok {
+		return
+	}
+	s.create(w, r, path, res, Data(string(body)))
+}
+
+// create stores child under path and answers 201 (or 202 when asked for
+// async, with the child invisible for AsyncPolls polls).
+func (s *Server) create(w http.ResponseWriter, r *http.Request, path string, res *Resource, child *Resource) {
+	s.mu.Lock()
+	s.created++
+	childPath := strings.TrimSuffix(path, "/") + "/" + strconv.Itoa(s.created)
+	s.mu.Unlock()
+	loc := s.Handle(childPath, child)
+	if prefersAsync(r, res) {
+		s.mu.Lock()
+		s.entries[childPath].hidden = max(res.AsyncPolls, 1)
+		s.mu.Unlock()
+		accepted(w, res, loc)
+		return
+	}
+	stored, _ := s.Resource(childPath)
+	w.Header().Set("Location", loc)
+	setValidators(w.Header(), stored.ETag, stored.LastModified)
+	w.Header().Del("Content-Type")
+	w.WriteHeader(http.StatusCreated)
+}
+
+// readJSON reads a JSON request body, answering 415 for another media type and
+// 400 for malformed JSON.
+func readJSON(w http.ResponseWriter, r *http.Request, res *Resource) ([]byte, bool) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		Problem(http.StatusUnsupportedMediaType, "Unsupported Media Type", "send application/json").writeError(w)
+		return nil, false
+	}
+	body, ok := readBody(w, r, res, false)
+	if !ok {
+		return nil, false
+	}
+	if !json.Valid(body) {
+		Problem(http.StatusBadRequest, "Bad Request", "the body is not JSON").writeError(w)
+		return nil, false
+	}
+	return body, true
+}
+
+// mergePatch applies an RFC 7396 JSON merge patch to doc.
+func mergePatch(doc, patch []byte) ([]byte, error) {
+	var d, p any
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, fmt.Errorf("the resource is not JSON: %w", err)
+	}
+	if err := json.Unmarshal(patch, &p); err != nil {
+		return nil, fmt.Errorf("the patch is not JSON: %w", err)
+	}
+	return json.Marshal(merge(d, p))
+}
+
+// merge is the MergePatch function of RFC 7396 §2.
+func merge(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+		} else {
+			tm[k] = merge(tm[k], v)
+		}
+	}
+	return tm
+}
+
+// setValidators writes etag and last-modified when present.
+func setValidators(h http.Header, etag string, lm time.Time) {
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
+	if !lm.IsZero() {
+		h.Set("Last-Modified", lm.UTC().Format(http.TimeFormat))
+	}
+}
+
+// notFound answers 404 with problem details.
+func notFound(w http.ResponseWriter, path string) {
+	for _, name := range []string{"Profile", "Allow", "Link", "ETag", "Last-Modified"} {
+		w.Header().Del(name)
+	}
+	Problem(http.StatusNotFound, "Not Found", "no resource at "+path).writeError(w)
+}
+
+// drain reads and discards a bounded amount of a request body.
+func drain(body io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20)) }
+
+// contains reports whether list has s, ignoring case.
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,23 @@
+// Package mocks is a scriptable fake Level 3 server for tests, demos and
+// examples, built on net/http/httptest, plus testify mocks of the interfaces
+// the level3 package lets callers plug in.
+//
+// A [Server] serves [Resource] values at paths. Each resource has profiles,
+// allowed methods, links, a body and validators, and answers like a Level 3
+// server of its profile: GET/HEAD with ranges and conditional requests for
+// everything, PUT/PATCH/DELETE for Data and Content, POST for Upload, Form,
+// Lookup and Action, 307/308 for Alias, and 202 for Async when asked with
+// prefer: respond-async. Faults ([Fault]) are queued on a resource and used
+// up one request at a time: error statuses with problem details and
+// Retry-After, connections dropped after N body bytes, delays, 417 answers to
+// expect: 100-continue.
+//
+// Everything the server saw is recorded ([Server.Requests], [Server.Count],
+// [Server.BodyBytes]) so tests can assert what reached the wire.
+//
+//	srv := mocks.NewServer(t)
+//	srv.Handle("/orders/1", mocks.Data(`{"id":1}`))
+//	srv.Fail("/orders/1", mocks.Status(503).WithRetryAfter("1").Times(2))
+//	// ... exercise the client against srv.URL + "/orders/1" ...
+//	assert.Equal(t, 3, srv.Count("/orders/1"))
+package mocks

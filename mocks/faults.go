@@ -1,0 +1,139 @@
+// This file holds Fault, the misbehaviour a resource can be scripted to show
+// for its next requests. server.go consumes faults; resource.go holds the
+// normal behaviour.
+
+package mocks
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Fault is one scripted misbehaviour. Queue it with [Server.Fail]; it applies
+// to the next request(s) of the resource, then is used up. Build faults with
+// [Status], [Problem], [DropAfter], [Hangup], [Delay] or [Expect417] and refine them
+// with the With and Times methods. Fault values are copied when queued.
+type Fault struct {
+	status     int
+	problem    map[string]any
+	retryAfter string
+	header     http.Header
+	dropAfter  int64 // -1: no drop; else close the connection after this many body bytes
+	delay      time.Duration
+	expect417  bool
+	hangup     bool
+	methods    []string
+	times      int
+}
+
+// Status answers the request with code and an empty body.
+func Status(code int) Fault { return Fault{status: code, dropAfter: -1, times: 1} }
+
+// Problem answers with code and an application/problem+json body whose
+// members are title, detail, status and type (from code). Add members with
+// WithMember.
+func Problem(code int, title, detail string) Fault {
+	f := Status(code)
+	f.problem = map[string]any{
+		"type":   "https://level3.rest/problems/" + http.StatusText(code),
+		"title":  title,
+		"status": code,
+		"detail": detail,
+	}
+	return f
+}
+
+// DropAfter serves the resource normally but closes the connection after n
+// bytes of the response body, so the client sees an unexpected EOF.
+func DropAfter(n int64) Fault { return Fault{dropAfter: n, times: 1} }
+
+// Hangup closes the connection without answering, as a crashed server or a
+// dropped network path does; the client sees EOF or a reset.
+func Hangup() Fault { return Fault{hangup: true, dropAfter: -1, times: 1} }
+
+// Delay waits d (or until the client goes away) before serving normally.
+func Delay(d time.Duration) Fault { return Fault{delay: d, dropAfter: -1, times: 1} }
+
+// Expect417 answers 417 Expectation Failed to a request that carries
+// expect: 100-continue, as a server that cannot preflight does, without
+// reading the body. Requests without expect are served normally and do not use
+// up the fault.
+func Expect417() Fault {
+	return Fault{status: http.StatusExpectationFailed, expect417: true, dropAfter: -1, times: 1}
+}
+
+// Times makes the fault apply to the next n requests (at least 1).
+func (f Fault) Times(n int) Fault {
+	f.times = max(n, 1)
+	return f
+}
+
+// WithRetryAfter adds a Retry-After header (seconds or an HTTP-date).
+func (f Fault) WithRetryAfter(v string) Fault {
+	f.retryAfter = v
+	return f
+}
+
+// WithHeader adds a response header.
+func (f Fault) WithHeader(name, value string) Fault {
+	h := f.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Add(name, value)
+	f.header = h
+	return f
+}
+
+// WithMember adds an extension member to a [Problem] body.
+func (f Fault) WithMember(name string, value any) Fault {
+	p := make(map[string]any, len(f.problem)+1)
+	for k, v := range f.problem {
+		p[k] = v
+	}
+	p[name] = value
+	f.problem = p
+	return f
+}
+
+// OnlyFor restricts the fault to requests with one of the given methods;
+// others are served normally and do not use it up.
+func (f Fault) OnlyFor(methods ...string) Fault {
+	f.methods = append([]string(nil), methods...)
+	return f
+}
+
+// matches reports whether the fault applies to r.
+func (f *Fault) matches(r *http.Request) bool {
+	if f.expect417 && r.Header.Get("Expect") == "" {
+		return false
+	}
+	if len(f.methods) == 0 {
+		return true
+	}
+	for _, m := range f.methods {
+		if m == r.Method {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError answers with the fault's status, headers and problem body.
+func (f Fault) writeError(w http.ResponseWriter) {
+	for name, vals := range f.header {
+		w.Header()[name] = vals
+	}
+	if f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
+	}
+	if f.problem == nil {
+		w.WriteHeader(f.status)
+		return
+	}
+	body, _ := json.Marshal(f.problem)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(f.status)
+	_, _ = w.Write(body)
+}
