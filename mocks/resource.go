@@ -27,7 +27,7 @@ type Link struct {
 // no effect (use the Server's methods instead).
 type Resource struct {
 	Profiles    []profiles.Profile // sent in the profile header, in order
-	Allow       []string           // sent in the allow header; methods outside it get 405
+	Allow       []string           // sent in the allow header; methods outside it get 405 (empty: all accepted, no header)
 	Links       []Link             // sent as one link header line each
 	ContentType string
 	Body        []byte
@@ -77,6 +77,9 @@ func (r *Resource) has(p profiles.Profile) bool {
 
 // allows reports whether r accepts method.
 func (r *Resource) allows(method string) bool {
+	if len(r.Allow) == 0 {
+		return true
+	}
 	for _, m := range r.Allow {
 		if strings.EqualFold(m, method) {
 			return true

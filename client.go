@@ -1,0 +1,214 @@
+// This file holds the Client and its request pipeline. Options are in
+// options.go, the retry layer in retry.go, typed errors in errors.go, and
+// discovery in resource.go.
+
+package level3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Version is the version of this module, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// DefaultUserAgent is the User-Agent the Client sends unless
+// [WithUserAgent] or a request header says otherwise.
+const DefaultUserAgent = "level3-go/" + Version
+
+// Doer sends one HTTP request and returns its response. It is the shape of
+// (*http.Client).Do and of every layer in the Client's pipeline.
+type Doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// DoerFunc adapts a function to [Doer].
+type DoerFunc func(req *http.Request) (*http.Response, error)
+
+// Do calls f(req).
+func (f DoerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }
+
+// Middleware wraps a [Doer] with one behaviour. Each Level 3 behaviour of the
+// Client is one Middleware, and [WithMiddleware] adds the caller's own.
+// A Middleware must not modify the request it is given (clone it first), and
+// whatever response it returns, the caller closes its body.
+type Middleware func(next Doer) Doer
+
+// Client is a Level 3 REST client. It is safe for concurrent use by multiple
+// goroutines; create one and reuse it, as with *http.Client.
+//
+// A request flows through a pipeline of layers, outermost first:
+//
+//	Client.Do          default headers, logging, status → typed error
+//	  caller's layers  WithMiddleware, in the order given
+//	  retry            RetryPolicy (retry.go), via go-retryablehttp
+//	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
+//
+// Every layer is a [Middleware] and can be tested alone. The layers for
+// caching, redirect memory and preflight slot in between in later versions
+// without changing this shape.
+type Client struct {
+	httpClient  *http.Client
+	header      http.Header
+	logger      *slog.Logger
+	retry       RetryPolicy
+	middlewares []Middleware
+	pipeline    Doer
+}
+
+// New returns a Client configured by opts. Without options it uses its own
+// *http.Client (never http.DefaultClient), [DefaultUserAgent],
+// [DefaultRetryPolicy] and a logger that discards everything. It returns an
+// error when an option is invalid, such as a nil *http.Client or a header
+// value with a line break.
+func New(opts ...Option) (*Client, error) {
+	c := &Client{
+		header: http.Header{"User-Agent": {DefaultUserAgent}},
+		logger: slog.New(slog.DiscardHandler),
+		retry:  DefaultRetryPolicy(),
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	if c.httpClient == nil {
+		c.httpClient = newHTTPClient()
+	}
+	c.pipeline = c.buildPipeline()
+	return c, nil
+}
+
+// newHTTPClient returns the Client's own *http.Client: the default transport's
+// settings, with more idle connections per host for concurrent transfers.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	return &http.Client{Transport: t}
+}
+
+// buildPipeline stacks the layers documented on Client around the
+// *http.Client.
+func (c *Client) buildPipeline() Doer {
+	var d Doer = c.httpClient
+	d = retryLayer(c.retry, c.logger)(d)
+	for i := len(c.middlewares) - 1; i >= 0; i-- {
+		d = c.middlewares[i](d)
+	}
+	return d
+}
+
+// HTTPClient returns the *http.Client at the bottom of the pipeline. Do not
+// modify it; copy it first.
+func (c *Client) HTTPClient() *http.Client { return c.httpClient }
+
+// Do sends req through the pipeline and returns the response.
+//
+// A status of 400 or more is returned as a typed error (see [CheckResponse])
+// with a nil response; the body has been read and closed. Otherwise the caller
+// must close resp.Body. A transport failure is returned as an error whose chain
+// holds the *url.Error from net/http and, after retries, says how many
+// attempts were made. Do does not modify req; its context governs the whole
+// exchange, including waits between retries.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	if err := checkURL(req); err != nil {
+		return nil, err
+	}
+	ctx := req.Context()
+	attempts := 1
+	out := req.Clone(context.WithValue(ctx, attemptsKey{}, &attempts))
+	for name, vals := range c.header {
+		if _, set := out.Header[name]; !set {
+			out.Header[name] = vals
+		}
+	}
+	start := time.Now()
+	resp, err := c.pipeline.Do(out)
+	if err != nil {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "level3: request failed",
+			slog.String("method", out.Method), slog.String("url", redactURL(out.URL)),
+			slog.Int("attempts", attempts), slog.Any("error", err))
+		return nil, transportError(out, attempts, err)
+	}
+	if c.logger.Enabled(ctx, slog.LevelDebug) {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "level3: response",
+			slog.String("method", out.Method), slog.String("url", redactURL(out.URL)),
+			slog.Int("status", resp.StatusCode), slog.Int("attempts", attempts),
+			slog.Duration("elapsed", time.Since(start)))
+	}
+	if resp.StatusCode >= 400 {
+		if resp.Request == nil {
+			resp.Request = out
+		}
+		base := newResponseError(resp)
+		base.Attempts = attempts
+		return nil, typed(base)
+	}
+	return resp, nil
+}
+
+// transportError makes every failure without a response a *url.Error naming
+// the method and URL, as net/http's own are, and says how many attempts were
+// made when there was more than one.
+func transportError(req *http.Request, attempts int, err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		op := req.Method
+		if len(op) > 1 {
+			op = op[:1] + strings.ToLower(op[1:])
+		}
+		err = &url.Error{Op: op, URL: redactURL(req.URL), Err: err}
+	}
+	if attempts > 1 {
+		return fmt.Errorf("level3: giving up after %d attempts: %w", attempts, err)
+	}
+	return err
+}
+
+// checkURL rejects, before anything is sent or retried, a request that no
+// server could answer.
+func checkURL(req *http.Request) error {
+	switch {
+	case req.URL == nil:
+		return errors.New("level3: request has no URL")
+	case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+		return fmt.Errorf("level3: %s %s: unsupported URL scheme %q (want http or https)", req.Method, redactURL(req.URL), req.URL.Scheme)
+	case req.URL.Host == "":
+		return fmt.Errorf("level3: %s %s: URL has no host", req.Method, redactURL(req.URL))
+	}
+	return nil
+}
+
+// Get sends a GET request for url and returns the response, as [Client.Do]
+// does: the caller closes the body of a successful response.
+func (c *Client) Get(ctx context.Context, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("level3: %w", err)
+	}
+	return c.Do(req)
+}
+
+// Send builds a request with [NewRequest], so that a file or seekable body can
+// be retried, sets its Content-Type when contentType is not empty, and sends
+// it with [Client.Do].
+func (c *Client) Send(ctx context.Context, method, url, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := NewRequest(ctx, method, url, body)
+	if err != nil {
+		return nil, fmt.Errorf("level3: %w", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return c.Do(req)
+}

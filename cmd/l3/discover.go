@@ -1,0 +1,179 @@
+// This file holds `l3 discover URL`: what a Level 3 server says a URL is.
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/l3go/level3"
+)
+
+// discoverOptions are the parsed arguments of `l3 discover`.
+type discoverOptions struct {
+	common commonFlags
+	url    string
+	json   bool
+}
+
+// parseDiscover parses the arguments of `l3 discover`.
+func parseDiscover(args []string, s streams) (*discoverOptions, error) {
+	o := &discoverOptions{}
+	fs := newFlagSet("discover", "URL [--json]", s.err)
+	o.common.register(fs)
+	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, usagef("discover: want exactly one URL, got %d arguments", len(pos))
+	}
+	o.url = pos[0]
+	return o, nil
+}
+
+func discoverCmd(ctx context.Context, args []string, s streams) error {
+	o, err := parseDiscover(args, s)
+	if err != nil {
+		return err
+	}
+	return runDiscover(ctx, o, s)
+}
+
+// runDiscover discovers o.url and prints it.
+func runDiscover(ctx context.Context, o *discoverOptions, s streams) error {
+	client, err := o.common.client(s.err)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := o.common.context(ctx)
+	defer cancel()
+	res, err := client.Discover(ctx, o.url)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return writeDiscoverJSON(s.out, res)
+	}
+	writeDiscoverTable(s.out, res)
+	if res.Problems != nil {
+		fmt.Fprintf(s.err, "l3: warning: %v\n", res.Problems)
+	}
+	return nil
+}
+
+// discoverJSON is the --json shape of a Resource.
+type discoverJSON struct {
+	URL          string     `json:"url"`
+	Status       int        `json:"status"`
+	Profiles     []string   `json:"profiles"`
+	Allow        []string   `json:"allow"`
+	Links        []linkJSON `json:"links"`
+	ETag         string     `json:"etag"`
+	LastModified string     `json:"last_modified"`
+}
+
+type linkJSON struct {
+	Href  string   `json:"href"`
+	Rel   []string `json:"rel"`
+	Title string   `json:"title"`
+}
+
+// writeDiscoverJSON prints res as one JSON object.
+func writeDiscoverJSON(w io.Writer, res *level3.Resource) error {
+	out := discoverJSON{
+		URL:      res.URL.String(),
+		Status:   res.Status,
+		Profiles: make([]string, 0, len(res.Profiles)),
+		Allow:    append(make([]string, 0, len(res.Allow)), res.Allow...),
+		Links:    make([]linkJSON, 0, len(res.Links)),
+		ETag:     res.ETag,
+	}
+	for _, p := range res.Profiles {
+		out.Profiles = append(out.Profiles, string(p))
+	}
+	for _, l := range res.Links {
+		out.Links = append(out.Links, linkJSON{Href: l.Href.String(), Rel: append([]string{}, l.Rel...), Title: l.Title})
+	}
+	if !res.LastModified.IsZero() {
+		out.LastModified = res.LastModified.UTC().Format(time.RFC3339)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// writeDiscoverTable prints res for people.
+func writeDiscoverTable(w io.Writer, res *level3.Resource) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "URL\t%s\n", res.URL)
+	fmt.Fprintf(tw, "Status\t%d %s\n", res.Status, http.StatusText(res.Status))
+	names := make([]string, len(res.Profiles))
+	for i, p := range res.Profiles {
+		if n := p.Name(); n != "" {
+			names[i] = n
+		} else {
+			names[i] = string(p)
+		}
+	}
+	fmt.Fprintf(tw, "Profiles\t%s\n", orDash(strings.Join(names, ", ")))
+	fmt.Fprintf(tw, "Allow\t%s\n", orDash(strings.Join(res.Allow, ", ")))
+	if res.ContentType != "" {
+		fmt.Fprintf(tw, "Content-Type\t%s\n", res.ContentType)
+	}
+	if res.ContentLength >= 0 {
+		fmt.Fprintf(tw, "Content-Length\t%d\n", res.ContentLength)
+	}
+	if res.ETag != "" {
+		fmt.Fprintf(tw, "ETag\t%s\n", res.ETag)
+	}
+	if !res.LastModified.IsZero() {
+		fmt.Fprintf(tw, "Last-Modified\t%s\n", res.LastModified.UTC().Format(http.TimeFormat))
+	}
+	for _, kv := range [][2]string{{"Accept-Ranges", res.AcceptRanges}, {"Accept-Patch", strings.Join(res.AcceptPatch, ", ")}, {"Idempotency-Key", res.IdempotencyKey}} {
+		if kv[1] != "" {
+			fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
+		}
+	}
+	tw.Flush()
+	if len(res.Links) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Links")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, l := range res.Links {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", shortRels(l.Rel), relativeTo(res, l), l.Title)
+	}
+	tw.Flush()
+}
+
+// shortRels shortens level3.rest relation URIs to their pattern#name.
+func shortRels(rels []string) string {
+	out := make([]string, len(rels))
+	for i, r := range rels {
+		out[i] = strings.TrimPrefix(strings.TrimPrefix(r, "https://level3.rest/patterns/"), "http://level3.rest/patterns/")
+	}
+	return strings.Join(out, " ")
+}
+
+// relativeTo prints a link's target as a path when it is on the same origin.
+func relativeTo(res *level3.Resource, l level3.Link) string {
+	if res.URL != nil && l.Href.Scheme == res.URL.Scheme && l.Href.Host == res.URL.Host {
+		return l.Href.RequestURI()
+	}
+	return l.Href.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

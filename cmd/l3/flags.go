@@ -1,0 +1,110 @@
+// This file holds the flags every command shares (-H, --timeout, -v), the
+// construction of a Client from them, and interleaved flag parsing.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/l3go/level3"
+)
+
+// errHelp reports that -h was asked for and usage was printed.
+var errHelp = errors.New("help requested")
+
+// headerFlags collects repeated -H 'Name: value' flags.
+type headerFlags [][2]string
+
+func (h *headerFlags) String() string { return fmt.Sprint(*h) }
+
+func (h *headerFlags) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("want 'Name: value', got %q", v)
+	}
+	*h = append(*h, [2]string{strings.TrimSpace(name), strings.TrimSpace(value)})
+	return nil
+}
+
+// commonFlags are the flags of every command that sends requests.
+type commonFlags struct {
+	headers headerFlags
+	timeout time.Duration
+	verbose bool
+}
+
+// register adds the common flags to fs.
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.Var(&c.headers, "H", "add a request header 'Name: value' (repeatable)")
+	fs.DurationVar(&c.timeout, "timeout", 0, "give up after this long (e.g. 30s; 0 means no limit)")
+	fs.BoolVar(&c.verbose, "v", false, "log requests and retries to stderr")
+}
+
+// client builds a Client from the flags. Logs go to errOut.
+func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
+	opts := []level3.Option{}
+	for _, h := range c.headers {
+		opts = append(opts, level3.WithHeader(h[0], h[1]))
+	}
+	if c.verbose {
+		opts = append(opts, level3.WithLogger(slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	cl, err := level3.New(opts...)
+	if err != nil {
+		return nil, usagef("%v (check the -H flags)", err)
+	}
+	return cl, nil
+}
+
+// context applies --timeout to ctx.
+func (c *commonFlags) context(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout > 0 {
+		return context.WithTimeout(ctx, c.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// newFlagSet returns a FlagSet that reports errors instead of exiting.
+func newFlagSet(name, usage string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "usage: l3 %s %s\n\nflags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args with flags and positional arguments in any order, as
+// users type them ("l3 discover URL --json"), and returns the positional ones.
+// Everything after "--" is positional.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		if args = fs.Args(); len(args) == 0 {
+			return append(positional, tail...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,114 @@
+// Command l3 is a command-line client for Level 3 REST APIs: discover what a
+// URL is, fetch it, run the fake server, and tour every profile with `l3 demo`.
+//
+// Usage:
+//
+//	l3 discover URL [--json]   profiles, allowed methods, links and validators of URL
+//	l3 get URL [-o FILE]       fetch URL to stdout or FILE
+//	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
+//	l3 demo                    a tour of the SDK against the fake server on loopback
+//
+// Common flags: -H 'Name: value' (repeatable), --timeout DURATION, -v (debug
+// logging to stderr). Exit status: 0 success, 1 the request failed, 2 usage.
+//
+// This file dispatches to one file per command; each has an options struct,
+// a parse function and a run function, so parsing and behaviour are tested
+// apart.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	usageFormat = `usage: l3 <command> [flags] [args]
+
+commands:
+  discover URL [--json]    show profiles, allowed methods, links and validators
+  get URL [-o FILE]        fetch URL to stdout or FILE
+  serve [--addr ADDR]      run the fake Level 3 server until interrupted
+  demo                     tour every profile against the fake server
+
+common flags:
+  -H 'Name: value'         add a request header (repeatable)
+  --timeout DURATION       give up after DURATION (e.g. 30s); default none
+  -v                       log requests and retries to stderr
+
+Run 'l3 <command> -h' for a command's flags.
+`
+)
+
+// streams are the standard streams, injected so tests can capture them.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a usageError.
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit status.
+func run(ctx context.Context, args []string, s streams) int {
+	if len(args) == 0 {
+		fmt.Fprint(s.err, usageFormat)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "discover":
+		err = discoverCmd(ctx, rest, s)
+	case "get":
+		err = getCmd(ctx, rest, s)
+	case "serve":
+		err = serveCmd(ctx, rest, s)
+	case "demo":
+		err = demoCmd(ctx, rest, s)
+	case "help", "-h", "--help":
+		fmt.Fprint(s.out, usageFormat)
+		return exitOK
+	default:
+		err = usagef("unknown command %q", cmd)
+	}
+	return report(err, s)
+}
+
+// report prints err and maps it to an exit status.
+func report(err error, s streams) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(s.err, "l3: %s\nRun 'l3 -h' for usage.\n", ue.msg)
+		return exitUsage
+	default:
+		fmt.Fprintf(s.err, "l3: %v\n", err)
+		return exitFailed
+	}
+}

@@ -1,0 +1,345 @@
+// This file maps HTTP error statuses to typed errors. One function,
+// CheckResponse, does the mapping; every status the Level 3 specification uses
+// has its own type, and all of them unwrap to the shared *ResponseError.
+// Problem details are decoded in problem.go; policy sentinels live here too.
+
+package level3
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// maxErrorBody is how much of an error response body is read, whatever the
+// server sends: enough for any problem document, bounded against a hostile one.
+const maxErrorBody = 64 << 10
+
+// maxDrain is how much more of an unread body is discarded before closing it, so
+// the connection can be reused without reading an unbounded stream.
+const maxDrain = 256 << 10
+
+// ErrBodyNotReplayable is returned (wrapped) when a request would have to be
+// sent again (a retry or a redirect) but its body can be read only once. Give
+// the request a GetBody function, or build it with [NewRequest] from a file or
+// an [io.ReadSeeker].
+var ErrBodyNotReplayable = errors.New("level3: request body cannot be replayed")
+
+// ResponseError is the error for a response with status 400 or above. Every
+// typed error in this package (such as [*ConflictError]) wraps one, so
+//
+//	var re *level3.ResponseError
+//	errors.As(err, &re)
+//
+// finds it whatever the status. The response body has been read (at most
+// 64 KiB) and closed.
+type ResponseError struct {
+	StatusCode int           // e.g. 409
+	Status     string        // e.g. "409 Conflict"
+	Method     string        // method of the request that failed
+	URL        string        // URL of the request that failed, with secrets removed
+	Header     http.Header   // response header
+	Problem    *Problem      // RFC 9457 problem details, when the body had them
+	Body       []byte        // the first 64 KiB of the body at most
+	RetryAfter time.Duration // from Retry-After (seconds or HTTP-date); 0 if absent
+	Attempts   int           // how many times the request was sent (1 without retries)
+}
+
+// Error reads "level3: METHOD URL: STATUS: problem title (detail)".
+func (e *ResponseError) Error() string {
+	var b strings.Builder
+	b.WriteString("level3: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.URL)
+	b.WriteString(": ")
+	b.WriteString(e.Status)
+	switch {
+	case e.Problem != nil && (e.Problem.Title != "" || e.Problem.Detail != ""):
+		if e.Problem.Title != "" {
+			b.WriteString(": ")
+			b.WriteString(e.Problem.Title)
+		}
+		if e.Problem.Detail != "" {
+			b.WriteString(" (")
+			b.WriteString(e.Problem.Detail)
+			b.WriteByte(')')
+		}
+	case len(e.Body) > 0 && isTextual(e.Header.Get("Content-Type")):
+		b.WriteString(": ")
+		b.WriteString(snippet(e.Body, 200))
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	return b.String()
+}
+
+// Typed errors, one per status the Level 3 specification gives a meaning.
+// Each embeds ResponseError, so its fields read directly (err.Problem), and
+// unwraps to it, so errors.As finds both the specific and the shared type.
+type (
+	// BadRequestError is 400: the message is malformed (or a required
+	// idempotency key is missing).
+	BadRequestError struct{ ResponseError }
+	// UnauthorizedError is 401: credentials are missing or wrong.
+	UnauthorizedError struct{ ResponseError }
+	// ForbiddenError is 403: a business rule refuses the request (later draft),
+	// or access is denied.
+	ForbiddenError struct{ ResponseError }
+	// NotFoundError is 404: no such resource, or a Lookup found no match.
+	NotFoundError struct{ ResponseError }
+	// GoneError is 410: the resource existed and was removed.
+	GoneError struct{ ResponseError }
+	// ConflictError is 409: a business rule failure (older draft), a patch that
+	// cannot apply, an idempotency key still being processed, or content that
+	// changed under a fail-fast range request.
+	ConflictError struct{ ResponseError }
+	// LengthRequiredError is 411: the request needs a content-length.
+	LengthRequiredError struct{ ResponseError }
+	// PreconditionFailedError is 412: the resource changed since the
+	// validators (etag, last-modified) were read. Re-fetch and redo.
+	PreconditionFailedError struct{ ResponseError }
+	// PayloadTooLargeError is 413: the body is larger than the server accepts.
+	PayloadTooLargeError struct{ ResponseError }
+	// UnsupportedMediaTypeError is 415: the content-type is not accepted.
+	UnsupportedMediaTypeError struct{ ResponseError }
+	// RangeNotSatisfiableError is 416: the range starts past the end of the
+	// content. The content-range header (bytes */TOTAL) gives the length.
+	RangeNotSatisfiableError struct{ ResponseError }
+	// ExpectationFailedError is 417: the server cannot preflight
+	// (expect: 100-continue) but will take the full request.
+	ExpectationFailedError struct{ ResponseError }
+	// UnprocessableEntityError is 422: well-formed but semantically wrong, or a
+	// body that differs from the first submission with the same idempotency key.
+	UnprocessableEntityError struct{ ResponseError }
+	// PreconditionRequiredError is 428: the server demands a conditional
+	// request (if-match) or, for PATCH, a content-type.
+	PreconditionRequiredError struct{ ResponseError }
+	// TooManyRequestsError is 429: rate limited; RetryAfter says for how long.
+	TooManyRequestsError struct{ ResponseError }
+	// ServerError is any 5xx status.
+	ServerError struct{ ResponseError }
+)
+
+// Unwrap returns the shared *ResponseError.
+func (e *BadRequestError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *UnauthorizedError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *ForbiddenError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *NotFoundError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *GoneError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *ConflictError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *LengthRequiredError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *PreconditionFailedError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *PayloadTooLargeError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *UnsupportedMediaTypeError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *RangeNotSatisfiableError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *ExpectationFailedError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *UnprocessableEntityError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *PreconditionRequiredError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *TooManyRequestsError) Unwrap() error { return &e.ResponseError }
+
+// Unwrap returns the shared *ResponseError.
+func (e *ServerError) Unwrap() error { return &e.ResponseError }
+
+// CheckResponse returns nil for a status below 400. Otherwise it reads at most
+// 64 KiB of the body, closes it, and returns the typed error for the status:
+// [*ConflictError] for 409, [*ServerError] for any 5xx, and the plain
+// [*ResponseError] for statuses without a type of their own. The Client calls
+// it on every response; it is exported for code that sends requests with its
+// own *http.Client.
+func CheckResponse(resp *http.Response) error {
+	if resp.StatusCode < 400 {
+		return nil
+	}
+	base := newResponseError(resp)
+	return typed(base)
+}
+
+// newResponseError consumes and closes the body of resp.
+func newResponseError(resp *http.Response) ResponseError {
+	e := ResponseError{
+		StatusCode: resp.StatusCode,
+		Status:     resp.Status,
+		Header:     resp.Header,
+		Attempts:   1,
+	}
+	// Responses built by hand (tests, middleware) may carry only the
+	// reason phrase, or nothing; messages always start with the code.
+	if code := strconv.Itoa(resp.StatusCode); !strings.HasPrefix(e.Status, code) {
+		e.Status = strings.TrimSpace(code + " " + http.StatusText(resp.StatusCode))
+	}
+	if req := resp.Request; req != nil {
+		e.Method = req.Method
+		if e.Method == "" {
+			e.Method = http.MethodGet
+		}
+		e.URL = redactURL(req.URL)
+	}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter = d
+	}
+	if resp.Body != nil {
+		// A truncated or failing body still leaves a useful error: keep what
+		// arrived and ignore the read error.
+		e.Body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		drainAndClose(resp.Body)
+	}
+	if len(e.Body) > 0 && (isProblemJSON(resp.Header.Get("Content-Type")) || looksLikeProblem(e.Body)) {
+		e.Problem = decodeProblem(e.Body)
+	}
+	return e
+}
+
+// looksLikeProblem accepts a JSON body that is served as plain application/json
+// but carries the problem members; servers often forget the media type.
+func looksLikeProblem(body []byte) bool {
+	head := body[:min(len(body), 4096)]
+	return len(head) > 0 && head[0] == '{' &&
+		(bytes.Contains(head, []byte(`"title"`)) || bytes.Contains(head, []byte(`"type"`)))
+}
+
+// typed wraps base in the error type for its status.
+func typed(base ResponseError) error {
+	switch code := base.StatusCode; {
+	case code == http.StatusBadRequest:
+		return &BadRequestError{base}
+	case code == http.StatusUnauthorized:
+		return &UnauthorizedError{base}
+	case code == http.StatusForbidden:
+		return &ForbiddenError{base}
+	case code == http.StatusNotFound:
+		return &NotFoundError{base}
+	case code == http.StatusConflict:
+		return &ConflictError{base}
+	case code == http.StatusGone:
+		return &GoneError{base}
+	case code == http.StatusLengthRequired:
+		return &LengthRequiredError{base}
+	case code == http.StatusPreconditionFailed:
+		return &PreconditionFailedError{base}
+	case code == http.StatusRequestEntityTooLarge:
+		return &PayloadTooLargeError{base}
+	case code == http.StatusUnsupportedMediaType:
+		return &UnsupportedMediaTypeError{base}
+	case code == http.StatusRequestedRangeNotSatisfiable:
+		return &RangeNotSatisfiableError{base}
+	case code == http.StatusExpectationFailed:
+		return &ExpectationFailedError{base}
+	case code == http.StatusUnprocessableEntity:
+		return &UnprocessableEntityError{base}
+	case code == http.StatusPreconditionRequired:
+		return &PreconditionRequiredError{base}
+	case code == http.StatusTooManyRequests:
+		return &TooManyRequestsError{base}
+	case code >= 500 && code <= 599:
+		return &ServerError{base}
+	default:
+		return &base
+	}
+}
+
+// drainAndClose discards a bounded amount of the body so the connection can be
+// reused, then closes it.
+func drainAndClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
+	_ = body.Close()
+}
+
+// sensitiveQuery lists query parameter names whose values never appear in
+// error messages or logs.
+var sensitiveQuery = []string{"token", "key", "secret", "password", "passwd", "signature", "sig", "auth", "credential", "session"}
+
+// redactURL returns u as a string with the userinfo password and the values of
+// credential-looking query parameters replaced by "xxxxx".
+func redactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	if u.RawQuery == "" {
+		return u.Redacted()
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		c := *u
+		c.RawQuery = "xxxxx"
+		return c.Redacted()
+	}
+	changed := false
+	for name, vals := range q {
+		lower := strings.ToLower(name)
+		for _, s := range sensitiveQuery {
+			if strings.Contains(lower, s) {
+				for i := range vals {
+					vals[i] = "xxxxx"
+				}
+				changed = true
+				break
+			}
+		}
+	}
+	if !changed {
+		return u.Redacted()
+	}
+	c := *u
+	c.RawQuery = q.Encode()
+	return c.Redacted()
+}
+
+// isTextual reports whether a body of this content type is worth quoting in
+// an error message.
+func isTextual(contentType string) bool {
+	ct := strings.ToLower(contentType)
+	return strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json") || strings.Contains(ct, "xml")
+}
+
+// snippet returns at most n bytes of b as a single line of valid UTF-8.
+func snippet(b []byte, n int) string {
+	cut := len(b) > n
+	if cut {
+		b = b[:n]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	if cut {
+		s += "…"
+	}
+	return s
+}

@@ -1,0 +1,536 @@
+// Package realpeers starts real nginx and Apache httpd servers on 127.0.0.1
+// for the SDK's integration tests. Each call starts a private instance with a
+// temporary configuration, a free port and its own directories, and stops it
+// in t.Cleanup, so tests may start as many as they like, in parallel.
+//
+// Both servers offer the same URL layout, so a test can be table-driven over
+// [Nginx] and [Apache]:
+//
+//	/files/NAME        static files from Server.DocRoot: Accept-Ranges, strong
+//	                   ETag, Last-Modified, so Range, If-Range, If-None-Match work
+//	/l3/NAME           the same files plus Level 3 headers: profile
+//	                   [ContentProfile], allow [L3Allow], link [FilesListLink]
+//	/l3/home           200, [HomeBody] (application/json), profile [HomeProfile],
+//	                   two link header lines [HomeEntryLink] and [HomeNextLink]
+//	/redirect307/NAME  307 to /files/NAME, for every method
+//	/redirect308/NAME  308 to /files/NAME, for every method
+//	/dav/NAME          WebDAV (GET, PUT, DELETE, MKCOL, COPY, MOVE) on Server.DAVRoot
+//	/small/NAME        the same WebDAV tree, request bodies over [SmallLimit] get 413
+//	/slow/NAME         the static files at about [SlowRate] bytes per second
+//	/problem/409       409, application/problem+json, [Problem409Body]
+//	/problem/503       503, Retry-After: 1, application/problem+json, [Problem503Body]
+//
+// The two servers are real and therefore differ in places a client may care
+// about (Expect handling, conditional PUT, 304 headers, Location form...);
+// differences_test.go pins each difference down with a test.
+//
+// This file holds the Server type, the layout constants and the process
+// life cycle shared by both servers; nginx.go and apache.go hold the two
+// configurations, and proc_*.go the platform-specific process handling.
+package realpeers
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Level 3 headers and bodies served by both servers.
+const (
+	// ContentProfile is the profile header of every /l3/NAME response.
+	ContentProfile = `<https://level3.rest/profiles/content>, <https://level3.rest/profiles/mixins/entity>`
+	// L3Allow is the allow header of every /l3/ response, /l3/home included.
+	L3Allow = "GET, HEAD"
+	// FilesListLink is the link header of every /l3/NAME response.
+	FilesListLink = `</files/>; rel="https://level3.rest/patterns/list#list"; title="All files"`
+
+	// HomeProfile is the profile header of /l3/home.
+	HomeProfile = `<https://level3.rest/profiles/home>`
+	// HomeEntryLink is the first of the two link header lines of /l3/home.
+	HomeEntryLink = `</l3/a.txt>; rel="https://level3.rest/patterns/list#list-entry"; title="A"`
+	// HomeNextLink is the second of the two link header lines of /l3/home.
+	HomeNextLink = `</files/>; rel="next"`
+	// HomeBody is the body of /l3/home, served as application/json.
+	HomeBody = `{"title":"realpeers home","files":"/files/","entry":"/l3/a.txt"}`
+
+	// ProblemType is the content type of the /problem/ responses.
+	ProblemType = "application/problem+json"
+	// Problem409Body is the exact body of /problem/409.
+	Problem409Body = `{"type":"https://example.com/probs/out-of-stock","title":"Out of stock","status":409,"detail":"Item 12 is out of stock","instance":"/orders/12","balance":30}`
+	// Problem503Body is the exact body of /problem/503, which also sends Retry-After: 1.
+	Problem503Body = `{"type":"https://example.com/probs/maintenance","title":"Down for maintenance","status":503,"detail":"Back in a second","instance":"/problem/503"}`
+
+	// SmallLimit is the largest request body /small/ accepts; bigger ones get 413.
+	SmallLimit = 1 << 20
+	// SlowRate is the approximate download rate of /slow/, in bytes per second
+	// per connection. Both servers may send a first burst faster.
+	SlowRate = 1 << 20
+)
+
+// Server is a running real HTTP server started for one test. Its fields are
+// read-only; the process stops when the test (and its subtests) end.
+type Server struct {
+	Name    string // "nginx" or "apache"
+	URL     string // http://127.0.0.1:PORT (no trailing slash)
+	DocRoot string // directory served read-only at URL+"/files/" (and /l3/, /slow/); tests put files here, before or after start
+	// DAVRoot is the directory behind URL+"/dav/" (WebDAV PUT, DELETE, MKCOL,
+	// COPY, MOVE) and URL+"/small/" (the same, but request bodies over
+	// SmallLimit get 413). nginx creates missing parent directories on PUT,
+	// Apache answers 409 instead (see differences_test.go).
+	DAVRoot  string
+	ErrorLog string // path of the server's error log, dumped into t.Log when the test fails
+
+	base    string // private directory holding everything of this instance
+	mu      sync.Mutex
+	proc    *process
+	stopErr error
+}
+
+// Stop stops the server now and waits for its processes to exit. It is
+// called by t.Cleanup; calling it earlier (to test a vanished peer) is fine,
+// and calling it twice is harmless.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		s.stopErr = s.proc.stop()
+		s.proc = nil
+	}
+	return s.stopErr
+}
+
+// Logs returns the server's error log and the output of its process, for
+// diagnostics.
+func (s *Server) Logs() string {
+	var b strings.Builder
+	for _, f := range []string{s.ErrorLog, filepath.Join(s.base, "logs", "stderr.log")} {
+		data, err := os.ReadFile(f)
+		if err != nil || len(bytes.TrimSpace(data)) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "--- %s\n%s", f, data)
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			b.WriteByte('\n')
+		}
+	}
+	if b.Len() == 0 {
+		return "(logs are empty)\n"
+	}
+	return b.String()
+}
+
+// WriteFile writes data to dir/name (name may contain slashes; missing
+// directories are made) and returns the file's path. The file and the
+// directories it makes are readable by the servers' worker user, and owned
+// by it when the tests run as root, so the WebDAV locations may replace them.
+//
+// WriteFile also sets the file's modification time two minutes in the past,
+// and always at least a second later than the time the file had before. So:
+//   - Apache sends a strong ETag at once (it makes the ETag weak while the
+//     file is less than a second old);
+//   - Apache honours If-Range with the Last-Modified date (RFC 9110 13.1.5:
+//     it treats a date as strong only once it is 60 s older than Date; nginx
+//     compares dates as they are);
+//   - rewriting a file with data of the same length still changes both
+//     servers' ETag (nginx's has a resolution of one second) and
+//     Last-Modified (HTTP dates have one too).
+//
+// A test writing one file more than about sixty times in two minutes loses
+// the second point; tests that want a fresh file use os.Chtimes.
+func WriteFile(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(dir, filepath.FromSlash(name))
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
+		t.Fatalf("realpeers.WriteFile: %v", err)
+	}
+	mtime := backdated(path)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatalf("realpeers.WriteFile: %v", err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // the file may have existed with other bits
+		t.Fatalf("realpeers.WriteFile: %v", err)
+	}
+	if err := giveToWorker(path); err != nil {
+		t.Fatalf("realpeers.WriteFile: %v", err)
+	}
+	if err := os.Chtimes(path, mtime, mtime); err != nil {
+		t.Fatalf("realpeers.WriteFile: %v", err)
+	}
+	return path
+}
+
+// backdate is how far in the past WriteFile puts a new file's mtime.
+const backdate = 2 * time.Minute
+
+// backdated returns the modification time WriteFile gives path: backdate
+// ago in whole seconds, or a second after its current one if that is later.
+func backdated(path string) time.Time {
+	mtime := time.Now().Truncate(time.Second).Add(-backdate)
+	if fi, err := os.Stat(path); err == nil && !fi.ModTime().Before(mtime) {
+		mtime = fi.ModTime().Truncate(time.Second).Add(time.Second)
+	}
+	return mtime
+}
+
+// mkdirAll is os.MkdirAll(dir, 0o755) that also gives every directory it
+// makes to the worker user.
+func mkdirAll(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // umask
+		return err
+	}
+	return giveToWorker(dir)
+}
+
+// account is the unprivileged user the servers' workers run as when the
+// tests run as root. Apache refuses to serve as root; nginx runs as the same
+// user so that both see the same file permissions.
+type account struct {
+	user, group string
+	uid, gid    int
+}
+
+// worker returns the worker account, or nil when the tests do not run as
+// root (then the servers run as the current user and User/user are omitted).
+var worker = sync.OnceValues(func() (*account, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	for _, name := range []string{"www-data", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			continue
+		}
+		uid, err1 := strconv.Atoi(u.Uid)
+		gid, err2 := strconv.Atoi(u.Gid)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		return &account{user: u.Username, group: g.Name, uid: uid, gid: gid}, nil
+	}
+	return nil, errors.New("running as root, but neither user www-data nor nobody exists to run the servers' workers")
+})
+
+// giveToWorker makes path owned by the worker user when running as root.
+func giveToWorker(path string) error {
+	w, err := worker()
+	if err != nil || w == nil {
+		return err
+	}
+	return os.Lchown(path, w.uid, w.gid)
+}
+
+// flavor is what differs between the servers in starting them.
+type flavor struct {
+	name string // "nginx" or "apache"
+	// find returns the binary, or "" when the server is not installed.
+	find func() string
+	// missing is the t.Skip message when find returns "".
+	missing string
+	// configure writes the configuration for s listening on port and
+	// returns the command line arguments.
+	configure func(s *Server, bin string, port int) ([]string, error)
+}
+
+// RequireEnv names the environment variable that turns a missing server
+// into a test failure instead of a skip: CI sets REALPEERS_REQUIRE=1 so that
+// an image without nginx or Apache cannot pass by skipping.
+const RequireEnv = "REALPEERS_REQUIRE"
+
+// startAttempts is how often a start is tried with a new port when another
+// process took the chosen port in the meantime.
+const startAttempts = 5
+
+// readyTimeout bounds the wait for a started server to answer.
+const readyTimeout = 10 * time.Second
+
+// start is Nginx and Apache: it lays out the directories, then tries ports
+// until the server answers with this instance's token.
+func start(t testing.TB, f flavor) *Server {
+	t.Helper()
+	bin := f.find()
+	if bin == "" {
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("%s (%s is set)", f.missing, RequireEnv)
+		}
+		t.Skip(f.missing)
+	}
+	if err := supported(); err != nil {
+		t.Skipf("realpeers: %v", err)
+	}
+	s, err := layout(t, f.name)
+	if err != nil {
+		t.Fatalf("realpeers: %s: %v", f.name, err)
+	}
+	token := randomToken()
+	if err := os.WriteFile(filepath.Join(s.base, "internal", "id.txt"), []byte(token), 0o644); err != nil {
+		t.Fatalf("realpeers: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("realpeers: stopping %s: %v", s.Name, err)
+		}
+		if t.Failed() {
+			t.Logf("realpeers: %s at %s, logs:\n%s", s.Name, s.URL, s.Logs())
+		}
+	})
+
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("realpeers: %v", err)
+		}
+		args, err := f.configure(s, bin, port)
+		if err != nil {
+			t.Fatalf("realpeers: configuring %s: %v", f.name, err)
+		}
+		for _, log := range []string{s.ErrorLog, filepath.Join(s.base, "logs", "stderr.log")} {
+			_ = os.Truncate(log, 0) // logs of an earlier attempt
+		}
+		s.URL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		p, err := startProcess(bin, args, filepath.Join(s.base, "logs", "stderr.log"))
+		if err != nil {
+			t.Fatalf("realpeers: starting %s: %v", bin, err)
+		}
+		s.mu.Lock()
+		s.proc = p
+		s.mu.Unlock()
+
+		err = waitReady(s.URL+"/_realpeers/id", token, p)
+		if err == nil {
+			return s
+		}
+		_ = s.Stop()
+		if errors.Is(err, errExited) && portTaken(s.Logs()) && attempt < startAttempts {
+			t.Logf("realpeers: %s: port %d was taken, retrying with another", f.name, port)
+			continue
+		}
+		t.Fatalf("realpeers: %s (%s %s) did not start: %v\n%s", f.name, bin, strings.Join(args, " "), err, s.Logs())
+	}
+}
+
+// layout makes the private directory tree of one instance, removed in
+// t.Cleanup after the server stopped:
+//
+//	base/files     DocRoot
+//	base/dav       DAVRoot (owned by the worker)
+//	base/internal  id.txt, home.json, problem bodies
+//	base/conf      configuration, mime.types
+//	base/logs      error.log, access.log, stderr.log
+//	base/run       pid file, Apache's runtime dir
+//	base/empty     the servers' document root: nothing is served at /
+//	base/tmp       nginx's temp paths, Apache's DavLockDB (owned by the worker)
+func layout(t testing.TB, name string) (*Server, error) {
+	if _, err := worker(); err != nil {
+		return nil, err
+	}
+	base, err := os.MkdirTemp("", "realpeers-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(base); err != nil {
+			t.Logf("realpeers: removing %s: %v", base, err)
+		}
+	})
+	if strings.ContainsAny(base, "\"'$\\;{}#\n\r\t ") {
+		return nil, fmt.Errorf("temp dir %q has characters the server configs cannot quote; set TMPDIR to a plain path", base)
+	}
+	if err := os.Chmod(base, 0o755); err != nil {
+		return nil, err
+	}
+	if err := checkTraversable(base); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"files", "internal", "conf", "logs", "run", "empty"} {
+		if err := os.Mkdir(filepath.Join(base, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range []string{"dav", "tmp"} {
+		if err := mkdirAll(filepath.Join(base, d)); err != nil {
+			return nil, err
+		}
+	}
+	internal := filepath.Join(base, "internal")
+	home := filepath.Join(internal, "home.json")
+	mtime := backdated(home) // for a strong ETag on Apache too
+	if err := os.WriteFile(home, []byte(HomeBody), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Chtimes(home, mtime, mtime); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(base, "conf", "mime.types"), []byte(mimeTypesFile()), 0o644); err != nil {
+		return nil, err
+	}
+	return &Server{
+		Name:     name,
+		DocRoot:  filepath.Join(base, "files"),
+		DAVRoot:  filepath.Join(base, "dav"),
+		ErrorLog: filepath.Join(base, "logs", "error.log"),
+		base:     base,
+	}, nil
+}
+
+// checkTraversable reports an error when the worker user (tests running as
+// root) cannot reach dir because an ancestor is closed to others, as with a
+// private TMPDIR.
+func checkTraversable(dir string) error {
+	if w, _ := worker(); w == nil {
+		return nil
+	}
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("the servers' worker user cannot enter %s (mode %v); set TMPDIR to a directory like /tmp", d, fi.Mode().Perm())
+		}
+		if filepath.Dir(d) == d {
+			return nil
+		}
+	}
+}
+
+// mimeTypes maps file extensions to the content types both servers send;
+// anything else is application/octet-stream.
+var mimeTypes = []struct{ typ, exts string }{
+	{"text/plain", "txt text"},
+	{"text/html", "html htm"},
+	{"text/css", "css"},
+	{"text/csv", "csv"},
+	{"application/json", "json"},
+	{"application/problem+json", "problem"},
+	{"application/xml", "xml"},
+	{"application/pdf", "pdf"},
+	{"application/zip", "zip"},
+	{"application/gzip", "gz"},
+	{"application/x-tar", "tar"},
+	{"application/octet-stream", "bin"},
+	{"image/png", "png"},
+	{"image/jpeg", "jpg jpeg"},
+	{"image/gif", "gif"},
+	{"image/svg+xml", "svg"},
+}
+
+// mimeTypesFile renders mimeTypes in the mime.types format Apache reads.
+func mimeTypesFile() string {
+	var b strings.Builder
+	for _, m := range mimeTypes {
+		fmt.Fprintf(&b, "%s\t%s\n", m.typ, m.exts)
+	}
+	return b.String()
+}
+
+// freePort asks the kernel for a free port on 127.0.0.1. Another process
+// may take it before the server binds it; start then retries.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// portTaken reports whether logs say the listening port was in use.
+func portTaken(logs string) bool {
+	return strings.Contains(logs, "Address already in use") ||
+		strings.Contains(logs, "could not bind to address")
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// errExited means the server process ended before it answered.
+var errExited = errors.New("server process exited")
+
+// waitReady polls url until it answers 200 with body token (and not some
+// other process that owns the port), the process exits, or readyTimeout.
+func waitReady(url, token string, p *process) error {
+	client := &http.Client{
+		Timeout:   time.Second,
+		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+	}
+	deadline := time.Now().Add(readyTimeout)
+	var last error
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		select {
+		case <-p.exited:
+			return fmt.Errorf("%w: %v", errExited, p.waitErr)
+		default:
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && string(body) == token {
+				return nil
+			}
+			err = fmt.Errorf("GET %s: %s %q, not this instance's token", url, resp.Status, body)
+		}
+		last = err
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v: %v", readyTimeout, last)
+		}
+		select {
+		case <-p.exited:
+		case <-time.After(delay):
+		}
+	}
+}
+
+// findBinary returns the first of names found in PATH or in dirs, or "".
+func findBinary(names []string, dirs []string) string {
+	for _, name := range names {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+		for _, dir := range dirs {
+			path := filepath.Join(dir, name)
+			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+				return path
+			}
+		}
+	}
+	return ""
+}
+
+// sbinDirs are searched after PATH, which often lacks them for non-root users.
+var sbinDirs = []string{"/usr/sbin", "/usr/local/sbin", "/sbin", "/opt/homebrew/bin", "/usr/local/bin"}

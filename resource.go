@@ -1,0 +1,169 @@
+// This file holds discovery: a HEAD (or GET) of a URL read into a typed
+// Resource with its profiles, allowed methods, links and validators. Links are
+// parsed in links.go and profiles in the profiles package.
+
+package level3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/l3go/level3/profiles"
+)
+
+// Resource is what a Level 3 server says about a URL in the headers of a HEAD
+// or GET response. Malformed header values are left out (and Problems says
+// why) rather than failing the whole discovery.
+type Resource struct {
+	URL            *url.URL     // final URL, after any redirects followed by the *http.Client
+	Status         int          // status of the HEAD or GET
+	Profiles       profiles.Set // from the profile header, in order
+	Allow          []string     // methods from the allow header, upper-cased
+	Links          Links        // from the link header(s), in order, resolved against URL
+	ETag           string       // entity tag as sent, quotes and W/ included
+	LastModified   time.Time    // zero when absent or malformed
+	ContentType    string       // content-type as sent
+	ContentLength  int64        // -1 when unknown
+	AcceptPatch    []string     // media types from accept-patch
+	AcceptRanges   string       // "bytes", "none" or ""
+	IdempotencyKey string       // "optional", "required" or "" (Form resources)
+	Header         http.Header  // the whole response header
+	Problems       error        // header values that could not be parsed; nil when all were fine
+
+	client *Client
+}
+
+// Discover learns what url is: it sends HEAD and, when the server refuses HEAD
+// with 405 or 501, GET (discarding the body). A status of 400 or more is a
+// typed error, as with [Client.Do]. Redirects are followed by the underlying
+// *http.Client; Resource.URL is where they ended.
+func (c *Client) Discover(ctx context.Context, url string) (*Resource, error) {
+	resp, err := c.discoverRequest(ctx, http.MethodHead, url)
+	var re *ResponseError
+	if errors.As(err, &re) && (re.StatusCode == http.StatusMethodNotAllowed || re.StatusCode == http.StatusNotImplemented) {
+		resp, err = c.discoverRequest(ctx, http.MethodGet, url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	drainAndClose(resp.Body)
+	r := newResource(resp)
+	r.client = c
+	return r, nil
+}
+
+// discoverRequest sends one bodiless request for discovery.
+func (c *Client) discoverRequest(ctx context.Context, method, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("level3: discover: %w", err)
+	}
+	return c.Do(req)
+}
+
+// ResourceFromResponse reads the Level 3 headers of resp into a Resource. It
+// does not touch the body. Use it to inspect a response got by other means; the
+// Resource it returns cannot [Resource.Follow] (it has no Client).
+func ResourceFromResponse(resp *http.Response) *Resource { return newResource(resp) }
+
+// newResource reads the Level 3 headers of resp.
+func newResource(resp *http.Response) *Resource {
+	h := resp.Header
+	r := &Resource{
+		Status:         resp.StatusCode,
+		ETag:           h.Get("Etag"),
+		ContentType:    h.Get("Content-Type"),
+		ContentLength:  resp.ContentLength,
+		AcceptRanges:   strings.ToLower(strings.TrimSpace(h.Get("Accept-Ranges"))),
+		IdempotencyKey: strings.ToLower(strings.TrimSpace(h.Get("Idempotency-Key"))),
+		Header:         h,
+	}
+	if resp.Request != nil {
+		r.URL = resp.Request.URL
+	}
+	// A HEAD response has no body, so net/http leaves ContentLength at -1;
+	// the header still says how long a GET would be.
+	if cl := h.Get("Content-Length"); cl != "" && (r.ContentLength < 0 || resp.Request != nil && resp.Request.Method == http.MethodHead) {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			r.ContentLength = n
+		}
+	}
+	var problems []error
+	var err error
+	if r.Profiles, err = profiles.Parse(h.Values("Profile")...); err != nil {
+		problems = append(problems, fmt.Errorf("profile header: %w", err))
+	}
+	if r.Links, err = ParseLinks(h.Values("Link"), r.URL); err != nil {
+		problems = append(problems, fmt.Errorf("link header: %w", err))
+	}
+	r.Allow = splitList(h.Values("Allow"), strings.ToUpper)
+	r.AcceptPatch = splitList(h.Values("Accept-Patch"), strings.ToLower)
+	if lm := h.Get("Last-Modified"); lm != "" {
+		if t, err := http.ParseTime(lm); err == nil {
+			r.LastModified = t
+		} else {
+			problems = append(problems, fmt.Errorf("last-modified header: %w", err))
+		}
+	}
+	r.Problems = errors.Join(problems...)
+	return r
+}
+
+// splitList splits comma-separated header values into trimmed, non-empty
+// elements passed through norm.
+func splitList(values []string, norm func(string) string) []string {
+	var out []string
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, norm(part))
+			}
+		}
+	}
+	return out
+}
+
+// Has reports whether the resource declares profile p (http/https forms and
+// Root/Home are the same profile).
+func (r *Resource) Has(p profiles.Profile) bool { return r.Profiles.Has(p) }
+
+// Allows reports whether the allow header lists method (case-insensitive).
+func (r *Resource) Allows(method string) bool {
+	for _, m := range r.Allow {
+		if strings.EqualFold(m, method) {
+			return true
+		}
+	}
+	return false
+}
+
+// Weak reports whether the entity tag is weak (W/ prefix). Weak tags cannot
+// validate ranges or If-Match.
+func (r *Resource) Weak() bool { return strings.HasPrefix(r.ETag, "W/") }
+
+// Link returns the first link with relation rel, and whether there is one.
+// rel is a registered name ("next") or an extension URI; see [Link.HasRel].
+func (r *Resource) Link(rel string) (Link, bool) { return r.Links.First(rel) }
+
+// Follow discovers the target of the first link with relation rel. It returns
+// an error wrapping [ErrNoLink] when there is none.
+func (r *Resource) Follow(ctx context.Context, rel string) (*Resource, error) {
+	l, ok := r.Link(rel)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q at %s", ErrNoLink, rel, redactURL(r.URL))
+	}
+	if r.client == nil {
+		return nil, errors.New("level3: Follow: resource has no Client (use Client.Discover)")
+	}
+	return r.client.Discover(ctx, l.Href.String())
+}
+
+// ErrNoLink is returned (wrapped) by [Resource.Follow] when the resource has
+// no link with the relation asked for.
+var ErrNoLink = errors.New("level3: no link with that relation")
