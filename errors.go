@@ -32,6 +32,10 @@ const maxDrain = 256 << 10
 // an [io.ReadSeeker].
 var ErrBodyNotReplayable = errors.New("level3: request body cannot be replayed")
 
+// ErrNoLink is returned (wrapped) by [Resource.Follow] when the resource has
+// no link with the relation asked for.
+var ErrNoLink = errors.New("level3: no link with that relation")
+
 // ResponseError is the error for a response with status 400 or above. Every
 // typed error in this package (such as [*ConflictError]) wraps one, so
 //

@@ -163,7 +163,3 @@ func (r *Resource) Follow(ctx context.Context, rel string) (*Resource, error) {
 	}
 	return r.client.Discover(ctx, l.Href.String())
 }
-
-// ErrNoLink is returned (wrapped) by [Resource.Follow] when the resource has
-// no link with the relation asked for.
-var ErrNoLink = errors.New("level3: no link with that relation")

@@ -1,0 +1,690 @@
+// This file holds ParseLinks, the lenient RFC 8288 `link` header parser, with
+// its errors and the RFC 8187 decoding of title*. The Link and Links types are
+// in links.go.
+
+package level3
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// LinkError describes one problem [ParseLinks] met: a malformed link-value,
+// which was skipped, or an invalid `title*`, in which case the link was kept
+// with its `title` (RFC 8288, section 3 and appendix B).
+type LinkError struct {
+	Field  int    // index of the header field value in the values given to ParseLinks
+	Offset int    // byte offset of the link-value in that field value
+	Value  string // the offending link-value (its first 64 bytes at most)
+	Err    error  // what is wrong with it
+}
+
+// Error describes the problem in one line: where the link-value is in the
+// `link` header field values (RFC 8288, section 3), what is wrong, and its text.
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("link header field %d, offset %d: %v: %q", e.Field, e.Offset, e.Err, e.Value)
+}
+
+// Unwrap returns the cause: the syntax rule of RFC 8288, section 3 (or RFC
+// 8187, section 3.2, for title*) that the link-value breaks, or the error of
+// net/url for a target that is not a URI-Reference.
+func (e *LinkError) Unwrap() error { return e.Err }
+
+// maxLinkErrors caps the number of [LinkError]s that ParseLinks reports
+// individually; the rest are counted in one final error.
+const maxLinkErrors = 32
+
+var (
+	errLinkNoTarget      = errors.New(`expected "<" starting a link-value`)
+	errLinkUnterminated  = errors.New(`unterminated "<" (no ">" follows)`)
+	errLinkURIChar       = errors.New("URI-Reference contains a space or control character")
+	errLinkUnexpected    = errors.New(`unexpected character (expected ";" or ",")`)
+	errLinkParamName     = errors.New("expected a parameter name")
+	errLinkParamValue    = errors.New(`expected a token or quoted-string after "="`)
+	errLinkUnterminatedQ = errors.New("unterminated quoted-string")
+	errLinkQuotedCTL     = errors.New("control character in quoted-string")
+	errLinkTitleStar     = errors.New("invalid title* ext-value (RFC 8187), used title instead")
+)
+
+// ParseLinks parses the `link` header field values (one element per header
+// line, each a comma-separated list of link-values) following RFC 8288,
+// section 3 and appendix B, and returns the links in header order (nil if
+// there are none). It is safe for concurrent use.
+//
+// Targets and anchors are resolved against base (RFC 3986, section 5.2). base
+// may be nil: targets are then kept as parsed, absolute or relative.
+//
+// Parameter names are case-insensitive; values may be tokens or quoted-strings
+// (and, leniently, unquoted URIs). Only the first occurrence of rel, anchor,
+// title, title*, type and media counts (RFC 8288, sections 3.3 and 3.4.1);
+// hreflang and extension parameters may repeat.
+//
+// ParseLinks is lenient: a malformed link-value (including one whose target
+// or anchor contains spaces or control characters) is skipped, parsing
+// resumes after the next top-level comma, and the well-formed link-values are
+// still returned. An unterminated `<` or quoted-string ends the parsing of
+// that field value. Every problem is reported as a [*LinkError] in the
+// returned error (joined with errors.Join; after 32 of them the rest are
+// only counted), so a non-nil error may come with usable links. An invalid
+// title* is also reported, but its link is kept. The work done is linear in
+// the size of the input.
+func ParseLinks(values []string, base *url.URL) (Links, error) {
+	n := 0
+	for _, v := range values {
+		n += strings.Count(v, "<")
+	}
+	p := linkParser{base: base}
+	if n > 0 {
+		p.out = make(Links, 0, min(n, 256))
+	}
+	for i, v := range values {
+		p.field = i
+		p.parseField(v)
+	}
+	if len(p.out) == 0 {
+		p.out = nil
+	}
+	if p.dropped > 0 {
+		p.errs = append(p.errs, fmt.Errorf("link header: %d more problems not reported", p.dropped))
+	}
+	return p.out, errors.Join(p.errs...)
+}
+
+// linkParser holds the state of [ParseLinks].
+type linkParser struct {
+	base    *url.URL
+	s       string // the current field value
+	pos     int    // read position in s
+	field   int    // index of s in the values
+	gt      int    // cached index of the next '>' in s at or after pos, for resync
+	out     Links
+	rels    []string // backing array shared by the links' Rel slices
+	errs    []error
+	dropped int
+}
+
+// fail records a problem with the link-value s[start:end].
+func (p *linkParser) fail(start, end int, err error) {
+	if len(p.errs) >= maxLinkErrors {
+		p.dropped++
+		return
+	}
+	if end > start+64 {
+		end = start + 64
+		for end > start && !utf8.RuneStart(p.s[end]) {
+			end-- // do not cut a UTF-8 sequence in two
+		}
+	}
+	for end > start && (p.s[end-1] == ' ' || p.s[end-1] == '\t') {
+		end--
+	}
+	p.errs = append(p.errs, &LinkError{Field: p.field, Offset: start, Value: p.s[start:end], Err: err})
+}
+
+// parseField parses one field value: #link-value (RFC 9110, section 5.6.1:
+// empty list elements are allowed).
+func (p *linkParser) parseField(s string) {
+	p.s, p.pos, p.gt = s, 0, -1
+	for {
+		for p.pos < len(s) && (s[p.pos] == ',' || s[p.pos] == ' ' || s[p.pos] == '\t') {
+			p.pos++
+		}
+		if p.pos >= len(s) {
+			return
+		}
+		start := p.pos
+		l, err := p.parseLinkValue()
+		if err != nil {
+			p.resync()
+			p.fail(start, p.pos, err)
+			continue
+		}
+		p.out = append(p.out, l)
+	}
+}
+
+// resync moves pos to the next comma that is neither inside a quoted-string
+// nor between angle brackets, or to the end of the field value.
+func (p *linkParser) resync() {
+	s := p.s
+	for p.pos < len(s) {
+		switch s[p.pos] {
+		case ',':
+			return
+		case '"':
+			if !p.skipQuoted() {
+				p.pos = len(s)
+				return
+			}
+			continue
+		case '<':
+			if p.gt < p.pos {
+				i := strings.IndexByte(s[p.pos:], '>')
+				if i < 0 {
+					p.gt = len(s) // none left: '<' is no bracket from here on
+				} else {
+					p.gt = p.pos + i
+				}
+			}
+			if p.gt < len(s) {
+				p.pos = p.gt + 1
+				continue
+			}
+		}
+		p.pos++
+	}
+}
+
+// skipQuoted moves pos past the quoted-string starting at pos, reporting
+// false if it is unterminated.
+func (p *linkParser) skipQuoted() bool {
+	s := p.s
+	for i := p.pos + 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			p.pos = i + 1
+			return true
+		}
+	}
+	return false
+}
+
+// linkAttrs gathers the first occurrence of the parameters whose later
+// occurrences are ignored (RFC 8288, sections 3.3 and 3.4.1).
+type linkAttrs struct {
+	rel, anchor, title, titleStar, typ, media                  string
+	hasRel, hasAnchor, hasTitle, hasTitleStar, hasType, hasMed bool
+}
+
+// parseLinkValue parses one link-value (RFC 8288, section 3):
+//
+//	link-value = "<" URI-Reference ">" *( OWS ";" OWS link-param )
+//	link-param = token BWS [ "=" BWS ( token / quoted-string ) ]
+//
+// It leaves pos at the comma ending the link-value, or at the end of the
+// field value. On error pos is where resynchronisation starts.
+func (p *linkParser) parseLinkValue() (Link, error) {
+	s := p.s
+	start := p.pos
+	if s[p.pos] != '<' {
+		return Link{}, errLinkNoTarget
+	}
+	end := strings.IndexByte(s[p.pos+1:], '>')
+	if end < 0 {
+		p.pos = len(s)
+		return Link{}, errLinkUnterminated
+	}
+	raw := s[p.pos+1 : p.pos+1+end]
+	p.pos += end + 2
+	href, err := linkParseURI(raw)
+	if err != nil {
+		return Link{}, err
+	}
+
+	var (
+		l Link
+		a linkAttrs
+	)
+	for {
+		p.skipOWS()
+		if p.pos >= len(s) || s[p.pos] == ',' {
+			break
+		}
+		if s[p.pos] != ';' {
+			return Link{}, errLinkUnexpected
+		}
+		p.pos++
+		p.skipOWS()
+		if p.pos >= len(s) || s[p.pos] == ',' || s[p.pos] == ';' {
+			continue // empty parameter, tolerated
+		}
+		nameStart := p.pos
+		for p.pos < len(s) && linkClass[s[p.pos]]&linkTChar != 0 {
+			p.pos++
+		}
+		name := s[nameStart:p.pos]
+		if name == "" {
+			return Link{}, errLinkParamName
+		}
+		p.skipOWS()
+		var value string
+		if p.pos < len(s) && s[p.pos] == '=' {
+			p.pos++
+			p.skipOWS()
+			if value, err = p.parseValue(); err != nil {
+				return Link{}, err
+			}
+		}
+		l.addParam(&a, linkLower(name), value)
+	}
+
+	// Resolve and decode now that every parameter is known (RFC 8288,
+	// appendix B.2 and B.3).
+	l.Href = linkResolve(p.base, href)
+	if a.hasAnchor {
+		anchor, err := linkParseURI(a.anchor)
+		if err != nil {
+			return Link{}, fmt.Errorf("anchor: %w", err)
+		}
+		l.Anchor = linkResolve(p.base, anchor)
+	}
+	if a.hasRel {
+		l.Rel, p.rels = linkSplitRel(a.rel, p.rels)
+	}
+	titleDone := false
+	if a.hasTitleStar {
+		if t, lang, ok := linkDecodeExtValue(a.titleStar); ok {
+			l.Title, l.TitleLang, titleDone = t, lang, true
+		} else {
+			p.fail(start, p.pos, errLinkTitleStar)
+		}
+	}
+	if !titleDone && a.hasTitle {
+		l.Title = linkTitleText(a.title)
+	}
+	return l, nil
+}
+
+// addParam files one parameter with lower-case name into l or a.
+func (l *Link) addParam(a *linkAttrs, name, value string) {
+	switch name {
+	case "rel":
+		if !a.hasRel {
+			a.rel, a.hasRel = value, true
+		}
+	case "anchor":
+		if !a.hasAnchor {
+			a.anchor, a.hasAnchor = value, true
+		}
+	case "title":
+		if !a.hasTitle {
+			a.title, a.hasTitle = value, true
+		}
+	case "title*":
+		if !a.hasTitleStar {
+			a.titleStar, a.hasTitleStar = value, true
+		}
+	case "type":
+		if !a.hasType {
+			l.Type, a.hasType = value, true
+		}
+	case "media":
+		if !a.hasMed {
+			l.Media, a.hasMed = value, true
+		}
+	case "hreflang":
+		l.HrefLang = append(l.HrefLang, value)
+	default:
+		if l.Params == nil {
+			l.Params = make(map[string][]string, 1)
+		}
+		l.Params[name] = append(l.Params[name], value)
+	}
+}
+
+// skipOWS skips optional whitespace (RFC 9110, section 5.6.3).
+func (p *linkParser) skipOWS() {
+	for p.pos < len(p.s) && (p.s[p.pos] == ' ' || p.s[p.pos] == '\t') {
+		p.pos++
+	}
+}
+
+// parseValue parses a parameter value: a quoted-string, or a token. Leniently
+// the unquoted form may also hold the other characters of a URI (such as
+// "/", ":" and "#"), since servers often send `rel=https://...` unquoted.
+func (p *linkParser) parseValue() (string, error) {
+	s := p.s
+	if p.pos < len(s) && s[p.pos] == '"' {
+		return p.parseQuoted()
+	}
+	start := p.pos
+	for p.pos < len(s) && linkClass[s[p.pos]]&linkBareChar != 0 {
+		p.pos++
+	}
+	if p.pos == start {
+		return "", errLinkParamValue
+	}
+	return s[start:p.pos], nil
+}
+
+// parseQuoted parses the quoted-string at pos (RFC 9110, section 5.6.4) and
+// returns its content with quoted-pairs unescaped. It allocates only when
+// there is a quoted-pair. On a control character it moves past the closing
+// quote before failing, so that resynchronisation starts outside the string.
+func (p *linkParser) parseQuoted() (string, error) {
+	s := p.s
+	start := p.pos + 1
+	escapes, bad := false, false
+	i := start
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '"' {
+			break
+		}
+		if c == '\\' {
+			escapes = true
+			i++
+			if i == len(s) {
+				break
+			}
+			c = s[i]
+		}
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			bad = true
+		}
+	}
+	if i >= len(s) {
+		p.pos = len(s)
+		return "", errLinkUnterminatedQ
+	}
+	p.pos = i + 1
+	if bad {
+		return "", errLinkQuotedCTL
+	}
+	content := s[start:i]
+	if !escapes {
+		return content, nil
+	}
+	buf := make([]byte, 0, len(content))
+	for j := 0; j < len(content); j++ {
+		if content[j] == '\\' {
+			j++
+		}
+		buf = append(buf, content[j])
+	}
+	return string(buf), nil
+}
+
+// linkParseURI parses a URI-Reference (RFC 3986, section 4.1), rejecting
+// spaces and control characters, which net/url would partly accept.
+func linkParseURI(raw string) (*url.URL, error) {
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c <= ' ' || c == 0x7f {
+			return nil, errLinkURIChar
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("invalid URI-Reference: %w", err)
+	}
+	return u, nil
+}
+
+// linkResolve resolves ref against base (RFC 3986, section 5.2), or returns
+// ref when base is nil. ref is freshly parsed and owned by the caller: in the
+// common cases where resolution only borrows the base's scheme, host and user
+// (an absolute URI, a network-path or an absolute-path reference without dot
+// segments) ref is completed in place, which gives the same result as
+// [url.URL.ResolveReference] without its two allocations.
+func linkResolve(base, ref *url.URL) *url.URL {
+	if base == nil {
+		return ref
+	}
+	if ref.Opaque == "" && ref.RawPath == "" &&
+		(ref.Path == "" || ref.Path[0] == '/' && !strings.Contains(ref.Path, "/.")) {
+		switch {
+		case ref.Scheme != "":
+			return ref
+		case ref.Host != "" || ref.User != nil:
+			ref.Scheme = base.Scheme
+			return ref
+		case ref.Path != "":
+			ref.Scheme, ref.Host, ref.User = base.Scheme, base.Host, base.User
+			return ref
+		}
+	}
+	return base.ResolveReference(ref)
+}
+
+// linkSplitRel splits a rel value on whitespace into relation types (RFC
+// 8288, section 3.3), lower-casing those that are not URIs (section 2.1.1).
+// It appends them to arena, to save an allocation per link, and returns them
+// as a slice of arena whose capacity ends with them, so that appending to one
+// link's Rel never overwrites another's.
+func linkSplitRel(v string, arena []string) (rels, grown []string) {
+	if arena == nil {
+		arena = make([]string, 0, 16)
+	}
+	start := len(arena)
+	for i := 0; i < len(v); {
+		for i < len(v) && (v[i] == ' ' || v[i] == '\t') {
+			i++
+		}
+		j := i
+		for i < len(v) && v[i] != ' ' && v[i] != '\t' {
+			i++
+		}
+		if i > j {
+			r := v[j:i]
+			if !linkHasScheme(r) {
+				r = linkLower(r)
+			}
+			arena = append(arena, r)
+		}
+	}
+	if len(arena) == start {
+		return nil, arena
+	}
+	return arena[start:len(arena):len(arena)], arena
+}
+
+// linkHasScheme reports whether s starts with a URI scheme and a colon (RFC
+// 3986, section 3.1), as an extension relation type does.
+func linkHasScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// linkLower lower-cases the ASCII letters of s, allocating only when s has an
+// upper-case letter.
+func linkLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// linkTitleText returns a `title` value as UTF-8: bytes that are not valid
+// UTF-8 (obs-text, RFC 9110 section 5.5) are read as ISO-8859-1.
+func linkTitleText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return linkLatin1(s)
+}
+
+// linkLatin1 converts ISO-8859-1 text to UTF-8.
+func linkLatin1(s string) string {
+	b := make([]byte, 0, len(s)+len(s)/2)
+	for i := 0; i < len(s); i++ {
+		b = utf8.AppendRune(b, rune(s[i]))
+	}
+	return string(b)
+}
+
+// linkDecodeExtValue decodes an RFC 8187 (section 3.2) ext-value:
+//
+//	ext-value = charset "'" [ language ] "'" value-chars
+//
+// The charsets UTF-8 and ISO-8859-1 (any case) are supported; the result is
+// UTF-8. ok is false if v is not a valid ext-value in one of them.
+func linkDecodeExtValue(v string) (text, lang string, ok bool) {
+	q1 := strings.IndexByte(v, '\'')
+	if q1 < 0 {
+		return "", "", false
+	}
+	q2 := strings.IndexByte(v[q1+1:], '\'')
+	if q2 < 0 {
+		return "", "", false
+	}
+	charset, lang, chars := v[:q1], v[q1+1:q1+1+q2], v[q1+2+q2:]
+	latin1 := false
+	switch {
+	case strings.EqualFold(charset, "UTF-8"):
+	case strings.EqualFold(charset, "ISO-8859-1"):
+		latin1 = true
+	default:
+		return "", "", false
+	}
+	if !linkValidLang(lang) {
+		return "", "", false
+	}
+	var buf []byte
+	for i := 0; i < len(chars); i++ {
+		c := chars[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(chars) || !linkIsHex(chars[i+1]) || !linkIsHex(chars[i+2]) {
+				return "", "", false
+			}
+			if buf == nil {
+				buf = append(make([]byte, 0, len(chars)), chars[:i]...)
+			}
+			buf = append(buf, linkUnhex(chars[i+1])<<4|linkUnhex(chars[i+2]))
+			i += 2
+		case linkClass[c]&linkAttrChar != 0:
+			if buf != nil {
+				buf = append(buf, c)
+			}
+		default:
+			return "", "", false
+		}
+	}
+	text = chars
+	if buf != nil {
+		text = string(buf)
+	}
+	if latin1 {
+		return linkLatin1OrSame(text), lang, true
+	}
+	if !utf8.ValidString(text) {
+		return "", "", false
+	}
+	return text, lang, true
+}
+
+// linkLatin1OrSame converts ISO-8859-1 text to UTF-8, returning pure ASCII
+// unchanged without allocating.
+func linkLatin1OrSame(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return linkLatin1(s)
+		}
+	}
+	return s
+}
+
+// linkValidLang reports whether s is empty or made of the characters of a
+// language tag (RFC 5646: letters, digits and "-").
+func linkValidLang(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func linkIsHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func linkUnhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// Character classes, indexed by byte.
+const (
+	linkTChar    = 1 << iota // tchar (RFC 9110, section 5.6.2)
+	linkAttrChar             // attr-char (RFC 8187, section 3.2.1)
+	linkBareChar             // allowed in an unquoted value (lenient)
+)
+
+var linkClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if alnum || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0 {
+			t[c] |= linkTChar
+		}
+		if alnum || strings.IndexByte("!#$&+-.^_`|~", byte(c)) >= 0 {
+			t[c] |= linkAttrChar
+		}
+		if c > ' ' && c != 0x7f && strings.IndexByte(`",;<>\`, byte(c)) < 0 {
+			t[c] |= linkBareChar
+		}
+	}
+	return t
+}()
+
+// linkIsToken reports whether s is a non-empty token (RFC 9110, section 5.6.2).
+func linkIsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if linkClass[s[i]]&linkTChar == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// linkReservedParam reports whether name is one of the parameters that
+// [Link.String] writes from a field of Link.
+func linkReservedParam(name string) bool {
+	switch linkLower(name) {
+	case "rel", "anchor", "title", "title*", "type", "media", "hreflang":
+		return true
+	}
+	return false
+}
+
+func linkCountNonEmpty(ss []string) int {
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func linkPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
