@@ -17,13 +17,10 @@ import (
 // peers starts each real server the machine has; a missing one skips its
 // subtest with a message saying how to install it.
 func peers(t *testing.T, test func(t *testing.T, srv *realpeers.Server)) {
-	for name, start := range map[string]func(testing.TB) *realpeers.Server{
-		"nginx":  realpeers.Nginx,
-		"apache": realpeers.Apache,
-	} {
-		t.Run(name, func(t *testing.T) {
+	for _, s := range realpeers.Starters() {
+		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			test(t, start(t))
+			test(t, s.Start(t))
 		})
 	}
 }

@@ -26,12 +26,17 @@ import (
 // the tests run as root its workers run as www-data (or nobody).
 func Apache(t testing.TB) *Server {
 	t.Helper()
-	return start(t, flavor{
+	return start(t, apacheFlavor())
+}
+
+// apacheFlavor describes how to find, configure and start apache.
+func apacheFlavor() flavor {
+	return flavor{
 		name:      "apache",
 		find:      func() string { return findBinary([]string{"apache2", "httpd"}, sbinDirs) },
 		missing:   "apache not installed: apt-get install apache2 (CI installs it)",
 		configure: configureApache,
-	})
+	}
 }
 
 // apacheModule is one module the configuration needs.

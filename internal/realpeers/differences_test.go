@@ -122,9 +122,11 @@ var differences = []difference{
 		want: map[string]string{"nginx": "204", "apache": "204"},
 	},
 	{
-		name:  "DAV PUT If-Match: * to a missing file (forced change)",
-		probe: func(t *testing.T, s *Server) string { return status(t, s, "PUT", "/dav/c3.txt", []byte("new"), "If-Match", "*") },
-		want:  map[string]string{"nginx": "201", "apache": "412"},
+		name: "DAV PUT If-Match: * to a missing file (forced change)",
+		probe: func(t *testing.T, s *Server) string {
+			return status(t, s, "PUT", "/dav/c3.txt", []byte("new"), "If-Match", "*")
+		},
+		want: map[string]string{"nginx": "201", "apache": "412"},
 	},
 	{
 		name: "DAV PUT If-None-Match: * to an existing file (create only)",

@@ -6,8 +6,10 @@ package realpeers
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"text/template"
 )
@@ -21,17 +23,22 @@ import (
 // as root the worker runs as www-data (or nobody), like Apache's.
 func Nginx(t testing.TB) *Server {
 	t.Helper()
-	return start(t, flavor{
+	return start(t, nginxFlavor())
+}
+
+// nginxFlavor describes how to find, configure and start nginx.
+func nginxFlavor() flavor {
+	return flavor{
 		name:      "nginx",
 		find:      func() string { return findBinary([]string{"nginx"}, sbinDirs) },
 		missing:   "nginx not installed: apt-get install nginx (CI installs it)",
 		configure: configureNginx,
-	})
+	}
 }
 
 // configureNginx writes base/conf/nginx.conf for port and returns nginx's
 // arguments: -e makes even start-up errors go to the error log.
-func configureNginx(s *Server, _ string, port int) ([]string, error) {
+func configureNginx(s *Server, bin string, port int) ([]string, error) {
 	w, err := worker()
 	if err != nil {
 		return nil, err
@@ -66,7 +73,32 @@ func configureNginx(s *Server, _ string, port int) ([]string, error) {
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
-	return []string{"-e", s.ErrorLog, "-p", s.base + "/", "-c", conf, "-g", "daemon off;"}, nil
+	args := []string{"-p", s.base + "/", "-c", conf, "-g", "daemon off;"}
+	if nginxHasE(bin) {
+		args = append([]string{"-e", s.ErrorLog}, args...)
+	}
+	return args, nil
+}
+
+// nginxHasECache holds nginxHasE's answer per binary.
+var nginxHasECache sync.Map // bin -> bool
+
+// nginxHasE reports whether bin knows -e (nginx 1.19.5 and later; Ubuntu
+// 22.04 ships 1.18). Without it, start-up errors go to nginx's compiled-in
+// error log, or to stderr, which start captures too.
+func nginxHasE(bin string) bool {
+	if v, ok := nginxHasECache.Load(bin); ok {
+		return v.(bool)
+	}
+	out, _ := exec.Command(bin, "-v").CombinedOutput() // "nginx version: nginx/1.22.1"
+	has := false
+	if _, v, ok := strings.Cut(string(out), "nginx/"); ok {
+		var major, minor, patch int
+		fmt.Sscanf(v, "%d.%d.%d", &major, &minor, &patch)
+		has = major > 1 || major == 1 && (minor > 19 || minor == 19 && patch >= 5)
+	}
+	nginxHasECache.Store(bin, has)
+	return has
 }
 
 type nginxData struct {

@@ -1,32 +1,8 @@
-// Package realpeers starts real nginx and Apache httpd servers on 127.0.0.1
-// for the SDK's integration tests. Each call starts a private instance with a
-// temporary configuration, a free port and its own directories, and stops it
-// in t.Cleanup, so tests may start as many as they like, in parallel.
-//
-// Both servers offer the same URL layout, so a test can be table-driven over
-// [Nginx] and [Apache]:
-//
-//	/files/NAME        static files from Server.DocRoot: Accept-Ranges, strong
-//	                   ETag, Last-Modified, so Range, If-Range, If-None-Match work
-//	/l3/NAME           the same files plus Level 3 headers: profile
-//	                   [ContentProfile], allow [L3Allow], link [FilesListLink]
-//	/l3/home           200, [HomeBody] (application/json), profile [HomeProfile],
-//	                   two link header lines [HomeEntryLink] and [HomeNextLink]
-//	/redirect307/NAME  307 to /files/NAME, for every method
-//	/redirect308/NAME  308 to /files/NAME, for every method
-//	/dav/NAME          WebDAV (GET, PUT, DELETE, MKCOL, COPY, MOVE) on Server.DAVRoot
-//	/small/NAME        the same WebDAV tree, request bodies over [SmallLimit] get 413
-//	/slow/NAME         the static files at about [SlowRate] bytes per second
-//	/problem/409       409, application/problem+json, [Problem409Body]
-//	/problem/503       503, Retry-After: 1, application/problem+json, [Problem503Body]
-//
-// The two servers are real and therefore differ in places a client may care
-// about (Expect handling, conditional PUT, 304 headers, Location form...);
-// differences_test.go pins each difference down with a test.
-//
-// This file holds the Server type, the layout constants and the process
-// life cycle shared by both servers; nginx.go and apache.go hold the two
-// configurations, and proc_*.go the platform-specific process handling.
+// This file holds the Server type, the layout constants, WriteFile and the
+// start-up shared by both servers; doc.go describes the package, nginx.go
+// and apache.go hold the two configurations, and proc_*.go the
+// platform-specific process handling.
+
 package realpeers
 
 import (
@@ -77,9 +53,30 @@ const (
 	// SmallLimit is the largest request body /small/ accepts; bigger ones get 413.
 	SmallLimit = 1 << 20
 	// SlowRate is the approximate download rate of /slow/, in bytes per second
-	// per connection. Both servers may send a first burst faster.
+	// per connection. nginx sends the first second's worth at once, so
+	// n MiB take about n-1 s from nginx and n s from Apache.
 	SlowRate = 1 << 20
 )
+
+// Starter starts one kind of server for a test: [Nginx] or [Apache].
+type Starter struct {
+	Name  string // "nginx" or "apache", as in Server.Name
+	Start func(t testing.TB) *Server
+}
+
+// Starters returns nginx and Apache, for tests table-driven over both:
+//
+//	for _, srv := range realpeers.Starters() {
+//		t.Run(srv.Name, func(t *testing.T) {
+//			t.Parallel()
+//			s := srv.Start(t)
+//			realpeers.WriteFile(t, s.DocRoot, "a.txt", data)
+//			// ... requests to s.URL + "/l3/a.txt"
+//		})
+//	}
+func Starters() []Starter {
+	return []Starter{{"nginx", Nginx}, {"apache", Apache}}
+}
 
 // Server is a running real HTTP server started for one test. Its fields are
 // read-only; the process stops when the test (and its subtests) end.
@@ -261,6 +258,9 @@ type flavor struct {
 	// configure writes the configuration for s listening on port and
 	// returns the command line arguments.
 	configure func(s *Server, bin string, port int) ([]string, error)
+	// port picks the port of each attempt; nil means freePort. Tests
+	// set it to check the retry when a port is taken.
+	port func() (int, error)
 }
 
 // RequireEnv names the environment variable that turns a missing server
@@ -306,8 +306,12 @@ func start(t testing.TB, f flavor) *Server {
 		}
 	})
 
+	pick := f.port
+	if pick == nil {
+		pick = freePort
+	}
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := pick()
 		if err != nil {
 			t.Fatalf("realpeers: %v", err)
 		}

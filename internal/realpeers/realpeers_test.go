@@ -20,22 +20,13 @@ import (
 	"time"
 )
 
-// servers is the table every test runs over.
-var servers = []struct {
-	name  string
-	start func(testing.TB) *Server
-}{
-	{"nginx", Nginx},
-	{"apache", Apache},
-}
-
 // forEachServer runs f in a parallel subtest per server, each with a server
 // of its own.
 func forEachServer(t *testing.T, f func(t *testing.T, s *Server)) {
-	for _, srv := range servers {
-		t.Run(srv.name, func(t *testing.T) {
+	for _, srv := range Starters() {
+		t.Run(srv.Name, func(t *testing.T) {
 			t.Parallel()
-			f(t, srv.start(t))
+			f(t, srv.Start(t))
 		})
 	}
 }
@@ -445,11 +436,11 @@ func TestWriteFileValidators(t *testing.T) {
 // checks that each serves its own directories.
 func TestParallelInstances(t *testing.T) {
 	t.Parallel()
-	for _, srv := range servers {
+	for _, srv := range Starters() {
 		for i := range 3 {
-			t.Run(srv.name+strconv.Itoa(i), func(t *testing.T) {
+			t.Run(srv.Name+strconv.Itoa(i), func(t *testing.T) {
 				t.Parallel()
-				s := srv.start(t)
+				s := srv.Start(t)
 				want := s.Name + " " + strconv.Itoa(i) + " " + s.URL
 				WriteFile(t, s.DocRoot, "who.txt", []byte(want))
 				resp, body := do(t, "GET", s.URL+"/files/who.txt", nil)
@@ -516,6 +507,82 @@ func TestMissingBinary(t *testing.T) {
 	}
 }
 
+// TestPortTaken checks that a start whose port another process holds is
+// retried on a new port.
+func TestPortTaken(t *testing.T) {
+	t.Parallel()
+	for _, f := range []flavor{nginxFlavor(), apacheFlavor()} {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			taken := l.Addr().(*net.TCPAddr).Port
+			calls := 0
+			f.port = func() (int, error) {
+				calls++
+				if calls == 1 {
+					return taken, nil
+				}
+				return freePort()
+			}
+			s := start(t, f)
+			if calls != 2 || s.URL == "http://127.0.0.1:"+strconv.Itoa(taken) {
+				t.Errorf("%d attempts, URL %s; want a second attempt on a port other than %d", calls, s.URL, taken)
+			}
+			resp, body := do(t, "GET", s.URL+"/l3/home", nil)
+			wantStatus(t, resp, body, 200)
+		})
+	}
+}
+
+// TestBrokenConfig checks that a server that does not start fails the test
+// with its error log.
+func TestBrokenConfig(t *testing.T) {
+	t.Parallel()
+	for _, f := range []flavor{nginxFlavor(), apacheFlavor()} {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			configure := f.configure
+			f.configure = func(s *Server, bin string, port int) ([]string, error) {
+				args, err := configure(s, bin, port)
+				if err != nil {
+					return nil, err
+				}
+				conf := filepath.Join(s.base, "conf", "nginx.conf")
+				if f.name == "apache" {
+					conf = filepath.Join(s.base, "conf", "httpd.conf")
+				}
+				file, err := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+				if err != nil {
+					return nil, err
+				}
+				defer file.Close()
+				if _, err := io.WriteString(file, "\nno_such_directive on;\n"); err != nil {
+					return nil, err
+				}
+				return args, nil
+			}
+			fake := &recordingTB{TB: t}
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start(fake, f)
+			}()
+			wg.Wait()
+			if fake.skipped {
+				t.Skip("not installed")
+			}
+			if !strings.Contains(fake.fatal, "did not start") || !strings.Contains(fake.fatal, "no_such_directive") {
+				t.Errorf("Fatalf message does not show the cause:\n%s", fake.fatal)
+			}
+		})
+	}
+}
+
 // recordingTB records Fatalf and Skip instead of acting on the real test.
 type recordingTB struct {
 	testing.TB
@@ -528,4 +595,5 @@ func (r *recordingTB) Fatalf(format string, args ...any) {
 	r.fatal = fmt.Sprintf(format, args...)
 	runtime.Goexit()
 }
-func (r *recordingTB) Skip(...any) { r.skipped = true; runtime.Goexit() }
+func (r *recordingTB) Skip(...any)          { r.skipped = true; runtime.Goexit() }
+func (r *recordingTB) Skipf(string, ...any) { r.skipped = true; runtime.Goexit() }
