@@ -126,12 +126,8 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	attempts := 1
-	out := req.Clone(context.WithValue(ctx, attemptsKey{}, &attempts))
-	for name, vals := range c.header {
-		if _, set := out.Header[name]; !set {
-			out.Header[name] = vals
-		}
-	}
+	out := req.WithContext(context.WithValue(ctx, attemptsKey{}, &attempts))
+	out.Header = c.withDefaults(req.Header)
 	start := time.Now()
 	resp, err := c.pipeline.Do(out)
 	if err != nil {
@@ -155,6 +151,23 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		return nil, typed(base)
 	}
 	return resp, nil
+}
+
+// withDefaults returns a new header map holding h plus the Client's default
+// headers that h does not set. Value slices are shared, not copied, but capped
+// at their length so that appending to them in a later layer reallocates
+// instead of writing into the caller's arrays.
+func (c *Client) withDefaults(h http.Header) http.Header {
+	out := make(http.Header, len(h)+len(c.header))
+	for name, vals := range h {
+		out[name] = vals[:len(vals):len(vals)]
+	}
+	for name, vals := range c.header {
+		if _, set := out[name]; !set {
+			out[name] = vals[:len(vals):len(vals)]
+		}
+	}
+	return out
 }
 
 // transportError makes every failure without a response a *url.Error naming

@@ -339,6 +339,7 @@ type countingBody struct {
 	n *atomic.Int64
 }
 
+// Read counts what it passes on.
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.n.Add(int64(n))
@@ -352,6 +353,7 @@ type droppingWriter struct {
 	left int64
 }
 
+// Write passes bytes on until the budget is spent, then aborts.
 func (d *droppingWriter) Write(p []byte) (int, error) {
 	if int64(len(p)) <= d.left {
 		d.left -= int64(len(p))
