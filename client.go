@@ -131,10 +131,13 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := c.pipeline.Do(out)
 	if err != nil {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "level3: request failed",
-			slog.String("method", out.Method), slog.String("url", redactURL(out.URL)),
-			slog.Int("attempts", attempts), slog.Any("error", err))
-		return nil, transportError(out, attempts, err)
+		err = transportError(out, attempts, err)
+		if c.logger.Enabled(ctx, slog.LevelDebug) {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "level3: request failed",
+				slog.String("method", out.Method), slog.String("url", redactURL(out.URL)),
+				slog.Int("attempts", attempts), slog.Any("error", err))
+		}
+		return nil, err
 	}
 	if c.logger.Enabled(ctx, slog.LevelDebug) {
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "level3: response",
