@@ -35,6 +35,8 @@ func NewRequest(ctx context.Context, method, url string, body io.Reader) (*http.
 			}
 			return sectionRequest(ctx, method, url, b, off, st.Size()-off)
 		}
+		// A pipe, socket or terminal cannot be rewound: send it once.
+		return http.NewRequestWithContext(ctx, method, url, body)
 	case *io.SectionReader:
 		off, _ := b.Seek(0, io.SeekCurrent) // never fails on a SectionReader
 		return sectionRequest(ctx, method, url, b, off, b.Size()-off)

@@ -332,3 +332,17 @@ func TestTransportErrorIsNotWrappedTwice(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), "level3: "))
 	assert.False(t, errors.Is(err, context.Canceled))
 }
+
+func TestPipeBodyIsSentOnce(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	go func() {
+		_, _ = w.WriteString(`{"v":1}`)
+		w.Close()
+	}()
+	defer r.Close()
+	req, err := NewRequest(context.Background(), "PUT", "http://h/x", r)
+	require.NoError(t, err, "a pipe is not seekable but is a valid one-shot body")
+	assert.Nil(t, req.GetBody)
+	assert.False(t, retryable(req))
+}
