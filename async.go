@@ -109,7 +109,8 @@ func (c *asyncConfig) noteStartOnly(name string) {
 // DoAsync sends req, a POST, PUT, PATCH or DELETE, asking for asynchronous
 // processing with prefer: respond-async (plus wait=N with [AsyncWait]),
 // merged with any Prefer values req already has (such as
-// return=representation; RFC 7240 syntax). It returns a [Poller]:
+// return=representation; RFC 7240 syntax), or else the Client's default
+// Prefer ([WithHeader]). It returns a [Poller]:
 //
 //   - The server answered synchronously (200, 201, 204...; a server may
 //     ignore the preference): the Poller is already done and
@@ -135,7 +136,8 @@ func (c *asyncConfig) noteStartOnly(name string) {
 // [ErrNotObservable] before the request is sent.
 //
 // Polls (GET or HEAD) and the HEAD before a PUT or PATCH never carry
-// Prefer. A preflight (expect: 100-continue) of an async request is made
+// Prefer; polls never carry preconditions or ranges either, even as Client
+// defaults. A preflight (expect: 100-continue) of an async request is made
 // without Prefer, then the request itself with it, as the Level 3 Preflight
 // and Async mixins ask.
 //
@@ -158,6 +160,11 @@ func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error
 		return nil, err
 	}
 	out := req.Clone(ctx)
+	if _, set := out.Header["Prefer"]; !set && len(c.header["Prefer"]) > 0 {
+		// Merge with the Client's default (WithHeader), which the request
+		// would otherwise lose by setting its own.
+		out.Header["Prefer"] = append([]string(nil), c.header["Prefer"]...)
+	}
 	prefs := []Preference{RespondAsync()}
 	if cfg.hasWait {
 		prefs = append(prefs, WaitPreference(cfg.wait))

@@ -240,7 +240,7 @@ func (p *Poller) Wait(ctx context.Context) (*http.Response, error) {
 		case p.done:
 		case err == nil:
 			_ = resp.Body.Close() // a "not yet" answer; its body is already drained
-		case ctx.Err() != nil:
+		case ctx.Err() != nil, errors.As(err, new(*waitError)):
 			return nil, err
 		case p.failures >= p.sched.MaxFailures:
 			return nil, err
@@ -266,7 +266,7 @@ func (p *Poller) Poll(ctx context.Context) (*http.Response, error) {
 		return p.final, p.err
 	}
 	if err := p.clock.Sleep(ctx, p.state.NextPoll.Sub(p.clock.Now())); err != nil {
-		return nil, fmt.Errorf("level3: waiting to poll %s: %w", redactURL(p.target), err)
+		return nil, &waitError{url: redactURL(p.target), err: err}
 	}
 	req, resp, status, header, err := p.send(ctx)
 	if status == 0 {
@@ -328,6 +328,9 @@ func (p *Poller) send(ctx context.Context) (*http.Request, *http.Response, int, 
 		if err != nil {
 			return nil, nil, 0, nil, fmt.Errorf("level3: poll: %w", err)
 		}
+		for _, name := range pollSuppressed {
+			req.Header[name] = nil // present but empty: the Client's default is not added, nothing is sent
+		}
 		resp, err := p.client.Do(req)
 		if err == nil {
 			return req, resp, resp.StatusCode, resp.Header, nil
@@ -343,6 +346,12 @@ func (p *Poller) send(ctx context.Context) (*http.Request, *http.Response, int, 
 		return req, nil, re.StatusCode, re.Header, err
 	}
 }
+
+// pollSuppressed lists headers a poll never sends, even when the Client has
+// a default for them ([WithHeader]): a poll reads the current state, so a
+// precondition or a range would distort it, and Prefer could ask a server to
+// treat the poll itself asynchronously.
+var pollSuppressed = []string{"Prefer", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range", "Range", "Expect"}
 
 // schedule sets when the next poll is due.
 func (p *Poller) schedule(retryAfter string) {
@@ -365,6 +374,16 @@ func (p *Poller) log(ctx context.Context, status int, v verdict) {
 			slog.Int("status", status), slog.String("verdict", v.String()))
 	}
 }
+
+// waitError is a Poll that ended while waiting for its turn, because its
+// context did.
+type waitError struct {
+	url string
+	err error
+}
+
+func (e *waitError) Error() string { return "level3: waiting to poll " + e.url + ": " + e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
 
 // responseFromError rebuilds the response an error status came in, for a
 // poll whose error status is an answer (404 while a POST's location does not

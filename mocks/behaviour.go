@@ -25,9 +25,13 @@ func (s *Server) behave(w http.ResponseWriter, r *http.Request, path string) {
 	s.mu.Lock()
 	e := s.entries[path]
 	var po pollOutcome
-	if e != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	switch {
+	case e == nil:
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && e.res.allows(r.Method):
 		po = s.poll(path, e)
 		e = s.entries[path] // a finished DELETE removed it
+	case e.pending != nil && e.pending.create:
+		po.hide = true // a resource being created does not exist for any method
 	}
 	if po.fault != nil {
 		s.mu.Unlock()
