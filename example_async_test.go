@@ -65,7 +65,7 @@ func ExampleClient_ResumePoller() {
 	srv.Handle("/orders/7", order)
 
 	first, _ := level3.New()
-	p, err := first.SendAsync(context.Background(), http.MethodDelete, srv.URL+"/orders/7", "", nil)
+	p, err := first.SendAsync(context.Background(), http.MethodDelete, srv.URL+"/orders/7", "", nil, quickPolls)
 	if err != nil {
 		log.Fatal(err)
 	}
