@@ -24,10 +24,24 @@ import (
 func (s *Server) behave(w http.ResponseWriter, r *http.Request, path string) {
 	s.mu.Lock()
 	e := s.entries[path]
-	if e != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		e = s.poll(path, e)
+	var po pollOutcome
+	switch {
+	case e == nil:
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && e.res.allows(r.Method):
+		po = s.poll(path, e)
+		e = s.entries[path] // a finished DELETE removed it
+	case e.pending != nil && e.pending.create:
+		po.hide = true // a resource being created does not exist for any method
 	}
-	if e == nil {
+	if po.fault != nil {
+		s.mu.Unlock()
+		po.fault.writeError(w)
+		return
+	}
+	if po.retryAfter != "" {
+		w.Header().Set("Retry-After", po.retryAfter)
+	}
+	if e == nil || po.hide {
 		s.mu.Unlock()
 		notFound(w, path)
 		return
@@ -60,24 +74,6 @@ func (s *Server) behave(w http.ResponseWriter, r *http.Request, path string) {
 	default:
 		Problem(http.StatusMethodNotAllowed, "Method Not Allowed", r.Method+" is not allowed here").writeError(w)
 	}
-}
-
-// poll counts one GET/HEAD towards any pending async change of path and
-// returns the entry to answer from (nil: answer 404). s.mu is held.
-func (s *Server) poll(path string, e *entry) *entry {
-	if e.hidden > 0 {
-		e.hidden--
-		return nil
-	}
-	if e.pending != nil {
-		if e.pending.polls--; e.pending.polls <= 0 {
-			p := e.pending
-			e.pending = nil
-			p.apply(s, path)
-			return s.entries[path]
-		}
-	}
-	return e
 }
 
 // writeHeaders sets the Level 3 headers of res: profile, allow, link,
@@ -199,35 +195,6 @@ func readBody(w http.ResponseWriter, r *http.Request, res *Resource, needLength 
 	return body, true
 }
 
-// prefersAsync reports whether r asks for prefer: respond-async and res has
-// the Async mixin.
-func prefersAsync(r *http.Request, res *Resource) bool {
-	if !res.has(profiles.Async) {
-		return false
-	}
-	for _, v := range r.Header.Values("Prefer") {
-		for _, part := range strings.Split(v, ",") {
-			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
-			if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// accepted answers 202, with Retry-After when the resource sets one.
-func accepted(w http.ResponseWriter, res *Resource, location string) {
-	if location != "" {
-		w.Header().Set("Location", location)
-	}
-	if res.RetryAfter != "" {
-		w.Header().Set("Retry-After", res.RetryAfter)
-	}
-	w.Header().Set("Preference-Applied", "respond-async")
-	w.WriteHeader(http.StatusAccepted)
-}
-
 // replace handles PUT (new bytes or JSON) and PATCH (JSON merge patch) of
 // Data and Content resources.
 func (s *Server) replace(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
@@ -274,8 +241,8 @@ func (s *Server) replace(w http.ResponseWriter, r *http.Request, path string, re
 		cur.refreshValidators(s.now())
 		return 0, ""
 	}
-	if prefersAsync(r, res) {
-		s.later(path, res.AsyncPolls, func(s *Server, path string) {
+	if answersAsync(r, res) {
+		s.later(path, res, false, func(s *Server, path string) {
 			if e := s.entries[path]; e != nil {
 				change(&e.res)
 			}
@@ -308,24 +275,14 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, path string, res
 		Problem(code, http.StatusText(code), "the resource has changed").writeError(w)
 		return
 	}
-	if prefersAsync(r, res) {
-		s.later(path, res.AsyncPolls, func(s *Server, path string) { delete(s.entries, path) })
+	if answersAsync(r, res) {
+		s.later(path, res, false, func(s *Server, path string) { delete(s.entries, path) })
 		accepted(w, res, "")
 		return
 	}
 	s.Remove(path)
 	w.Header().Del("Content-Type")
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// later schedules apply (run with s.mu held) to change path after polls
-// GET/HEAD requests, as an async operation finishing.
-func (s *Server) later(path string, polls int, apply func(s *Server, path string)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.entries[path]; e != nil {
-		e.pending = &async{polls: max(polls, 1), apply: apply}
-	}
 }
 
 // post handles POST by profile: Upload and Form create, Lookup redirects,
@@ -392,20 +349,19 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, path string, res
 }
 
 // create stores child under path and answers 201 (or 202 when asked for
-// async, with the child invisible for AsyncPolls polls).
+// async, with the child invisible until the operation finishes: see
+// Server.later).
 func (s *Server) create(w http.ResponseWriter, r *http.Request, path string, res *Resource, child *Resource) {
 	s.mu.Lock()
 	s.created++
 	childPath := strings.TrimSuffix(path, "/") + "/" + strconv.Itoa(s.created)
 	s.mu.Unlock()
-	loc := s.Handle(childPath, child)
-	if prefersAsync(r, res) {
-		s.mu.Lock()
-		s.entries[childPath].hidden = max(res.AsyncPolls, 1)
-		s.mu.Unlock()
+	if answersAsync(r, res) {
+		loc := s.handle(childPath, child, func(e *entry) { s.laterLocked(e, res, true, nil) })
 		accepted(w, res, loc)
 		return
 	}
+	loc := s.Handle(childPath, child)
 	stored, _ := s.Resource(childPath)
 	w.Header().Set("Location", loc)
 	setValidators(w.Header(), stored.ETag, stored.LastModified)

@@ -7,7 +7,10 @@
 // server of its profile: GET/HEAD with ranges and conditional requests for
 // everything, PUT/PATCH/DELETE for Data and Content, POST for Upload, Form,
 // Lookup and Action, 307/308 for Alias, and 202 for Async when asked with
-// prefer: respond-async. Faults ([Fault]) are queued on a resource and used
+// prefer: respond-async; the accepted operation then finishes after some
+// polls or some time ([Resource.AsyncPolls], [Resource.AsyncAfter]), or fails
+// ([Resource.AsyncFailure]), with [WithClock] to run the server on a test's
+// fake clock. Faults ([Fault]) are queued on a resource and used
 // up one request at a time: error statuses with problem details and
 // Retry-After, connections dropped after N body bytes, delays, 417 answers to
 // expect: 100-continue.

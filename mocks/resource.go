@@ -47,10 +47,25 @@ type Resource struct {
 	// MaxBody makes PUT and POST bodies larger than this many bytes fail
 	// with 413, decided from content-length before the body is read.
 	MaxBody int64
-	// AsyncPolls is how many GET or HEAD requests a change requested with
-	// prefer: respond-async stays invisible for (Async mixin).
+	// AsyncPolls is how many GET or HEAD requests of the watched resource
+	// (the location of a POST's 202, or the resource a PUT, PATCH or DELETE
+	// changes) an operation accepted with prefer: respond-async stays
+	// invisible for (Async mixin). With AsyncAfter zero, at least one.
 	AsyncPolls int
-	// RetryAfter is sent with 202 Accepted answers (Async mixin).
+	// AsyncAfter is how long, on the server's clock ([WithClock]), an
+	// accepted operation takes at least: it shows at the first GET or HEAD
+	// after both AsyncPolls polls and AsyncAfter. A client that sent
+	// prefer: wait=N with N ≥ AsyncAfter (and AsyncPolls 0) gets a
+	// synchronous answer instead of 202.
+	AsyncAfter time.Duration
+	// AsyncFailure, when set, makes an accepted operation fail when it
+	// would have finished: the change is not made and, from then on, every
+	// GET or HEAD of the watched resource answers this fault (such as
+	// Problem(422, ...) or Problem(500, ...)).
+	AsyncFailure *Fault
+	// RetryAfter is sent with 202 Accepted answers, and with answers to
+	// polls of the watched resource while the operation is not finished
+	// (Async mixin).
 	RetryAfter string
 	// IdempotencyKey is what a Form answers in its idempotency-key header:
 	// "optional", "required" or "" (none).

@@ -42,14 +42,8 @@ type entry struct {
 	faults    []Fault
 	count     int
 	bodyBytes atomic.Int64
-	hidden    int    // GET/HEAD polls to answer 404 before the resource shows (async POST)
-	pending   *async // a state change that shows after some polls (async PUT/PATCH/DELETE)
-}
-
-// async is a change accepted with 202 that becomes visible after polls GETs.
-type async struct {
-	polls int
-	apply func(s *Server, path string)
+	pending   *async // an accepted operation not finished yet (async.go)
+	failed    *Fault // an accepted operation that failed: GET/HEAD answer this
 }
 
 // Request is one request as the server saw it.
@@ -71,6 +65,7 @@ type config struct {
 	tls, http2 bool
 	addr       string
 	strict     testing.TB
+	now        func() time.Time
 }
 
 // WithTLS serves HTTPS with httptest's self-signed certificate; use
@@ -87,6 +82,12 @@ func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 // Strict makes any request for a path with no resource fail t, like
 // go-github's trap handler: a test notices when the client goes astray.
 func Strict(t testing.TB) Option { return func(c *config) { c.strict = t } }
+
+// WithClock makes the server read the time from now instead of
+// [time.Now]: for [Request.Time], new last-modified dates and
+// [Resource.AsyncAfter]. Tests that drive a fake clock share it with the
+// server this way, so server-side timestamps follow the fake time.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
 // NewServer starts a Server for a test and closes it when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
@@ -107,6 +108,9 @@ func Start(opts ...Option) (*Server, error) {
 		o(&cfg)
 	}
 	s := &Server{entries: make(map[string]*entry), t: cfg.strict, now: time.Now}
+	if cfg.now != nil {
+		s.now = cfg.now
+	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	if cfg.addr != "" {
 		l, err := net.Listen("tcp", cfg.addr)
@@ -143,6 +147,12 @@ func (s *Server) TLSConfig() *tls.Config { return s.ts.TLS }
 // Handle serves a copy of r at path (such as "/orders/1"), replacing any
 // resource there, and returns the absolute URL.
 func (s *Server) Handle(path string, r *Resource) string {
+	return s.handle(path, r, nil)
+}
+
+// handle is Handle, with setup run on the new entry before anyone can see
+// it.
+func (s *Server) handle(path string, r *Resource, setup func(e *entry)) string {
 	res := *r
 	res.Header = r.Header.Clone()
 	res.Body = append([]byte(nil), r.Body...)
@@ -156,7 +166,11 @@ func (s *Server) Handle(path string, r *Resource) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entries[path] = &entry{res: res}
+	e := &entry{res: res}
+	if setup != nil {
+		setup(e)
+	}
+	s.entries[path] = e
 	return s.URL + path
 }
 

@@ -5,6 +5,8 @@
 //
 //	l3 discover URL [--json]   profiles, allowed methods, links and validators of URL
 //	l3 get URL [-o FILE]       fetch URL to stdout or FILE
+//	l3 send METHOD URL [FILE]  send any request; --async polls a 202 to completion
+//	l3 poll TOKEN              continue an asynchronous operation from its resume token
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
@@ -36,6 +38,9 @@ const (
 commands:
   discover URL [--json]    show profiles, allowed methods, links and validators
   get URL [-o FILE]        fetch URL to stdout or FILE
+  send METHOD URL [FILE]   send a request; --async [--wait SECONDS] [--detach] asks for
+                           prefer: respond-async and polls a 202 to completion
+  poll TOKEN               continue an asynchronous operation from its resume token
   serve [--addr ADDR]      run the fake Level 3 server until interrupted
   demo                     tour every profile against the fake server
 
@@ -83,6 +88,10 @@ func run(ctx context.Context, args []string, s streams) int {
 		err = discoverCmd(ctx, rest, s)
 	case "get":
 		err = getCmd(ctx, rest, s)
+	case "send":
+		err = sendCmd(ctx, rest, s)
+	case "poll":
+		err = pollCmd(ctx, rest, s)
 	case "serve":
 		err = serveCmd(ctx, rest, s)
 	case "demo":

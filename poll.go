@@ -1,0 +1,408 @@
+// This file holds the Poller, which follows an operation a Level 3 server
+// accepted with 202 Accepted until it finishes: when to poll (PollSchedule,
+// Retry-After), one poll at a time (Poll), or until done (Wait). What a poll
+// means is decided by the strategies in poll_strategy.go; async.go starts
+// operations and poll_token.go saves and restores Pollers as resume tokens.
+
+package level3
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// ErrPollerNotDone is returned by [Poller.Result] before the operation has
+// finished.
+var ErrPollerNotDone = errors.New("level3: the operation has not finished")
+
+// ErrPollerDone is returned (wrapped) by [Poller.ResumeToken] once the
+// operation has finished: there is nothing left to resume.
+var ErrPollerDone = errors.New("level3: the operation has finished")
+
+// ErrNotObservable is returned (wrapped) when the outcome of an asynchronous
+// operation cannot be observed: a 202 answer to POST without a location, a
+// PUT or PATCH on a resource that sends neither etag nor last-modified, or a
+// poll answer that no longer carries them. The Async mixin gives no other
+// status channel (see the Async row of the Level 3 specification).
+var ErrNotObservable = errors.New("level3: the outcome of the asynchronous operation cannot be observed")
+
+// PollSchedule says when a [Poller] polls. Without Retry-After from the
+// server, waits follow exponential backoff with jitter (from
+// github.com/cenkalti/backoff/v4); with it, the server's wait is used. Every
+// wait is bounded to [MinWait, MaxWait]. There is no overall limit: the
+// context given to [Poller.Wait] or [Poller.Poll] is the deadline.
+type PollSchedule struct {
+	// MinWait is the first backoff interval and the least time between two
+	// polls, even when Retry-After asks for less (a server answering
+	// Retry-After: 0 cannot make the Poller spin). Must be positive.
+	MinWait time.Duration
+	// MaxWait caps every wait, Retry-After included, so a server cannot
+	// park the Poller for hours. Must be at least MinWait.
+	MaxWait time.Duration
+	// Multiplier is how much the backoff interval grows per poll (≥ 1).
+	Multiplier float64
+	// Jitter spreads each backoff wait randomly by up to this fraction
+	// either way (0 ≤ Jitter < 1), so many clients do not poll in step.
+	Jitter float64
+	// MaxFailures is how many polls in a row may fail without any answer
+	// from the server (connection refused, reset...) before [Poller.Wait]
+	// gives up. Error statuses that mean "try later" (408, 429, 5xx) are
+	// answers, and never count. Must be at least 1.
+	MaxFailures int
+}
+
+// DefaultPollSchedule returns the schedule Pollers use unless told
+// otherwise: waits from 500ms growing 1.5× per poll up to 30s, ±20% jitter,
+// and 3 failed polls in a row tolerated.
+func DefaultPollSchedule() PollSchedule {
+	return PollSchedule{MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, Multiplier: 1.5, Jitter: 0.2, MaxFailures: 3}
+}
+
+// validate reports a schedule that cannot work.
+func (s PollSchedule) validate() error {
+	switch {
+	case s.MinWait <= 0:
+		return errors.New("level3: PollSchedule.MinWait must be positive")
+	case s.MaxWait < s.MinWait:
+		return errors.New("level3: PollSchedule.MaxWait is less than MinWait")
+	case !(s.Multiplier >= 1): // also rejects NaN
+		return errors.New("level3: PollSchedule.Multiplier must be at least 1")
+	case !(s.Jitter >= 0 && s.Jitter < 1):
+		return errors.New("level3: PollSchedule.Jitter must be in [0, 1)")
+	case s.MaxFailures < 1:
+		return errors.New("level3: PollSchedule.MaxFailures must be at least 1")
+	}
+	return nil
+}
+
+// pollWait decides how long to wait before the next poll: the Retry-After
+// value retryAfter (seconds or an HTTP-date, RFC 9110 §10.2.3) when it is
+// valid, otherwise the next backoff interval, and in both cases at least
+// MinWait and at most MaxWait. fromServer says whether Retry-After decided.
+// next is only called when Retry-After does not decide, so the backoff
+// sequence is not advanced by waits the server chose.
+func pollWait(retryAfter string, now time.Time, next func() time.Duration, s PollSchedule) (wait time.Duration, fromServer bool) {
+	if d, ok := parseRetryAfter(retryAfter, now); ok {
+		return min(max(d, s.MinWait), s.MaxWait), true
+	}
+	d := next()
+	if d == backoff.Stop {
+		d = s.MaxWait
+	}
+	return min(max(d, s.MinWait), s.MaxWait), false
+}
+
+// pollClock is the Poller's time: real by default, fake in tests.
+type pollClock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx ends, and then returns ctx.Err().
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// systemClock is the real clock. Waiting blocks on a timer: no CPU is used.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pollState is what a Poller must remember to continue, saved in resume
+// tokens beside its strategy.
+type pollState struct {
+	URL        string        `json:"url"`                // the resource polled
+	Method     string        `json:"method"`             // of the request that was accepted
+	PollMethod string        `json:"pollMethod"`         // HEAD or GET (GET after HEAD answered 405/501)
+	Polls      int           `json:"polls"`              // polls answered so far
+	NextPoll   time.Time     `json:"nextPoll,omitzero"`  // not before this time
+	LastWait   time.Duration `json:"lastWait,omitempty"` // the last wait, where a resumed backoff continues
+}
+
+// Poller follows an asynchronous operation (202 Accepted) until it finishes.
+// Get one from [Client.DoAsync] or [Client.SendAsync], or continue an
+// operation, in this process or another, from [Poller.ResumeToken] with
+// [Client.ResumePoller].
+//
+// A Poller is not safe for concurrent use. Every *http.Response it returns
+// is the caller's to close; closing one twice is harmless.
+type Poller struct {
+	client   *Client
+	strategy pollStrategy
+	state    pollState
+	target   *url.URL
+	sched    PollSchedule
+	clock    pollClock
+	backoff  *backoff.ExponentialBackOff
+
+	accepted *http.Response // the 202; nil for a synchronous answer or a resumed Poller
+	applied  Preferences
+
+	done     bool
+	final    *http.Response
+	err      error
+	failures int // polls in a row that got no answer
+}
+
+// newPoller returns a Poller that is not done, with its backoff set up.
+func newPoller(c *Client, s pollStrategy, st pollState, cfg *asyncConfig) (*Poller, error) {
+	target, err := url.Parse(st.URL)
+	if err != nil {
+		return nil, fmt.Errorf("level3: poll target: %w", err)
+	}
+	first := cfg.schedule.MinWait
+	if st.LastWait > 0 {
+		first = min(max(st.LastWait, cfg.schedule.MinWait), cfg.schedule.MaxWait)
+	}
+	p := &Poller{client: c, strategy: s, state: st, target: target, sched: cfg.schedule, clock: cfg.clock}
+	p.backoff = backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(first),
+		backoff.WithMaxInterval(cfg.schedule.MaxWait),
+		backoff.WithMultiplier(cfg.schedule.Multiplier),
+		backoff.WithRandomizationFactor(cfg.schedule.Jitter),
+		backoff.WithMaxElapsedTime(0), // the context is the deadline
+		backoff.WithClockProvider(cfg.clock),
+	)
+	return p, nil
+}
+
+// finished returns a Poller for an operation that is already over: the
+// server answered synchronously.
+func finished(c *Client, resp *http.Response, applied Preferences) *Poller {
+	return &Poller{client: c, done: true, final: resp, applied: applied, clock: systemClock{}}
+}
+
+// Done reports whether the operation has finished, successfully or not.
+func (p *Poller) Done() bool { return p.done }
+
+// Accepted returns the 202 Accepted response that started polling, with its
+// body already closed, or nil when the server answered synchronously (it may
+// ignore prefer: respond-async) or the Poller was resumed from a token.
+func (p *Poller) Accepted() *http.Response { return p.accepted }
+
+// PreferenceApplied returns the preferences the server said it applied to
+// the request (RFC 7240 §3), such as respond-async. A server need not say;
+// nil then. Nil for a resumed Poller.
+func (p *Poller) PreferenceApplied() Preferences { return p.applied }
+
+// Location returns the URL polled: the location of a 202 to POST, or the
+// resource changed or deleted. Nil when the server answered synchronously.
+func (p *Poller) Location() *url.URL { return p.target }
+
+// Polls returns how many polls the server has answered.
+func (p *Poller) Polls() int { return p.state.Polls }
+
+// NextPoll returns the time before which [Poller.Poll] will not poll: from
+// Retry-After, or the backoff schedule. Zero when a poll is due at once.
+func (p *Poller) NextPoll() time.Time { return p.state.NextPoll }
+
+// Result returns the outcome of a finished operation: the response that
+// showed it had succeeded (the synchronous answer, the created resource's GET
+// for a POST, the HEAD with new validators for PUT/PATCH, the 404 or 410 for
+// DELETE), or the typed error (such as [*UnprocessableEntityError]) of the
+// poll that showed it failed. The caller closes the response's body. Before
+// the operation has finished it returns [ErrPollerNotDone].
+func (p *Poller) Result() (*http.Response, error) {
+	if !p.done {
+		return nil, ErrPollerNotDone
+	}
+	return p.final, p.err
+}
+
+// Wait polls until the operation finishes and returns [Poller.Result]. It
+// stops early, leaving the Poller able to go on (or to give a resume token),
+// when ctx ends (returning ctx.Err(), wrapped) or when MaxFailures polls in a
+// row got no answer (returning the last failure). Between polls it sleeps on
+// a timer.
+func (p *Poller) Wait(ctx context.Context) (*http.Response, error) {
+	for !p.done {
+		resp, err := p.Poll(ctx)
+		switch {
+		case p.done:
+		case err == nil:
+			_ = resp.Body.Close() // a "not yet" answer; its body is already drained
+		case ctx.Err() != nil, errors.As(err, new(*waitError)):
+			return nil, err
+		case p.failures >= p.sched.MaxFailures:
+			return nil, err
+		}
+	}
+	return p.Result()
+}
+
+// Poll waits until the next poll is due (see [Poller.NextPoll]), sends it,
+// and returns its response, whose body the caller closes. Then:
+//
+//   - Done() false, nil error: not finished yet.
+//   - Done() true, nil error: finished; the response is [Poller.Result]'s.
+//   - Done() true, error: failed; the error is [Poller.Result]'s.
+//   - Done() false, error: this poll failed but the operation may go on: an
+//     error status that means "try later" (408, 429, 5xx: a typed error), a
+//     transport failure, or ctx ending (ctx.Err(), wrapped). Polling again
+//     is safe.
+//
+// Once Done, Poll sends nothing and returns the result again.
+func (p *Poller) Poll(ctx context.Context) (*http.Response, error) {
+	if p.done {
+		return p.final, p.err
+	}
+	if err := p.clock.Sleep(ctx, p.state.NextPoll.Sub(p.clock.Now())); err != nil {
+		return nil, &waitError{url: redactURL(p.target), err: err}
+	}
+	req, resp, status, header, err := p.send(ctx)
+	if status == 0 {
+		// No answer at all.
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		p.failures++
+		if isPermanent(err) {
+			p.finish(nil, err)
+			return nil, err
+		}
+		p.schedule("")
+		return nil, err
+	}
+	p.failures = 0
+	p.state.Polls++
+	v := transient
+	if !transientStatus(status) {
+		v = p.strategy.judge(status, header)
+	}
+	p.log(ctx, status, v)
+	switch v {
+	case succeeded:
+		if resp == nil {
+			resp = responseFromError(req, err)
+		}
+		p.finish(resp, nil)
+		return resp, nil
+	case failed:
+		if err == nil {
+			drainAndClose(resp.Body)
+			err = fmt.Errorf("%w: %s %s answered %d without the validators it had before",
+				ErrNotObservable, p.state.PollMethod, redactURL(p.target), status)
+		}
+		p.finish(nil, err)
+		return nil, err
+	case transient:
+		p.schedule(header.Get("Retry-After"))
+		return nil, err
+	}
+	p.schedule(header.Get("Retry-After"))
+	if resp == nil {
+		return responseFromError(req, err), nil
+	}
+	drainAndClose(resp.Body)
+	resp.Body = http.NoBody
+	return resp, nil
+}
+
+// send sends one poll and returns its request, its response (nil for an
+// error status), its status and header (0 and nil when there was no answer),
+// and the error (typed for an error status). A HEAD refused with 405 or 501
+// is sent again at once as GET, and GET is used from then on, as Discover
+// does.
+func (p *Poller) send(ctx context.Context) (*http.Request, *http.Response, int, http.Header, error) {
+	for {
+		req, err := http.NewRequestWithContext(ctx, p.state.PollMethod, p.target.String(), nil)
+		if err != nil {
+			return nil, nil, 0, nil, fmt.Errorf("level3: poll: %w", err)
+		}
+		for _, name := range pollSuppressed {
+			req.Header[name] = nil // present but empty: the Client's default is not added, nothing is sent
+		}
+		resp, err := p.client.Do(req)
+		if err == nil {
+			return req, resp, resp.StatusCode, resp.Header, nil
+		}
+		var re *ResponseError
+		if !errors.As(err, &re) {
+			return req, nil, 0, nil, err
+		}
+		if p.state.PollMethod == http.MethodHead && (re.StatusCode == http.StatusMethodNotAllowed || re.StatusCode == http.StatusNotImplemented) {
+			p.state.PollMethod = http.MethodGet
+			continue
+		}
+		return req, nil, re.StatusCode, re.Header, err
+	}
+}
+
+// pollSuppressed lists headers a poll never sends, even when the Client has
+// a default for them ([WithHeader]): a poll reads the current state, so a
+// precondition or a range would distort it, and Prefer could ask a server to
+// treat the poll itself asynchronously.
+var pollSuppressed = []string{"Prefer", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range", "Range", "Expect"}
+
+// schedule sets when the next poll is due.
+func (p *Poller) schedule(retryAfter string) {
+	now := p.clock.Now()
+	wait, _ := pollWait(retryAfter, now, p.backoff.NextBackOff, p.sched)
+	p.state.NextPoll = now.Add(wait)
+	p.state.LastWait = wait
+}
+
+// finish records the outcome.
+func (p *Poller) finish(resp *http.Response, err error) {
+	p.done, p.final, p.err = true, resp, err
+}
+
+// log records one poll at Debug level.
+func (p *Poller) log(ctx context.Context, status int, v verdict) {
+	if p.client.logger.Enabled(ctx, slog.LevelDebug) {
+		p.client.logger.LogAttrs(ctx, slog.LevelDebug, "level3: poll",
+			slog.String("url", redactURL(p.target)), slog.Int("poll", p.state.Polls),
+			slog.Int("status", status), slog.String("verdict", v.String()))
+	}
+}
+
+// waitError is a Poll that ended while waiting for its turn, because its
+// context did.
+type waitError struct {
+	url string
+	err error
+}
+
+func (e *waitError) Error() string { return "level3: waiting to poll " + e.url + ": " + e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
+
+// responseFromError rebuilds the response an error status came in, for a
+// poll whose error status is an answer (404 while a POST's location does not
+// exist yet, 404/410 once a DELETE is done). The body is what the error
+// kept (at most 64 KiB).
+func responseFromError(req *http.Request, err error) *http.Response {
+	var re *ResponseError
+	if !errors.As(err, &re) {
+		return nil
+	}
+	return &http.Response{
+		Status:        re.Status,
+		StatusCode:    re.StatusCode,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        re.Header,
+		Body:          io.NopCloser(bytes.NewReader(re.Body)),
+		ContentLength: int64(len(re.Body)),
+		Request:       req,
+	}
+}

@@ -1,0 +1,615 @@
+package level3
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/profiles"
+)
+
+// fakeClock is a pollClock whose Sleep returns at once after moving the
+// time on. The mocks server reads the same time (mocks.WithClock), so its
+// request log shows the fake schedule. With a deadline, a Sleep past it
+// stops there and returns context.DeadlineExceeded, as a context with that
+// deadline would.
+type fakeClock struct {
+	mu       sync.Mutex
+	now      time.Time
+	deadline time.Time
+	sleeps   []time.Duration // every Sleep asked for a positive duration
+	onSleep  func(n int)     // called after the nth positive Sleep, before it returns
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	if !c.deadline.IsZero() && c.now.Add(d).After(c.deadline) {
+		c.now = c.deadline
+		return context.DeadlineExceeded
+	}
+	c.now = c.now.Add(d)
+	c.sleeps = append(c.sleeps, d)
+	if c.onSleep != nil {
+		n, f := len(c.sleeps), c.onSleep
+		c.mu.Unlock()
+		defer c.mu.Lock()
+		f(n)
+	}
+	return nil
+}
+
+func (c *fakeClock) Sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.sleeps...)
+}
+
+// asyncEnv is a fake server and a Client without retries (so that every
+// poll is one request), sharing a fake clock.
+type asyncEnv struct {
+	srv    *mocks.Server
+	client *Client
+	clock  *fakeClock
+}
+
+func newAsyncEnv(t *testing.T, opts ...mocks.Option) *asyncEnv {
+	t.Helper()
+	clk := newFakeClock()
+	srv := mocks.NewServer(t, append([]mocks.Option{mocks.WithClock(clk.Now)}, opts...)...)
+	c, err := New(WithHTTPClient(srv.Client()), WithRetry(RetryPolicy{}))
+	require.NoError(t, err)
+	return &asyncEnv{srv: srv, client: c, clock: clk}
+}
+
+// opts returns the options every test Poller gets: the fake clock and a
+// deterministic schedule (1s doubling to 8s, no jitter).
+func (e *asyncEnv) opts(more ...AsyncOption) []AsyncOption {
+	return append([]AsyncOption{
+		withPollClock(e.clock),
+		AsyncSchedule(PollSchedule{MinWait: time.Second, MaxWait: 8 * time.Second, Multiplier: 2, MaxFailures: 3}),
+	}, more...)
+}
+
+// log returns the server's requests for path.
+func (e *asyncEnv) log(path string) []mocks.Request {
+	var out []mocks.Request
+	for _, r := range e.srv.Requests() {
+		if r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// methods lists the methods of reqs.
+func methods(reqs []mocks.Request) []string {
+	out := make([]string, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.Method
+	}
+	return out
+}
+
+func TestAsyncPostPolledUntilLocationAppears(t *testing.T) {
+	for _, proto := range []struct {
+		name string
+		opts []mocks.Option
+	}{{"HTTP1", nil}, {"HTTP2", []mocks.Option{mocks.WithHTTP2()}}} {
+		t.Run(proto.name, func(t *testing.T) {
+			e := newAsyncEnv(t, proto.opts...)
+			up := mocks.Upload().With(profiles.Async)
+			up.AsyncPolls, up.RetryAfter = 2, "3"
+			e.srv.Handle("/up", up)
+
+			p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain",
+				strings.NewReader("hello"), e.opts(AsyncWait(2*time.Second))...)
+			require.NoError(t, err)
+			require.False(t, p.Done())
+			require.NotNil(t, p.Accepted())
+			assert.Equal(t, http.StatusAccepted, p.Accepted().StatusCode)
+			assert.True(t, p.PreferenceApplied().Has(PreferRespondAsync))
+			assert.Equal(t, e.srv.URL+"/up/1", p.Location().String())
+			assert.Equal(t, "respond-async, wait=2", e.log("/up")[0].Header.Get("Prefer"))
+			_, err = p.Result()
+			assert.ErrorIs(t, err, ErrPollerNotDone)
+			tok, err := p.ResumeToken()
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(tok, "l3poll."))
+
+			resp, err := p.Wait(context.Background())
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			assert.Equal(t, 200, resp.StatusCode)
+			assert.Equal(t, "hello", string(body), "the final GET carries the new resource")
+			assert.Equal(t, 3, p.Polls())
+			assert.Equal(t, []time.Duration{3 * time.Second, 3 * time.Second, 3 * time.Second}, e.clock.Sleeps(),
+				"Retry-After of the 202 and of each not-yet poll")
+
+			polls := e.log("/up/1")
+			assert.Equal(t, []string{"GET", "GET", "GET"}, methods(polls))
+			post := e.log("/up")[0]
+			for i, r := range polls {
+				assert.Empty(t, r.Header.Get("Prefer"), "polls never carry Prefer")
+				assert.Equal(t, post.Time.Add(time.Duration(i+1)*3*time.Second), r.Time, "poll %d", i+1)
+			}
+
+			again, err := p.Poll(context.Background())
+			require.NoError(t, err)
+			assert.Same(t, resp, again, "Poll after the end returns the result and sends nothing")
+			assert.Len(t, e.log("/up/1"), 3)
+			_, err = p.ResumeToken()
+			assert.ErrorIs(t, err, ErrPollerDone)
+		})
+	}
+}
+
+func TestAsyncBackoffNoticesCompletionWithinOneInterval(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	up.AsyncAfter = 10 * time.Second // no Retry-After: the backoff decides
+	e.srv.Handle("/up", up)
+
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, e.clock.Sleeps(),
+		"1s doubling, capped at 8s")
+
+	posted := e.log("/up")[0].Time
+	done := posted.Add(up.AsyncAfter)
+	polls := e.log("/up/1")
+	require.Len(t, polls, 4)
+	last, before := polls[3].Time, polls[2].Time
+	assert.True(t, before.Before(done), "the poll before saw it unfinished")
+	assert.False(t, last.Before(done))
+	assert.LessOrEqual(t, last.Sub(done), last.Sub(before), "completion noticed within one interval")
+}
+
+func TestAsyncJitterStaysInsideTheSchedule(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	up.AsyncAfter = time.Minute
+	e.srv.Handle("/up", up)
+	sched := PollSchedule{MinWait: time.Second, MaxWait: 5 * time.Second, Multiplier: 1.5, Jitter: 0.5, MaxFailures: 1}
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"),
+		withPollClock(e.clock), AsyncSchedule(sched))
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	sleeps := e.clock.Sleeps()
+	require.Greater(t, len(sleeps), 12, "at most 5s per poll over a minute")
+	for i, d := range sleeps {
+		assert.GreaterOrEqual(t, d, sched.MinWait, "sleep %d", i)
+		assert.LessOrEqual(t, d, sched.MaxWait, "sleep %d", i)
+	}
+}
+
+// contentTag is the entity tag the mocks give body (a SHA-256 prefix).
+func contentTag(body string) string {
+	sum := sha256.Sum256([]byte(body))
+	return `"` + hex.EncodeToString(sum[:8]) + `"`
+}
+
+func TestAsyncPutWatchesTheEntityTag(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	d.AsyncPolls = 2
+	e.srv.Handle("/d", d)
+	before, _ := e.srv.Resource("/d")
+
+	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	after, _ := e.srv.Resource("/d")
+	assert.NotEqual(t, before.ETag, after.ETag)
+	assert.Equal(t, after.ETag, resp.Header.Get("ETag"), "the result is the poll that saw the new tag")
+	assert.Equal(t, contentTag(`{"v":2}`), after.ETag)
+
+	log := e.log("/d")
+	assert.Equal(t, []string{"HEAD", "PUT", "HEAD", "HEAD", "HEAD"}, methods(log), "validators read first, then polls by HEAD")
+	assert.Empty(t, log[0].Header.Get("Prefer"), "the HEAD before carries no Prefer")
+	assert.Equal(t, "respond-async", log[1].Header.Get("Prefer"))
+}
+
+func TestAsyncPutWithIfMatchSendsNoHead(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	e.srv.Handle("/d", d)
+	before, _ := e.srv.Resource("/d")
+
+	req, err := NewRequest(context.Background(), http.MethodPut, e.srv.URL+"/d", strings.NewReader(`{"v":3}`))
+	require.NoError(t, err)
+	req.Header.Set("If-Match", before.ETag)
+	req.Header.Set("Content-Type", "application/json")
+	p, err := e.client.DoAsync(req, e.opts()...)
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, []string{"PUT", "HEAD", "HEAD"}, methods(e.log("/d")))
+	assert.Empty(t, req.Header.Get("Prefer"), "DoAsync does not modify the caller's request")
+}
+
+func TestAsyncPatchWithExpectedETag(t *testing.T) {
+	e := newAsyncEnv(t)
+	twin := mocks.Data(`{"v":1}`)
+	e.srv.Handle("/twin", twin)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	d.AsyncPolls = 1
+	e.srv.Handle("/d", d)
+	// Learn the tag the change will give by making it, synchronously, on a twin.
+	resp, err := e.client.Send(context.Background(), http.MethodPatch, e.srv.URL+"/twin", "application/merge-patch+json", strings.NewReader(`{"w":2}`))
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	want := resp.Header.Get("ETag")
+
+	p, err := e.client.SendAsync(context.Background(), http.MethodPatch, e.srv.URL+"/d", "application/merge-patch+json",
+		strings.NewReader(`{"w":2}`), e.opts(AsyncExpectETag(strings.Trim(want, `"`)))...)
+	require.NoError(t, err)
+	resp, err = p.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, want, resp.Header.Get("ETag"))
+	assert.Equal(t, []string{"PATCH", "HEAD", "HEAD"}, methods(e.log("/d")), "no HEAD before: the expectation suffices")
+
+	// An expectation that never comes true keeps the Poller waiting.
+	e.clock.deadline = e.clock.Now().Add(time.Minute)
+	p, err = e.client.SendAsync(context.Background(), http.MethodPatch, e.srv.URL+"/d", "application/merge-patch+json",
+		strings.NewReader(`{"w":3}`), e.opts(AsyncExpectETag(`"never"`))...)
+	require.NoError(t, err)
+	_, err = p.Wait(context.Background())
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.False(t, p.Done())
+}
+
+func TestAsyncDeleteUntilGone(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	d.AsyncPolls, d.RetryAfter = 1, "2"
+	e.srv.Handle("/d", d)
+
+	req, err := http.NewRequest(http.MethodDelete, e.srv.URL+"/d", nil)
+	require.NoError(t, err)
+	p, err := e.client.DoAsync(req, e.opts()...)
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err, "404 is how a DELETE succeeds")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, []string{"DELETE", "HEAD", "HEAD"}, methods(e.log("/d")))
+	assert.Equal(t, []time.Duration{2 * time.Second, 2 * time.Second}, e.clock.Sleeps())
+	_, exists := e.srv.Resource("/d")
+	assert.False(t, exists)
+}
+
+func TestAsyncPollFallsBackToGetWhenHeadIsRefused(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	d.Allow = []string{"GET", "DELETE"} // HEAD answers 405
+	d.AsyncPolls = 1
+	e.srv.Handle("/d", d)
+	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts()...)
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, []string{"DELETE", "HEAD", "GET", "GET"}, methods(e.log("/d")))
+}
+
+func TestAsyncFailureDuringProcessingIsTyped(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	fail := mocks.Problem(http.StatusUnprocessableEntity, "Unreadable upload", "not a CSV file")
+	up.AsyncFailure, up.AsyncPolls = &fail, 1
+	e.srv.Handle("/up", up)
+
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/csv", strings.NewReader("x"), e.opts()...)
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	assert.Nil(t, resp)
+	var unproc *UnprocessableEntityError
+	require.ErrorAs(t, err, &unproc)
+	require.NotNil(t, unproc.Problem, "polls are GETs, so problem details arrive")
+	assert.Equal(t, "Unreadable upload", unproc.Problem.Title)
+	assert.Equal(t, http.MethodGet, unproc.Method)
+	assert.True(t, p.Done())
+	_, again := p.Result()
+	assert.Same(t, err, again)
+	assert.Equal(t, 2, p.Polls())
+}
+
+func TestAsyncServerErrorsWhilePollingAreNotTerminal(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	d.AsyncPolls = 1
+	e.srv.Handle("/d", d)
+	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts()...)
+	require.NoError(t, err)
+	e.srv.Fail("/d", mocks.Problem(503, "Busy", "").WithRetryAfter("5").OnlyFor("HEAD"),
+		mocks.Status(500).OnlyFor("HEAD"), mocks.Status(429).OnlyFor("HEAD"), mocks.Status(408).OnlyFor("HEAD"))
+
+	var seen []int
+	for !p.Done() {
+		resp, err := p.Poll(context.Background())
+		var re *ResponseError
+		switch {
+		case errors.As(err, &re):
+			seen = append(seen, re.StatusCode)
+		case err != nil:
+			t.Fatal(err)
+		default:
+			seen = append(seen, resp.StatusCode)
+		}
+		require.Less(t, len(seen), 10)
+	}
+	assert.Equal(t, []int{503, 500, 429, 408, 200, 404}, seen)
+	assert.Equal(t, 5*time.Second, e.clock.Sleeps()[1], "Retry-After of the 503 honoured")
+	resp, err := p.Result()
+	require.NoError(t, err)
+	assert.Equal(t, 404, resp.StatusCode)
+}
+
+func TestAsyncFailingForeverEndsAtTheDeadline(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	crash := mocks.Problem(500, "Worker crashed", "")
+	d.AsyncFailure = &crash
+	e.srv.Handle("/d", d)
+	e.clock.deadline = e.clock.Now().Add(30 * time.Second)
+	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts()...)
+	require.NoError(t, err)
+	_, err = p.Wait(context.Background())
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.False(t, p.Done(), "a 500 says nothing about the operation")
+	_, err = p.ResumeToken()
+	assert.NoError(t, err, "the operation can still be followed later")
+	assert.Greater(t, len(e.log("/d")), 3)
+}
+
+func TestAsyncTransportFailuresGiveUpAfterMaxFailures(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	up.AsyncPolls = 100
+	e.srv.Handle("/up", up)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	require.NoError(t, err)
+	e.srv.Fail("/up/1", mocks.Hangup().Times(100))
+	_, err = p.Wait(context.Background())
+	require.Error(t, err)
+	var re *ResponseError
+	assert.False(t, errors.As(err, &re), "no answer, so no status: %v", err)
+	assert.False(t, p.Done())
+	assert.Equal(t, 0, p.Polls())
+	assert.Len(t, e.clock.Sleeps(), 3, "three polls, each after its wait, then Wait gives up")
+}
+
+func TestAsyncSynchronousAnswers(t *testing.T) {
+	e := newAsyncEnv(t)
+	e.srv.Handle("/plain", mocks.Data(`{"v":1}`)) // no Async mixin: the preference is ignored
+	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/plain", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	require.NoError(t, err)
+	assert.True(t, p.Done())
+	assert.Nil(t, p.Accepted())
+	assert.Nil(t, p.Location())
+	assert.Empty(t, p.PreferenceApplied())
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.NotEmpty(t, resp.Header.Get("ETag"))
+	require.NoError(t, resp.Body.Close())
+
+	quick := mocks.Data(`{"v":1}`).With(profiles.Async)
+	quick.AsyncAfter = time.Second
+	e.srv.Handle("/quick", quick)
+	p, err = e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/quick", "application/json",
+		strings.NewReader(`{"v":2}`), e.opts(AsyncWait(2*time.Second))...)
+	require.NoError(t, err)
+	assert.True(t, p.Done(), "finished within wait=2")
+	resp, _ = p.Result()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Empty(t, e.clock.Sleeps())
+}
+
+func TestAsyncRejections(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	e.srv.Handle("/up", up)
+	ctx := context.Background()
+
+	_, err := e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "", strings.NewReader("x"), e.opts()...)
+	var media *UnsupportedMediaTypeError
+	assert.ErrorAs(t, err, &media, "a synchronous rejection is the typed error")
+
+	e.srv.Fail("/up", mocks.Status(http.StatusAccepted).OnlyFor("POST"))
+	_, err = e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	assert.ErrorIs(t, err, ErrNotObservable, "202 to POST without a location")
+
+	bare := &mocks.Resource{Profiles: []profiles.Profile{profiles.Data, profiles.Async}, Allow: []string{"GET", "HEAD", "PUT"}, Body: []byte(`{}`)}
+	e.srv.Handle("/bare", bare)
+	_, err = e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/bare", "application/json", strings.NewReader(`{"a":1}`), e.opts()...)
+	assert.ErrorIs(t, err, ErrNotObservable)
+	assert.Equal(t, []string{"HEAD"}, methods(e.log("/bare")), "refused before the PUT was sent")
+
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	e.srv.Handle("/d", d)
+	p, err := e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	require.NoError(t, err)
+	e.srv.Fail("/d", mocks.Status(200).OnlyFor("HEAD")) // a poll answer without validators
+	_, err = p.Wait(ctx)
+	assert.ErrorIs(t, err, ErrNotObservable)
+	assert.True(t, p.Done())
+
+	_, err = e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/missing", "application/json", strings.NewReader(`{}`), e.opts()...)
+	var nf *NotFoundError
+	assert.ErrorAs(t, err, &nf, "a PUT never creates here: HEAD 404 then PUT 404")
+}
+
+func TestAsyncPreferMergedWithTheCallers(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async, profiles.Representation)
+	e.srv.Handle("/d", d)
+	before, _ := e.srv.Resource("/d")
+	req, err := NewRequest(context.Background(), http.MethodPut, e.srv.URL+"/d", strings.NewReader(`{"v":2}`))
+	require.NoError(t, err)
+	req.Header.Set("If-Match", before.ETag)
+	req.Header.Set("Prefer", "return=representation")
+	p, err := e.client.DoAsync(req, e.opts(AsyncWait(0))...)
+	require.NoError(t, err)
+	assert.Equal(t, "return=representation, respond-async, wait=0", e.log("/d")[0].Header.Get("Prefer"))
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+
+	req.Header.Set("Prefer", `return="oops`)
+	e.srv.ResetLog()
+	_, err = e.client.DoAsync(req, e.opts()...)
+	assert.ErrorIs(t, err, ErrMalformedPrefer)
+	assert.Empty(t, e.srv.Requests(), "nothing sent")
+}
+
+func TestAsyncOptionsAndMethodsValidated(t *testing.T) {
+	c, err := New()
+	require.NoError(t, err)
+	get, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/x", nil)
+	_, err = c.DoAsync(get)
+	assert.ErrorContains(t, err, "GET cannot be asynchronous")
+	post, _ := http.NewRequest(http.MethodPost, "ftp://127.0.0.1/x", nil)
+	_, err = c.DoAsync(post)
+	assert.ErrorContains(t, err, "unsupported URL scheme")
+	for name, opt := range map[string]AsyncOption{
+		"negative wait":  AsyncWait(-time.Second),
+		"empty etag":     AsyncExpectETag(" "),
+		"star etag":      AsyncExpectETag("*"),
+		"etag with CRLF": AsyncExpectETag("a\r\nb"),
+		"bad schedule":   AsyncSchedule(PollSchedule{}),
+	} {
+		post, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/x", nil)
+		_, err := c.DoAsync(post, opt)
+		assert.Error(t, err, name)
+	}
+}
+
+func TestResumeTokenContinuesInAnotherPoller(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	up.AsyncPolls, up.RetryAfter = 3, "4"
+	e.srv.Handle("/up", up)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	d.AsyncPolls = 2
+	e.srv.Handle("/d", d)
+	ctx := context.Background()
+
+	post, err := e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("data"), e.opts()...)
+	require.NoError(t, err)
+	resp, err := post.Poll(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	require.NoError(t, resp.Body.Close())
+	put, err := e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	require.NoError(t, err)
+	_, err = e.client.SendAsync(ctx, http.MethodDelete, e.srv.URL+"/up/1", "", nil, e.opts()...)
+	var nf *NotFoundError
+	require.ErrorAs(t, err, &nf, "the upload is not there yet")
+
+	// Another process: a new Client, with its own header and clock.
+	other, err := New(WithHTTPClient(e.srv.Client()), WithRetry(RetryPolicy{}), WithHeader("Authorization", "Bearer other"))
+	require.NoError(t, err)
+	for i, p := range []*Poller{post, put} {
+		tok, err := p.ResumeToken()
+		require.NoError(t, err)
+		sleepsBefore := len(e.clock.Sleeps())
+		resumed, err := other.ResumePoller(tok, withPollClock(e.clock))
+		require.NoError(t, err)
+		assert.Equal(t, p.Location(), resumed.Location())
+		assert.Equal(t, p.NextPoll(), resumed.NextPoll(), "Retry-After survives the trip")
+		assert.Equal(t, p.Polls(), resumed.Polls())
+		resp, err := resumed.Wait(ctx)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		assert.True(t, resumed.Done())
+		sleeps := e.clock.Sleeps()[sleepsBefore:]
+		assert.NotEmpty(t, sleeps)
+		if i == 0 {
+			for _, d := range sleeps {
+				assert.Equal(t, 4*time.Second, d, "the resumed POST Poller follows the server's Retry-After")
+			}
+		}
+	}
+	last := e.srv.Requests()[len(e.srv.Requests())-1]
+	assert.Equal(t, "Bearer other", last.Header.Get("Authorization"), "the resuming Client's credentials")
+
+	_, err = post.ResumeToken()
+	assert.NoError(t, err, "the first Poller does not know; its own next poll would see the result")
+	resp, err = post.Wait(ctx)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+}
+
+func TestResumeTokenRejectsStartOptions(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	e.srv.Handle("/up", up)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	require.NoError(t, err)
+	tok, err := p.ResumeToken()
+	require.NoError(t, err)
+	_, err = e.client.ResumePoller(tok, AsyncWait(time.Second))
+	assert.ErrorContains(t, err, "AsyncWait applies to starting")
+	_, err = e.client.ResumePoller(tok, AsyncSchedule(PollSchedule{MinWait: -1}))
+	assert.Error(t, err)
+}
+
+func TestPollsIgnoreClientDefaultsThatWouldDistortThem(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	e.srv.Handle("/d", d)
+	before, _ := e.srv.Resource("/d")
+	c, err := New(WithHTTPClient(e.srv.Client()), WithRetry(RetryPolicy{}),
+		WithHeader("Prefer", "return=minimal"), WithHeader("If-Match", before.ETag), WithHeader("Authorization", "Bearer t"))
+	require.NoError(t, err)
+	p, err := c.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err, "a HEAD with the old If-Match would have failed with 412")
+	require.NoError(t, resp.Body.Close())
+	log := e.log("/d")
+	require.Equal(t, []string{"HEAD", "PUT", "HEAD", "HEAD"}, methods(log))
+	assert.Equal(t, "return=minimal, respond-async", log[1].Header.Get("Prefer"), "the default Prefer merged")
+	for _, poll := range log[2:] {
+		assert.Empty(t, poll.Header.Get("Prefer"))
+		assert.Empty(t, poll.Header.Get("If-Match"))
+		assert.Equal(t, "Bearer t", poll.Header.Get("Authorization"), "other defaults still apply")
+	}
+}

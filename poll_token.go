@@ -1,0 +1,153 @@
+// This file saves a Poller as a resume token and restores it, so an
+// operation accepted in one process can be followed in another. The token is
+// the Poller's state as JSON, with an explicit version and strategy kind,
+// encoded base64url; poll.go holds the Poller, poll_strategy.go the kinds.
+
+package level3
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ErrInvalidResumeToken is returned (wrapped, with the reason) by
+// [Client.ResumePoller] for a token that is malformed, was made by an
+// incompatible version of this package, or names an unknown kind of
+// operation.
+var ErrInvalidResumeToken = errors.New("level3: invalid resume token")
+
+// tokenPrefix starts every resume token, so a token pasted in the wrong
+// place is recognised at once.
+const tokenPrefix = "l3poll."
+
+// tokenVersion is the version of the token format this package writes and
+// reads. A change that older readers would misread gets a new version.
+const tokenVersion = 1
+
+// maxTokenLen bounds what ResumePoller decodes.
+const maxTokenLen = 16 << 10
+
+// tokenEnvelope is the JSON inside a resume token.
+type tokenEnvelope struct {
+	Version int             `json:"v"`
+	Kind    string          `json:"kind"`
+	Poll    pollState       `json:"poll"`
+	Op      json.RawMessage `json:"op"` // the strategy's own state
+}
+
+// ResumeToken returns a string from which [Client.ResumePoller] continues
+// this operation, in this process or another, with the schedule position
+// and not-before time (Retry-After) kept. It holds the polled URL, query
+// included, so treat it as you would that URL; it holds no request header,
+// so the resuming Client brings its own credentials. The format is opaque
+// and versioned. Once the operation has finished, ResumeToken returns an
+// error wrapping [ErrPollerDone].
+func (p *Poller) ResumeToken() (string, error) {
+	if p.done {
+		return "", fmt.Errorf("level3: resume token: %w", ErrPollerDone)
+	}
+	op, err := json.Marshal(p.strategy)
+	if err != nil {
+		return "", fmt.Errorf("level3: resume token: %w", err)
+	}
+	raw, err := json.Marshal(tokenEnvelope{Version: tokenVersion, Kind: p.strategy.kind(), Poll: p.state, Op: op})
+	if err != nil {
+		return "", fmt.Errorf("level3: resume token: %w", err)
+	}
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// ResumePoller continues the operation that token (from
+// [Poller.ResumeToken]) describes, sending its polls through c. Options set
+// the schedule; [AsyncWait] and [AsyncExpectETag] concern starting an
+// operation and are refused here. An invalid token returns an error
+// wrapping [ErrInvalidResumeToken]. The Poller's first poll is due at the
+// time the token recorded (at once if that has passed).
+func (c *Client) ResumePoller(token string, opts ...AsyncOption) (*Poller, error) {
+	cfg, err := newAsyncConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.startOnly != "" {
+		return nil, fmt.Errorf("level3: ResumePoller: %s applies to starting an operation, not resuming one", cfg.startOnly)
+	}
+	st, s, err := decodeToken(token)
+	if err != nil {
+		return nil, err
+	}
+	return newPoller(c, s, st, cfg)
+}
+
+// decodeToken checks and decodes a resume token.
+func decodeToken(token string) (pollState, pollStrategy, error) {
+	bad := func(format string, args ...any) (pollState, pollStrategy, error) {
+		return pollState{}, nil, fmt.Errorf("%w: %s", ErrInvalidResumeToken, fmt.Sprintf(format, args...))
+	}
+	token = strings.TrimSpace(token)
+	if len(token) > maxTokenLen {
+		return bad("longer than %d bytes", maxTokenLen)
+	}
+	rest, ok := strings.CutPrefix(token, tokenPrefix)
+	if !ok {
+		return bad("does not start with %q", tokenPrefix)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return bad("not base64url: %v", err)
+	}
+	var env tokenEnvelope
+	if err := strictUnmarshal(raw, &env); err != nil {
+		return bad("not a level3 poll state: %v", err)
+	}
+	if env.Version != tokenVersion {
+		return bad("format version %d; this version of level3 (%s) reads version %d", env.Version, Version, tokenVersion)
+	}
+	var kind *strategyKind
+	for i := range strategyKinds {
+		if strategyKinds[i].name == env.Kind {
+			kind = &strategyKinds[i]
+		}
+	}
+	if kind == nil {
+		return bad("unknown kind of operation %q", env.Kind)
+	}
+	if len(env.Op) == 0 {
+		return bad("no %s state", env.Kind)
+	}
+	s, err := kind.resume(env.Op)
+	if err != nil {
+		return bad("%s state: %v", env.Kind, err)
+	}
+	if err := env.Poll.check(); err != nil {
+		return bad("%v", err)
+	}
+	if s.method() != http.MethodHead && env.Poll.PollMethod == http.MethodHead {
+		return bad("%s operations are polled with %s", env.Kind, s.method())
+	}
+	return env.Poll, s, nil
+}
+
+// check validates state read from a token.
+func (st pollState) check() error {
+	u, err := url.Parse(st.URL)
+	switch {
+	case err != nil:
+		return fmt.Errorf("poll URL: %v", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("poll URL has scheme %q (want http or https)", u.Scheme)
+	case u.Host == "":
+		return errors.New("poll URL has no host")
+	case st.PollMethod != http.MethodHead && st.PollMethod != http.MethodGet:
+		return fmt.Errorf("poll method %q (want HEAD or GET)", st.PollMethod)
+	case !validHeaderName(st.Method):
+		return fmt.Errorf("request method %q is not a token", st.Method)
+	case st.Polls < 0 || st.LastWait < 0:
+		return errors.New("negative poll count or wait")
+	}
+	return nil
+}
