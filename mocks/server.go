@@ -44,6 +44,8 @@ type entry struct {
 	bodyBytes atomic.Int64
 	hidden    int    // GET/HEAD polls to answer 404 before the resource shows (async POST)
 	pending   *async // a state change that shows after some polls (async PUT/PATCH/DELETE)
+	// submissions remembers Form submissions by idempotency key.
+	submissions map[string]*submission
 }
 
 // async is a change accepted with 202 that becomes visible after polls GETs.
@@ -293,6 +295,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if fault.hangup {
 			panic(http.ErrAbortHandler) // net/http closes the connection
+		}
+		if fault.lose {
+			s.behave(&discardWriter{h: http.Header{}}, r, r.URL.Path)
+			panic(http.ErrAbortHandler)
 		}
 		if fault.status != 0 {
 			fault.writeError(w)
