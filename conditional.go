@@ -187,6 +187,9 @@ func Update[T any](ctx context.Context, c *Client, url string, modify func(*T) e
 		if err != nil {
 			return nil, err
 		}
+		if _, _, err := preconditionHeaders(res.Validators()); err != nil {
+			return nil, fmt.Errorf("level3: update %s: %w", redactURL(res.URL), err)
+		}
 		cond := Conditional(res.Validators())
 		if err := modify(&v); err != nil {
 			return nil, fmt.Errorf("level3: update %s: %w", redactURL(res.URL), err)

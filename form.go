@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -153,9 +155,16 @@ func (c *Client) post(ctx context.Context, url string, body []byte, newKey strin
 		generated, _ = quoteSFString(newKey) // a UUID always quotes
 		opts = append([]RequestOption{WithIdempotencyKey(newKey)}, opts...)
 	}
+	// Count the times the request reaches the wire: besides the retry
+	// layer, net/http's Transport itself resends a request carrying an
+	// Idempotency-Key when a reused connection fails, without telling.
+	var wrote atomic.Int32
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Add(1) },
+	})
 	var waits backoff.BackOff
 	for sent := 0; ; sent++ {
-		req, err := NewRequest(ctx, http.MethodPost, url, bytes.NewReader(body))
+		req, err := NewRequest(traced, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
 			return nil, fmt.Errorf("level3: %w", err)
 		}
@@ -175,7 +184,7 @@ func (c *Client) post(ctx context.Context, url string, body []byte, newKey strin
 			return nil, reused
 		}
 		// A key the caller chose may have been sent before this call.
-		wait, busy := stillProcessing(err, sent > 0 || key != generated)
+		wait, busy := stillProcessing(err, sent > 0 || key != generated || wrote.Load() > 1)
 		if !busy {
 			return nil, err
 		}
@@ -198,15 +207,16 @@ func (c *Client) post(ctx context.Context, url string, body []byte, newKey strin
 // stillProcessing decides whether a failed submission that carried an
 // idempotency key should be sent again later, and how long the server asked
 // to wait (Retry-After, 0 if it did not say). A 409 means "a submission with
-// this key is still being processed" only when the server has seen the key
-// before: this is a resubmission, or the Client's retry layer already sent
-// it (Attempts > 1). A 409 to a fresh key is a business rule.
-func stillProcessing(err error, resubmitted bool) (time.Duration, bool) {
+// this key is still being processed" only when the server may have seen the
+// key before: keySeen (a resubmission, a key the caller chose, or a request
+// the transport wrote more than once), or the Client's retry layer already
+// sent it (Attempts > 1). A 409 to a fresh key is a business rule.
+func stillProcessing(err error, keySeen bool) (time.Duration, bool) {
 	var conflict *ConflictError
 	if !errors.As(err, &conflict) {
 		return 0, false
 	}
-	if !resubmitted && conflict.Attempts <= 1 {
+	if !keySeen && conflict.Attempts <= 1 {
 		return 0, false
 	}
 	return conflict.RetryAfter, true
