@@ -53,7 +53,9 @@ func setPreference(h http.Header, name, value string) {
 }
 
 // splitPreferences splits one prefer field value at the commas that are not
-// inside a quoted-string, trimming blanks and dropping empty elements.
+// inside a quoted-string, trimming blanks and dropping empty elements, and
+// the malformed last element whose quoted-string never ends (kept, it would
+// swallow whatever is appended after it).
 func splitPreferences(v string) []string {
 	var out []string
 	start, quoted := 0, false
@@ -70,7 +72,7 @@ func splitPreferences(v string) []string {
 				continue
 			}
 		}
-		if p := strings.TrimSpace(v[start:min(i, len(v))]); p != "" {
+		if p := strings.TrimSpace(v[start:min(i, len(v))]); p != "" && !quoted {
 			out = append(out, p)
 		}
 		start = i + 1
