@@ -298,7 +298,7 @@ func (c *cacheDoer) Do(req *http.Request) (*http.Response, error) {
 	if fwd != "" {
 		resp, err := c.next.Do(req)
 		if err == nil {
-			addCacheStatus(resp.Header, "fwd="+fwd+`; detail="`+why+`"`)
+			addCacheStatus(headerOf(resp), "fwd="+fwd+`; detail="`+why+`"`)
 		}
 		return resp, err
 	}
@@ -325,6 +325,7 @@ func (c *cacheDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	headerOf(resp)
 	if ok && resp.StatusCode == http.StatusNotModified {
 		if fresh, valid := freshen(stored, resp.Header, c.now()); valid {
 			drainAndClose(resp.Body)
@@ -339,6 +340,7 @@ func (c *cacheDoer) Do(req *http.Request) (*http.Response, error) {
 		if resp, err = c.next.Do(req); err != nil {
 			return nil, err
 		}
+		headerOf(resp)
 		fwd = "miss"
 	}
 	return c.keep(key, req, resp, fwd), nil
@@ -367,6 +369,15 @@ func (c *cacheDoer) keep(key string, req *http.Request, resp *http.Response, fwd
 	}
 	addCacheStatus(resp.Header, status)
 	return resp
+}
+
+// headerOf returns resp.Header, first giving a response built by hand
+// without one an empty header, so the layer can annotate it.
+func headerOf(resp *http.Response) http.Header {
+	if resp.Header == nil {
+		resp.Header = make(http.Header)
+	}
+	return resp.Header
 }
 
 // served builds the 200 response the cache answers a 304 with: the stored

@@ -725,3 +725,18 @@ func TestProfilesHaveEntity(t *testing.T) {
 		assert.Equal(t, res.Has(profiles.Entity), cached, p)
 	}
 }
+
+func TestCacheLayerToleratesBareResponses(t *testing.T) {
+	next := DoerFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+	})
+	u, _ := url.Parse("http://api.example/x")
+	d := cacheLayer(NewMemoryCache(1<<20, 1<<20), discardLogger())(next)
+	for _, ctx := range []context.Context{context.Background(), BypassCache(context.Background())} {
+		req := (&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}}).WithContext(ctx)
+		resp, err := d.Do(req)
+		require.NoError(t, err)
+		assert.NotEmpty(t, resp.Header.Get("Cache-Status"))
+		resp.Body.Close()
+	}
+}

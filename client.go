@@ -68,7 +68,8 @@ type Client struct {
 
 // New returns a Client configured by opts. Without options it uses its own
 // *http.Client (never http.DefaultClient), [DefaultUserAgent],
-// [DefaultRetryPolicy] and a logger that discards everything. It returns an
+// [DefaultRetryPolicy], a [MemoryCache] (see [WithCache]) and a logger that
+// discards everything. It returns an
 // error when an option is invalid, such as a nil *http.Client or a header
 // value with a line break.
 func New(opts ...Option) (*Client, error) {

@@ -9,7 +9,6 @@ package level3
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -205,24 +204,4 @@ func Update[T any](ctx context.Context, c *Client, url string, modify func(*T) e
 			"url", redactURL(res.URL), "attempt", attempt)
 	}
 	return nil, fmt.Errorf("level3: update %s: the resource changed during each of %d attempts: %w", redactRawURL(url), UpdateAttempts, lastErr)
-}
-
-// encodeJSON marshals v, passing json.RawMessage and []byte through as they
-// are after checking that they hold valid JSON.
-func encodeJSON(v any) ([]byte, error) {
-	switch b := v.(type) {
-	case json.RawMessage:
-		return validJSON(b)
-	case []byte:
-		return validJSON(b)
-	}
-	return json.Marshal(v)
-}
-
-// validJSON returns b when it is valid JSON.
-func validJSON(b []byte) ([]byte, error) {
-	if !json.Valid(b) {
-		return nil, errors.New("not valid JSON")
-	}
-	return b, nil
 }

@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // GetJSON GETs url and decodes its JSON body into v (which may be nil to
@@ -182,8 +184,9 @@ func (c *Client) patch(ctx context.Context, url string, accepted []string, p Pat
 // try, and in which format: one from the 415's accept-patch (RFC 5789 §2.2),
 // or, when it lists none, the other format p offers; never the refused one.
 func patchRetryPlan(acceptPatch []string, refused string, p Patch) (patchPlan, bool) {
-	accepted := slices.DeleteFunc(splitList(acceptPatch, toLowerASCII), func(mt string) bool {
-		return mediaTypeIs(mt, refused)
+	accepted := slices.DeleteFunc(splitList(acceptPatch, strings.ToLower), func(v string) bool {
+		mt, _, err := mime.ParseMediaType(v)
+		return err != nil || mt == refused
 	})
 	if len(acceptPatch) == 0 {
 		accepted = slices.DeleteFunc(p.offered(), func(mt string) bool { return mt == refused })
@@ -219,48 +222,22 @@ func (c *Client) sendPatch(ctx context.Context, url string, plan patchPlan, p Pa
 	return c.Change(ctx, http.MethodPatch, url, plan.mediaType, bytes.NewReader(body), opts...)
 }
 
-// mediaTypeIs reports whether the media range v names media type mt,
-// ignoring parameters and case.
-func mediaTypeIs(v, mt string) bool {
-	base, _, _ := cutParams(v)
-	return base == mt
+// encodeJSON marshals v, passing json.RawMessage and []byte through as they
+// are after checking that they hold valid JSON.
+func encodeJSON(v any) ([]byte, error) {
+	switch b := v.(type) {
+	case json.RawMessage:
+		return validJSON(b)
+	case []byte:
+		return validJSON(b)
+	}
+	return json.Marshal(v)
 }
 
-// cutParams splits "type/sub; a=b" into the lower-cased "type/sub" and the
-// rest.
-func cutParams(v string) (string, string, bool) {
-	for i := 0; i < len(v); i++ {
-		if v[i] == ';' {
-			return toLowerASCII(trimOWS(v[:i])), v[i+1:], true
-		}
+// validJSON returns b when it is valid JSON.
+func validJSON(b []byte) ([]byte, error) {
+	if !json.Valid(b) {
+		return nil, errors.New("not valid JSON")
 	}
-	return toLowerASCII(trimOWS(v)), "", false
-}
-
-// trimOWS removes spaces and tabs around s.
-func trimOWS(s string) string {
-	i, j := 0, len(s)
-	for i < j && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	for j > i && (s[j-1] == ' ' || s[j-1] == '\t') {
-		j--
-	}
-	return s[i:j]
-}
-
-// toLowerASCII lower-cases ASCII letters only.
-func toLowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
+	return b, nil
 }
