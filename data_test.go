@@ -349,3 +349,20 @@ func TestGetJSON(t *testing.T) {
 	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, func() {})
 	assert.Error(t, err)
 }
+
+func TestPatchEdges(t *testing.T) {
+	err := &PatchFormatError{Accepted: []string{"application/xml-patch+xml"}, Offered: []string{MediaMergePatch}}
+	assert.Equal(t, "level3: the server accepts PATCH as application/xml-patch+xml; offered application/merge-patch+json", err.Error())
+	_, perr := ResourceFromResponse(&http.Response{Header: http.Header{}}).Patch(context.Background(), Patch{Merge: json.RawMessage(`{}`)})
+	assert.ErrorContains(t, perr, "no Client")
+	assert.Equal(t, "(unparsable URL)", redactRawURL("http://a b/%zz"))
+	assert.Equal(t, "http://u:xxxxx@h/?token=xxxxx", redactRawURL("http://u:p@h/?token=s3cret"))
+
+	out, aerr := applyMerge(nil, []byte(`{"a":{"b":null,"c":1}}`))
+	require.NoError(t, aerr)
+	assert.JSONEq(t, `{"a":{"c":1}}`, string(out), "an empty document is merged into as null")
+	_, aerr = applyMerge([]byte(`{`), []byte(`{}`))
+	assert.Error(t, aerr)
+	_, aerr = applyMerge([]byte(`{}`), []byte(`[`))
+	assert.Error(t, aerr)
+}

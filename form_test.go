@@ -2,6 +2,7 @@ package level3
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -292,4 +293,34 @@ func TestWithBusyPolicyValidates(t *testing.T) {
 	}
 	_, err := New(WithBusyPolicy(BusyPolicy{}))
 	assert.NoError(t, err, "the zero policy never waits")
+}
+
+func TestSubmitEdges(t *testing.T) {
+	srv := mocks.NewServer(t)
+	form := mocks.Form(`{}`)
+	form.IdempotencyKey = "optional"
+	form.Processing = 5
+	srv.Handle("/f", form)
+	c := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{}))
+	ctx := context.Background()
+
+	_, err := c.Submit(ctx, srv.URL+"/missing", map[string]any{})
+	var nf *NotFoundError
+	require.ErrorAs(t, err, &nf, "fetching the form fails")
+
+	_, err = c.Submit(ctx, srv.URL+"/f", func() {})
+	assert.Error(t, err, "values that do not marshal")
+
+	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
+	_, err = c.Submit(ctx, srv.URL+"/f", map[string]any{"a": 1})
+	var conflict *ConflictError
+	require.ErrorAs(t, err, &conflict, "the zero BusyPolicy gives up at the first 409")
+	assert.ErrorContains(t, err, "still being processed after 1 submissions")
+
+	f, err := c.FetchForm(ctx, srv.URL+"/f")
+	require.NoError(t, err)
+	_, err = c.SubmitForm(ctx, f, json.RawMessage(`{"a":`))
+	assert.ErrorContains(t, err, "not valid JSON")
+	_, err = c.SubmitForm(ctx, f, map[string]int{"a": 1}, WithIdempotencyKey(""))
+	assert.ErrorContains(t, err, "empty key")
 }
