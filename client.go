@@ -48,6 +48,7 @@ type Middleware func(next Doer) Doer
 //
 //	Client.Do          default headers, logging, status → typed error
 //	  caller's layers  WithMiddleware, in the order given
+//	  cache            Entity revalidation (cache.go): WithCache, WithoutCache
 //	  retry            RetryPolicy (retry.go), via go-retryablehttp
 //	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
 //
@@ -61,11 +62,14 @@ type Client struct {
 	retry       RetryPolicy
 	middlewares []Middleware
 	pipeline    Doer
+	cache       CacheStore // nil: no cache layer
+	busy        BusyPolicy // Submit's waits for a submission still processing
 }
 
 // New returns a Client configured by opts. Without options it uses its own
 // *http.Client (never http.DefaultClient), [DefaultUserAgent],
-// [DefaultRetryPolicy] and a logger that discards everything. It returns an
+// [DefaultRetryPolicy], a [MemoryCache] (see [WithCache]) and a logger that
+// discards everything. It returns an
 // error when an option is invalid, such as a nil *http.Client or a header
 // value with a line break.
 func New(opts ...Option) (*Client, error) {
@@ -73,6 +77,8 @@ func New(opts ...Option) (*Client, error) {
 		header: http.Header{"User-Agent": {DefaultUserAgent}},
 		logger: slog.New(slog.DiscardHandler),
 		retry:  DefaultRetryPolicy(),
+		cache:  NewMemoryCache(DefaultCacheSize, DefaultCacheEntrySize),
+		busy:   DefaultBusyPolicy(),
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -102,6 +108,7 @@ func newHTTPClient() *http.Client {
 func (c *Client) buildPipeline() Doer {
 	var d Doer = c.httpClient
 	d = retryLayer(c.retry, c.logger)(d)
+	d = cacheLayer(c.cache, c.logger)(d)
 	for i := len(c.middlewares) - 1; i >= 0; i-- {
 		d = c.middlewares[i](d)
 	}

@@ -13,7 +13,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -195,20 +194,24 @@ func readBody(w http.ResponseWriter, r *http.Request, res *Resource, needLength 
 	return body, true
 }
 
-// replace handles PUT (new bytes or JSON) and PATCH (JSON merge patch) of
-// Data and Content resources.
+// replace handles PUT (new bytes or JSON) and PATCH (JSON merge patch or
+// JSON Patch, jsonpatch.go) of Data and Content resources.
 func (s *Server) replace(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
 	ct := r.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
 	if r.Method == http.MethodPatch {
 		if ct == "" {
 			Problem(http.StatusPreconditionRequired, "Precondition Required", "PATCH needs a content-type").writeError(w)
 			return
 		}
-		mt, _, _ := mime.ParseMediaType(ct)
 		if !contains(res.AcceptPatch, mt) {
 			Problem(http.StatusUnsupportedMediaType, "Unsupported Media Type", "accept-patch: "+strings.Join(res.AcceptPatch, ", ")).writeError(w)
 			return
 		}
+	}
+	if preconditionMissing(r, res) {
+		Problem(http.StatusPreconditionRequired, "Precondition Required", "send if-match with the etag you read").writeError(w)
+		return
 	}
 	if code := preconditions(r, res); code != 0 {
 		Problem(code, http.StatusText(code), "the resource has changed").writeError(w)
@@ -227,11 +230,11 @@ func (s *Server) replace(w http.ResponseWriter, r *http.Request, path string, re
 			return code, "the resource has changed"
 		}
 		if r.Method == http.MethodPatch {
-			merged, err := mergePatch(cur.Body, body)
-			if err != nil {
-				return http.StatusUnprocessableEntity, err.Error()
+			patched, perr := applyPatch(mt, cur.Body, body)
+			if perr != nil {
+				return perr.status, perr.detail
 			}
-			cur.Body = merged
+			cur.Body = patched
 		} else {
 			cur.Body = body
 			if ct != "" {
@@ -264,6 +267,9 @@ func (s *Server) replace(w http.ResponseWriter, r *http.Request, path string, re
 		Problem(code, http.StatusText(code), detail).writeError(w)
 		return
 	}
+	if wantsRepresentation(r, res) && s.represent(w, path) {
+		return
+	}
 	setValidators(w.Header(), etag, lm)
 	w.Header().Del("Content-Type")
 	w.WriteHeader(http.StatusNoContent)
@@ -271,6 +277,10 @@ func (s *Server) replace(w http.ResponseWriter, r *http.Request, path string, re
 
 // delete removes the resource (or, asked for async, removes it later).
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, path string, res *Resource) {
+	if preconditionMissing(r, res) {
+		Problem(http.StatusPreconditionRequired, "Precondition Required", "send if-match with the etag you read").writeError(w)
+		return
+	}
 	if code := preconditions(r, res); code != 0 {
 		Problem(code, http.StatusText(code), "the resource has changed").writeError(w)
 		return
@@ -301,10 +311,19 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, path string, res *
 			Problem(http.StatusNotFound, "No Match", "the lookup found nothing").writeError(w)
 			return
 		}
+		if wantsRepresentation(r, res) && s.represent(w, res.Location) {
+			return
+		}
 		w.Header().Set("Location", res.Location)
 		w.WriteHeader(http.StatusSeeOther)
 	case res.has(profiles.Action):
 		drain(r.Body)
+		if res.Effect != nil {
+			res.Effect(s)
+		}
+		if res.Status == http.StatusSeeOther && wantsRepresentation(r, res) && s.represent(w, res.Location) {
+			return
+		}
 		if res.Status == http.StatusSeeOther {
 			w.Header().Set("Location", res.Location)
 		}
@@ -345,6 +364,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, path string, res
 	if !ok {
 		return
 	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" && res.IdempotencyKey != "" && !answersAsync(r, res) {
+		s.submitOnce(w, r, path, res, key, body)
+		return
+	}
 	s.create(w, r, path, res, Data(string(body)))
 }
 
@@ -352,21 +375,14 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, path string, res
 // async, with the child invisible until the operation finishes: see
 // Server.later).
 func (s *Server) create(w http.ResponseWriter, r *http.Request, path string, res *Resource, child *Resource) {
-	s.mu.Lock()
-	s.created++
-	childPath := strings.TrimSuffix(path, "/") + "/" + strconv.Itoa(s.created)
-	s.mu.Unlock()
+	childPath := s.nextChildPath(path)
 	if answersAsync(r, res) {
 		loc := s.handle(childPath, child, func(e *entry) { s.laterLocked(e, res, true, nil) })
 		accepted(w, res, loc)
 		return
 	}
 	loc := s.Handle(childPath, child)
-	stored, _ := s.Resource(childPath)
-	w.Header().Set("Location", loc)
-	setValidators(w.Header(), stored.ETag, stored.LastModified)
-	w.Header().Del("Content-Type")
-	w.WriteHeader(http.StatusCreated)
+	s.answerCreated(w, r, res, childPath, loc)
 }
 
 // readJSON reads a JSON request body, answering 415 for another media type and

@@ -26,6 +26,7 @@ const (
 	PathUploads     = "/uploads"
 	PathOldOrders   = "/old-orders"
 	PathLatest      = "/latest-report"
+	PathProducts    = "/products" // first of 4 pages, 10 entries (AddPagedList)
 )
 
 // CatalogReport is the body of the Content resource at [PathReport]: 64 KiB
@@ -54,6 +55,7 @@ func CatalogReport() []byte {
 //	/uploads          Upload, 1 MiB limit, with Preflight and Async
 //	/old-orders       Alias 308 to /orders
 //	/latest-report    Alias 307 to /files/report.csv
+//	/products         paged List, 10 entries on 4 pages (AddPagedList)
 func (s *Server) AddCatalog() {
 	s.Handle(PathHome, Home(
 		Link{Href: PathOrders, Rel: profiles.RelListEntry + " collection", Title: "Orders"},
@@ -101,4 +103,5 @@ func (s *Server) AddCatalog() {
 	s.Handle(PathUploads, up)
 	s.Handle(PathOldOrders, Alias(http.StatusPermanentRedirect, PathOrders).With(profiles.Nexus))
 	s.Handle(PathLatest, Alias(http.StatusTemporaryRedirect, PathReport).With(profiles.Content, profiles.Entity))
+	s.AddPagedList(PathProducts, 10, 3)
 }

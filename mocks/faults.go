@@ -12,7 +12,7 @@ import (
 
 // Fault is one scripted misbehaviour. Queue it with [Server.Fail]; it applies
 // to the next request(s) of the resource, then is used up. Build faults with
-// [Status], [Problem], [DropAfter], [Hangup], [Delay] or [Expect417] and refine them
+// [Status], [Problem], [DropAfter], [Hangup], [DropResponse], [Delay] or [Expect417] and refine them
 // with the With and Times methods. Fault values are copied when queued.
 type Fault struct {
 	status     int
@@ -23,6 +23,7 @@ type Fault struct {
 	delay      time.Duration
 	expect417  bool
 	hangup     bool
+	lose       bool // serve normally, then drop the connection instead of answering
 	methods    []string
 	times      int
 }
@@ -51,6 +52,13 @@ func DropAfter(n int64) Fault { return Fault{dropAfter: n, times: 1} }
 // Hangup closes the connection without answering, as a crashed server or a
 // dropped network path does; the client sees EOF or a reset.
 func Hangup() Fault { return Fault{hangup: true, dropAfter: -1, times: 1} }
+
+// DropResponse serves the request normally, so that everything it does
+// happens (a resource is created, an idempotency key remembered), but closes
+// the connection instead of sending the answer, as when a gateway times out
+// or the network fails after the server acted. The client sees EOF or a
+// reset and cannot know whether the request took effect.
+func DropResponse() Fault { return Fault{lose: true, dropAfter: -1, times: 1} }
 
 // Delay waits d (or until the client goes away) before serving normally.
 func Delay(d time.Duration) Fault { return Fault{delay: d, dropAfter: -1, times: 1} }
@@ -137,3 +145,11 @@ func (f Fault) writeError(w http.ResponseWriter) {
 	w.WriteHeader(f.status)
 	_, _ = w.Write(body)
 }
+
+// discardWriter is a ResponseWriter whose answer goes nowhere, for
+// DropResponse.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(int)             {}

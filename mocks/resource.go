@@ -70,8 +70,22 @@ type Resource struct {
 	// IdempotencyKey is what a Form answers in its idempotency-key header:
 	// "optional", "required" or "" (none).
 	IdempotencyKey string
-	// AcceptPatch lists the PATCH media types of a Data resource.
+	// AcceptPatch lists the PATCH media types of a Data resource
+	// ([MergePatch], [JSONPatch]).
 	AcceptPatch []string
+	// Processing is how many requests after a Form's first submission with
+	// an idempotency key still find that submission being processed, and get
+	// 409 Conflict, as when processing outlives the first request (whose
+	// answer was lost, see [DropResponse]); later ones get the first
+	// submission's answer again. See idempotency.go.
+	Processing int
+	// RequirePrecondition makes PUT, PATCH and DELETE without If-Match or
+	// If-Unmodified-Since fail with 428 Precondition Required (Entity).
+	RequirePrecondition bool
+	// Effect, when set, runs each time an Action accepts a POST, before it
+	// answers: change other resources here (with [Server.SetBody]) to show
+	// what the action did. It must not block.
+	Effect func(s *Server)
 }
 
 // With returns r with the profiles (typically mixins) added.
@@ -165,14 +179,15 @@ func Info(jsonBody string) *Resource {
 }
 
 // Data is editable JSON state with the Entity mixin: GET, PUT (replace),
-// PATCH (application/merge-patch+json) and DELETE, all conditional.
+// PATCH (application/merge-patch+json; add [JSONPatch] to AcceptPatch for
+// RFC 6902 JSON Patch too) and DELETE, all conditional.
 func Data(jsonBody string) *Resource {
 	return &Resource{
 		Profiles:    []profiles.Profile{profiles.Data, profiles.Entity},
 		Allow:       []string{"GET", "HEAD", "PUT", "PATCH", "DELETE"},
 		ContentType: "application/json",
 		Body:        []byte(jsonBody),
-		AcceptPatch: []string{"application/merge-patch+json"},
+		AcceptPatch: []string{MergePatch},
 	}
 }
 

@@ -44,6 +44,8 @@ type entry struct {
 	bodyBytes atomic.Int64
 	pending   *async // an accepted operation not finished yet (async.go)
 	failed    *Fault // an accepted operation that failed: GET/HEAD answer this
+	// submissions remembers Form submissions by idempotency key.
+	submissions map[string]*submission
 }
 
 // Request is one request as the server saw it.
@@ -307,6 +309,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if fault.hangup {
 			panic(http.ErrAbortHandler) // net/http closes the connection
+		}
+		if fault.lose {
+			s.behave(&discardWriter{h: http.Header{}}, r, r.URL.Path)
+			panic(http.ErrAbortHandler)
 		}
 		if fault.status != 0 {
 			fault.writeError(w)

@@ -41,6 +41,11 @@ func demoStages() []demoStage {
 		{"Typed errors: 412 and problem details with errors.As", demoErrors},
 		{"Retries: 503 with Retry-After, then success", demoRetries},
 		{"Async: 202 Accepted, polled to completion", demoAsync},
+		{"Entity: a cached GET revalidated with If-None-Match, answered 304", demoRevalidate},
+		{"Entity: a 412 on a stale write, recovered by Update (re-read, redo)", demoOptimistic},
+		{"Form: an idempotency key survives a lost answer, a 409 and the replay", demoIdempotency},
+		{"Data, Action, Lookup: merge patch, 303 to the changed state, no match", demoDataActionLookup},
+		{"Patterns: every entry of a 4-page list, with an iterator", demoPaging},
 	}
 }
 

@@ -1,4 +1,6 @@
-// This file holds `l3 get URL [-o FILE]`: fetch a resource's body.
+// This file holds `l3 get URL... [-o FILE]`: fetch resources' bodies, in
+// order, through one Client, so a URL given twice is revalidated from the
+// cache (304); -v prints each response's validators and cache status.
 
 package main
 
@@ -6,31 +8,39 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/l3go/level3"
 )
 
 // getOptions are the parsed arguments of `l3 get`.
 type getOptions struct {
 	common commonFlags
 	url    string
+	more   []string // further URLs, fetched in order with the same Client
 	output string
 }
 
 // parseGet parses the arguments of `l3 get`.
 func parseGet(args []string, s streams) (*getOptions, error) {
 	o := &getOptions{}
-	fs := newFlagSet("get", "URL [-o FILE]", s.err)
+	fs := newFlagSet("get", "URL... [-o FILE]", s.err)
 	o.common.register(fs)
 	fs.StringVar(&o.output, "o", "", "write the body to FILE instead of stdout")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
 	}
-	if len(pos) != 1 {
-		return nil, usagef("get: want exactly one URL, got %d arguments", len(pos))
+	if len(pos) == 0 {
+		return nil, usagef("get: want a URL")
 	}
-	o.url = pos[0]
+	if len(pos) > 1 && o.output != "" && o.output != "-" {
+		return nil, usagef("get: -o takes one URL, got %d", len(pos))
+	}
+	o.url, o.more = pos[0], pos[1:]
 	return o, nil
 }
 
@@ -52,14 +62,21 @@ func runGet(ctx context.Context, o *getOptions, s streams) error {
 	}
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
+	if o.output == "" || o.output == "-" {
+		for _, url := range append([]string{o.url}, o.more...) {
+			if err := getTo(ctx, client, url, s, o.common.verbose); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	resp, err := client.Get(ctx, o.url)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if o.output == "" || o.output == "-" {
-		_, err = io.Copy(s.out, resp.Body)
-		return err
+	if o.common.verbose {
+		describeResponse(s.err, resp)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(o.output), "."+filepath.Base(o.output)+".*.part")
 	if err != nil {
@@ -81,4 +98,31 @@ func runGet(ctx context.Context, o *getOptions, s streams) error {
 	}
 	fmt.Fprintf(s.err, "wrote %d bytes to %s\n", n, o.output)
 	return nil
+}
+
+// getTo fetches url to s.out, describing the response on s.err when verbose.
+func getTo(ctx context.Context, client *level3.Client, url string, s streams, verbose bool) error {
+	resp, err := client.Get(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if verbose {
+		describeResponse(s.err, resp)
+	}
+	_, err = io.Copy(s.out, resp.Body)
+	return err
+}
+
+// describeResponse prints the status, validators and cache status of resp.
+func describeResponse(w io.Writer, resp *http.Response) {
+	parts := []string{fmt.Sprintf("GET %s: %s", resp.Request.URL, resp.Status)}
+	parts = append(parts, validatorText(level3.ValidatorsOf(resp.Header))...)
+	if level3.FromCache(resp) {
+		parts = append(parts, "304 Not Modified: body from the cache")
+	}
+	if cs := resp.Header.Values("Cache-Status"); len(cs) > 0 {
+		parts = append(parts, "cache-status "+strings.Join(cs, ", "))
+	}
+	fmt.Fprintln(w, strings.Join(parts, "; "))
 }

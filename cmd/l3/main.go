@@ -7,6 +7,12 @@
 //	l3 get URL [-o FILE]       fetch URL to stdout or FILE
 //	l3 send METHOD URL [FILE]  send any request; --async polls a 202 to completion
 //	l3 poll TOKEN              continue an asynchronous operation from its resume token
+//	l3 get URL... [-o FILE]    fetch URLs to stdout (a repeated URL is revalidated: 304) or one to FILE
+//	l3 patch URL FILE          PATCH a Data resource (merge patch or JSON Patch) [--if-match ETAG]
+//	l3 delete URL              DELETE [--if-match ETAG | --force]
+//	l3 submit FORM_URL FILE    fill and submit a Form (201) or Lookup (303 followed)
+//	l3 trigger ACTION_URL      trigger an Action (303 followed, or 204)
+//	l3 list URL                print a paged list's entries, walking page#next
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
@@ -41,6 +47,12 @@ commands:
   send METHOD URL [FILE]   send a request; --async [--wait SECONDS] [--detach] asks for
                            prefer: respond-async and polls a 202 to completion
   poll TOKEN               continue an asynchronous operation from its resume token
+  get URL... [-o FILE]     fetch URLs to stdout (a repeated URL is revalidated: 304) or one to FILE
+  patch URL FILE           PATCH with a merge patch or JSON Patch [--if-match ETAG] [--type merge|json]
+  delete URL               DELETE [--if-match ETAG | --force]
+  submit FORM_URL FILE     fill and submit a Form (201) or Lookup (303 followed) [--key KEY]
+  trigger ACTION_URL       trigger an Action (303 followed, or 204)
+  list URL                 print a paged list's entries in order, walking page#next [--max N]
   serve [--addr ADDR]      run the fake Level 3 server until interrupted
   demo                     tour every profile against the fake server
 
@@ -92,6 +104,16 @@ func run(ctx context.Context, args []string, s streams) int {
 		err = sendCmd(ctx, rest, s)
 	case "poll":
 		err = pollCmd(ctx, rest, s)
+	case "patch":
+		err = patchCmd(ctx, rest, s)
+	case "delete":
+		err = deleteCmd(ctx, rest, s)
+	case "submit":
+		err = submitCmd(ctx, rest, s)
+	case "trigger":
+		err = triggerCmd(ctx, rest, s)
+	case "list":
+		err = listCmd(ctx, rest, s)
 	case "serve":
 		err = serveCmd(ctx, rest, s)
 	case "demo":

@@ -1,0 +1,239 @@
+// This file holds what every state-changing call shares: RequestOption (the
+// per-call options: preconditions in conditional.go, preferences in
+// representation.go, idempotency keys in form.go), Result (what a successful
+// change answered) and Client.Change, the one primitive that sends a change
+// and reads its Result. The profile helpers build on it: data.go (Data),
+// form.go (Form), action.go (Action), lookup.go (Lookup).
+
+package level3
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// MaxResultBody is the most bytes of a response body a [Result] (or a JSON
+// decode by [Client.GetJSON]) reads into memory. A longer body fails the call
+// with an error wrapping [ErrResponseTooLarge]; stream such bodies with
+// [Client.Do] instead.
+const MaxResultBody = 8 << 20
+
+// ErrResponseTooLarge is returned (wrapped) when a body that a helper reads
+// into memory is longer than [MaxResultBody].
+var ErrResponseTooLarge = errors.New("level3: response body too large to read into memory")
+
+// RequestOption changes one request before it is sent: a precondition
+// ([Conditional], [IfMatch], [Force]), a preference ([PreferRepresentation]),
+// an idempotency key ([WithIdempotencyKey]) or any header ([Header]). The
+// helpers of this package ([Client.Change], [Client.PutJSON], [Client.Submit],
+// [Client.Trigger], ...) take them as trailing arguments and apply them in
+// order; one that returns an error stops the call before anything is sent.
+// Code that builds its own *http.Request may call an option on it directly.
+type RequestOption func(req *http.Request) error
+
+// Header returns a RequestOption that sets a request header, replacing any
+// value the request already had (Client defaults included). It fails for a
+// name that is not a token or a value with a line break.
+func Header(name, value string) RequestOption {
+	return func(req *http.Request) error {
+		if !validHeaderName(name) {
+			return fmt.Errorf("level3: Header: invalid header name %q", name)
+		}
+		if !validHeaderValue(value) {
+			return fmt.Errorf("level3: Header: invalid value for header %s", name)
+		}
+		req.Header.Set(name, value)
+		return nil
+	}
+}
+
+// applyOptions applies opts to req in order.
+func applyOptions(req *http.Request, opts []RequestOption) error {
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Result is what a successful request answered, read into memory: the status,
+// where the server points, the new validators and the representation, if the
+// server sent one. Helpers return it for PUT, PATCH, DELETE, form and lookup
+// submissions and actions. Statuses of 400 and more never make a Result: they
+// are typed errors (see [CheckResponse]).
+type Result struct {
+	// Status is the status code of the final response: 200 with a
+	// representation, 201 created, 204 no content, or, when the call
+	// followed a 303 See Other, the status of the GET that followed it.
+	Status int
+
+	// URL is the URL of the final response: the request URL, or the target
+	// of a 303 (or other redirect) that was followed.
+	URL *url.URL
+
+	// Location is where the server points: the location header (the created
+	// resource of a 201, the target of a 303), or, when there is none, the
+	// content-location header, which a server honouring
+	// prefer: return=representation sends instead (RFC 9110 §8.7: the URL of
+	// the representation in the body). When the call followed a 303, it is
+	// the 303's target. Relative values are resolved against the request
+	// URL. Nil when the server named no URL.
+	Location *url.URL
+
+	// Validators are the etag and last-modified of the final response: the
+	// new validators after a successful conditional PUT or PATCH (Entity
+	// mixin), or those of the representation in the body. Servers that do
+	// not send them after a change (Apache and nginx WebDAV among them)
+	// leave them empty; HEAD the resource to learn them, knowing that
+	// someone else may have changed it since.
+	Validators Validators
+
+	// Header is the header of the final response.
+	Header http.Header
+
+	// Body is the representation the server sent (Representation mixin:
+	// prefer: return=representation, or the state a followed 303 points
+	// to), at most [MaxResultBody] bytes; empty for 204 and 201 without a
+	// body.
+	Body []byte
+}
+
+// Decode unmarshals the JSON representation in r.Body into v. It fails when
+// there is no body.
+func (r *Result) Decode(v any) error {
+	if len(r.Body) == 0 {
+		return fmt.Errorf("level3: decoding the %d response: no body", r.Status)
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return fmt.Errorf("level3: decoding the %d response: %w", r.Status, err)
+	}
+	return nil
+}
+
+// Change sends one state-changing request (PUT, PATCH, DELETE or POST) with
+// body, sets its content-type when contentType is not empty, applies opts,
+// and reads the successful response into a [Result]. The body is made
+// replayable as [NewRequest] does, so a file or an [io.ReadSeeker] can be
+// retried; Change never closes body. A status of 400 or more is a typed
+// error ([*PreconditionFailedError] for 412, [*PreconditionRequiredError] for
+// 428, ...). A response body longer than [MaxResultBody] fails with
+// [ErrResponseTooLarge].
+//
+//	res, err := client.Change(ctx, http.MethodPut, url, "text/csv", file,
+//		level3.Conditional(doc.Validators()))
+func (c *Client) Change(ctx context.Context, method, url, contentType string, body io.Reader, opts ...RequestOption) (*Result, error) {
+	req, err := NewRequest(ctx, method, url, body)
+	if err != nil {
+		return nil, fmt.Errorf("level3: %w", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if err := applyOptions(req, opts); err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	return readResult(req, resp)
+}
+
+// readResult reads resp (a status below 400) into a Result and closes its
+// body. req is the request that was sent, for resolving relative URLs when
+// the response does not record its own request.
+func readResult(req *http.Request, resp *http.Response) (*Result, error) {
+	defer resp.Body.Close()
+	final := resp.Request
+	if final == nil {
+		final = req
+	}
+	r := &Result{
+		Status:     resp.StatusCode,
+		URL:        final.URL,
+		Header:     resp.Header,
+		Validators: ValidatorsOf(resp.Header),
+	}
+	r.Location = resolveHeaderURL(final.URL, resp.Header.Get("Location"))
+	if r.Location == nil {
+		r.Location = resolveHeaderURL(final.URL, resp.Header.Get("Content-Location"))
+	}
+	if redirected(req, resp) && r.Location == nil {
+		r.Location = final.URL
+	}
+	if final.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+		return r, nil
+	}
+	body, err := readBounded(resp.Body, MaxResultBody)
+	if err != nil {
+		return nil, fmt.Errorf("level3: %s %s: reading the %d response: %w", final.Method, redactURL(final.URL), resp.StatusCode, err)
+	}
+	if len(body) > 0 {
+		r.Body = body
+	}
+	return r, nil
+}
+
+// redirected reports whether resp answers a request other than req: the
+// *http.Client (or a redirect layer) followed a redirect, such as a 303 See
+// Other to the changed state of an Action.
+func redirected(req *http.Request, resp *http.Response) bool {
+	final := resp.Request
+	if final == nil || final == req {
+		return false
+	}
+	if final.Response != nil {
+		return true
+	}
+	return final.Method != req.Method || final.URL.String() != req.URL.String()
+}
+
+// resolveHeaderURL resolves a location or content-location value against
+// base (RFC 9110 §10.2.2). It returns nil for an empty or malformed value.
+func resolveHeaderURL(base *url.URL, v string) *url.URL {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return nil
+	}
+	if base == nil {
+		return u
+	}
+	return base.ResolveReference(u)
+}
+
+// readBounded reads all of r if it holds at most limit bytes, and fails with
+// ErrResponseTooLarge (after reading limit+1 bytes, no more) otherwise.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w (more than %d bytes)", ErrResponseTooLarge, limit)
+	}
+	return b, nil
+}
+
+// redactRawURL is redactURL for a URL still in text form; text that does
+// not parse is replaced entirely, since it cannot be redacted reliably.
+func redactRawURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return redactURL(u)
+}

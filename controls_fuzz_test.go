@@ -1,0 +1,147 @@
+package level3
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzMergeToJSONPatch checks that translating a merge patch into JSON Patch
+// never panics and, whenever both documents are JSON, gives operations that
+// do to the document exactly what the merge patch does.
+func FuzzMergeToJSONPatch(f *testing.F) {
+	for _, seed := range [][2]string{
+		{`{"a":1,"b":{"c":2}}`, `{"a":3,"d":4}`},
+		{`{"b":{"c":2,"e":1}}`, `{"b":{"c":null,"f":[1]}}`},
+		{`{"a/b":1,"m~n":2}`, `{"a/b":null,"m~n":3}`},
+		{`[1]`, `{"a":1}`},
+		{`{"a":1}`, `null`},
+		{`{"a":{"x":1}}`, `{"a":{"x":{"y":null}}}`},
+		{`{"n":1e400}`, `{"n":12345678901234567890}`},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, doc, merge string) {
+		ops, err := mergeToJSONPatch([]byte(doc), []byte(merge))
+		_, derr := decodeJSON([]byte(doc))
+		_, merr := decodeJSON([]byte(merge))
+		if derr != nil || merr != nil {
+			if err == nil {
+				t.Fatalf("no error for invalid JSON: doc %q merge %q", doc, merge)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("valid JSON refused: %v", err)
+		}
+		if !json.Valid(ops) {
+			t.Fatalf("invalid JSON Patch %s", ops)
+		}
+		if got, want := mustJSONPatch(t, doc, string(ops)), mustMerge(t, doc, merge); got != want {
+			t.Fatalf("doc %s merge %s\nops %s\n got %s\nwant %s", doc, merge, ops, got, want)
+		}
+	})
+}
+
+// FuzzCacheStatus checks that reading Cache-Status never panics and that the
+// member this cache appends is found whatever other caches wrote before it.
+func FuzzCacheStatus(f *testing.F) {
+	for _, s := range []string{"", "cdn; hit", `"level3"; fwd=stale; fwd-status=304`, `x; detail="a, \"b\""`, `;;,"`, `level3; hit, level3;`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, before string) {
+		h := http.Header{}
+		h.Add("Cache-Status", before)
+		lastCacheStatus(h.Values("Cache-Status"), CacheName)
+		addCacheStatus(h, "fwd=stale; fwd-status=304")
+		if !FromCache(&http.Response{Header: h}) {
+			t.Fatalf("our member not found after %q", before)
+		}
+		addCacheStatus(h, "fwd=uri-miss")
+		if FromCache(&http.Response{Header: h}) {
+			t.Fatalf("an earlier member read instead of the last, after %q", before)
+		}
+	})
+}
+
+// FuzzCacheDecisions feeds arbitrary header values to the cache's decisions:
+// none may panic, a 304 naming another entity tag never validates, and
+// framing fields are never refreshed.
+func FuzzCacheDecisions(f *testing.F) {
+	f.Add(`"a"`, `"a"`, "Tue, 24 Nov 2026 10:00:00 GMT", "accept", "no-store", "7")
+	f.Add(`W/"a"`, `"b"`, "garbage", "*", "max-age=0", "-1")
+	f.Fuzz(func(t *testing.T, storedTag, newTag, lastModified, vary, cacheControl, contentLength string) {
+		stored := &CachedResponse{Header: http.Header{"Etag": {storedTag}, "Last-Modified": {lastModified}, "Content-Length": {"3"}}, Body: []byte("abc")}
+		h := http.Header{"Etag": {newTag}, "Vary": {vary}, "Cache-Control": {cacheControl}, "Content-Length": {contentLength}}
+		got, ok := freshen(stored, h, time.Time{})
+		if ok {
+			if got.Header.Get("Content-Length") != "3" {
+				t.Fatal("content-length refreshed")
+			}
+			a, b := strings.TrimPrefix(storedTag, "W/"), strings.TrimPrefix(newTag, "W/")
+			if strings.TrimSpace(storedTag) != "" && strings.TrimSpace(newTag) != "" && strings.TrimSpace(a) != strings.TrimSpace(b) {
+				t.Fatalf("%q validated by a 304 for %q", storedTag, newTag)
+			}
+		}
+		req, _ := http.NewRequest(http.MethodGet, "http://h/x", nil)
+		req.Header.Set("Cache-Control", cacheControl)
+		req.Header.Set(strings.TrimSpace(vary), newTag)
+		cacheUse(req)
+		resp := &http.Response{StatusCode: 200, Header: h, ContentLength: 3}
+		if storable(resp, 10) && hasDirective(h.Values("Cache-Control"), "no-store") {
+			t.Fatal("no-store stored")
+		}
+		varyMatches(&CachedResponse{Vary: varyValues(req, h)}, req)
+	})
+}
+
+// FuzzSetPreference checks that setting return=... keeps every other
+// preference and leaves exactly one return preference, whatever the prefer
+// field held before.
+func FuzzSetPreference(f *testing.F) {
+	for _, s := range []string{"", "respond-async, wait=5", `foo="a,b", return=minimal`, `"unbalanced, return=x`, `,,;return`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, before string) {
+		if !validHeaderValue(before) {
+			return
+		}
+		h := http.Header{}
+		h.Set("Prefer", before)
+		setPreference(h, "return", "minimal")
+		after := splitPreferences(h.Get("Prefer"))
+		if len(after) == 0 || after[len(after)-1] != "return=minimal" {
+			t.Fatalf("%q became %q", before, h.Get("Prefer"))
+		}
+		for _, p := range after[:len(after)-1] {
+			name, _, _ := strings.Cut(p, "=")
+			name, _, _ = strings.Cut(name, ";")
+			if strings.EqualFold(strings.TrimSpace(name), "return") {
+				t.Fatalf("two return preferences in %q", h.Get("Prefer"))
+			}
+		}
+		if !validHeaderValue(h.Get("Prefer")) {
+			t.Fatalf("invalid field %q", h.Get("Prefer"))
+		}
+	})
+}
+
+// FuzzIfMatch checks that IfMatch either refuses a tag or sends a valid strong
+// entity tag that cannot split the header.
+func FuzzIfMatch(f *testing.F) {
+	for _, s := range []string{"abc", `"abc"`, `W/"x"`, "", `"a"b"`, "a\r\nX: y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tag string) {
+		req, _ := http.NewRequest(http.MethodPut, "http://h/", nil)
+		if err := IfMatch(tag)(req); err != nil {
+			return
+		}
+		got := req.Header.Get("If-Match")
+		if !isStrongETag(got) || !validHeaderValue(got) {
+			t.Fatalf("IfMatch(%q) sent %q", tag, got)
+		}
+	})
+}
