@@ -1,0 +1,123 @@
+// This file holds AccessLog and Count, which read a running server's access
+// log so tests can count requests on the server side. realpeers.go holds the
+// Server; nginx.go and apache.go configure the logs (nginx's "combined" and
+// Apache's "common" formats, which share the part read here).
+
+package realpeers
+
+import (
+	"bufio"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// LogEntry is one request as the server logged it.
+type LogEntry struct {
+	Method string // "GET"
+	URI    string // request target as sent: path and query, "/files/a.txt?x=1"
+	Status int    // final status sent
+}
+
+// markTimeout bounds the wait for the server to log the marker request.
+const markTimeout = 5 * time.Second
+
+// AccessLog returns the requests s has logged, oldest first, leaving out the
+// harness's own (/_realpeers/...). Servers write a request's log line after
+// sending the response, so a client can see a response before its line
+// exists: AccessLog first sends a marker request of its own and waits until
+// the marker is logged, which both servers do after logging every request
+// answered before it on loopback. It fails t when the log cannot be read or
+// the marker does not appear within 5 seconds.
+func (s *Server) AccessLog(t testing.TB) []LogEntry {
+	t.Helper()
+	mark := randomToken()
+	client := &http.Client{Timeout: markTimeout, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	resp, err := client.Get(s.URL + "/_realpeers/id?mark=" + mark)
+	if err != nil {
+		t.Fatalf("realpeers: marker request: %v", err)
+	}
+	resp.Body.Close()
+	path := filepath.Join(s.base, "logs", "access.log")
+	deadline := time.Now().Add(markTimeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		entries, marked, err := readAccessLog(path, mark)
+		if err != nil {
+			t.Fatalf("realpeers: %v", err)
+		}
+		if marked {
+			return entries
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("realpeers: %s did not log the marker request within %v", s.Name, markTimeout)
+		}
+		time.Sleep(delay)
+	}
+}
+
+// Count returns how many logged requests had method (any method when it is
+// "") and the request target uri (path and query, as sent).
+func (s *Server) Count(t testing.TB, method, uri string) int {
+	t.Helper()
+	n := 0
+	for _, e := range s.AccessLog(t) {
+		if e.URI == uri && (method == "" || e.Method == method) {
+			n++
+		}
+	}
+	return n
+}
+
+// readAccessLog parses the log at path up to the line of the marker request,
+// and reports whether that line was there.
+func readAccessLog(path, mark string) ([]LogEntry, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	var out []LogEntry
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		e, ok := parseLogLine(sc.Text())
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(e.URI, "/_realpeers/") {
+			if strings.HasSuffix(e.URI, "mark="+mark) {
+				return out, true, nil
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, false, sc.Err()
+}
+
+// parseLogLine reads the `"METHOD URI PROTO" STATUS` part that the combined
+// (nginx) and common (Apache) formats share.
+func parseLogLine(line string) (LogEntry, bool) {
+	_, rest, ok := strings.Cut(line, `"`)
+	if !ok {
+		return LogEntry{}, false
+	}
+	request, rest, ok := strings.Cut(rest, `" `)
+	if !ok {
+		return LogEntry{}, false
+	}
+	fields := strings.Fields(request)
+	if len(fields) < 2 {
+		return LogEntry{}, false
+	}
+	statusField, _, _ := strings.Cut(rest, " ")
+	status, err := strconv.Atoi(statusField)
+	if err != nil {
+		return LogEntry{}, false
+	}
+	return LogEntry{Method: fields[0], URI: fields[1], Status: status}, true
+}
