@@ -19,7 +19,6 @@
 package redirects
 
 import (
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -80,30 +79,38 @@ func Key(u *url.URL) string {
 		return ""
 	}
 	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if (scheme != "http" && scheme != "https") || host == "" {
+	if (scheme != "http" && scheme != "https") || u.Hostname() == "" {
 		return ""
 	}
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if scheme == "https" {
-			port = "443"
-		}
+	// Build from u.Host, which keeps the brackets of an IPv6 literal; a
+	// colon outside brackets ("http://::") is no host at all.
+	host := strings.ToLower(u.Host)
+	if strings.Contains(u.Hostname(), ":") && !strings.HasPrefix(host, "[") {
+		return ""
+	}
+	if u.Port() == "" {
+		host = strings.TrimSuffix(host, ":") + ":" + defaultPort(scheme)
 	}
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
 	var b strings.Builder
-	b.Grow(len(scheme) + len(host) + len(port) + len(path) + len(u.RawQuery) + 6)
-	b.WriteString(scheme)
-	b.WriteString("://")
-	b.WriteString(net.JoinHostPort(host, port))
+	// url.URL escapes the host as it must appear in a URL (an IPv6 zone's
+	// "%" becomes "%25"), so the key parses back to the same key.
+	b.WriteString((&url.URL{Scheme: scheme, Host: host}).String())
 	b.WriteString(path)
 	if u.RawQuery != "" || u.ForceQuery {
 		b.WriteByte('?')
 		b.WriteString(u.RawQuery)
 	}
 	return b.String()
+}
+
+// defaultPort returns the port of scheme, http or https.
+func defaultPort(scheme string) string {
+	if scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
