@@ -96,9 +96,16 @@ func Key(u *url.URL) string {
 		path = "/"
 	}
 	var b strings.Builder
-	// url.URL escapes the host as it must appear in a URL (an IPv6 zone's
-	// "%" becomes "%25"), so the key parses back to the same key.
-	b.WriteString((&url.URL{Scheme: scheme, Host: host}).String())
+	b.Grow(len(scheme) + len(host) + len(path) + len(u.RawQuery) + 6)
+	if strings.ContainsRune(host, '%') {
+		// url.URL escapes an IPv6 zone's "%" as "%25", so the key
+		// parses back to the same key.
+		b.WriteString((&url.URL{Scheme: scheme, Host: host}).String())
+	} else {
+		b.WriteString(scheme)
+		b.WriteString("://")
+		b.WriteString(host)
+	}
 	b.WriteString(path)
 	if u.RawQuery != "" || u.ForceQuery {
 		b.WriteByte('?')
