@@ -116,7 +116,21 @@ type chase struct {
 	chain    []Hop
 	stale    []string // memory keys used by the last run
 	misled   bool     // the memory led to a 404, a 410 or a loop
+	first    string   // origin of req.URL, computed when first needed
 }
+
+// origin returns the origin of the request the chain started from.
+func (c *chase) origin() string {
+	if c.first == "" {
+		c.first = origin(c.req.URL)
+	}
+	return c.first
+}
+
+// sizer is implemented by stores that can say cheaply how many entries they
+// hold (redirects.Memory and redirects.File), so that an empty memory costs
+// a request nothing.
+type sizer interface{ Len() int }
 
 // run follows the chain once: every URL of it, the first included, goes
 // through the memory before it is asked.
@@ -127,8 +141,7 @@ func (c *chase) run() (*http.Response, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	first := origin(c.req.URL)
-	cur, left, err := c.recall(method, c.req.URL, first)
+	cur, left, err := c.recall(method, c.req.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +158,9 @@ func (c *chase) run() (*http.Response, error) {
 				return nil, err
 			}
 		}
-		via = append(via, hreq)
+		if r.check != nil {
+			via = append(via, hreq)
+		}
 		resp, err := r.next.Do(hreq)
 		if err != nil {
 			return nil, err
@@ -173,12 +188,12 @@ func (c *chase) run() (*http.Response, error) {
 		}
 		kept, keptStale := len(c.chain), len(c.stale)
 		c.chain = append(c.chain, hop)
-		next, left, err := c.recall(d.method, d.to, first)
+		next, left, err := c.recall(d.method, d.to)
 		if err != nil {
 			drainAndClose(resp.Body)
 			return nil, err
 		}
-		nextStrip := strip || left || origin(d.to) != first
+		nextStrip := strip || left || origin(d.to) != c.origin()
 		nextBody := withBody && d.kind == hopSame
 		nextDrop := dropBody || d.kind == hopGet
 		pending = nil
@@ -205,11 +220,14 @@ func (c *chase) run() (*http.Response, error) {
 }
 
 // recall follows remembered 308s from cur, when the memory is in use, and
-// returns where they lead and whether any of them left the origin first;
+// returns where they lead and whether any of them left the chain's origin;
 // each is recorded as a hop. An entry that leads into a loop or past the hop
 // limit gives a *RedirectError and marks the run misled.
-func (c *chase) recall(method string, cur *url.URL, first string) (*url.URL, bool, error) {
+func (c *chase) recall(method string, cur *url.URL) (*url.URL, bool, error) {
 	if !c.memory {
+		return cur, false, nil
+	}
+	if s, ok := c.r.store.(sizer); ok && s.Len() == 0 {
 		return cur, false, nil
 	}
 	r, ctx := c.r, c.req.Context()
@@ -242,7 +260,7 @@ func (c *chase) recall(method string, cur *url.URL, first string) (*url.URL, boo
 		}
 		r.logHop(ctx, hop)
 		cur = d.to
-		left = left || origin(cur) != first
+		left = left || origin(cur) != c.origin()
 	}
 	return cur, left, nil
 }

@@ -2,10 +2,13 @@ package level3
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+
+	"github.com/l3go/level3/redirects"
 )
 
 // BenchmarkRedirect308 GETs a URL that answers 308 Permanent Redirect,
@@ -58,4 +61,38 @@ func BenchmarkRedirect308(b *testing.B) {
 		resp.Body.Close()
 		run(b, func() (*http.Response, error) { return c.Get(ctx, alias) })
 	})
+}
+
+// BenchmarkRedirectMemoryMiss measures what the redirect layer costs a
+// request that is not redirected, without the network (the in-memory
+// transport of BenchmarkPipelineOverhead): with an empty memory, and with a
+// full one (1000 entries for other URLs) that must be looked up.
+//
+//	go test -run '^$' -bench BenchmarkRedirectMemoryMiss -benchmem -count 10 . | benchstat -col /name -
+func BenchmarkRedirectMemoryMiss(b *testing.B) {
+	ctx := context.Background()
+	hc := &http.Client{Transport: cannedTransport{}}
+	full := redirects.NewMemory(redirects.DefaultSize)
+	for i := range redirects.DefaultSize {
+		_ = full.Put(redirects.Entry{From: fmt.Sprintf("http://api.example:80/old/%d", i), To: "http://api.example/new"})
+	}
+	for _, v := range []struct {
+		name  string
+		store redirects.Store
+	}{{"empty-memory", redirects.NewMemory(0)}, {"full-memory", full}, {"no-memory", nil}} {
+		b.Run(v.name, func(b *testing.B) {
+			c, err := New(WithHTTPClient(hc), WithRedirectStore(v.store))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				resp, err := c.Get(ctx, "http://api.example/orders")
+				if err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+			}
+		})
+	}
 }

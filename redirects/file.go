@@ -107,6 +107,9 @@ func (f *File) Get(key string) (Entry, bool, error) { return f.mem.Get(key) }
 // Entries returns every entry, most recently used first. It never fails.
 func (f *File) Entries() ([]Entry, error) { return f.mem.Entries() }
 
+// Len returns the number of entries in memory.
+func (f *File) Len() int { return f.mem.Len() }
+
 // Put records e and writes the file.
 func (f *File) Put(e Entry) error {
 	if e.From == "" || e.To == "" {

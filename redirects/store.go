@@ -88,15 +88,17 @@ func Key(u *url.URL) string {
 	if strings.Contains(u.Hostname(), ":") && !strings.HasPrefix(host, "[") {
 		return ""
 	}
+	port := ""
 	if u.Port() == "" {
-		host = strings.TrimSuffix(host, ":") + ":" + defaultPort(scheme)
+		host = strings.TrimSuffix(host, ":")
+		port = defaultPort(scheme)
 	}
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
 	var b strings.Builder
-	b.Grow(len(scheme) + len(host) + len(path) + len(u.RawQuery) + 6)
+	b.Grow(len(scheme) + len(host) + len(port) + len(path) + len(u.RawQuery) + 6)
 	if strings.ContainsRune(host, '%') {
 		// url.URL escapes an IPv6 zone's "%" as "%25", so the key
 		// parses back to the same key.
@@ -105,6 +107,10 @@ func Key(u *url.URL) string {
 		b.WriteString(scheme)
 		b.WriteString("://")
 		b.WriteString(host)
+	}
+	if port != "" {
+		b.WriteByte(':')
+		b.WriteString(port)
 	}
 	b.WriteString(path)
 	if u.RawQuery != "" || u.ForceQuery {
