@@ -316,9 +316,10 @@ func closeRequestBody(req *http.Request) {
 	}
 }
 
-// learn writes the 308s of a chain that ended well into the memory, each
-// pointing to the end of the run of 308s it starts, so that a chain collapses
-// to one hop. A remembered hop that already points there is not written
+// learn writes the 308s of a chain into the memory once the chain has ended
+// in an answer (not a 404 or 410 at a remembered target, not a policy stop),
+// each pointing to the end of the run of 308s it starts, so that a chain
+// collapses to one hop. A remembered hop that already points there is not written
 // again. The entry expires when the first of the run's does.
 func (r *redirector) learn(ctx context.Context, chain []Hop) {
 	if r.store == nil {
