@@ -188,6 +188,7 @@ func (c *chase) run() (*http.Response, error) {
 		}
 		kept, keptStale := len(c.chain), len(c.stale)
 		c.chain = append(c.chain, hop)
+		r.logHop(ctx, hop)
 		next, left, err := c.recall(d.method, d.to)
 		if err != nil {
 			drainAndClose(resp.Body)
@@ -214,7 +215,6 @@ func (c *chase) run() (*http.Response, error) {
 			}
 		}
 		drainAndClose(resp.Body)
-		r.logHop(ctx, hop)
 		method, cur, withBody, strip, dropBody, prev = d.method, next, nextBody, nextStrip, nextDrop, resp
 	}
 }
