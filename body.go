@@ -17,7 +17,8 @@ import (
 //   - an *os.File that is a regular file, or an *io.SectionReader, is read from its current offset by
 //     independent section readers, one per attempt; ContentLength is set;
 //   - any other [io.ReadSeeker] is rewound to its current offset before each
-//     attempt; ContentLength is set;
+//     attempt, once the previous attempt can no longer read it; ContentLength
+//     is set;
 //   - *bytes.Buffer, *bytes.Reader and *strings.Reader are handled as
 //     net/http does;
 //   - any other reader is sent once: the request is never retried, and a
@@ -73,7 +74,8 @@ func sectionRequest(ctx context.Context, method, url string, r io.ReaderAt, off,
 	return req, nil
 }
 
-// seekerRequest rewinds rs to its current offset before every attempt.
+// seekerRequest rewinds rs to its current offset before every attempt; the
+// attempts take turns on it through a sharedSeeker (body_seeker.go).
 func seekerRequest(ctx context.Context, method, url string, rs io.ReadSeeker) (*http.Request, error) {
 	start, err := rs.Seek(0, io.SeekCurrent)
 	if err != nil {
@@ -97,12 +99,8 @@ func seekerRequest(ctx context.Context, method, url string, rs io.ReadSeeker) (*
 		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
 		return req, nil
 	}
-	req.Body = io.NopCloser(rs)
-	req.GetBody = func() (io.ReadCloser, error) {
-		if _, err := rs.Seek(start, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("level3: rewinding request body: %w", err)
-		}
-		return io.NopCloser(rs), nil
-	}
+	shared := &sharedSeeker{rs: rs, start: start}
+	req.Body = shared.first()
+	req.GetBody = shared.next
 	return req, nil
 }

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/l3go/level3/redirects"
 )
 
 // Version is the version of this module, sent in the default User-Agent.
@@ -49,12 +51,13 @@ type Middleware func(next Doer) Doer
 //	Client.Do          default headers, logging, status → typed error
 //	  caller's layers  WithMiddleware, in the order given
 //	  cache            Entity revalidation (cache.go): WithCache, WithoutCache
+//	  redirect         RedirectPolicy and the 308 memory (redirect.go)
 //	  retry            RetryPolicy (retry.go), via go-retryablehttp
 //	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
 //
 // Every layer is a [Middleware] and can be tested alone. The layers for
-// caching, redirect memory and preflight slot in between in later versions
-// without changing this shape.
+// caching and preflight slot in between in later versions without changing
+// this shape.
 type Client struct {
 	httpClient  *http.Client
 	header      http.Header
@@ -64,6 +67,10 @@ type Client struct {
 	pipeline    Doer
 	cache       CacheStore // nil: no cache layer
 	busy        BusyPolicy // Submit's waits for a submission still processing
+
+	// redirect and redirectStore configure the redirect layer.
+	redirect      RedirectPolicy
+	redirectStore redirects.Store
 }
 
 // New returns a Client configured by opts. Without options it uses its own
@@ -79,6 +86,9 @@ func New(opts ...Option) (*Client, error) {
 		retry:  DefaultRetryPolicy(),
 		cache:  NewMemoryCache(DefaultCacheSize, DefaultCacheEntrySize),
 		busy:   DefaultBusyPolicy(),
+
+		redirect:      DefaultRedirectPolicy(),
+		redirectStore: redirects.NewMemory(redirects.DefaultSize),
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -103,11 +113,12 @@ func newHTTPClient() *http.Client {
 	return &http.Client{Transport: t}
 }
 
-// buildPipeline stacks the layers documented on Client around the
-// *http.Client.
+// buildPipeline stacks the layers documented on Client around a copy of the
+// *http.Client that follows no redirects (the redirect layer does).
 func (c *Client) buildPipeline() Doer {
-	var d Doer = c.httpClient
+	var d Doer = withoutRedirects(c.httpClient)
 	d = retryLayer(c.retry, c.logger)(d)
+	d = redirectLayer(c.redirect, c.redirectStore, c.httpClient, c.logger)(d)
 	d = cacheLayer(c.cache, c.logger)(d)
 	for i := len(c.middlewares) - 1; i >= 0; i-- {
 		d = c.middlewares[i](d)
@@ -115,8 +126,10 @@ func (c *Client) buildPipeline() Doer {
 	return d
 }
 
-// HTTPClient returns the *http.Client at the bottom of the pipeline. Do not
-// modify it; copy it first.
+// HTTPClient returns the *http.Client given to [WithHTTPClient] (or the
+// Client's own). Do not modify it; copy it first. The pipeline sends through
+// a copy of it whose CheckRedirect hands every redirect back to the Client's
+// redirect layer.
 func (c *Client) HTTPClient() *http.Client { return c.httpClient }
 
 // Do sends req through the pipeline and returns the response.
@@ -127,6 +140,10 @@ func (c *Client) HTTPClient() *http.Client { return c.httpClient }
 // holds the *url.Error from net/http and, after retries, says how many
 // attempts were made. Do does not modify req; its context governs the whole
 // exchange, including waits between retries.
+//
+// Redirects are followed by the Client itself, as [RedirectPolicy] and
+// [WithRedirectStore] describe: resp.Request is the last request sent, and
+// a 3xx is returned only when it is not followed.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if err := checkURL(req); err != nil {
 		return nil, err

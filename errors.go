@@ -36,6 +36,23 @@ var ErrBodyNotReplayable = errors.New("level3: request body cannot be replayed")
 // no link with the relation asked for.
 var ErrNoLink = errors.New("level3: no link with that relation")
 
+// Redirects the Client refuses to follow. Each is returned wrapped in a
+// [*RedirectError] that names the chain; see [RedirectPolicy].
+var (
+	// ErrTooManyRedirects: the chain is longer than RedirectPolicy.MaxRedirects.
+	ErrTooManyRedirects = errors.New("level3: too many redirects")
+	// ErrRedirectLoop: the chain leads back to a request already made in it.
+	ErrRedirectLoop = errors.New("level3: redirect loop")
+	// ErrInsecureRedirect: a redirect from https to http, without
+	// RedirectPolicy.AllowDowngrade.
+	ErrInsecureRedirect = errors.New("level3: redirect from https to http refused")
+	// ErrCrossOriginRedirect: a redirect to another origin, under
+	// RefuseCrossOrigin.
+	ErrCrossOriginRedirect = errors.New("level3: redirect to another origin refused")
+	// ErrBadLocation: the Location header is not a valid http or https URL.
+	ErrBadLocation = errors.New("level3: redirect location is not an http or https URL")
+)
+
 // ResponseError is the error for a response with status 400 or above. Every
 // typed error in this package (such as [*ConflictError]) wraps one, so
 //

@@ -15,8 +15,12 @@ import (
 type Option func(*Client) error
 
 // WithHTTPClient makes the Client send its requests with hc, for its
-// transport, TLS, proxy, timeout, cookie jar and redirect settings. The
-// Client never modifies hc.
+// transport, TLS, proxy, timeout, cookie jar and CheckRedirect. The Client
+// never modifies hc: it sends through a copy that follows no redirects,
+// because the Client follows them itself (see [RedirectPolicy]), calling
+// hc.CheckRedirect, when set, before each one as net/http would. hc.Timeout
+// then bounds each request sent (each redirect hop and each retry), not the
+// whole call: use the request context for that.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {

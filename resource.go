@@ -21,7 +21,8 @@ import (
 // or GET response. Malformed header values are left out (and Problems says
 // why) rather than failing the whole discovery.
 type Resource struct {
-	URL            *url.URL     // final URL, after any redirects followed by the *http.Client
+	URL            *url.URL     // final URL, after any redirects
+	Redirects      []Hop        // redirects followed from the URL asked for to URL, in order; see Alias
 	Status         int          // status of the HEAD or GET
 	Profiles       profiles.Set // from the profile header, in order
 	Allow          []string     // methods from the allow header, upper-cased
@@ -41,9 +42,16 @@ type Resource struct {
 
 // Discover learns what url is: it sends HEAD and, when the server refuses HEAD
 // with 405 or 501, GET (discarding the body). A status of 400 or more is a
-// typed error, as with [Client.Do]. Redirects are followed by the underlying
-// *http.Client; Resource.URL is where they ended.
+// typed error, as with [Client.Do].
+//
+// Redirects are followed as by [Client.Do], except that Discover asks every
+// URL of the chain itself instead of going straight to a remembered target
+// (it still teaches the memory): for an Alias, Resource.URL and the headers
+// are the target's, and [Resource.Alias] gives the alias's own answer, its
+// status, Location and profiles.
 func (c *Client) Discover(ctx context.Context, url string) (*Resource, error) {
+	tr := &redirectTrace{skipMemory: true}
+	ctx = context.WithValue(ctx, redirectTraceKey{}, tr)
 	resp, err := c.discoverRequest(ctx, http.MethodHead, url)
 	var re *ResponseError
 	if errors.As(err, &re) && (re.StatusCode == http.StatusMethodNotAllowed || re.StatusCode == http.StatusNotImplemented) {
@@ -54,6 +62,7 @@ func (c *Client) Discover(ctx context.Context, url string) (*Resource, error) {
 	}
 	drainAndClose(resp.Body)
 	r := newResource(resp)
+	r.Redirects = tr.hops
 	r.client = c
 	return r, nil
 }
@@ -162,4 +171,20 @@ func (r *Resource) Follow(ctx context.Context, rel string) (*Resource, error) {
 		return nil, errors.New("level3: Follow: resource has no Client (use Client.Discover)")
 	}
 	return r.client.Discover(ctx, l.Href.String())
+}
+
+// Alias returns the first redirect of the chain that led to r when the URL
+// asked for is an Alias: it answered 307 or 308, or its profile header lists
+// the Alias profile. The Hop holds the alias's URL, status, Location and
+// header; Hop.Profiles gives its profiles (Alias plus the target's). It
+// returns false when the URL asked for answered itself.
+func (r *Resource) Alias() (Hop, bool) {
+	if len(r.Redirects) == 0 {
+		return Hop{}, false
+	}
+	h := r.Redirects[0]
+	if h.Status == http.StatusTemporaryRedirect || h.Status == http.StatusPermanentRedirect || h.Profiles().Has(profiles.Alias) {
+		return h, true
+	}
+	return Hop{}, false
 }

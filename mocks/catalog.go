@@ -101,7 +101,7 @@ func (s *Server) AddCatalog() {
 	up := Upload().With(profiles.Preflight, profiles.Async)
 	up.MaxBody = 1 << 20
 	s.Handle(PathUploads, up)
-	s.Handle(PathOldOrders, Alias(http.StatusPermanentRedirect, PathOrders).With(profiles.Nexus))
-	s.Handle(PathLatest, Alias(http.StatusTemporaryRedirect, PathReport).With(profiles.Content, profiles.Entity))
+	s.AliasTo(PathOldOrders, http.StatusPermanentRedirect, PathOrders)
+	s.AliasTo(PathLatest, http.StatusTemporaryRedirect, PathReport)
 	s.AddPagedList(PathProducts, 10, 3)
 }

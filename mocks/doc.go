@@ -18,6 +18,12 @@
 // Everything the server saw is recorded ([Server.Requests], [Server.Count],
 // [Server.BodyBytes]) so tests can assert what reached the wire.
 //
+// For redirects, [Server.AliasTo] installs an alias that lists the target's
+// profiles and allow header as the specification asks, [Server.Chain] a
+// chain of aliases and [Server.Loop] a circle of them; an alias whose target
+// is another Server's URL redirects to a second origin. [RedirectStore] is a
+// testify mock of the Client's redirect memory.
+//
 //	srv := mocks.NewServer(t)
 //	srv.Handle("/orders/1", mocks.Data(`{"id":1}`))
 //	srv.Fail("/orders/1", mocks.Status(503).WithRetryAfter("1").Times(2))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/l3go/level3"
+	"github.com/l3go/level3/profiles"
 )
 
 // discoverOptions are the parsed arguments of `l3 discover`.
@@ -78,6 +79,16 @@ type discoverJSON struct {
 	Links        []linkJSON `json:"links"`
 	ETag         string     `json:"etag"`
 	LastModified string     `json:"last_modified"`
+	Redirects    []hopJSON  `json:"redirects"`
+}
+
+// hopJSON is the --json shape of one redirect on the way to the resource.
+type hopJSON struct {
+	URL        string   `json:"url"`
+	Status     int      `json:"status"`
+	Location   string   `json:"location"`
+	Remembered bool     `json:"remembered"`
+	Profiles   []string `json:"profiles"`
 }
 
 type linkJSON struct {
@@ -96,6 +107,14 @@ func writeDiscoverJSON(w io.Writer, res *level3.Resource) error {
 		Links:    make([]linkJSON, 0, len(res.Links)),
 		ETag:     res.ETag,
 	}
+	out.Redirects = make([]hopJSON, 0, len(res.Redirects))
+	for _, h := range res.Redirects {
+		hj := hopJSON{URL: h.URL.String(), Status: h.Status, Location: h.Location.String(), Remembered: h.Remembered, Profiles: []string{}}
+		for _, p := range h.Profiles() {
+			hj.Profiles = append(hj.Profiles, string(p))
+		}
+		out.Redirects = append(out.Redirects, hj)
+	}
 	for _, p := range res.Profiles {
 		out.Profiles = append(out.Profiles, string(p))
 	}
@@ -113,6 +132,7 @@ func writeDiscoverJSON(w io.Writer, res *level3.Resource) error {
 // writeDiscoverTable prints res for people.
 func writeDiscoverTable(w io.Writer, res *level3.Resource) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	writeRedirects(tw, res)
 	fmt.Fprintf(tw, "URL\t%s\n", res.URL)
 	fmt.Fprintf(tw, "Status\t%d %s\n", res.Status, http.StatusText(res.Status))
 	names := make([]string, len(res.Profiles))
@@ -176,4 +196,38 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// writeRedirects prints the redirects that led to res, one block each: the
+// URL asked, labelled Alias when it is one (307, 308 or the Alias profile),
+// then its status, where it points and its profiles.
+func writeRedirects(tw io.Writer, res *level3.Resource) {
+	for _, h := range res.Redirects {
+		label := "Redirect"
+		if h.Status == http.StatusTemporaryRedirect || h.Status == http.StatusPermanentRedirect || h.Profiles().Has(profiles.Alias) {
+			label = "Alias"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", label, h.URL)
+		remembered := ""
+		if h.Remembered {
+			remembered = " (remembered)"
+		}
+		fmt.Fprintf(tw, "\t%d %s%s -> %s\n", h.Status, http.StatusText(h.Status), remembered, h.Location)
+		if names := profileNames(h.Profiles()); names != "" {
+			fmt.Fprintf(tw, "\tprofiles: %s\n", names)
+		}
+	}
+}
+
+// profileNames lists profiles by short name (the URI when it has none).
+func profileNames(set profiles.Set) string {
+	names := make([]string, len(set))
+	for i, p := range set {
+		if n := p.Name(); n != "" {
+			names[i] = n
+		} else {
+			names[i] = string(p)
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -38,6 +38,7 @@ type commonFlags struct {
 	headers headerFlags
 	timeout time.Duration
 	verbose bool
+	noCache bool // do not read or write the 308 memory file (cache.go)
 }
 
 // register adds the common flags to fs.
@@ -45,11 +46,12 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.headers, "H", "add a request header 'Name: value' (repeatable)")
 	fs.DurationVar(&c.timeout, "timeout", 0, "give up after this long (e.g. 30s; 0 means no limit)")
 	fs.BoolVar(&c.verbose, "v", false, "log requests and retries to stderr")
+	fs.BoolVar(&c.noCache, "no-cache", false, "do not use the memory of permanent redirects kept in the user's cache directory")
 }
 
 // client builds a Client from the flags. Logs go to errOut.
 func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
-	opts := []level3.Option{}
+	opts := []level3.Option{c.redirectStore(errOut)}
 	for _, h := range c.headers {
 		opts = append(opts, level3.WithHeader(h[0], h[1]))
 	}

@@ -13,11 +13,14 @@
 //	l3 submit FORM_URL FILE    fill and submit a Form (201) or Lookup (303 followed)
 //	l3 trigger ACTION_URL      trigger an Action (303 followed, or 204)
 //	l3 list URL                print a paged list's entries, walking page#next
+//	l3 redirects [--forget URL | --clear]  the permanent redirects l3 remembers
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
 // Common flags: -H 'Name: value' (repeatable), --timeout DURATION, -v (debug
-// logging to stderr). Exit status: 0 success, 1 the request failed, 2 usage.
+// logging to stderr), --no-cache (do not use the memory of permanent
+// redirects kept in the user's cache directory, or in $L3_CACHE_DIR).
+// Exit status: 0 success, 1 the request failed, 2 usage.
 //
 // This file dispatches to one file per command; each has an options struct,
 // a parse function and a run function, so parsing and behaviour are tested
@@ -53,6 +56,8 @@ commands:
   submit FORM_URL FILE     fill and submit a Form (201) or Lookup (303 followed) [--key KEY]
   trigger ACTION_URL       trigger an Action (303 followed, or 204)
   list URL                 print a paged list's entries in order, walking page#next [--max N]
+  redirects [--forget URL | --clear]
+                           list (or forget) the permanent redirects remembered
   serve [--addr ADDR]      run the fake Level 3 server until interrupted
   demo                     tour every profile against the fake server
 
@@ -60,6 +65,8 @@ common flags:
   -H 'Name: value'         add a request header (repeatable)
   --timeout DURATION       give up after DURATION (e.g. 30s); default none
   -v                       log requests and retries to stderr
+  --no-cache               do not use the remembered permanent redirects
+                           (kept in the user's cache directory, or $L3_CACHE_DIR)
 
 Run 'l3 <command> -h' for a command's flags.
 `
@@ -114,6 +121,8 @@ func run(ctx context.Context, args []string, s streams) int {
 		err = triggerCmd(ctx, rest, s)
 	case "list":
 		err = listCmd(ctx, rest, s)
+	case "redirects":
+		err = redirectsCmd(ctx, rest, s)
 	case "serve":
 		err = serveCmd(ctx, rest, s)
 	case "demo":

@@ -286,6 +286,8 @@ DocumentRoot "{{.Base}}/empty"
 
 RedirectMatch 307 "^/redirect307/(.*)$" "/files/$1"
 RedirectMatch 308 "^/redirect308/(.*)$" "/files/$1"
+RedirectMatch 307 "^/dav307/(.*)$" "/dav/$1"
+RedirectMatch 308 "^/dav308/(.*)$" "/dav/$1"
 Alias "/_realpeers/id" "{{.Internal}}/id.txt"
 Alias "/l3/home" "{{.Internal}}/home.json"
 RedirectMatch 409 "^/problem/409$"

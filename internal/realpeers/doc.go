@@ -14,11 +14,16 @@
 //	                   two link header lines [HomeEntryLink] and [HomeNextLink]
 //	/redirect307/NAME  307 to /files/NAME, for every method
 //	/redirect308/NAME  308 to /files/NAME, for every method
+//	/dav307/NAME       307 to /dav/NAME, for every method (bodies land in DAVRoot)
+//	/dav308/NAME       308 to /dav/NAME, for every method
 //	/dav/NAME          WebDAV (GET, PUT, DELETE, MKCOL, COPY, MOVE) on Server.DAVRoot
 //	/small/NAME        the same WebDAV tree, request bodies over [SmallLimit] get 413
 //	/slow/NAME         the static files at about [SlowRate] bytes per second
 //	/problem/409       409, application/problem+json, [Problem409Body]
 //	/problem/503       503, Retry-After: 1, application/problem+json, [Problem503Body]
+//
+// [Server.AccessLog] and [Server.Count] read what a server logged, to count
+// requests server-side.
 //
 // The two servers are real, and differ where a client may care; the SDK's
 // tests must accept both. differences_test.go pins each of these down:

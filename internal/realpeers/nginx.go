@@ -213,6 +213,18 @@ http {
 			}
 		}
 
+		location /dav307/ {
+			if ($request_uri ~ "^/dav307/(.*)$") {
+				return 307 /dav/$1;
+			}
+		}
+
+		location /dav308/ {
+			if ($request_uri ~ "^/dav308/(.*)$") {
+				return 308 /dav/$1;
+			}
+		}
+
 		location = /problem/409 {
 			default_type {{.ProblemType}};
 			return 409 '{{.Problem409Body}}';

@@ -1,0 +1,127 @@
+// This file holds `l3 redirects`: show and edit the memory of permanent
+// redirects that every command shares (cache.go says where it lives).
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/l3go/level3/redirects"
+)
+
+// redirectsOptions are the parsed arguments of `l3 redirects`.
+type redirectsOptions struct {
+	forget string // URL whose entry to delete
+	clear  bool
+	json   bool
+}
+
+// parseRedirects parses the arguments of `l3 redirects`.
+func parseRedirects(args []string, s streams) (*redirectsOptions, error) {
+	o := &redirectsOptions{}
+	fs := newFlagSet("redirects", "[--forget URL | --clear] [--json]", s.err)
+	fs.StringVar(&o.forget, "forget", "", "forget the permanent redirect remembered for `URL`")
+	fs.BoolVar(&o.clear, "clear", false, "forget every remembered redirect")
+	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 0 {
+		return nil, usagef("redirects: unexpected argument %q (use --forget URL to forget one)", pos[0])
+	}
+	if o.forget != "" && o.clear {
+		return nil, usagef("redirects: use either --forget or --clear")
+	}
+	if o.forget != "" {
+		u, err := url.Parse(o.forget)
+		if err != nil || redirects.Key(u) == "" {
+			return nil, usagef("redirects: --forget wants an absolute http or https URL, got %q", o.forget)
+		}
+		o.forget = redirects.Key(u)
+	}
+	return o, nil
+}
+
+func redirectsCmd(_ context.Context, args []string, s streams) error {
+	o, err := parseRedirects(args, s)
+	if err != nil {
+		return err
+	}
+	return runRedirects(o, s)
+}
+
+// runRedirects lists, forgets or clears the remembered redirects.
+func runRedirects(o *redirectsOptions, s streams) error {
+	f, err := openRedirects()
+	if err != nil {
+		return fmt.Errorf("%w (delete the file to start afresh)", err)
+	}
+	switch {
+	case o.clear:
+		if err := f.Clear(); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.err, "forgot every redirect in %s\n", f.Path())
+		return nil
+	case o.forget != "":
+		if _, ok, _ := f.Get(o.forget); !ok {
+			return fmt.Errorf("no redirect remembered for %s in %s", o.forget, f.Path())
+		}
+		if err := f.Delete(o.forget); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.err, "forgot %s\n", o.forget)
+		return nil
+	}
+	entries, err := f.Entries()
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return writeRedirectsJSON(s.out, f.Path(), entries)
+	}
+	writeRedirectsTable(s.out, f.Path(), entries)
+	return nil
+}
+
+// redirectsJSON is the --json shape of the memory.
+type redirectsJSON struct {
+	Path    string            `json:"path"`
+	Entries []redirects.Entry `json:"entries"`
+}
+
+// writeRedirectsJSON prints the memory as one JSON object.
+func writeRedirectsJSON(w io.Writer, path string, entries []redirects.Entry) error {
+	if entries == nil {
+		entries = []redirects.Entry{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(redirectsJSON{Path: path, Entries: entries})
+}
+
+// writeRedirectsTable prints the memory for people, most recently used
+// first.
+func writeRedirectsTable(w io.Writer, path string, entries []redirects.Entry) {
+	fmt.Fprintf(w, "%d permanent redirects remembered in %s\n", len(entries), path)
+	if len(entries) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FROM\tTO\tLEARNED\tEXPIRES")
+	for _, e := range entries {
+		expires := "never"
+		if !e.Expires.IsZero() {
+			expires = e.Expires.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.From, e.To, e.Created.UTC().Format(time.RFC3339), expires)
+	}
+	tw.Flush()
+}
