@@ -57,6 +57,12 @@ type Resource struct {
 	IdempotencyKey string
 	// AcceptPatch lists the PATCH media types of a Data resource.
 	AcceptPatch []string
+	// Rate limits each GET response to about this many bytes per second,
+	// as a server that throttles every connection does (0: no limit).
+	Rate int64
+	// NoRanges makes GET ignore range requests (always 200 with the whole
+	// body) and answer accept-ranges: none.
+	NoRanges bool
 }
 
 // With returns r with the profiles (typically mixins) added.
