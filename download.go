@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -312,7 +313,7 @@ func (t *transfer) openPartial(ctx context.Context) stateFn {
 			return t.stop(err)
 		}
 		if exists {
-			return t.stop(fmt.Errorf("%w: %s", ErrFileExists, t.dst.path()))
+			return t.stop(&fs.PathError{Op: "download", Path: t.dst.path(), Err: ErrFileExists})
 		}
 	}
 	part, err := t.dst.openPart()

@@ -7,14 +7,13 @@ package level3
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 )
 
 var (
-	// ErrFileExists is returned (wrapped) by [Client.Download] when the
-	// destination file exists and [WithOverwrite] was not given. It matches
-	// [fs.ErrExist] too.
-	ErrFileExists = fmt.Errorf("level3: destination exists (use WithOverwrite to replace it): %w", fs.ErrExist)
+	// ErrFileExists is returned by [Client.Download], in an [*fs.PathError]
+	// naming the file, when the destination file exists and [WithOverwrite]
+	// was not given.
+	ErrFileExists = errors.New("level3: the destination file exists (WithOverwrite replaces it)")
 
 	// ErrDownloadBusy is returned (wrapped) when another download, in this
 	// process or another, is writing the same partial file.

@@ -252,12 +252,12 @@ func (d *destination) publish(overwrite bool) error {
 	case err == nil:
 		return os.Remove(part)
 	case errors.Is(err, fs.ErrExist):
-		return fmt.Errorf("%w: %s", ErrFileExists, final)
+		return &fs.PathError{Op: "download", Path: final, Err: ErrFileExists}
 	}
 	if exists, err := d.exists(); err != nil {
 		return err
 	} else if exists {
-		return fmt.Errorf("%w: %s", ErrFileExists, final)
+		return &fs.PathError{Op: "download", Path: final, Err: ErrFileExists}
 	}
 	return os.Rename(part, final)
 }

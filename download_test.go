@@ -429,8 +429,9 @@ func TestDownloadExistingFile(t *testing.T) {
 	c := downloadClient(t)
 	_, err := c.Download(context.Background(), url, dst)
 	require.ErrorIs(t, err, ErrFileExists)
-	assert.ErrorIs(t, err, fs.ErrExist)
-	assert.Contains(t, err.Error(), "WithOverwrite")
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, dst, pe.Path)
 	assert.Empty(t, srv.Requests(), "refused before any request")
 	data, _ := os.ReadFile(dst)
 	assert.Equal(t, "mine", string(data))

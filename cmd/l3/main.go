@@ -5,6 +5,7 @@
 //
 //	l3 discover URL [--json]   profiles, allowed methods, links and validators of URL
 //	l3 get URL [-o FILE]       fetch URL to stdout or FILE
+//	l3 download URL [-o PATH]  resumable, verified download to a file or directory
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
@@ -36,6 +37,8 @@ const (
 commands:
   discover URL [--json]    show profiles, allowed methods, links and validators
   get URL [-o FILE]        fetch URL to stdout or FILE
+  download URL [-o PATH]   resumable, verified download to a file or directory
+                           (--connections N, --sha256 HEX, --fail-fast, --no-resume, --json)
   serve [--addr ADDR]      run the fake Level 3 server until interrupted
   demo                     tour every profile against the fake server
 
@@ -83,6 +86,8 @@ func run(ctx context.Context, args []string, s streams) int {
 		err = discoverCmd(ctx, rest, s)
 	case "get":
 		err = getCmd(ctx, rest, s)
+	case "download":
+		err = downloadCmd(ctx, rest, s)
 	case "serve":
 		err = serveCmd(ctx, rest, s)
 	case "demo":
