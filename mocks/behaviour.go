@@ -6,7 +6,6 @@
 package mocks
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -63,7 +62,7 @@ func (s *Server) behave(w http.ResponseWriter, r *http.Request, path string) {
 		if res.ContentType == "" {
 			w.Header()["Content-Type"] = nil // no sniffing
 		}
-		http.ServeContent(w, r, "", res.LastModified, bytes.NewReader(res.Body))
+		s.serveContent(w, r, &res)
 	case http.MethodPut, http.MethodPatch:
 		s.replace(w, r, path, &res)
 	case http.MethodDelete:

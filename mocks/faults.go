@@ -12,7 +12,9 @@ import (
 
 // Fault is one scripted misbehaviour. Queue it with [Server.Fail]; it applies
 // to the next request(s) of the resource, then is used up. Build faults with
-// [Status], [Problem], [DropAfter], [Hangup], [DropResponse], [Delay] or [Expect417] and refine them
+// [Status], [Problem], [DropAfter], [Hangup], [DropResponse], [Delay], [Expect417],
+// or for downloads [DropAt], [StallAt], [ChangeBody], [IgnoreRange] and
+// [LieLength], and refine them
 // with the With and Times methods. Fault values are copied when queued.
 type Fault struct {
 	status     int
@@ -26,6 +28,16 @@ type Fault struct {
 	lose       bool // serve normally, then drop the connection instead of answering
 	methods    []string
 	times      int
+
+	// Content faults (content.go).
+	dropAt      int64 // with dropAtSet: cut the body at this content offset
+	dropAtSet   bool
+	stall       bool   // with dropAtSet: stall instead of cutting
+	change      []byte // with changeSet: new bytes of the resource
+	changeSet   bool
+	lieLength   int64 // with lieSet: the content-length to claim
+	lieSet      bool
+	ignoreRange bool
 }
 
 // Status answers the request with code and an empty body.
@@ -115,6 +127,9 @@ func (f Fault) OnlyFor(methods ...string) Fault {
 // matches reports whether the fault applies to r.
 func (f *Fault) matches(r *http.Request) bool {
 	if f.expect417 && r.Header.Get("Expect") == "" {
+		return false
+	}
+	if f.dropAtSet && !rangeCovers(r.Header.Get("Range"), f.dropAt) {
 		return false
 	}
 	if len(f.methods) == 0 {

@@ -86,6 +86,12 @@ type Resource struct {
 	// answers: change other resources here (with [Server.SetBody]) to show
 	// what the action did. It must not block.
 	Effect func(s *Server)
+	// Rate limits each GET response to about this many bytes per second,
+	// as a server that throttles every connection does (0: no limit).
+	Rate int64
+	// NoRanges makes GET ignore range requests (always 200 with the whole
+	// body) and answer accept-ranges: none.
+	NoRanges bool
 }
 
 // With returns r with the profiles (typically mixins) added.

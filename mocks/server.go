@@ -321,6 +321,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if fault.dropAfter >= 0 {
 			w = &droppingWriter{ResponseWriter: w, left: fault.dropAfter}
 		}
+		w = s.contentFault(fault, w, r)
 	}
 	s.behave(w, r, r.URL.Path)
 }
@@ -370,7 +371,8 @@ func (b *countingBody) Read(p []byte) (int, error) {
 // the server closes the connection mid-body.
 type droppingWriter struct {
 	http.ResponseWriter
-	left int64
+	left  int64
+	stall context.Context // non-nil: wait for it to end before aborting
 }
 
 // Write passes bytes on until the budget is spent, then aborts.
@@ -383,6 +385,9 @@ func (d *droppingWriter) Write(p []byte) (int, error) {
 	d.left = 0
 	if f, ok := d.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
+	}
+	if d.stall != nil {
+		<-d.stall.Done()
 	}
 	panic(http.ErrAbortHandler)
 }

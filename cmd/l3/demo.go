@@ -46,6 +46,7 @@ func demoStages() []demoStage {
 		{"Form: an idempotency key survives a lost answer, a 409 and the replay", demoIdempotency},
 		{"Data, Action, Lookup: merge patch, 303 to the changed state, no match", demoDataActionLookup},
 		{"Patterns: every entry of a 4-page list, with an iterator", demoPaging},
+		{"Downloads: the connection drops twice, the download resumes and verifies", demoDownload},
 	}
 }
 

@@ -14,6 +14,7 @@
 //	l3 trigger ACTION_URL      trigger an Action (303 followed, or 204)
 //	l3 list URL                print a paged list's entries, walking page#next
 //	l3 redirects [--forget URL | --clear]  the permanent redirects l3 remembers
+//	l3 download URL [-o PATH]  resumable, verified download to a file or directory
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
@@ -58,6 +59,8 @@ commands:
   list URL                 print a paged list's entries in order, walking page#next [--max N]
   redirects [--forget URL | --clear]
                            list (or forget) the permanent redirects remembered
+  download URL [-o PATH]   resumable, verified download to a file or directory
+                           (--connections N, --sha256 HEX, --fail-fast, --no-resume, --json)
   serve [--addr ADDR]      run the fake Level 3 server until interrupted
   demo                     tour every profile against the fake server
 
@@ -123,6 +126,8 @@ func run(ctx context.Context, args []string, s streams) int {
 		err = listCmd(ctx, rest, s)
 	case "redirects":
 		err = redirectsCmd(ctx, rest, s)
+	case "download":
+		err = downloadCmd(ctx, rest, s)
 	case "serve":
 		err = serveCmd(ctx, rest, s)
 	case "demo":

@@ -1,0 +1,250 @@
+// This file holds `l3 download URL [-o FILE_OR_DIR]`: a resumable, verified
+// download (level3.Client.Download), with a progress bar on a terminal.
+
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/l3go/level3"
+)
+
+// downloadOptions are the parsed arguments of `l3 download`.
+type downloadOptions struct {
+	common      commonFlags
+	url         string
+	output      string
+	connections int
+	sha256      string
+	failFast    bool
+	keepPartial bool
+	noResume    bool
+	overwrite   bool
+	json        bool
+	progress    bool // draw a progress bar (stderr is a terminal)
+}
+
+const downloadUsage = "URL [-o FILE_OR_DIR] [--connections N] [--sha256 HEX] [--fail-fast] [--no-resume] [--overwrite] [--json]"
+
+// parseDownload parses the arguments of `l3 download`.
+func parseDownload(args []string, s streams) (*downloadOptions, error) {
+	o := &downloadOptions{}
+	fs := newFlagSet("download", downloadUsage, s.err)
+	o.common.register(fs)
+	fs.StringVar(&o.output, "o", "", "save to FILE, or into DIR under the name the server suggests (default: the current directory)")
+	fs.IntVar(&o.connections, "connections", 1, fmt.Sprintf("fetch ranges over up to N connections at once (1-%d)", level3.MaxConnections))
+	fs.StringVar(&o.sha256, "sha256", "", "check the content against this SHA-256 digest (hexadecimal)")
+	fs.BoolVar(&o.failFast, "fail-fast", false, "resume with If-Match: fail if the content changed instead of starting over")
+	fs.BoolVar(&o.keepPartial, "keep-partial", false, "with --fail-fast, keep the partial file when the content changed")
+	fs.BoolVar(&o.noResume, "no-resume", false, "discard a partial file from an earlier attempt")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing file")
+	fs.BoolVar(&o.json, "json", false, "print a JSON summary {path, bytes, sha256, resumed, restarts, connections} on stdout")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, usagef("download: want exactly one URL, got %d arguments", len(pos))
+	}
+	o.url = pos[0]
+	switch {
+	case o.output == "-":
+		return nil, usagef("download: -o -: downloads go to files (they resume); use 'l3 get' to write to stdout")
+	case o.connections < 1 || o.connections > level3.MaxConnections:
+		return nil, usagef("download: --connections %d: want 1 to %d", o.connections, level3.MaxConnections)
+	case o.keepPartial && !o.failFast:
+		return nil, usagef("download: --keep-partial only applies with --fail-fast")
+	}
+	if o.sha256 != "" {
+		if sum, err := hex.DecodeString(o.sha256); err != nil || len(sum) != 32 {
+			return nil, usagef("download: --sha256 %q: want 64 hexadecimal digits", o.sha256)
+		}
+	}
+	o.progress = isTerminal(s.err)
+	return o, nil
+}
+
+func downloadCmd(ctx context.Context, args []string, s streams) error {
+	o, err := parseDownload(args, s)
+	if err != nil {
+		return err
+	}
+	return runDownload(ctx, o, s)
+}
+
+// downloadJSON is the --json summary.
+type downloadJSON struct {
+	Path        string `json:"path"`
+	Bytes       int64  `json:"bytes"`
+	SHA256      string `json:"sha256"`
+	Resumed     bool   `json:"resumed"`
+	Restarts    int    `json:"restarts"`
+	Connections int    `json:"connections"`
+}
+
+// options turns the flags into download options.
+func (o *downloadOptions) options(progress level3.ProgressFunc) []level3.DownloadOption {
+	opts := []level3.DownloadOption{level3.WithConnections(o.connections)}
+	switch {
+	case o.sha256 != "":
+		opts = append(opts, level3.WithSHA256(o.sha256))
+	case o.json:
+		opts = append(opts, level3.WithComputeSHA256())
+	}
+	if o.failFast {
+		opts = append(opts, level3.WithFailFast())
+	}
+	if o.keepPartial {
+		opts = append(opts, level3.WithKeepPartialOnChange())
+	}
+	if o.noResume {
+		opts = append(opts, level3.WithNoResume())
+	}
+	if o.overwrite {
+		opts = append(opts, level3.WithOverwrite())
+	}
+	if progress != nil {
+		opts = append(opts, level3.WithProgress(250*time.Millisecond, progress))
+	}
+	return opts
+}
+
+// runDownload downloads o.url and reports the result.
+func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
+	client, err := o.common.client(s.err)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := o.common.context(ctx)
+	defer cancel()
+	var bar *progressBar
+	var progress level3.ProgressFunc
+	if o.progress {
+		bar = &progressBar{w: s.err}
+		progress = bar.update
+	}
+	res, err := client.Download(ctx, o.url, o.output, o.options(progress)...)
+	bar.done()
+	if err != nil {
+		return explainDownloadError(err)
+	}
+	if o.json {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(downloadJSON{
+			Path: res.Path, Bytes: res.Bytes, SHA256: res.SHA256,
+			Resumed: res.Resumed, Restarts: res.Restarts, Connections: res.Connections,
+		})
+	}
+	var notes []string
+	if res.Resumed {
+		notes = append(notes, "resumed")
+	}
+	if res.Restarts > 0 {
+		notes = append(notes, fmt.Sprintf("%d restarts", res.Restarts))
+	}
+	if res.Connections > 1 {
+		notes = append(notes, fmt.Sprintf("%d connections", res.Connections))
+	}
+	if res.SHA256 != "" {
+		verified := ""
+		if o.sha256 != "" {
+			verified = " (verified)"
+		}
+		notes = append(notes, "sha256 "+res.SHA256+verified)
+	}
+	fmt.Fprintf(s.err, "saved %s: %d bytes", res.Path, res.Bytes)
+	if len(notes) > 0 {
+		fmt.Fprintf(s.err, ", %s", strings.Join(notes, ", "))
+	}
+	fmt.Fprintln(s.err)
+	return nil
+}
+
+// explainDownloadError adds the flag that changes the outcome to the
+// errors a flag can change.
+func explainDownloadError(err error) error {
+	var changed *level3.ContentChangedError
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, level3.ErrFileExists) && errors.As(err, &pe):
+		return fmt.Errorf("%s exists; use --overwrite to replace it", pe.Path)
+	case errors.As(err, &changed):
+		return fmt.Errorf("%w\n(run again without --fail-fast to download the new content)", err)
+	case errors.Is(err, level3.ErrTooManyRestarts), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w\n(the partial file is kept: run the same command again to resume)", err)
+	}
+	return err
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws one line of download progress, redrawn in place.
+type progressBar struct {
+	w     io.Writer
+	drawn bool
+}
+
+// update redraws the bar; it is a level3.ProgressFunc.
+func (b *progressBar) update(p level3.Progress) {
+	b.drawn = true
+	fmt.Fprint(b.w, "\r"+renderProgress(p, 30)+"\x1b[K")
+}
+
+// done ends the bar's line.
+func (b *progressBar) done() {
+	if b != nil && b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}
+
+// renderProgress returns a progress line with a bar width characters wide:
+// "  42% [############..................]  12.5 MiB / 30.0 MiB  4.1 MiB/s  ETA 4s".
+func renderProgress(p level3.Progress, width int) string {
+	if p.Total <= 0 {
+		return fmt.Sprintf("%s  %s/s", formatBytes(p.Bytes), formatBytes(int64(p.Rate)))
+	}
+	frac := min(max(float64(p.Bytes)/float64(p.Total), 0), 1)
+	full := int(frac * float64(width))
+	eta := "--"
+	switch {
+	case p.Bytes >= p.Total:
+		eta = "0s"
+	case p.Rate > 0:
+		eta = time.Duration(float64(p.Total-p.Bytes) / p.Rate * float64(time.Second)).Round(time.Second).String()
+	}
+	return fmt.Sprintf("%4.0f%% [%s%s] %s / %s  %s/s  ETA %s", frac*100,
+		strings.Repeat("#", full), strings.Repeat(".", width-full),
+		formatBytes(p.Bytes), formatBytes(p.Total), formatBytes(int64(p.Rate)), eta)
+}
+
+// formatBytes writes n in B, KiB, MiB or GiB.
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}

@@ -1,0 +1,310 @@
+package level3
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// Dates for validators: lmOld is strong against dateNow (more than 60 s
+// before it), lmNew is not.
+var (
+	dateNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).Format(http.TimeFormat)
+	lmOld   = time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC).Format(http.TimeFormat)
+	lmNew   = time.Date(2026, 11, 25, 11, 59, 30, 0, time.UTC).Format(http.TimeFormat)
+)
+
+func TestValidators(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		v          dlValidators
+		strongETag string
+		strongDate string
+		ifRange    string
+	}{
+		{"strong etag", dlValidators{ETag: `"a"`}, `"a"`, "", `"a"`},
+		{"weak etag", dlValidators{ETag: `W/"a"`}, "", "", ""},
+		{"unquoted etag is not an entity tag", dlValidators{ETag: `abc`}, "", "", ""},
+		{"weak etag, strong date", dlValidators{ETag: `W/"a"`, LastModified: lmOld, Date: dateNow}, "", lmOld, lmOld},
+		{"date within 60 s of Date is weak", dlValidators{LastModified: lmNew, Date: dateNow}, "", "", ""},
+		{"date without Date is weak", dlValidators{LastModified: lmOld}, "", "", ""},
+		{"malformed date", dlValidators{LastModified: "yesterday", Date: dateNow}, "", "", ""},
+		{"etag wins over date", dlValidators{ETag: `"a"`, LastModified: lmOld, Date: dateNow}, `"a"`, lmOld, `"a"`},
+		{"nothing", dlValidators{}, "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.strongETag, tc.v.strongETag())
+			assert.Equal(t, tc.strongDate, tc.v.strongDate())
+			assert.Equal(t, tc.ifRange, tc.v.ifRange())
+		})
+	}
+}
+
+func TestValidatorsDiffersAndSame(t *testing.T) {
+	a, b := dlValidators{ETag: `"a"`, LastModified: lmOld}, dlValidators{ETag: `"b"`, LastModified: lmOld}
+	assert.True(t, a.differs(b))
+	assert.False(t, a.differs(a))
+	assert.True(t, a.same(a))
+	assert.False(t, a.same(b))
+	noTag1, noTag2 := dlValidators{LastModified: lmOld}, dlValidators{LastModified: lmNew}
+	assert.True(t, noTag1.differs(noTag2))
+	assert.False(t, noTag1.differs(dlValidators{}), "nothing to compare with")
+	assert.False(t, a.differs(noTag1), "a tag on one side only proves nothing")
+	assert.False(t, dlValidators{}.same(dlValidators{}))
+}
+
+func TestPlanResume(t *testing.T) {
+	strong := dlValidators{ETag: `"v1"`, LastModified: lmOld, Date: dateNow}
+	dateOnly := dlValidators{ETag: `W/"v1"`, LastModified: lmOld, Date: dateNow}
+	weak := dlValidators{ETag: `W/"v1"`, LastModified: lmNew, Date: dateNow}
+	for _, tc := range []struct {
+		name      string
+		have      int64
+		local     dlValidators
+		failFast  bool
+		noResume  bool
+		want      rangeRequest
+		wantThrow bool
+	}{
+		{"nothing on disk", 0, strong, false, false, rangeRequest{End: -1}, false},
+		{"refetch with the strong etag", 100, strong, false, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfRange: `"v1"`}, false},
+		{"refetch with the date when the tag is weak", 100, dateOnly, false, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfRange: lmOld}, false},
+		{"no strong validator: start over", 100, weak, false, false, rangeRequest{End: -1}, true},
+		{"no validator at all: start over", 100, dlValidators{}, false, false, rangeRequest{End: -1}, true},
+		{"fail-fast with If-Match", 100, strong, true, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfMatch: `"v1"`}, false},
+		{"fail-fast without a tag: If-Unmodified-Since", 100, dateOnly, true, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfUnmodifiedSince: lmOld}, false},
+		{"fail-fast, nothing strong: start over", 100, weak, true, false, rangeRequest{End: -1}, true},
+		{"no resume", 100, strong, false, true, rangeRequest{End: -1}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, throw := planResume(tc.have, tc.local, tc.failFast, tc.noResume)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.wantThrow, throw)
+		})
+	}
+}
+
+func TestRangeRequestHeader(t *testing.T) {
+	h := http.Header{}
+	rangeRequest{Ranged: true, Start: 5, End: -1, IfRange: `"x"`}.header(h)
+	assert.Equal(t, http.Header{"Accept-Encoding": {"identity"}, "Range": {"bytes=5-"}, "If-Range": {`"x"`}}, h)
+	h = http.Header{}
+	rangeRequest{Ranged: true, Start: 0, End: 9, IfMatch: `"x"`}.header(h)
+	assert.Equal(t, "bytes=0-9", h.Get("Range"))
+	assert.Equal(t, `"x"`, h.Get("If-Match"))
+	assert.Empty(t, h.Get("If-Range"))
+	h = http.Header{}
+	rangeRequest{End: -1, IfNoneMatch: `"k"`}.header(h)
+	assert.Equal(t, http.Header{"Accept-Encoding": {"identity"}, "If-None-Match": {`"k"`}}, h)
+}
+
+// dlHeader builds a header from name, value pairs.
+func dlHeader(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Add(kv[i], kv[i+1])
+	}
+	return h
+}
+
+func TestJudgeResponse(t *testing.T) {
+	local := dlValidators{ETag: `"v1"`}
+	resume := rangeRequest{Ranged: true, Start: 100, End: -1, IfRange: `"v1"`}
+	failFast := rangeRequest{Ranged: true, Start: 100, End: -1, IfMatch: `"v1"`}
+	plain := rangeRequest{End: -1}
+	span := rangeRequest{Ranged: true, Start: 100, End: 199, IfRange: `"v1"`}
+	for _, tc := range []struct {
+		name   string
+		req    rangeRequest
+		have   int64
+		total  int64
+		status int
+		h      http.Header
+		cl     int64
+		want   dlVerdict
+	}{
+		{"plain 200", plain, 0, -1, 200, dlHeader("Etag", `"v1"`), 1000,
+			dlVerdict{Kind: verdictWrite, Length: 1000, Total: 1000}},
+		{"plain 200 without length", plain, 0, -1, 200, dlHeader(), -1,
+			dlVerdict{Kind: verdictWrite, Length: -1, Total: -1}},
+		{"206 appends", resume, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-999/1000", "Etag", `"v1"`), 900,
+			dlVerdict{Kind: verdictWrite, Offset: 100, Length: 900, Total: 1000}},
+		{"206 learns the total", resume, 100, -1, 206, dlHeader("Content-Range", "bytes 100-999/1000"), 900,
+			dlVerdict{Kind: verdictWrite, Offset: 100, Length: 900, Total: 1000}},
+		{"206 with unknown total keeps the known one", resume, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-199/*"), 100,
+			dlVerdict{Kind: verdictWrite, Offset: 100, Length: 100, Total: 1000}},
+		{"short 206 is fine", span, -1, 1000, 206, dlHeader("Content-Range", "bytes 100-149/1000"), 50,
+			dlVerdict{Kind: verdictWrite, Offset: 100, Length: 50, Total: 1000}},
+		{"200 to If-Range: changed, start over", resume, 100, 1000, 200, dlHeader("Etag", `"v2"`), 1200,
+			dlVerdict{Kind: verdictWrite, Length: 1200, Total: 1200, Restart: true}},
+		{"206 at the wrong offset", resume, 100, 1000, 206, dlHeader("Content-Range", "bytes 0-999/1000"), 1000,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"206 beyond the range asked", span, -1, 1000, 206, dlHeader("Content-Range", "bytes 100-299/1000"), 200,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"206 with another total", resume, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-1099/1100"), 1000,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"206 with another total, fail-fast", failFast, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-1099/1100"), 1000,
+			dlVerdict{Kind: verdictChanged, Total: 1100}},
+		{"206 with a malformed content-range", resume, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-x/1000"), -1,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"206 without content-range", resume, 100, 1000, 206, dlHeader(), -1,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"206 length does not match content-range", resume, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-999/1000"), 10,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"multipart answer to one range", resume, 100, 1000, 206, dlHeader("Content-Type", "multipart/byteranges; boundary=x"), -1,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"206 with another etag", resume, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-999/1000", "Etag", `"v2"`), 900,
+			dlVerdict{Kind: verdictRefetch, Total: -1}},
+		{"206 with another etag, fail-fast", failFast, 100, 1000, 206, dlHeader("Content-Range", "bytes 100-999/1000", "Etag", `"v2"`), 900,
+			dlVerdict{Kind: verdictChanged, Total: 1000}},
+		{"206 to a plain GET", plain, 0, -1, 206, dlHeader("Content-Range", "bytes 0-9/10"), 10,
+			dlVerdict{Kind: verdictUnexpected, Total: -1}},
+		{"416, file complete", rangeRequest{Ranged: true, Start: 1000, End: -1, IfRange: `"v1"`}, 1000, 1000, 416, dlHeader("Content-Range", "bytes */1000"), -1,
+			dlVerdict{Kind: verdictDone, Total: 1000}},
+		{"416, content shrank", resume, 100, 1000, 416, dlHeader("Content-Range", "bytes */50"), -1,
+			dlVerdict{Kind: verdictRefetch, Total: 50}},
+		{"416 without content-range (Apache)", resume, 100, 1000, 416, dlHeader(), -1,
+			dlVerdict{Kind: verdictConfirm, Total: -1}},
+		{"416 to a span is never done", span, -1, 1000, 416, dlHeader("Content-Range", "bytes */1000"), -1,
+			dlVerdict{Kind: verdictRefetch, Total: 1000}},
+		{"409 to fail-fast (Level 3)", failFast, 100, 1000, 409, dlHeader(), -1,
+			dlVerdict{Kind: verdictChanged, Total: -1}},
+		{"412 to fail-fast (generic)", failFast, 100, 1000, 412, dlHeader(), -1,
+			dlVerdict{Kind: verdictChanged, Total: -1}},
+		{"409 without fail-fast is the server's error", resume, 100, 1000, 409, dlHeader(), -1,
+			dlVerdict{Kind: verdictError, Total: -1}},
+		{"304 to a known version", rangeRequest{End: -1, IfNoneMatch: `"v1"`}, 0, -1, 304, dlHeader(), -1,
+			dlVerdict{Kind: verdictNotModified, Total: -1}},
+		{"304 unasked", plain, 0, -1, 304, dlHeader(), -1,
+			dlVerdict{Kind: verdictUnexpected, Total: -1}},
+		{"404", plain, 0, -1, 404, dlHeader(), -1,
+			dlVerdict{Kind: verdictError, Total: -1}},
+		{"204", plain, 0, -1, 204, dlHeader(), -1,
+			dlVerdict{Kind: verdictUnexpected, Total: -1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := judgeResponse(tc.req, tc.have, tc.total, local, tc.status, tc.h, tc.cl)
+			if tc.want.Kind != verdictWrite {
+				assert.NotEmpty(t, got.Reason+map[verdictKind]string{verdictError: "-", verdictNotModified: "-", verdictDone: "-"}[got.Kind], "every refusal says why")
+			}
+			got.Reason = ""
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestJudgeConfirm(t *testing.T) {
+	local := dlValidators{ETag: `"v1"`}
+	for _, tc := range []struct {
+		name   string
+		local  dlValidators
+		status int
+		h      http.Header
+		length int64
+		want   verdictKind
+	}{
+		{"same length and tag", local, 200, dlHeader("Etag", `"v1"`), 1000, verdictDone},
+		{"another length", local, 200, dlHeader("Etag", `"v1"`), 999, verdictRefetch},
+		{"another tag", local, 200, dlHeader("Etag", `"v2"`), 1000, verdictRefetch},
+		{"no tag to compare", local, 200, dlHeader(), 1000, verdictRefetch},
+		{"date only, same", dlValidators{LastModified: lmOld, Date: dateNow}, 200, dlHeader("Last-Modified", lmOld), 1000, verdictDone},
+		{"weak local validators", dlValidators{ETag: `W/"v1"`}, 200, dlHeader("Etag", `W/"v1"`), 1000, verdictRefetch},
+		{"HEAD failed", local, 404, dlHeader("Etag", `"v1"`), 1000, verdictRefetch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, judgeConfirm(1000, tc.local, tc.status, tc.h, tc.length))
+		})
+	}
+}
+
+func TestParallelEligible(t *testing.T) {
+	good := &remoteInfo{dlValidators: dlValidators{ETag: `"v1"`}, length: 10 << 20, acceptRanges: "bytes"}
+	with := func(f func(r *remoteInfo)) *remoteInfo {
+		r := *good
+		f(&r)
+		return &r
+	}
+	for _, tc := range []struct {
+		name     string
+		conns    int
+		failFast bool
+		r        *remoteInfo
+		have     int64
+		want     bool
+	}{
+		{"all there", 4, false, good, 0, true},
+		{"one connection", 1, false, good, 0, false},
+		{"no HEAD", 4, false, nil, 0, false},
+		{"accept-ranges: none", 4, false, with(func(r *remoteInfo) { r.acceptRanges = "none" }), 0, false},
+		{"no accept-ranges", 4, false, with(func(r *remoteInfo) { r.acceptRanges = "" }), 0, false},
+		{"small", 4, false, with(func(r *remoteInfo) { r.length = 1 << 20 }), 0, false},
+		{"little left", 4, false, good, 9 << 20, false},
+		{"unknown length", 4, false, with(func(r *remoteInfo) { r.length = -1 }), 0, false},
+		{"encoded", 4, false, with(func(r *remoteInfo) { r.encoding = "gzip" }), 0, false},
+		{"weak etag only", 4, false, with(func(r *remoteInfo) { r.ETag = `W/"v1"` }), 0, false},
+		{"weak etag, strong date", 4, false, with(func(r *remoteInfo) { r.ETag, r.LastModified, r.Date = `W/"v1"`, lmOld, dateNow }), 0, true},
+		{"fail-fast with a strong etag", 4, true, good, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, parallelEligible(tc.conns, tc.failFast, tc.r, tc.have, minParallelSize))
+		})
+	}
+}
+
+func TestSchedulerSplitsStealsAndResumes(t *testing.T) {
+	const mib = 1 << 20
+	s := newScheduler(8*mib, 0, nil, 4, minSteal)
+	var spans []*span
+	for i := 0; i < 4; i++ {
+		sp := s.take()
+		assert.NotNil(t, sp)
+		spans = append(spans, sp)
+	}
+	assert.Equal(t, []int64{0, 2 * mib, 4 * mib, 6 * mib}, []int64{spans[0].start, spans[1].start, spans[2].start, spans[3].start})
+	assert.Equal(t, int64(8*mib), spans[3].end)
+	assert.Equal(t, int64(0), s.frontier())
+
+	// Span 0 finishes; span 1 has the most left: its second half is stolen.
+	assert.Equal(t, 2*mib, s.advance(spans[0], 2*mib))
+	s.complete(spans[0])
+	assert.Equal(t, mib/2, s.advance(spans[1], mib/2))
+	s.advance(spans[2], 7*mib/4)
+	s.advance(spans[3], 7*mib/4)
+	assert.Equal(t, int64(2*mib+mib/2), s.frontier())
+	thief := s.take()
+	assert.NotNil(t, thief)
+	assert.Equal(t, int64(2*mib+mib/2+3*mib/4), thief.start)
+	assert.Equal(t, int64(4*mib), thief.end)
+	assert.Equal(t, thief.start, spans[1].end)
+	// The victim wrote past its new end: only its own bytes count.
+	assert.Equal(t, 3*mib/4, s.advance(spans[1], mib))
+	assert.Equal(t, int64(0), s.remaining(spans[1]))
+
+	next, parts := s.snapshot()
+	assert.Equal(t, int64(8*mib), next)
+	assert.Len(t, parts, 3, "span 1 is complete (cut), 2, 3 and the thief are not")
+	assert.Equal(t, int64(8*mib-mib/4-mib/4-3*mib/4), s.onDisk(), "all but the rest of spans 2, 3 and the thief's")
+
+	// A new scheduler resumes the unfinished parts, and nothing is left to
+	// steal when every span has less than 2·minSteal left.
+	r := newScheduler(8*mib, next, parts, 2, minSteal)
+	a, b := r.take(), r.take()
+	assert.NotNil(t, a)
+	assert.NotNil(t, b)
+	c := r.take()
+	assert.NotNil(t, c, "the third old part is idle")
+	for _, sp := range []*span{a, b, c} {
+		r.advance(sp, int(r.remaining(sp)-minSteal))
+	}
+	assert.Nil(t, r.take(), "nothing big enough to steal")
+}
+
+func TestSchedulerSmallRemainder(t *testing.T) {
+	s := newScheduler(300<<10, 100<<10, nil, 8, minSteal)
+	sp := s.take()
+	assert.Equal(t, int64(100<<10), sp.start)
+	assert.Equal(t, int64(300<<10), sp.end)
+	assert.Nil(t, s.take(), "200 KiB is not split")
+}

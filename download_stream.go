@@ -1,0 +1,466 @@
+// This file holds the states of a single-stream download, from the GET to
+// the rename into place: getRequest, judge, copyBody, pause, confirmByHead,
+// verify and finish, with the copy loop, and the stall watchdog and buffer
+// filling that parallel ranges (download_parallel.go) share. The first
+// states are in download.go.
+
+package level3
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// attempt is one request of a download with its stall watchdog: a timer
+// that cancels the request when no byte arrives for the stall timeout.
+type attempt struct {
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	timeout time.Duration
+	stalled atomic.Bool
+}
+
+// newAttempt returns the context of one request and its watchdog, armed.
+func newAttempt(ctx context.Context, timeout time.Duration) (context.Context, *attempt) {
+	actx, cancel := context.WithCancel(ctx)
+	a := &attempt{cancel: cancel, timeout: timeout}
+	a.timer = time.AfterFunc(timeout, func() {
+		a.stalled.Store(true)
+		cancel()
+	})
+	return actx, a
+}
+
+// alive rearms the watchdog: bytes arrived.
+func (a *attempt) alive() { a.timer.Reset(a.timeout) }
+
+// end disarms the watchdog and releases the request's context.
+func (a *attempt) end() {
+	a.timer.Stop()
+	a.cancel()
+}
+
+// errStalled is the cause recorded when the watchdog ended a request.
+var errStalled = errors.New("no data received within the stall timeout")
+
+// cause returns errStalled for an error caused by the watchdog, else err.
+func (a *attempt) cause(err error) error {
+	if a != nil && a.stalled.Load() {
+		return fmt.Errorf("%w (%v)", errStalled, err)
+	}
+	return err
+}
+
+// sendRange sends one GET of a download through the Client. It returns the
+// response (2xx/3xx), or, for a status of 400 or more, the typed error and
+// its status and header; or a transport error.
+func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.Response, a *attempt, status int, h http.Header, err error) {
+	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
+	hreq, err := http.NewRequestWithContext(actx, http.MethodGet, t.url, nil)
+	if err != nil {
+		a.end()
+		return nil, nil, 0, nil, err
+	}
+	req.header(hreq.Header)
+	resp, err = t.c.Do(hreq)
+	if err != nil {
+		var re *ResponseError
+		if errors.As(err, &re) {
+			a.end()
+			return nil, nil, re.StatusCode, re.Header, err
+		}
+		err = a.cause(err)
+		a.end()
+		return nil, nil, 0, nil, err
+	}
+	return resp, a, resp.StatusCode, resp.Header, nil
+}
+
+// send sends t.req and keeps the response in t.resp, or the typed error of
+// a status ≥ 400 in t.failErr with its status and header (and a nil
+// t.resp); ok is true then. When no response came at all, ok is false and
+// next is the state to go to: pause after a stall, nil after stop.
+func (t *transfer) send(ctx context.Context) (next stateFn, ok bool) {
+	t.failErr, t.failStatus, t.failHeader = nil, 0, nil
+	resp, a, status, h, err := t.sendRange(ctx, t.req)
+	switch {
+	case resp != nil:
+		t.resp, t.att = resp, a
+		return nil, true
+	case status != 0:
+		t.failErr, t.failStatus, t.failHeader = err, status, h
+		return nil, true
+	case errors.Is(err, errStalled) && ctx.Err() == nil:
+		t.lastErr = err
+		return t.pause, false
+	default:
+		return t.stop(err), false
+	}
+}
+
+// getRequest sends the GET that plan chose. Next: judge, pause (the
+// request stalled), or stop.
+func (t *transfer) getRequest(ctx context.Context) stateFn {
+	if next, ok := t.send(ctx); !ok {
+		return next
+	}
+	return t.judge
+}
+
+// head sends a HEAD with the headers of r, under the stall watchdog: a
+// server that does not answer within the stall timeout fails it.
+func (t *transfer) head(ctx context.Context, r rangeRequest) (*http.Response, error) {
+	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
+	defer a.end()
+	req, err := http.NewRequestWithContext(actx, http.MethodHead, t.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.header(req.Header)
+	resp, err := t.c.Do(req)
+	if err != nil {
+		return nil, a.cause(err)
+	}
+	drainAndClose(resp.Body)
+	return resp, nil
+}
+
+// judge decides what the answer means (judgeResponse). Next: copyBody,
+// verify (416: the file is complete), confirmByHead (416 without
+// content-range), refetch (the answer does not fit the bytes on disk),
+// notModified, or stop (fail-fast change, error status, protocol
+// violation).
+func (t *transfer) judge(ctx context.Context) stateFn {
+	status, h, cl := t.failStatus, t.failHeader, int64(-1)
+	if t.resp != nil {
+		status, h, cl = t.resp.StatusCode, t.resp.Header, t.resp.ContentLength
+	}
+	t.v = judgeResponse(t.req, t.have, t.sc.Total, t.sc.dlValidators, status, h, cl)
+	switch t.v.Kind {
+	case verdictWrite:
+		if ct := h.Get("Content-Type"); ct != "" {
+			t.contentType = ct
+		}
+		if r := t.remote; t.v.Offset == 0 && r != nil && r.length >= 0 && t.v.Total >= 0 && t.v.Total != r.length && r.dlValidators.same(dlValidatorsOf(h)) {
+			// HEAD and GET disagree about the length of one version: one
+			// of them lies. Ask again, without trusting the HEAD.
+			return t.refetch(fmt.Sprintf("GET says %d bytes, HEAD said %d for the same version", t.v.Total, r.length))
+		}
+		if t.v.Offset == 0 {
+			// The whole content from its first byte: whatever was on
+			// disk goes, and the sidecar takes this response's validators.
+			if t.v.Restart {
+				t.restarts++
+				t.lastErr = errors.New("the content changed: the server sent all of it again")
+			}
+			fresh := t.freshSidecar()
+			fresh.dlValidators = dlValidatorsOf(h)
+			fresh.Total = t.v.Total
+			if t.remote != nil && t.remote.dlValidators.differs(fresh.dlValidators) {
+				t.remote = nil // the content changed since the HEAD
+			}
+			if err := t.reset(fresh); err != nil {
+				return t.stop(err)
+			}
+		} else if t.sc.Total < 0 {
+			t.sc.Total = t.v.Total
+		}
+		t.meter.set(t.have, t.sc.Total)
+		return t.copyBody
+	case verdictDone:
+		t.closeResponse()
+		t.sc.Total = t.v.Total
+		return t.verify
+	case verdictConfirm:
+		t.closeResponse()
+		return t.confirmByHead
+	case verdictRefetch:
+		return t.refetch(t.v.Reason)
+	case verdictChanged:
+		return t.changed(t.v.Reason, t.failErr)
+	case verdictNotModified:
+		defer t.closeResponse()
+		return t.notModified(h)
+	case verdictUnexpected:
+		return t.stop(fmt.Errorf("%w: %s: %s", ErrUnexpectedResponse, t.redacted, t.v.Reason))
+	default:
+		return t.stop(t.failErr)
+	}
+}
+
+// refetch throws away the bytes on disk, which the server's answer does not
+// fit, and starts over with a plain GET; it counts as a restart. Next:
+// pause, or stop (too many restarts).
+func (t *transfer) refetch(reason string) stateFn {
+	t.closeResponse()
+	t.log.Debug("level3: download refetches from the start", "url", t.redacted, "reason", reason)
+	t.lastErr = fmt.Errorf("%w: %s", ErrUnexpectedResponse, reason)
+	if err := t.reset(t.freshSidecar()); err != nil {
+		return t.stop(err)
+	}
+	t.remote = nil // a HEAD's length and validators may be as wrong
+	return t.pause
+}
+
+// copyBody streams the response body into the partial file at the verdict's
+// offset, through the reused buffer, hashing and counting as it goes.
+// Next: verify (the body ended where expected), plan (a short 206: ask for
+// the rest), pause (dropped, stalled, or cut short), refetch (longer than
+// announced), or stop (disk error, context ended).
+func (t *transfer) copyBody(ctx context.Context) stateFn {
+	if t.hash != nil {
+		if err := t.hash.catchUp(t.part, t.have, t.buffer()); err != nil {
+			return t.stop(fmt.Errorf("level3: download: reading the partial file: %w", err))
+		}
+	}
+	n, err := copyRange(t.part, t.resp.Body, t.v.Offset, t.v.Length, t.buffer(), t.att, func(at int64, p []byte) {
+		if t.hash != nil {
+			t.hash.write(at, p)
+		}
+		t.meter.add(len(p))
+		t.have = at + int64(len(p))
+		t.checkpoint(false)
+	})
+	if n > 0 {
+		t.noGain = 0
+		t.bo.Reset()
+	}
+	var we *writeError
+	switch {
+	case errors.As(err, &we):
+		return t.stop(fmt.Errorf("level3: download: writing %s: %w", t.dst.partName(), we.err))
+	case errors.Is(err, errBodyTooLong):
+		return t.refetch(err.Error())
+	case err != nil && ctx.Err() != nil:
+		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, ctx.Err()))
+	case err != nil:
+		t.lastErr = t.att.cause(err)
+		t.closeResponse()
+		return t.pause
+	}
+	t.closeResponse()
+	switch {
+	case t.sc.Total >= 0 && t.have == t.sc.Total:
+		return t.verify
+	case t.v.Length < 0 && t.sc.Total < 0:
+		t.sc.Total = t.have // no length given: the body ended where the content does
+		return t.verify
+	case t.v.Length >= 0 && n == t.v.Length && t.req.Ranged:
+		return t.plan // a short range, as RFC 9110 §14.2 allows, or an unknown length: ask for the rest
+	}
+	t.lastErr = fmt.Errorf("body ended after %d of %d bytes", t.have, t.sc.Total)
+	return t.pause
+}
+
+// pause waits before resuming after a dropped connection, a stall or a
+// restart: the backoff of the Client's RetryPolicy waits, under the
+// context. Next: plan, or stop (too many restarts without progress, or the
+// context ended).
+func (t *transfer) pause(ctx context.Context) stateFn {
+	t.restarts++
+	t.noGain++
+	if t.noGain > t.cfg.maxRestarts {
+		return t.stop(fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.maxRestarts, t.redacted, t.lastErr))
+	}
+	t.checkpoint(true)
+	wait := t.bo.NextBackOff()
+	t.log.LogAttrs(ctx, slog.LevelDebug, "level3: download resumes",
+		slog.String("url", t.redacted), slog.Int64("offset", t.have), slog.Duration("wait", wait), slog.Any("reason", t.lastErr))
+	if !sleepOrDone(ctx, wait) {
+		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, ctx.Err()))
+	}
+	return t.plan
+}
+
+// confirmByHead asks HEAD whether the file on disk is complete after a 416
+// that did not say the length (Apache): complete when the length matches
+// and the validators are the partial file's. Next: verify, refetch, or
+// stop.
+func (t *transfer) confirmByHead(ctx context.Context) stateFn {
+	resp, err := t.head(ctx, rangeRequest{End: -1})
+	if err != nil {
+		return t.stop(err)
+	}
+	length := ResourceFromResponse(resp).ContentLength
+	if judgeConfirm(t.have, t.sc.dlValidators, resp.StatusCode, resp.Header, length) == verdictDone {
+		t.sc.Total = t.have
+		return t.verify
+	}
+	return t.refetch("416 and HEAD shows another length or version")
+}
+
+// verify checks the complete partial file: its length against the
+// content's, and the SHA-256 digest when asked. Next: finish, or stop.
+func (t *transfer) verify(ctx context.Context) stateFn {
+	total := t.sc.Total
+	if total < 0 || t.have != total {
+		return t.stop(fmt.Errorf("%w: %s: have %d bytes of %d", ErrUnexpectedResponse, t.redacted, t.have, total))
+	}
+	if err := truncate(t.part, total); err != nil {
+		return t.stop(err)
+	}
+	if t.hash == nil {
+		return t.finish
+	}
+	if err := t.hash.catchUp(t.part, total, t.buffer()); err != nil {
+		return t.stop(fmt.Errorf("level3: download: reading the partial file: %w", err))
+	}
+	if sum := t.hash.sum(); t.cfg.wantSHA256 != nil && !bytes.Equal(sum, t.cfg.wantSHA256) {
+		return t.discardAndStop(&ChecksumError{
+			Path: t.dst.path(), Algorithm: "sha256",
+			Want: hex.EncodeToString(t.cfg.wantSHA256), Got: hex.EncodeToString(sum),
+		})
+	}
+	return t.finish
+}
+
+// renameOpenFiles is false where an open file cannot be renamed.
+var renameOpenFiles = runtime.GOOS != "windows"
+
+// finish moves the verified file into place and removes the sidecar.
+// Next: none.
+func (t *transfer) finish(ctx context.Context) stateFn {
+	if t.cfg.sync {
+		if err := t.part.Sync(); err != nil {
+			return t.stop(fmt.Errorf("level3: download: %w", err))
+		}
+	}
+	if !renameOpenFiles {
+		t.part.Close()
+		t.part = nil
+	}
+	if err := t.dst.publish(t.cfg.overwrite); err != nil {
+		if t.part == nil {
+			t.err = err
+			t.meter.finish(false)
+			return nil
+		}
+		t.checkpoint(true)
+		return t.stop(err)
+	}
+	_ = t.dst.root.Remove(t.dst.sidecarName())
+	t.result = &DownloadResult{
+		Path: t.dst.path(), Bytes: t.have, Resumed: t.resumed, Restarts: t.restarts,
+		Connections: max(t.conns, 1), ETag: t.sc.ETag,
+	}
+	if lm, err := http.ParseTime(t.sc.LastModified); err == nil {
+		t.result.LastModified = lm
+	}
+	t.result.ContentType = t.contentType
+	if t.hash != nil {
+		t.result.SHA256 = hex.EncodeToString(t.hash.sum())
+	}
+	t.meter.finish(true)
+	return nil
+}
+
+// closeResponse closes the current response and its watchdog.
+func (t *transfer) closeResponse() {
+	if t.resp != nil {
+		t.resp.Body.Close()
+		t.resp = nil
+	}
+	if t.att != nil {
+		t.att.end()
+		t.att = nil
+	}
+}
+
+// writeError marks a failure to write the file, which no restart can fix.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// errBodyTooLong is returned by copyRange when a body holds more bytes than
+// its headers announced.
+var errBodyTooLong = errors.New("the body is longer than its content-range or content-length")
+
+// copyRange copies body into f from offset off: limit bytes, or to the end
+// of the body when limit is -1. It fills buf before each write (fewer system
+// calls), rearms the attempt's watchdog after each read, and calls wrote
+// after each write with the offset and the bytes written. It returns how
+// many bytes it wrote and nil when the body ended where expected, a
+// *writeError when the file could not be written, errBodyTooLong, or the
+// read error (io.ErrUnexpectedEOF when the body ended early).
+func copyRange(f io.WriterAt, body io.Reader, off, limit int64, buf []byte, a *attempt, wrote func(at int64, p []byte)) (int64, error) {
+	var written int64
+	for limit < 0 || written < limit {
+		want := int64(len(buf))
+		if limit >= 0 {
+			want = min(want, limit-written)
+		}
+		n, rerr := fill(body, buf[:want], a)
+		if n > 0 {
+			if _, err := f.WriteAt(buf[:n], off+written); err != nil {
+				return written, &writeError{err}
+			}
+			wrote(off+written, buf[:n])
+			written += int64(n)
+		}
+		if rerr == io.EOF {
+			if limit >= 0 && written < limit {
+				return written, io.ErrUnexpectedEOF
+			}
+			return written, nil
+		}
+		if rerr != nil {
+			return written, rerr
+		}
+	}
+	// All the bytes announced arrived; anything more is a lie.
+	var one [1]byte
+	if n, _ := body.Read(one[:]); n > 0 {
+		return written, errBodyTooLong
+	}
+	return written, nil
+}
+
+// flushAt is how much fill gathers before it returns, so that each write
+// is large (few system calls) while a slow or stalling connection still
+// gets its bytes onto the disk, into the progress and into the sidecar
+// without waiting for a whole buffer.
+const flushAt = 256 << 10
+
+// fill reads into p until it holds flushAt bytes (or is full), the body
+// ends (io.EOF) or fails.
+func fill(r io.Reader, p []byte, a *attempt) (int, error) {
+	n := 0
+	for n < min(len(p), flushAt) {
+		m, err := r.Read(p[n:])
+		n += m
+		if m > 0 && a != nil {
+			a.alive()
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// sleepOrDone waits d, or returns false as soon as ctx ends.
+func sleepOrDone(ctx context.Context, d time.Duration) bool {
+	if d == backoff.Stop {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
