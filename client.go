@@ -49,16 +49,19 @@ type Middleware func(next Doer) Doer
 //	Client.Do          default headers, logging, status → typed error
 //	  caller's layers  WithMiddleware, in the order given
 //	  retry            RetryPolicy (retry.go), via go-retryablehttp
+//	  preflight        PreflightPolicy (preflight.go): expect: 100-continue
 //	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
 //
 // Every layer is a [Middleware] and can be tested alone. The layers for
-// caching, redirect memory and preflight slot in between in later versions
-// without changing this shape.
+// caching and redirect memory slot in between in later versions without
+// changing this shape.
 type Client struct {
 	httpClient  *http.Client
 	header      http.Header
 	logger      *slog.Logger
 	retry       RetryPolicy
+	preflight   PreflightPolicy
+	origins     *originMemory // origins that do not preflight (preflight.go)
 	middlewares []Middleware
 	pipeline    Doer
 }
@@ -70,9 +73,11 @@ type Client struct {
 // value with a line break.
 func New(opts ...Option) (*Client, error) {
 	c := &Client{
-		header: http.Header{"User-Agent": {DefaultUserAgent}},
-		logger: slog.New(slog.DiscardHandler),
-		retry:  DefaultRetryPolicy(),
+		header:    http.Header{"User-Agent": {DefaultUserAgent}},
+		logger:    slog.New(slog.DiscardHandler),
+		retry:     DefaultRetryPolicy(),
+		preflight: DefaultPreflightPolicy(),
+		origins:   newOriginMemory(),
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -84,6 +89,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if c.httpClient == nil {
 		c.httpClient = newHTTPClient()
+		c.httpClient.Transport.(*http.Transport).ExpectContinueTimeout = c.preflight.Wait
 	}
 	c.pipeline = c.buildPipeline()
 	return c, nil
@@ -101,6 +107,7 @@ func newHTTPClient() *http.Client {
 // *http.Client.
 func (c *Client) buildPipeline() Doer {
 	var d Doer = c.httpClient
+	d = preflightLayer(c.preflight, c.origins, c.logger)(d)
 	d = retryLayer(c.retry, c.logger)(d)
 	for i := len(c.middlewares) - 1; i >= 0; i-- {
 		d = c.middlewares[i](d)
