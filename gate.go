@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,13 @@ var errWithheld = errors.New("level3: request body withheld: the server answered
 // errProbeDone ends the write of a headers-only probe (see probe in
 // preflight.go) once the server has said what it would do.
 var errProbeDone = errors.New("level3: preflight probe finished")
+
+// maxInformational bounds the 1xx responses accepted for one request.
+const maxInformational = 32
+
+// errTooManyInformational ends a request whose server sends 1xx responses
+// without end.
+var errTooManyInformational = errors.New("level3: too many 1xx informational responses")
 
 // gate states.
 const (
@@ -283,10 +291,25 @@ func newGates(ctx context.Context, body io.ReadCloser, wait time.Duration, probe
 	gs := &gates{ctx: ctx, wait: wait, probe: probe}
 	gs.first = newGate(ctx, body, wait, probe)
 	gs.cur.Store(gs.first)
+	var informational atomic.Int32
 	trace := &httptrace.ClientTrace{
 		WroteHeaders:         func() { gs.cur.Load().wroteHeaders() },
 		GotFirstResponseByte: func() { gs.cur.Load().responseStarted() },
 		Got100Continue:       func() { gs.cur.Load().continued() },
+		// net/http reports Got100Continue only for requests it made
+		// itself, not for the redirect hops *http.Client makes (they have
+		// no Proto), and Got1xxResponse for all of them. Taking over 1xx
+		// responses makes bounding them our job, as net/http's own bound
+		// does when no one looks.
+		Got1xxResponse: func(code int, _ textproto.MIMEHeader) error {
+			if informational.Add(1) > maxInformational {
+				return errTooManyInformational
+			}
+			if code == http.StatusContinue {
+				gs.cur.Load().continued()
+			}
+			return nil
+		},
 	}
 	return gs, httptrace.WithClientTrace(ctx, trace)
 }

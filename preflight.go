@@ -358,8 +358,8 @@ const (
 )
 
 // probe sends req's headers with expect: 100-continue and no prefer, never
-// its body. With probeAnswered it returns the server's response, whose body
-// the caller must close.
+// its body. With probeAnswered, and with probeNoPreflight after a 417, it
+// returns the server's response, whose body the caller must close.
 func (l *preflighter) probe(req *http.Request) (probeResult, *http.Response, error) {
 	gs, ctx := newGates(req.Context(), http.NoBody, l.policy.Wait, true)
 	out := req.WithContext(ctx)
@@ -393,9 +393,8 @@ func (l *preflighter) probe(req *http.Request) (probeResult, *http.Response, err
 	g.deliver()
 	resp.Body = hold(resp.Body, g)
 	if resp.StatusCode == http.StatusExpectationFailed {
-		drainAndClose(resp.Body)
 		l.forget(req, "417 Expectation Failed")
-		return probeNoPreflight, nil, nil
+		return probeNoPreflight, resp, nil
 	}
 	return probeAnswered, resp, nil
 }
@@ -404,13 +403,15 @@ func (l *preflighter) probe(req *http.Request) (probeResult, *http.Response, err
 // unless the server answered the probe, the request itself without expect.
 func (l *preflighter) probeThenSend(req *http.Request) (*http.Response, error) {
 	result, resp, err := l.probe(req)
-	if err != nil {
+	switch {
+	case err != nil:
 		_ = req.Body.Close()
 		return nil, err
-	}
-	if result == probeAnswered {
+	case result == probeAnswered:
 		_ = req.Body.Close()
 		return resp, nil
+	case resp != nil:
+		drainAndClose(resp.Body)
 	}
 	return l.next.Do(req)
 }
@@ -428,10 +429,10 @@ func (l *preflighter) probeOnly(req *http.Request) (*http.Response, error) {
 			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 			Header: http.Header{}, Body: http.NoBody, Request: req,
 		}, nil
-	case result == probeNoPreflight:
+	case result == probeNoPreflight && resp == nil:
 		return nil, ErrNoPreflight
 	}
-	return resp, nil
+	return resp, nil // a final answer, 417 included
 }
 
 // prefersAsync reports whether a prefer header asks for respond-async
