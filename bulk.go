@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -397,7 +396,7 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 		up, sent, err := r.client.uploadFile(ctx, method, res.URL, job.path, &o)
 		res.Bytes = sent
 		var conflict *ConflictError
-		if r.put && !madeCollections && errors.As(err, &conflict) && strings.Contains(job.name, "/") {
+		if r.put && !madeCollections && errors.As(err, &conflict) {
 			// A WebDAV server that does not create parents (Apache, RFC
 			// 4918 §9.7.1) answers 409: make them, then send again.
 			madeCollections = true

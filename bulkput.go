@@ -32,12 +32,12 @@ func putURL(base *url.URL, name string) *url.URL {
 	return &u
 }
 
-// parentCollections returns the URLs of the collections between base and the
-// file named name, outermost first, each with its trailing slash (which
-// nginx's MKCOL requires). base itself is not among them.
+// parentCollections returns the URLs of the collections that hold the file
+// named name below base, outermost first: base itself, then each directory
+// of name, each with its trailing slash (which nginx's MKCOL requires).
 func parentCollections(base *url.URL, name string) []*url.URL {
 	segs := strings.Split(name, "/")
-	var out []*url.URL
+	out := []*url.URL{putURL(base, "")}
 	for i := 1; i < len(segs); i++ {
 		u := putURL(base, strings.Join(segs[:i], "/")+"/")
 		out = append(out, u)
@@ -59,9 +59,9 @@ type collectionOnce struct {
 	err  error
 }
 
-// make creates the collections between base and name, outermost first. A
-// collection that exists already (405 Method Not Allowed, RFC 4918 §9.3.1)
-// is fine.
+// make creates the collections that hold name below base (base included),
+// outermost first. A collection that exists already (405 Method Not
+// Allowed, RFC 4918 §9.3.1) is fine.
 func (cs *collections) make(ctx context.Context, c *Client, base *url.URL, name string) error {
 	for _, u := range parentCollections(base, name) {
 		v, _ := cs.made.LoadOrStore(u.String(), &collectionOnce{})

@@ -53,37 +53,42 @@ var errNotJournal = errors.New("not a level3 upload journal")
 
 // parseJournal reads a journal and returns the files it records. A last
 // line without its newline is the trace of a run that was killed while
-// writing, and is ignored; any other line that is not an entry of this kind
+// writing, and is ignored (even if it parses: it was not finished); any other line that is not an entry of this kind
 // and version fails the whole journal, so that a mistyped path never makes
-// UploadAll append to (or trust) some other file. endsInNewline reports
-// whether the journal ends with a complete line (or is empty).
-func parseJournal(r io.Reader) (done map[journalKey]struct{}, endsInNewline bool, err error) {
+// UploadAll append to (or trust) some other file. keep is the length of the
+// journal up to the end of its last complete line: what is past it is the
+// broken line, to be cut off before appending.
+func parseJournal(r io.Reader) (done map[journalKey]struct{}, keep int64, err error) {
 	done = make(map[journalKey]struct{})
 	br := bufio.NewReaderSize(r, 64<<10)
-	endsInNewline = true
+	var off int64
 	for lineNo := 1; ; lineNo++ {
 		line, tooLong, err := readLine(br)
 		if err == io.EOF {
-			return done, endsInNewline, nil
+			return done, keep, nil
 		}
 		if err != nil {
-			return nil, false, err
+			return nil, 0, err
 		}
+		off += int64(len(line)) // tooLong lines are short by what was skipped, but never complete-and-good
 		complete := bytes.HasSuffix(line, []byte("\n"))
-		endsInNewline = complete
+		if complete {
+			keep = off
+		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 && !tooLong {
 			continue
 		}
+		if !complete {
+			continue // the last line, cut short: it will be cut off
+		}
 		var e journalEntry
 		bad := tooLong || json.Unmarshal(line, &e) != nil || e.Kind != journalKind || e.File == "" || e.Target == ""
 		switch {
-		case bad && !complete:
-			continue // the last line, cut short
 		case bad:
-			return nil, false, fmt.Errorf("line %d: %w", lineNo, errNotJournal)
+			return nil, 0, fmt.Errorf("line %d: %w", lineNo, errNotJournal)
 		case e.Version != journalVersion:
-			return nil, false, fmt.Errorf("line %d: journal version %d, this program reads version %d", lineNo, e.Version, journalVersion)
+			return nil, 0, fmt.Errorf("line %d: journal version %d, this program reads version %d", lineNo, e.Version, journalVersion)
 		}
 		done[journalKey{target: e.Target, file: e.File, size: e.Size, mtime: e.ModTime}] = struct{}{}
 	}
@@ -130,18 +135,18 @@ func openJournal(path string) (*journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("level3: journal: %w", err)
 	}
-	done, complete, err := parseJournal(f)
+	done, keep, err := parseJournal(f)
+	if err == nil {
+		// Cut off the line a killed run left half written, so the next
+		// entry starts on a line of its own.
+		var st os.FileInfo
+		if st, err = f.Stat(); err == nil && st.Size() != keep {
+			err = f.Truncate(keep)
+		}
+	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("level3: journal %s: %w", path, err)
-	}
-	if !complete {
-		// Finish the line a killed run left, so the next entry starts on
-		// its own.
-		if _, err := f.WriteString("\n"); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("level3: journal %s: %w", path, err)
-		}
 	}
 	return &journal{f: f, done: done}, nil
 }

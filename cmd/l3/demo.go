@@ -40,6 +40,7 @@ func demoStages() []demoStage {
 		{"Aliases: a 308 Permanent Redirect is followed", demoAlias},
 		{"Typed errors: 412 and problem details with errors.As", demoErrors},
 		{"Retries: 503 with Retry-After, then success", demoRetries},
+		{"Uploads: a refused upload sends no body byte, an accepted one goes through", demoUploads},
 	}
 }
 

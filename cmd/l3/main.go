@@ -5,6 +5,8 @@
 //
 //	l3 discover URL [--json]   profiles, allowed methods, links and validators of URL
 //	l3 get URL [-o FILE]       fetch URL to stdout or FILE
+//	l3 upload URL PATH...      upload files and directories (POST, or PUT with --put)
+//	l3 put URL FILE            replace a Content resource's bytes
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
@@ -36,6 +38,8 @@ const (
 commands:
   discover URL [--json]    show profiles, allowed methods, links and validators
   get URL [-o FILE]        fetch URL to stdout or FILE
+  upload URL PATH...       upload files and directories (--put for WebDAV targets)
+  put URL FILE             replace a resource's bytes (--if-match ETAG, --force)
   serve [--addr ADDR]      run the fake Level 3 server until interrupted
   demo                     tour every profile against the fake server
 
@@ -83,6 +87,10 @@ func run(ctx context.Context, args []string, s streams) int {
 		err = discoverCmd(ctx, rest, s)
 	case "get":
 		err = getCmd(ctx, rest, s)
+	case "upload":
+		err = uploadCmd(ctx, rest, s)
+	case "put":
+		err = putCmd(ctx, rest, s)
 	case "serve":
 		err = serveCmd(ctx, rest, s)
 	case "demo":
