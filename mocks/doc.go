@@ -10,7 +10,11 @@
 // prefer: respond-async. Faults ([Fault]) are queued on a resource and used
 // up one request at a time: error statuses with problem details and
 // Retry-After, connections dropped after N body bytes, delays, 417 answers to
-// expect: 100-continue.
+// expect: 100-continue, answers that keep the connection open and read the
+// body afterwards ([KeepOpen]), and silence instead of 100 Continue
+// ([NoContinue]). Without a fault, a request with expect: 100-continue is
+// handled as net/http's server handles it: 100 when the body is first read,
+// and a closed connection after an answer that left the body unread.
 //
 // Everything the server saw is recorded ([Server.Requests], [Server.Count],
 // [Server.BodyBytes]) so tests can assert what reached the wire.
