@@ -144,6 +144,9 @@ func (c *Client) UploadAll(ctx context.Context, target string, paths []string, o
 		go func() {
 			defer wg.Done()
 			for job := range jobs {
+				if ctx.Err() != nil {
+					continue // cut short: files not started are not reported
+				}
 				results <- run.one(ctx, job)
 			}
 		}()

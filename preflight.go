@@ -63,8 +63,10 @@ const DefaultPreflightWait = time.Second
 //   - 100 Continue: the body is sent;
 //   - any final status instead (413, 415, 411, 412, 403, 401...): the
 //     request fails with the typed error and no body byte is sent, whether
-//     the server closes the connection or keeps it open (the connection is
-//     then dropped rather than fed a body nobody wants);
+//     the server closes the connection or keeps it open. An HTTP/1
+//     connection kept open is then dropped rather than fed a body nobody
+//     wants, once the answer has been read (net/http holds such an answer up
+//     to 50ms, its wait for the abandoned write); HTTP/2 resets the stream;
 //   - 417 Expectation Failed: the request is sent again at once without
 //     expect, with the same body (which was never read) or one from GetBody;
 //   - no answer within Wait: the body is sent anyway, and the Client
@@ -253,12 +255,15 @@ type preflighter struct {
 
 // Do sends req, preflighted when preflightDecision says so.
 func (l *preflighter) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return l.next.Do(req) // the common case costs one comparison
+	}
 	if req.Context().Value(probeOnlyKey{}) != nil {
 		return l.probeOnly(req)
 	}
 	callMode, _ := req.Context().Value(preflightModeKey{}).(PreflightMode)
 	facts := preflightFacts{
-		hasBody:      req.Body != nil && req.Body != http.NoBody,
+		hasBody:      true,
 		length:       req.ContentLength,
 		callerExpect: req.Header.Get("Expect") != "",
 		callMode:     callMode,
