@@ -7,6 +7,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -81,7 +83,8 @@ func (b *progressBar) drawLocked() {
 	var line strings.Builder
 	fmt.Fprintf(&line, "%d done", b.finished)
 	var rate float64
-	for name, p := range b.inFlight {
+	for _, name := range slices.Sorted(maps.Keys(b.inFlight)) { // a steady order, not the map's
+		p := b.inFlight[name]
 		rate += p.Rate
 		switch {
 		case p.Total > 0:

@@ -174,3 +174,21 @@ func TestByteSize(t *testing.T) {
 	b.update("x", level3.Progress{}) // a nil bar does nothing
 	b.clear()
 }
+
+func TestProgressBarDrawsOneLine(t *testing.T) {
+	var buf bytes.Buffer
+	b := &progressBar{w: &buf, inFlight: map[string]level3.Progress{}}
+	b.update("sub/a-rather-long-file-name-for-the-bar.bin", level3.Progress{Sent: 512 << 10, Total: 1 << 20, Rate: 2 << 20})
+	b.done("other")
+	b.update("stream", level3.Progress{Sent: 3 << 20, Total: -1, Rate: 1 << 20}) // within redrawEvery: not drawn
+	b.mu.Lock()
+	b.drawLocked()
+	b.mu.Unlock()
+	out := buf.String()
+	first, second, _ := strings.Cut(strings.TrimPrefix(out, "\r\033[K"), "\r\033[K")
+	assert.Equal(t, "0 done | sub/a-rather-long-file-…  50% | 2.0 MiB/s", first)
+	assert.Equal(t, "1 done | stream 3.0 MiB | sub/a-rather-long-file-…  50% | 3.0 MiB/s", second)
+	assert.NotContains(t, out, "\n")
+	b.clear()
+	assert.True(t, strings.HasSuffix(buf.String(), "\r\033[K"))
+}
