@@ -24,8 +24,8 @@ import (
 // see it: the server's answer is what they get.
 var errWithheld = errors.New("level3: request body withheld: the server answered before 100 Continue")
 
-// errProbeDone ends the write of a headers-only probe (see probe in
-// preflight.go) once the server has said what it would do.
+// errProbeDone ends the write of a headers-only probe (preflight_probe.go)
+// once the server has said what it would do.
 var errProbeDone = errors.New("level3: preflight probe finished")
 
 // maxInformational bounds the 1xx responses accepted for one request.
