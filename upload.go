@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/l3go/level3/profiles"
@@ -100,7 +101,7 @@ type UploadResult struct {
 // more is returned as its typed error ([*PayloadTooLargeError],
 // [*UnsupportedMediaTypeError], [*LengthRequiredError]...). opts may be nil.
 func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
-	res, _, err := c.upload(ctx, http.MethodPost, url, body, opts)
+	res, _, err := c.upload(ctx, http.MethodPost, url, body, nameOf(body), opts)
 	return res, err
 }
 
@@ -108,7 +109,7 @@ func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *U
 // with the Entity conditions of opts (IfMatch, IfUnmodifiedSince, Force). It
 // handles body as [Client.Upload] does; opts may be nil.
 func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
-	res, _, err := c.upload(ctx, http.MethodPut, url, body, opts)
+	res, _, err := c.upload(ctx, http.MethodPut, url, body, nameOf(body), opts)
 	return res, err
 }
 
@@ -138,7 +139,7 @@ func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptio
 	if o.IdempotencyKey == "" && acceptsIdempotencyKey(r.IdempotencyKey) {
 		o.IdempotencyKey = newIdempotencyKey()
 	}
-	res, _, err := r.client.upload(ctx, http.MethodPost, r.URL.String(), body, o)
+	res, _, err := r.client.upload(ctx, http.MethodPost, r.URL.String(), body, nameOf(body), o)
 	return res, err
 }
 
@@ -160,7 +161,7 @@ func (r *Resource) Put(ctx context.Context, body io.Reader, opts *UploadOptions)
 			o.IfUnmodifiedSince = r.LastModified
 		}
 	}
-	res, _, err := r.client.upload(ctx, http.MethodPut, r.URL.String(), body, o)
+	res, _, err := r.client.upload(ctx, http.MethodPut, r.URL.String(), body, nameOf(body), o)
 	return res, err
 }
 
@@ -191,18 +192,20 @@ func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts 
 	if !st.Mode().IsRegular() {
 		return nil, 0, fmt.Errorf("level3: %s is not a regular file", path)
 	}
-	return c.upload(ctx, method, url, f, opts)
+	// A section of the file we have just stat'ed: no second stat, no seek.
+	body := io.NewSectionReader(f, 0, st.Size())
+	return c.upload(ctx, method, url, body, filepath.Base(path), opts)
 }
 
-// upload sends one upload request and reads the result. It also returns how
-// many body bytes the last attempt sent, which bulk.go uses to judge whether
-// a failed POST may be sent again.
-func (c *Client) upload(ctx context.Context, method, target string, body io.Reader, opts *UploadOptions) (*UploadResult, int64, error) {
+// upload sends one upload request, for a body named name ("" if it has none),
+// and reads the result. It also returns how many body bytes the last attempt
+// sent, which bulk.go uses to judge whether a failed POST may be sent again.
+func (c *Client) upload(ctx context.Context, method, target string, body io.Reader, name string, opts *UploadOptions) (*UploadResult, int64, error) {
 	var o UploadOptions
 	if opts != nil {
 		o = *opts
 	}
-	req, counter, err := newUploadRequest(ctx, method, target, body, &o)
+	req, counter, err := newUploadRequest(ctx, method, target, body, name, &o)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -24,19 +24,19 @@ import (
 // http.DetectContentType does.
 const sniffLen = 512
 
-// newUploadRequest builds the request of one upload: a replayable body
-// (NewRequest), content-type, slug, conditions and the caller's headers, the
-// body counted for progress, and the per-call preflight mode in the context.
-func newUploadRequest(ctx context.Context, method, target string, body io.Reader, o *UploadOptions) (*http.Request, *sendCounter, error) {
+// newUploadRequest builds the request of one upload of a body named name: a
+// replayable body (NewRequest), content-type, slug, conditions and the
+// caller's headers, the body counted for progress, and the per-call preflight
+// mode in the context.
+func newUploadRequest(ctx context.Context, method, target string, body io.Reader, name string, o *UploadOptions) (*http.Request, *sendCounter, error) {
 	if err := checkUploadOptions(o); err != nil {
 		return nil, nil, err
 	}
 	if body == nil {
 		body = http.NoBody
 	}
-	name := o.Slug
-	if name == "" {
-		name = nameOf(body)
+	if o.Slug != "" {
+		name = o.Slug
 	}
 	contentType := o.ContentType
 	if contentType == "" {
