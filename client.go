@@ -53,16 +53,17 @@ type Middleware func(next Doer) Doer
 //	  cache            Entity revalidation (cache.go): WithCache, WithoutCache
 //	  redirect         RedirectPolicy and the 308 memory (redirect.go)
 //	  retry            RetryPolicy (retry.go), via go-retryablehttp
+//	  preflight        PreflightPolicy (preflight.go): expect: 100-continue
 //	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
 //
-// Every layer is a [Middleware] and can be tested alone. The layers for
-// caching and preflight slot in between in later versions without changing
-// this shape.
+// Every layer is a [Middleware] and can be tested alone.
 type Client struct {
 	httpClient  *http.Client
 	header      http.Header
 	logger      *slog.Logger
 	retry       RetryPolicy
+	preflight   PreflightPolicy
+	origins     *originMemory // origins that do not preflight (preflight.go)
 	middlewares []Middleware
 	pipeline    Doer
 	cache       CacheStore // nil: no cache layer
@@ -89,6 +90,8 @@ func New(opts ...Option) (*Client, error) {
 
 		redirect:      DefaultRedirectPolicy(),
 		redirectStore: redirects.NewMemory(redirects.DefaultSize),
+		preflight:     DefaultPreflightPolicy(),
+		origins:       newOriginMemory(),
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -100,6 +103,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if c.httpClient == nil {
 		c.httpClient = newHTTPClient()
+		c.httpClient.Transport.(*http.Transport).ExpectContinueTimeout = c.preflight.Wait
 	}
 	c.pipeline = c.buildPipeline()
 	return c, nil
@@ -117,6 +121,7 @@ func newHTTPClient() *http.Client {
 // *http.Client that follows no redirects (the redirect layer does).
 func (c *Client) buildPipeline() Doer {
 	var d Doer = withoutRedirects(c.httpClient)
+	d = preflightLayer(c.preflight, c.origins, c.logger)(d)
 	d = retryLayer(c.retry, c.logger)(d)
 	d = redirectLayer(c.redirect, c.redirectStore, c.httpClient, c.logger)(d)
 	d = cacheLayer(c.cache, c.logger)(d)

@@ -10,19 +10,27 @@ import (
 	"time"
 )
 
-// Progress is a snapshot of a running download, given to a [ProgressFunc].
+// Progress is a snapshot of a running transfer, a download ([WithProgress])
+// or an upload ([UploadOptions].Progress).
 type Progress struct {
-	// Bytes is how much of the content is on disk, including bytes kept
-	// from an earlier attempt. It can go down when the content changed and
-	// the download started over.
+	// Bytes is how much has been transferred. For a download: how much of
+	// the content is on disk, including bytes kept from an earlier attempt;
+	// it can go down when the content changed and the download started
+	// over. For an upload: how many body bytes the transport has taken; it
+	// counts from 0 again when a retry or a 417 sends the body anew, and
+	// stays 0 while a preflight waits for 100 Continue.
 	Bytes int64
-	// Total is the length of the content, or -1 while unknown.
+	// Total is the length of the content or body, or -1 while unknown.
 	Total int64
-	// Rate is the recent transfer rate in bytes per second (over the last
-	// few seconds).
+	// Rate is the transfer rate in bytes per second: over the last few
+	// seconds for a download, over Elapsed for an upload (0 until known).
 	Rate float64
-	// Elapsed is the time since the download started.
+	// Elapsed is the time since the transfer started.
 	Elapsed time.Duration
+	// Done reports that an upload's whole body has been taken by the
+	// transport (the server's answer is still to come). Downloads report
+	// completion by returning.
+	Done bool
 }
 
 // ProgressFunc receives progress reports; see [WithProgress].

@@ -19,7 +19,11 @@
 // content-length ([LieLength]), weak entity tags (Resource.WeakETag),
 // resources without ranges (Resource.NoRanges) or throttled per response
 // (Resource.Rate), and hostile content-disposition names ([Attachment] or
-// Resource.Header).
+// Resource.Header); for uploads (expect.go): answers that keep the connection open and read the
+// body afterwards ([KeepOpen]), and silence instead of 100 Continue
+// ([NoContinue]). Without a fault, a request with expect: 100-continue is
+// handled as net/http's server handles it: 100 when the body is first read,
+// and a closed connection after an answer that left the body unread.
 //
 // Everything the server saw is recorded ([Server.Requests], [Server.Count],
 // [Server.BodyBytes]) so tests can assert what reached the wire.

@@ -7,15 +7,16 @@ package mocks
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 )
 
 // Fault is one scripted misbehaviour. Queue it with [Server.Fail]; it applies
 // to the next request(s) of the resource, then is used up. Build faults with
 // [Status], [Problem], [DropAfter], [Hangup], [DropResponse], [Delay], [Expect417],
-// or for downloads [DropAt], [StallAt], [ChangeBody], [IgnoreRange] and
-// [LieLength], and refine them
-// with the With and Times methods. Fault values are copied when queued.
+// for uploads [KeepOpen] or [NoContinue], or for downloads [DropAt], [StallAt],
+// [ChangeBody], [IgnoreRange] and [LieLength], and refine them with the With,
+// Times and KeepOpen methods. Fault values are copied when queued.
 type Fault struct {
 	status     int
 	problem    map[string]any
@@ -26,6 +27,8 @@ type Fault struct {
 	expect417  bool
 	hangup     bool
 	lose       bool // serve normally, then drop the connection instead of answering
+	keepOpen   bool // answer, keep the connection, then read the body (expect.go)
+	noContinue bool // never answer 100; read the body anyway (expect.go)
 	methods    []string
 	times      int
 
@@ -78,7 +81,8 @@ func Delay(d time.Duration) Fault { return Fault{delay: d, dropAfter: -1, times:
 // Expect417 answers 417 Expectation Failed to a request that carries
 // expect: 100-continue, as a server that cannot preflight does, without
 // reading the body. Requests without expect are served normally and do not use
-// up the fault.
+// up the fault. HTTP/1 only: net/http's HTTP/2 server removes the expect
+// header before a handler sees it, so over HTTP/2 the fault never applies.
 func Expect417() Fault {
 	return Fault{status: http.StatusExpectationFailed, expect417: true, dropAfter: -1, times: 1}
 }
@@ -126,7 +130,7 @@ func (f Fault) OnlyFor(methods ...string) Fault {
 
 // matches reports whether the fault applies to r.
 func (f *Fault) matches(r *http.Request) bool {
-	if f.expect417 && r.Header.Get("Expect") == "" {
+	if (f.expect417 || f.noContinue) && r.Header.Get("Expect") == "" {
 		return false
 	}
 	if f.dropAtSet && !rangeCovers(r.Header.Get("Range"), f.dropAt) {
@@ -152,11 +156,17 @@ func (f Fault) writeError(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", f.retryAfter)
 	}
 	if f.problem == nil {
+		if bodyAllowed(f.status) {
+			w.Header().Set("Content-Length", "0")
+		}
 		w.WriteHeader(f.status)
 		return
 	}
 	body, _ := json.Marshal(f.problem)
 	w.Header().Set("Content-Type", "application/problem+json")
+	// An explicit length lets the answer end before the handler returns,
+	// which a KeepOpen fault relies on.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(f.status)
 	_, _ = w.Write(body)
 }
@@ -168,3 +178,9 @@ type discardWriter struct{ h http.Header }
 func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discardWriter) WriteHeader(int)             {}
+
+// bodyAllowed reports whether a response with this status may have a body
+// (RFC 9110 §6.4.1).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}

@@ -209,11 +209,12 @@ func Content(body []byte, contentType string) *Resource {
 }
 
 // Upload takes raw bytes by POST and creates a Content resource below its
-// own path for each upload (201 + location).
+// own path for each upload (201 + location). It answers HEAD and GET with
+// its Level 3 headers, as every resource does, and an empty body.
 func Upload() *Resource {
 	return &Resource{
 		Profiles: []profiles.Profile{profiles.Upload},
-		Allow:    []string{"POST"},
+		Allow:    []string{"GET", "HEAD", "POST"},
 	}
 }
 

@@ -282,6 +282,12 @@ func (s *Server) ResetLog() {
 // serve routes one request: log it, pick a fault or the normal behaviour.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	counter := new(atomic.Int64)
+	// The handlers read a copy of r with a counting body. The server's own
+	// r keeps its body, so net/http handles expect: 100-continue as it does
+	// for any handler: 100 at the first read, and a closed connection after
+	// an answer that left the body unread.
+	orig := r
+	r = r.WithContext(r.Context())
 	r.Body = &countingBody{ReadCloser: r.Body, n: counter}
 
 	s.mu.Lock()
@@ -305,6 +311,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	if ok {
 		if fault.delay > 0 && !sleep(r.Context(), fault.delay) {
+			return
+		}
+		if fault.noContinue && s.withoutContinue(w, r, fault) {
+			return
+		}
+		if fault.keepOpen {
+			s.keepingOpen(w, orig, r, fault)
 			return
 		}
 		if fault.hangup {

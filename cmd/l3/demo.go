@@ -47,6 +47,7 @@ func demoStages() []demoStage {
 		{"Data, Action, Lookup: merge patch, 303 to the changed state, no match", demoDataActionLookup},
 		{"Patterns: every entry of a 4-page list, with an iterator", demoPaging},
 		{"Downloads: the connection drops twice, the download resumes and verifies", demoDownload},
+		{"Uploads: a refused upload sends no body byte, an accepted one goes through", demoUploads},
 	}
 }
 

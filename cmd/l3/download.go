@@ -126,10 +126,10 @@ func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
 	}
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
-	var bar *progressBar
+	var bar *downloadBar
 	var progress level3.ProgressFunc
 	if o.progress {
-		bar = &progressBar{w: s.err}
+		bar = &downloadBar{w: s.err}
 		progress = bar.update
 	}
 	res, err := client.Download(ctx, o.url, o.output, o.options(progress)...)
@@ -196,20 +196,20 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progressBar draws one line of download progress, redrawn in place.
-type progressBar struct {
+// downloadBar draws one line of download progress, redrawn in place.
+type downloadBar struct {
 	w     io.Writer
 	drawn bool
 }
 
 // update redraws the bar; it is a level3.ProgressFunc.
-func (b *progressBar) update(p level3.Progress) {
+func (b *downloadBar) update(p level3.Progress) {
 	b.drawn = true
 	fmt.Fprint(b.w, "\r"+renderProgress(p, 30)+"\x1b[K")
 }
 
 // done ends the bar's line.
-func (b *progressBar) done() {
+func (b *downloadBar) done() {
 	if b != nil && b.drawn {
 		fmt.Fprintln(b.w)
 	}

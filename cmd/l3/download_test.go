@@ -103,10 +103,10 @@ func TestRenderProgress(t *testing.T) {
 		renderProgress(level3.Progress{Total: 1 << 10}, 10))
 	assert.Equal(t, "3.0 GiB  2.0 KiB/s", renderProgress(level3.Progress{Bytes: 3 << 30, Total: -1, Rate: 2048}, 10))
 	var buf bytes.Buffer
-	b := &progressBar{w: &buf}
+	b := &downloadBar{w: &buf}
 	b.update(level3.Progress{Bytes: 1, Total: 2})
 	b.done()
 	assert.True(t, strings.HasPrefix(buf.String(), "\r  50% ["))
 	assert.True(t, strings.HasSuffix(buf.String(), "\n"))
-	(*progressBar)(nil).done()
+	(*downloadBar)(nil).done()
 }

@@ -15,6 +15,8 @@
 //	l3 list URL                print a paged list's entries, walking page#next
 //	l3 redirects [--forget URL | --clear]  the permanent redirects l3 remembers
 //	l3 download URL [-o PATH]  resumable, verified download to a file or directory
+//	l3 upload URL PATH...      upload files and directories (POST, or PUT with --put)
+//	l3 put URL FILE            replace a Content resource's bytes
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
@@ -61,6 +63,8 @@ commands:
                            list (or forget) the permanent redirects remembered
   download URL [-o PATH]   resumable, verified download to a file or directory
                            (--connections N, --sha256 HEX, --fail-fast, --no-resume, --json)
+  upload URL PATH...       upload files and directories (--put for WebDAV targets)
+  put URL FILE             replace a resource's bytes (--if-match ETAG, --force)
   serve [--addr ADDR]      run the fake Level 3 server until interrupted
   demo                     tour every profile against the fake server
 
@@ -128,6 +132,10 @@ func run(ctx context.Context, args []string, s streams) int {
 		err = redirectsCmd(ctx, rest, s)
 	case "download":
 		err = downloadCmd(ctx, rest, s)
+	case "upload":
+		err = uploadCmd(ctx, rest, s)
+	case "put":
+		err = putCmd(ctx, rest, s)
 	case "serve":
 		err = serveCmd(ctx, rest, s)
 	case "demo":

@@ -179,4 +179,5 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, out, fmt.Sprintf("all %d stages passed", len(demoStages())))
 	assert.Contains(t, out, "*level3.PreconditionFailedError")
 	assert.Contains(t, out, "*level3.ConflictError")
+	assert.Contains(t, out, "body bytes the server received: 0 of 52428800")
 }

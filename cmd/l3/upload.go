@@ -1,0 +1,266 @@
+// This file holds `l3 upload URL FILE_OR_DIR...` (POST to an Upload resource,
+// or PUT below a collection with --put) and `l3 put URL FILE` (replace a
+// Content resource). The progress display is in progress.go.
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/l3go/level3"
+)
+
+// uploadOptions are the parsed arguments of `l3 upload`.
+type uploadOptions struct {
+	common      commonFlags
+	url         string
+	paths       []string
+	concurrency int
+	retries     int
+	contentType string
+	slug        string
+	journal     string
+	noPreflight bool
+	put         bool
+	json        bool
+}
+
+// parseUpload parses the arguments of `l3 upload`.
+func parseUpload(args []string, s streams) (*uploadOptions, error) {
+	o := &uploadOptions{}
+	fs := newFlagSet("upload", "URL FILE_OR_DIR... [flags]", s.err)
+	o.common.register(fs)
+	fs.IntVar(&o.concurrency, "concurrency", level3.DefaultBulkConcurrency, "files to upload at once")
+	fs.IntVar(&o.retries, "retries", level3.DefaultBulkRetries, "times to send a failed file again, where safe (0: never)")
+	fs.StringVar(&o.contentType, "content-type", "", "content type of every file (default: detected per file)")
+	fs.StringVar(&o.slug, "slug", "", "name hint sent as slug (one file only; default: the file's name)")
+	fs.StringVar(&o.journal, "journal", "", "record uploads in FILE and skip files it records (to continue a run)")
+	fs.BoolVar(&o.noPreflight, "no-preflight", false, "send bodies at once, never with expect: 100-continue")
+	fs.BoolVar(&o.put, "put", false, "PUT each file to URL joined with its path (WebDAV, object stores) instead of POSTing it to URL")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object per file: file, status, location, etag, bytes, error")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) < 2 {
+		return nil, usagef("upload: want a URL and at least one file or directory, got %d arguments", len(pos))
+	}
+	o.url, o.paths = pos[0], pos[1:]
+	switch {
+	case o.concurrency < 1:
+		return nil, usagef("upload: --concurrency must be at least 1")
+	case o.retries < 0:
+		return nil, usagef("upload: --retries must not be negative")
+	case o.slug != "" && (len(o.paths) != 1 || o.put):
+		return nil, usagef("upload: --slug names a single file; it cannot go with several files or --put")
+	}
+	return o, nil
+}
+
+func uploadCmd(ctx context.Context, args []string, s streams) error {
+	o, err := parseUpload(args, s)
+	if err != nil {
+		return err
+	}
+	return runUpload(ctx, o, s)
+}
+
+// fileJSON is the --json line of one file.
+type fileJSON struct {
+	File     string `json:"file"`
+	Status   int    `json:"status"`
+	Location string `json:"location"`
+	ETag     string `json:"etag"`
+	Bytes    int64  `json:"bytes"`
+	Error    string `json:"error"`
+	Skipped  bool   `json:"skipped,omitempty"`
+}
+
+// runUpload uploads every file of o.paths. It returns an error (exit 1) when
+// any file failed.
+func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
+	client, err := o.common.client(s.err)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := o.common.context(ctx)
+	defer cancel()
+	up := level3.UploadOptions{ContentType: o.contentType}
+	if o.noPreflight {
+		up.Preflight = level3.PreflightNever
+	}
+	bar := newProgressBar(s.err)
+	print := resultPrinter(s, o.json, bar)
+
+	if o.slug != "" {
+		up.Slug = o.slug
+		up.Progress = func(p level3.Progress) { bar.update(o.paths[0], p) }
+		res, err := client.UploadFile(ctx, o.url, o.paths[0], &up)
+		r := level3.FileResult{File: o.paths[0], Name: o.slug, URL: o.url, Err: err}
+		if res != nil {
+			r.Status, r.ETag, r.Bytes = res.Status, res.ETag, res.Bytes
+			if res.Location != nil {
+				r.Location = res.Location.String()
+			}
+		}
+		print(r)
+		bar.clear()
+		return err
+	}
+
+	retries := o.retries
+	if retries == 0 {
+		retries = -1 // BulkOptions: negative means none, 0 the default
+	}
+	sum, err := client.UploadAll(ctx, o.url, o.paths, &level3.BulkOptions{
+		Concurrency: o.concurrency,
+		Retries:     retries,
+		Put:         o.put,
+		Journal:     o.journal,
+		Upload:      up,
+		OnResult:    print,
+		OnProgress:  bar.update,
+	})
+	bar.clear()
+	fmt.Fprintf(s.err, "%d uploaded, %d skipped, %d failed: %s in %s (%s/s)\n",
+		sum.Uploaded, sum.Skipped, sum.Failed, byteSize(sum.Bytes), sum.Elapsed.Round(time.Millisecond),
+		byteSize(int64(float64(sum.Bytes)/max(sum.Elapsed.Seconds(), 1e-9))))
+	if errors.Is(err, level3.ErrBulkFailed) {
+		return fmt.Errorf("%d of %d files failed", sum.Failed, sum.Files)
+	}
+	return err
+}
+
+// resultPrinter returns the OnResult of a command: a JSON line or a line of
+// text per file on stdout, failures also on stderr in text mode.
+func resultPrinter(s streams, asJSON bool, bar *progressBar) func(level3.FileResult) {
+	return func(r level3.FileResult) {
+		bar.done(r.Name)
+		if asJSON {
+			line := fileJSON{File: r.File, Status: r.Status, Location: r.Location, ETag: r.ETag, Bytes: r.Bytes, Skipped: r.Skipped}
+			if r.Err != nil {
+				line.Error = r.Err.Error()
+			}
+			b, _ := json.Marshal(line)
+			fmt.Fprintf(s.out, "%s\n", b)
+			return
+		}
+		bar.clear()
+		switch {
+		case r.Skipped:
+			fmt.Fprintf(s.out, "skipped  %s (in the journal)\n", r.File)
+		case r.Err != nil:
+			fmt.Fprintf(s.out, "FAILED   %s: %v\n", r.File, r.Err)
+		default:
+			where := r.Location
+			if where == "" {
+				where = r.URL
+			}
+			etag := ""
+			if r.ETag != "" {
+				etag = " etag " + r.ETag
+			}
+			fmt.Fprintf(s.out, "%s  %s -> %s (%s%s)\n", statusText(r.Status), r.File, where, byteSize(r.Bytes), etag)
+		}
+	}
+}
+
+// putOptions are the parsed arguments of `l3 put`.
+type putOptions struct {
+	common      commonFlags
+	url, file   string
+	ifMatch     string
+	force       bool
+	contentType string
+	noPreflight bool
+	json        bool
+}
+
+// parsePut parses the arguments of `l3 put`.
+func parsePut(args []string, s streams) (*putOptions, error) {
+	o := &putOptions{}
+	fs := newFlagSet("put", "URL FILE [--if-match ETAG | --force]", s.err)
+	o.common.register(fs)
+	fs.StringVar(&o.ifMatch, "if-match", "", "replace only if the resource still has this entity tag (else 412)")
+	fs.BoolVar(&o.force, "force", false, "replace whatever is there (if-match: *); fails if the resource does not exist")
+	fs.StringVar(&o.contentType, "content-type", "", "content type (default: detected)")
+	fs.BoolVar(&o.noPreflight, "no-preflight", false, "send the body at once, never with expect: 100-continue")
+	fs.BoolVar(&o.json, "json", false, "print a JSON object: file, status, location, etag, bytes, error")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 2 {
+		return nil, usagef("put: want a URL and a file, got %d arguments", len(pos))
+	}
+	if o.force && o.ifMatch != "" {
+		return nil, usagef("put: --force and --if-match exclude each other")
+	}
+	o.url, o.file = pos[0], pos[1]
+	return o, nil
+}
+
+func putCmd(ctx context.Context, args []string, s streams) error {
+	o, err := parsePut(args, s)
+	if err != nil {
+		return err
+	}
+	return runPut(ctx, o, s)
+}
+
+// runPut replaces o.url with the bytes of o.file and prints the new
+// validators (fetched with HEAD when the server sends none).
+func runPut(ctx context.Context, o *putOptions, s streams) error {
+	client, err := o.common.client(s.err)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := o.common.context(ctx)
+	defer cancel()
+	bar := newProgressBar(s.err)
+	up := &level3.UploadOptions{
+		ContentType:     o.contentType,
+		IfMatch:         o.ifMatch,
+		Force:           o.force,
+		FetchValidators: true,
+		Progress:        func(p level3.Progress) { bar.update(o.file, p) },
+	}
+	if o.noPreflight {
+		up.Preflight = level3.PreflightNever
+	}
+	res, err := client.PutFile(ctx, o.url, o.file, up)
+	var stale *level3.PreconditionFailedError
+	if errors.As(err, &stale) && o.ifMatch != "" {
+		err = fmt.Errorf("%w (the resource changed since %s: fetch it again, or use --force to overwrite)", err, o.ifMatch)
+	}
+	r := level3.FileResult{File: o.file, URL: o.url, Err: err}
+	if res != nil {
+		r.Status, r.ETag, r.Bytes = res.Status, res.ETag, res.Bytes
+		r.Location = res.Location.String()
+	}
+	resultPrinter(s, o.json, bar)(r)
+	bar.clear()
+	return err
+}
+
+// byteSize formats n bytes for people: 512 B, 1.5 KiB, 20.0 MiB.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// statusText returns "201 Created".
+func statusText(code int) string { return fmt.Sprintf("%d %s", code, http.StatusText(code)) }

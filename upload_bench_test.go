@@ -1,0 +1,151 @@
+package level3
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/l3go/level3/internal/realpeers"
+)
+
+// Bulk upload benchmark sizes: 1,000 files of 64 KiB, 8 at a time.
+const (
+	benchFiles       = 1000
+	benchFileSize    = 64 << 10
+	benchConcurrency = 8
+)
+
+// benchTree writes benchFiles files of benchFileSize bytes into a fresh
+// directory and returns it with the files' names.
+func benchTree(b *testing.B) (string, []string) {
+	b.Helper()
+	dir := b.TempDir()
+	data := make([]byte, benchFileSize)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	names := make([]string, benchFiles)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%04d.dat", i)
+		if err := os.WriteFile(filepath.Join(dir, names[i]), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir, names
+}
+
+// BenchmarkBulkUpload uploads 1,000 files of 64 KiB, 8 at a time, by PUT to
+// nginx's WebDAV location, three ways in one run, so the ratios compare like
+// with like:
+//
+//   - level3: Client.UploadAll with BulkOptions{Put: true, Concurrency: 8};
+//   - net-http: 8 goroutines, each PUTting files with one *http.Client whose
+//     transport keeps 8 idle connections (what a careful net/http user
+//     writes, with no retries, journal or content-type detection);
+//   - curl-xargs: `ls | xargs -P8 -I{} curl -sSf -T {} URL/{}`, one curl
+//     process per file, as shell scripts do it.
+//
+// Each op is the whole set of 1,000 files (64 MiB). Skipped without nginx or
+// curl. Run it with bench/uploads.sh, which prints the ratios:
+//
+//	go test -run '^$' -bench BenchmarkBulkUpload -benchtime 3x -count 5 .
+func BenchmarkBulkUpload(b *testing.B) {
+	srv := realpeers.Nginx(b)
+	dir, names := benchTree(b)
+	ctx := context.Background()
+	base := srv.URL + "/dav/"
+
+	b.Run("level3", func(b *testing.B) {
+		c, err := New()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.HTTPClient().CloseIdleConnections()
+		b.SetBytes(benchFiles * benchFileSize)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			sum, err := c.UploadAll(ctx, base+"level3/", []string{dir}, &BulkOptions{Put: true, Concurrency: benchConcurrency})
+			if err != nil || sum.Uploaded != benchFiles {
+				b.Fatalf("%+v: %v", sum, err)
+			}
+		}
+	})
+
+	b.Run("net-http", func(b *testing.B) {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = benchConcurrency
+		hc := &http.Client{Transport: tr}
+		defer tr.CloseIdleConnections()
+		put := func(name string) error {
+			f, err := os.Open(filepath.Join(dir, name))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+"nethttp/"+name, f)
+			if err != nil {
+				return err
+			}
+			req.ContentLength = benchFileSize
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode >= 300 {
+				return fmt.Errorf("%s: %s", name, resp.Status)
+			}
+			return nil
+		}
+		b.SetBytes(benchFiles * benchFileSize)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			jobs := make(chan string)
+			errs := make(chan error, benchConcurrency)
+			var wg sync.WaitGroup
+			for range benchConcurrency {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for name := range jobs {
+						if err := put(name); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			for _, n := range names {
+				jobs <- n
+			}
+			close(jobs)
+			wg.Wait()
+			select {
+			case err := <-errs:
+				b.Fatal(err)
+			default:
+			}
+		}
+	})
+
+	b.Run("curl-xargs", func(b *testing.B) {
+		if _, err := exec.LookPath("curl"); err != nil {
+			b.Skip("curl not installed")
+		}
+		script := fmt.Sprintf("ls | xargs -P%d -I{} curl -sSf -o /dev/null -T {} %scurl/{}", benchConcurrency, base)
+		b.SetBytes(benchFiles * benchFileSize)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			cmd := exec.Command("sh", "-c", script)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+		}
+	})
+}

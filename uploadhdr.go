@@ -1,0 +1,295 @@
+// This file builds upload requests: the body made replayable (body.go) and
+// counted (progress.go), and the headers worked out by small pure functions:
+// content type (detectContentType, sniff), slug (EncodeSlug), entity tags
+// (quoteETag) and idempotency keys. upload.go sends the requests.
+
+package level3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// sniffLen is how much of a body content-type detection reads, as
+// http.DetectContentType does.
+const sniffLen = 512
+
+// newUploadRequest builds the request of one upload of a body named name: a
+// replayable body (NewRequest), content-type, slug, conditions and the
+// caller's headers, the body counted for progress, and the per-call preflight
+// mode in the context.
+func newUploadRequest(ctx context.Context, method, target string, body io.Reader, name string, o *UploadOptions) (*http.Request, *sendCounter, error) {
+	if err := checkUploadOptions(o); err != nil {
+		return nil, nil, err
+	}
+	if body == nil {
+		body = http.NoBody
+	}
+	if o.Slug != "" {
+		name = o.Slug
+	}
+	contentType := o.ContentType
+	if contentType == "" {
+		contentType = detectContentType(name, nil)
+		if contentType == "" && body == http.NoBody {
+			contentType = "application/octet-stream"
+		}
+		if contentType == "" {
+			head, replacement, err := sniff(body)
+			if err != nil {
+				return nil, nil, fmt.Errorf("level3: reading the body to detect its content type: %w", err)
+			}
+			body = replacement
+			contentType = detectContentType("", head)
+		}
+	}
+	if o.Preflight != PreflightAuto {
+		ctx = context.WithValue(ctx, preflightModeKey{}, o.Preflight)
+	}
+	req, err := NewRequest(ctx, method, target, body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("level3: %w", err)
+	}
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	switch {
+	case o.Length > 0 && hasBody && req.ContentLength == 0:
+		req.ContentLength = o.Length
+	case o.Length > 0 && req.ContentLength != o.Length:
+		return nil, nil, fmt.Errorf("level3: UploadOptions.Length is %d but the body has %d bytes", o.Length, req.ContentLength)
+	}
+	for k, vals := range o.Header {
+		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vals...)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if method == http.MethodPost && !o.NoSlug && name != "" {
+		req.Header.Set("Slug", EncodeSlug(name))
+	}
+	switch {
+	case o.Force:
+		req.Header.Set("If-Match", "*")
+	case o.IfMatch != "":
+		tag, _ := quoteETag(o.IfMatch) // checked by checkUploadOptions
+		req.Header.Set("If-Match", tag)
+	}
+	if !o.IfUnmodifiedSince.IsZero() {
+		req.Header.Set("If-Unmodified-Since", o.IfUnmodifiedSince.UTC().Format(http.TimeFormat))
+	}
+	if o.IdempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", quoteKey(o.IdempotencyKey))
+	}
+
+	total := req.ContentLength
+	if hasBody && total == 0 {
+		total = -1
+	}
+	counter := &sendCounter{total: total, fn: o.Progress}
+	if hasBody {
+		req.Body = counter.wrap(req.Body)
+		req.GetBody = counter.wrapGetBody(req.GetBody)
+	}
+	return req, counter, nil
+}
+
+// checkUploadOptions rejects options that cannot be sent.
+func checkUploadOptions(o *UploadOptions) error {
+	switch {
+	case o.Force && o.IfMatch != "":
+		return fmt.Errorf("level3: UploadOptions: Force (if-match: *) and IfMatch %q exclude each other", o.IfMatch)
+	case o.Length < 0:
+		return fmt.Errorf("level3: UploadOptions.Length is negative")
+	case o.Preflight < PreflightAuto || o.Preflight > PreflightNever:
+		return fmt.Errorf("level3: UploadOptions.Preflight %d is not a PreflightMode", int(o.Preflight))
+	case !validHeaderValue(o.ContentType):
+		return fmt.Errorf("level3: UploadOptions.ContentType %q has control characters", o.ContentType)
+	case !validHeaderValue(o.IdempotencyKey) || strings.ContainsAny(strings.Trim(o.IdempotencyKey, `"`), `"\`):
+		return fmt.Errorf("level3: UploadOptions.IdempotencyKey %q is not a valid key", o.IdempotencyKey)
+	}
+	if o.ContentType != "" {
+		if _, _, err := mime.ParseMediaType(o.ContentType); err != nil {
+			return fmt.Errorf("level3: UploadOptions.ContentType %q: %w", o.ContentType, err)
+		}
+	}
+	if o.IfMatch != "" {
+		if _, err := quoteETag(o.IfMatch); err != nil {
+			return err
+		}
+	}
+	for name, vals := range o.Header {
+		if !validHeaderName(name) {
+			return fmt.Errorf("level3: UploadOptions.Header: invalid header name %q", name)
+		}
+		for _, v := range vals {
+			if !validHeaderValue(v) {
+				return fmt.Errorf("level3: UploadOptions.Header: invalid value for %s", name)
+			}
+		}
+	}
+	return nil
+}
+
+// nameOf returns the base name of a body that has one (an *os.File), or "".
+func nameOf(body io.Reader) string {
+	if f, ok := body.(interface{ Name() string }); ok {
+		if n := filepath.Base(f.Name()); n != "." && n != string(filepath.Separator) {
+			return n
+		}
+	}
+	return ""
+}
+
+// detectContentType returns the media type of a body named name whose first
+// bytes are head: from the name's extension when it has a known one, else
+// from the bytes (http.DetectContentType), else "" when there are no bytes to
+// look at. A name without a known extension and no bytes gives "".
+func detectContentType(name string, head []byte) string {
+	if ext := path.Ext(name); ext != "" {
+		if t := mime.TypeByExtension(ext); t != "" {
+			return t
+		}
+	}
+	if head == nil {
+		return ""
+	}
+	return http.DetectContentType(head)
+}
+
+// sniff returns the first bytes of body without losing them, and the reader
+// to send in body's place. A regular file, an io.ReaderAt or an io.Seeker
+// is read in place and returned as it is; any other reader is returned
+// behind the bytes read from it. Only sniffLen bytes are ever held.
+func sniff(body io.Reader) ([]byte, io.Reader, error) {
+	buf := make([]byte, sniffLen)
+	if f, ok := body.(*os.File); ok {
+		if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+			n, err := io.ReadFull(f, buf)
+			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+				return nil, nil, err
+			}
+			return buf[:n], io.MultiReader(bytes.NewReader(buf[:n]), f), nil
+		}
+	}
+	type readSeekerAt interface {
+		io.ReaderAt
+		io.Seeker
+	}
+	switch b := body.(type) {
+	case readSeekerAt:
+		off, err := b.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := b.ReadAt(buf, off)
+		if err != nil && err != io.EOF {
+			return nil, nil, err
+		}
+		return buf[:n], body, nil
+	case io.ReadSeeker:
+		off, err := b.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := io.ReadFull(b, buf)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return nil, nil, err
+		}
+		if _, err := b.Seek(off, io.SeekStart); err != nil {
+			return nil, nil, err
+		}
+		return buf[:n], body, nil
+	case *bytes.Buffer:
+		return b.Bytes()[:min(b.Len(), sniffLen)], body, nil
+	}
+	n, err := io.ReadFull(body, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, nil, err
+	}
+	return buf[:n], io.MultiReader(bytes.NewReader(buf[:n]), body), nil
+}
+
+// EncodeSlug encodes name for the slug header of RFC 5023 §9.7: printable
+// ASCII stays as it is, except "%"; every other byte of its UTF-8 encoding is
+// percent-encoded, as are spaces at either end (which header parsing would
+// drop). Servers decode it with percent-decoding. Invalid UTF-8 is encoded
+// byte by byte, so no name is refused.
+func EncodeSlug(name string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		edgeSpace := c == ' ' && (i == 0 || i == len(name)-1)
+		if c >= 0x20 && c <= 0x7e && c != '%' && !edgeSpace {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&0xf])
+	}
+	return b.String()
+}
+
+// quoteETag returns tag as an entity tag for if-match (RFC 9110 §8.8.3): "*",
+// a quoted tag and a weak W/"..." tag are kept; a bare tag is quoted. It
+// fails for a tag that cannot be written as one (quotes inside, spaces,
+// control characters).
+func quoteETag(tag string) (string, error) {
+	t := strings.TrimSpace(tag)
+	if t == "*" {
+		return t, nil
+	}
+	opaque := t
+	weak := strings.HasPrefix(t, "W/")
+	if weak {
+		opaque = t[2:]
+	}
+	quoted := len(opaque) >= 2 && opaque[0] == '"' && opaque[len(opaque)-1] == '"'
+	if quoted {
+		opaque = opaque[1 : len(opaque)-1]
+	} else if weak {
+		return "", fmt.Errorf("level3: entity tag %q: a weak tag must be quoted (W/\"...\")", tag)
+	}
+	for i := 0; i < len(opaque); i++ {
+		// etagc = %x21 / %x23-7E / obs-text
+		if c := opaque[i]; c < 0x21 || c == '"' || c == 0x7f {
+			return "", fmt.Errorf("level3: %q is not a valid entity tag", tag)
+		}
+	}
+	if opaque == "" && !quoted {
+		return "", fmt.Errorf("level3: empty entity tag")
+	}
+	if weak {
+		return `W/"` + opaque + `"`, nil
+	}
+	return `"` + opaque + `"`, nil
+}
+
+// quoteKey writes an idempotency key as Level 3 does: a quoted string.
+func quoteKey(key string) string {
+	if len(key) >= 2 && key[0] == '"' && key[len(key)-1] == '"' {
+		return key
+	}
+	return `"` + key + `"`
+}
+
+// newIdempotencyKey returns a fresh random key of 128 bits.
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// acceptsIdempotencyKey reports whether a resource's idempotency-key header
+// ("optional" or "required") says it takes one.
+func acceptsIdempotencyKey(v string) bool {
+	return strings.EqualFold(v, "optional") || strings.EqualFold(v, "required")
+}
