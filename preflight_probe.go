@@ -108,18 +108,11 @@ func (l *preflighter) probeOnly(req *http.Request) (*http.Response, error) {
 }
 
 // prefersAsync reports whether a prefer header asks for respond-async
-// (RFC 7240 §4.1).
+// (RFC 7240 §4.1), with the parser of prefer.go; malformed elements are
+// skipped there, so a broken neighbour does not hide the preference.
 func prefersAsync(h http.Header) bool {
-	for _, v := range h.Values("Prefer") {
-		for _, part := range strings.Split(v, ",") {
-			name, _, _ := strings.Cut(part, "=")
-			name, _, _ = strings.Cut(name, ";")
-			if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
-				return true
-			}
-		}
-	}
-	return false
+	prefs, _ := ParsePreferences(h.Values("Prefer")...)
+	return prefs.Has(PreferRespondAsync)
 }
 
 // Preflight asks the server whether it would take a request, sending only

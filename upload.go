@@ -180,21 +180,56 @@ func (r *Resource) advised(opts *UploadOptions) *UploadOptions {
 
 // uploadFile opens path and uploads it; it also returns the bytes sent.
 func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts *UploadOptions) (*UploadResult, int64, error) {
-	f, err := os.Open(path)
+	f, body, err := openUpload(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("level3: %w", err)
+		return nil, 0, err
 	}
 	defer f.Close()
+	return c.upload(ctx, method, url, body, filepath.Base(path), opts)
+}
+
+// openUpload opens the regular file at path and returns it with a section
+// reader over the size just stat'ed: no second stat, no seek.
+func openUpload(path string) (*os.File, *io.SectionReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("level3: %w", err)
+	}
 	st, err := f.Stat()
 	if err != nil {
-		return nil, 0, fmt.Errorf("level3: %w", err)
+		f.Close()
+		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("level3: %s is not a regular file", path)
+		f.Close()
+		return nil, nil, fmt.Errorf("level3: %s is not a regular file", path)
 	}
-	// A section of the file we have just stat'ed: no second stat, no seek.
-	body := io.NewSectionReader(f, 0, st.Size())
-	return c.upload(ctx, method, url, body, filepath.Base(path), opts)
+	return f, io.NewSectionReader(f, 0, st.Size()), nil
+}
+
+// NewUploadRequest builds, without sending it, the request that UploadFile
+// (method POST) or PutFile (method PUT) sends for the regular file at path:
+// content-length, content-type, slug, the Entity conditions and headers of
+// opts, and a body that can be replayed without buffering. Send it with
+// [Client.DoAsync] to upload asynchronously (prefer: respond-async), or with
+// [Client.Do]. The caller closes the returned file once the response has
+// arrived; opts.Progress is not called for requests built this way.
+func NewUploadRequest(ctx context.Context, method, url, path string, opts *UploadOptions) (*http.Request, io.Closer, error) {
+	f, body, err := openUpload(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var o UploadOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Progress = nil
+	req, _, err := newUploadRequest(ctx, method, url, body, filepath.Base(path), &o)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return req, f, nil
 }
 
 // upload sends one upload request, for a body named name ("" if it has none),

@@ -139,3 +139,33 @@ func firstLines(s string, n int) string {
 	}
 	return strings.Join(lines, "")
 }
+
+func TestUploadAndPutAsync(t *testing.T) {
+	srv := mocks.NewServer(t)
+	up := mocks.Upload().With(profiles.Async)
+	up.AsyncPolls = 1
+	srv.Handle("/async-uploads", up)
+	content := mocks.Content([]byte("old"), "text/plain").With(profiles.Async)
+	content.AsyncPolls = 1
+	srv.Handle("/async-file", content)
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	require.NoError(t, os.WriteFile(file, []byte("new notes"), 0o600))
+
+	code, out, errOut := runL3(t, "upload", srv.URL+"/async-uploads", file, "--async")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "watching "+srv.URL+"/async-uploads/")
+	assert.Contains(t, out, "location: "+srv.URL+"/async-uploads/")
+	post := srv.Requests()[0]
+	assert.Contains(t, post.Header.Get("Prefer"), "respond-async")
+	assert.Equal(t, "notes.txt", post.Header.Get("Slug"))
+	assert.EqualValues(t, len("new notes"), post.BodyBytes)
+
+	code, _, errOut = runL3(t, "put", srv.URL+"/async-file", file, "--async")
+	require.Equal(t, exitOK, code, errOut)
+	got, _ := srv.Resource("/async-file")
+	assert.Equal(t, "new notes", string(got.Body))
+
+	code, _, errOut = runL3(t, "upload", srv.URL+"/async-uploads", file, file, "--async")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--async sends one file")
+}

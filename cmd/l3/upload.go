@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/l3go/level3"
@@ -18,6 +19,7 @@ import (
 // uploadOptions are the parsed arguments of `l3 upload`.
 type uploadOptions struct {
 	common      commonFlags
+	async       asyncFlags
 	url         string
 	paths       []string
 	concurrency int
@@ -35,6 +37,7 @@ func parseUpload(args []string, s streams) (*uploadOptions, error) {
 	o := &uploadOptions{}
 	fs := newFlagSet("upload", "URL FILE_OR_DIR... [flags]", s.err)
 	o.common.register(fs)
+	o.async.register(fs)
 	fs.IntVar(&o.concurrency, "concurrency", level3.DefaultBulkConcurrency, "files to upload at once")
 	fs.IntVar(&o.retries, "retries", level3.DefaultBulkRetries, "times to send a failed file again, where safe (0: never)")
 	fs.StringVar(&o.contentType, "content-type", "", "content type of every file (default: detected per file)")
@@ -93,6 +96,9 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 	up := level3.UploadOptions{ContentType: o.contentType}
 	if o.noPreflight {
 		up.Preflight = level3.PreflightNever
+	}
+	if o.async.enabled() {
+		return uploadAsync(ctx, client, http.MethodPost, o.url, o.paths, &up, &o.async, s)
 	}
 	bar := newProgressBar(s.err)
 	print := resultPrinter(s, o.json, bar)
@@ -173,6 +179,7 @@ func resultPrinter(s streams, asJSON bool, bar *progressBar) func(level3.FileRes
 // putOptions are the parsed arguments of `l3 put`.
 type putOptions struct {
 	common      commonFlags
+	async       asyncFlags
 	url, file   string
 	ifMatch     string
 	force       bool
@@ -186,6 +193,7 @@ func parsePut(args []string, s streams) (*putOptions, error) {
 	o := &putOptions{}
 	fs := newFlagSet("put", "URL FILE [--if-match ETAG | --force]", s.err)
 	o.common.register(fs)
+	o.async.register(fs)
 	fs.StringVar(&o.ifMatch, "if-match", "", "replace only if the resource still has this entity tag (else 412)")
 	fs.BoolVar(&o.force, "force", false, "replace whatever is there (if-match: *); fails if the resource does not exist")
 	fs.StringVar(&o.contentType, "content-type", "", "content type (default: detected)")
@@ -233,6 +241,9 @@ func runPut(ctx context.Context, o *putOptions, s streams) error {
 	if o.noPreflight {
 		up.Preflight = level3.PreflightNever
 	}
+	if o.async.enabled() {
+		return uploadAsync(ctx, client, http.MethodPut, o.url, []string{o.file}, up, &o.async, s)
+	}
 	res, err := client.PutFile(ctx, o.url, o.file, up)
 	var stale *level3.PreconditionFailedError
 	if errors.As(err, &stale) && o.ifMatch != "" {
@@ -264,3 +275,22 @@ func byteSize(n int64) string {
 
 // statusText returns "201 Created".
 func statusText(code int) string { return fmt.Sprintf("%d %s", code, http.StatusText(code)) }
+
+// uploadAsync sends one file with prefer: respond-async (--async, --wait,
+// --detach) and follows a 202 to completion as `l3 send --async` does.
+// Bulk uploads stay synchronous: a poller per file is not what a directory
+// upload wants.
+func uploadAsync(ctx context.Context, client *level3.Client, method, url string, paths []string, up *level3.UploadOptions, a *asyncFlags, s streams) error {
+	if len(paths) != 1 {
+		return usagef("--async sends one file, got %d arguments (a directory upload is synchronous)", len(paths))
+	}
+	if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
+		return usagef("--async sends one file, and %s is a directory", paths[0])
+	}
+	req, f, err := level3.NewUploadRequest(ctx, method, url, paths[0], up)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return a.do(ctx, client, req, s)
+}
