@@ -82,7 +82,8 @@ type UploadResult struct {
 	// them (or FetchValidators found them).
 	ETag         string
 	LastModified time.Time
-	// Bytes is how many body bytes the last attempt sent.
+	// Bytes is how many body bytes the last attempt sent: the length of
+	// the body, unless the server answered before it had all of it.
 	Bytes int64
 	// Header is the whole response header.
 	Header http.Header
@@ -192,9 +193,7 @@ func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts 
 	if !st.Mode().IsRegular() {
 		return nil, 0, fmt.Errorf("level3: %s is not a regular file", path)
 	}
-	// A section of the file we have just stat'ed: no second stat, no seek.
-	body := io.NewSectionReader(f, 0, st.Size())
-	return c.upload(ctx, method, url, body, filepath.Base(path), opts)
+	return c.upload(ctx, method, url, &fileBody{f: f, path: path, info: st}, filepath.Base(path), opts)
 }
 
 // upload sends one upload request, for a body named name ("" if it has none),
@@ -211,6 +210,9 @@ func (c *Client) upload(ctx context.Context, method, target string, body io.Read
 	}
 	resp, err := c.Do(req)
 	sent := counter.sent.Load()
+	if counter.uncounted && err == nil {
+		sent = req.ContentLength // sent whole: the server answered
+	}
 	if err != nil {
 		var lr *LengthRequiredError
 		if errors.As(err, &lr) && req.ContentLength <= 0 && req.Body != nil && req.Body != http.NoBody {
