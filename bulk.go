@@ -75,7 +75,7 @@ type FileResult struct {
 	Status   int    // final status; 0 when there was no answer
 	Location string // absolute URL of the resource holding the bytes
 	ETag     string // new entity tag, when the server sent one
-	Bytes    int64  // body bytes sent by the last attempt
+	Bytes    int64  // body bytes sent by the last attempt (not counted, so 0, when a PUT or keyed POST fails)
 	Attempts int    // times the file was sent (0 when skipped)
 	Skipped  bool   // the journal says it was uploaded already; nothing was sent
 	Err      error  // nil on success

@@ -17,10 +17,11 @@ const progressInterval = 100 * time.Millisecond
 // sendCounter counts the body bytes of one upload's latest attempt and
 // reports progress. Without a callback it costs one atomic add per Read.
 type sendCounter struct {
-	total int64
-	fn    func(Progress)
-	sent  atomic.Int64 // latest attempt
-	cur   atomic.Pointer[countedBody]
+	total     int64
+	fn        func(Progress)
+	uncounted bool         // the body goes to the transport as it is (uploadhdr.go)
+	sent      atomic.Int64 // latest attempt
+	cur       atomic.Pointer[countedBody]
 }
 
 // wrap returns body counted as the latest attempt.

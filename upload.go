@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -82,7 +83,8 @@ type UploadResult struct {
 	// them (or FetchValidators found them).
 	ETag         string
 	LastModified time.Time
-	// Bytes is how many body bytes the last attempt sent.
+	// Bytes is how many body bytes the last attempt sent: the length of
+	// the body, unless the server answered before it had all of it.
 	Bytes int64
 	// Header is the whole response header.
 	Header http.Header
@@ -180,17 +182,16 @@ func (r *Resource) advised(opts *UploadOptions) *UploadOptions {
 
 // uploadFile opens path and uploads it; it also returns the bytes sent.
 func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts *UploadOptions) (*UploadResult, int64, error) {
-	f, body, err := openUpload(path)
+	f, st, err := openUpload(path)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer f.Close()
-	return c.upload(ctx, method, url, body, filepath.Base(path), opts)
+	return c.upload(ctx, method, url, &fileBody{f: f, path: path, info: st}, filepath.Base(path), opts)
 }
 
-// openUpload opens the regular file at path and returns it with a section
-// reader over the size just stat'ed: no second stat, no seek.
-func openUpload(path string) (*os.File, *io.SectionReader, error) {
+// openUpload opens the regular file at path and stats it.
+func openUpload(path string) (*os.File, fs.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("level3: %w", err)
@@ -204,7 +205,7 @@ func openUpload(path string) (*os.File, *io.SectionReader, error) {
 		f.Close()
 		return nil, nil, fmt.Errorf("level3: %s is not a regular file", path)
 	}
-	return f, io.NewSectionReader(f, 0, st.Size()), nil
+	return f, st, nil
 }
 
 // NewUploadRequest builds, without sending it, the request that UploadFile
@@ -215,10 +216,11 @@ func openUpload(path string) (*os.File, *io.SectionReader, error) {
 // [Client.Do]. The caller closes the returned file once the response has
 // arrived; opts.Progress is not called for requests built this way.
 func NewUploadRequest(ctx context.Context, method, url, path string, opts *UploadOptions) (*http.Request, io.Closer, error) {
-	f, body, err := openUpload(path)
+	f, st, err := openUpload(path)
 	if err != nil {
 		return nil, nil, err
 	}
+	body := &fileBody{f: f, path: path, info: st}
 	var o UploadOptions
 	if opts != nil {
 		o = *opts
@@ -246,6 +248,9 @@ func (c *Client) upload(ctx context.Context, method, target string, body io.Read
 	}
 	resp, err := c.Do(req)
 	sent := counter.sent.Load()
+	if counter.uncounted && err == nil {
+		sent = req.ContentLength // sent whole: the server answered
+	}
 	if err != nil {
 		var lr *LengthRequiredError
 		if errors.As(err, &lr) && req.ContentLength <= 0 && req.Body != nil && req.Body != http.NoBody {

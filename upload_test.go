@@ -403,3 +403,41 @@ func TestUploadFileRejectsNonRegularFiles(t *testing.T) {
 	_, err = c.PutFile(context.Background(), "http://127.0.0.1:1/up", filepath.Join(t.TempDir(), "missing"), nil)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// afterFirst is a RoundTripper that calls hook once the first round trip is
+// over.
+type afterFirst struct {
+	next http.RoundTripper
+	once sync.Once
+	hook func()
+}
+
+func (a *afterFirst) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(req)
+	a.once.Do(a.hook)
+	return resp, err
+}
+
+func TestPutFileSendsTheFileItselfAndReopensItForRetries(t *testing.T) {
+	srv := mocks.NewServer(t)
+	srv.AddCatalog()
+	srv.Fail(mocks.PathReport, mocks.Status(503))
+	c := newTestClient(t, srv)
+	file := writeTemp(t, "r.csv", "a,b\n1,2\n")
+	res, err := c.PutFile(context.Background(), srv.URL+mocks.PathReport, file, nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 8, res.Bytes)
+	assert.Equal(t, 2, srv.Count(mocks.PathReport))
+	stored, _ := srv.Resource(mocks.PathReport)
+	assert.Equal(t, "a,b\n1,2\n", string(stored.Body))
+
+	// A file that changes between two attempts is not sent half old, half new.
+	srv.Fail(mocks.PathReport, mocks.Status(503))
+	hc := &http.Client{Transport: &afterFirst{next: srv.Client().Transport, hook: func() {
+		require.NoError(t, os.WriteFile(file, []byte("longer now\n"), 0o644))
+	}}}
+	c, err = New(WithHTTPClient(hc), WithRetry(fastRetry))
+	require.NoError(t, err)
+	_, err = c.PutFile(context.Background(), srv.URL+mocks.PathReport, file, nil)
+	assert.ErrorContains(t, err, "changed during the upload")
+}

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"os"
@@ -35,6 +36,10 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 	if body == nil {
 		body = http.NoBody
 	}
+	file, isFile := body.(*fileBody)
+	if isFile {
+		body = io.NewSectionReader(file.f, 0, file.info.Size())
+	}
 	if o.Slug != "" {
 		name = o.Slug
 	}
@@ -56,7 +61,16 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 	if o.Preflight != PreflightAuto {
 		ctx = context.WithValue(ctx, preflightModeKey{}, o.Preflight)
 	}
-	req, err := NewRequest(ctx, method, target, body)
+	// Only an unkeyed POST needs to know how many bytes left (bulk.go's
+	// retry rule), and only a progress callback needs to see them go.
+	direct := isFile && o.Progress == nil && (method != http.MethodPost || o.IdempotencyKey != "")
+	var req *http.Request
+	var err error
+	if direct {
+		req, err = file.request(ctx, method, target)
+	} else {
+		req, err = NewRequest(ctx, method, target, body)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
@@ -92,12 +106,48 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 	if hasBody && total == 0 {
 		total = -1
 	}
-	counter := &sendCounter{total: total, fn: o.Progress}
-	if hasBody {
+	counter := &sendCounter{total: total, fn: o.Progress, uncounted: direct}
+	if hasBody && !direct {
 		req.Body = counter.wrap(req.Body)
 		req.GetBody = counter.wrapGetBody(req.GetBody)
 	}
 	return req, counter, nil
+}
+
+// fileBody is a regular file uploaded by path (UploadFile, PutFile,
+// UploadAll), opened and stat'ed by the caller, not yet read.
+type fileBody struct {
+	f    *os.File
+	path string
+	info fs.FileInfo
+}
+
+// Read makes fileBody an io.Reader; newUploadRequest never reads it as such.
+func (b *fileBody) Read(p []byte) (int, error) { return b.f.Read(p) }
+
+// request returns a request whose body is the file itself, which net/http
+// sends with sendfile(2) (unless the preflight layer holds it behind a
+// gate), and which the transport closes. Every further attempt opens the file
+// anew, so an abandoned attempt cannot disturb the next one; a file replaced
+// or resized meanwhile fails the attempt rather than sending other bytes.
+func (b *fileBody) request(ctx context.Context, method, target string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	if err != nil || b.info.Size() == 0 {
+		return req, err
+	}
+	req.Body, req.ContentLength = b.f, b.info.Size()
+	req.GetBody = func() (io.ReadCloser, error) {
+		f, err := os.Open(b.path)
+		if err != nil {
+			return nil, err
+		}
+		if st, err := f.Stat(); err != nil || !os.SameFile(st, b.info) || st.Size() != b.info.Size() {
+			f.Close()
+			return nil, fmt.Errorf("level3: %s changed during the upload", b.path)
+		}
+		return f, nil
+	}
+	return req, nil
 }
 
 // checkUploadOptions rejects options that cannot be sent.
