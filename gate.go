@@ -260,6 +260,7 @@ type heldBody struct {
 	g *gate
 }
 
+// Read reads the answer; its end shuts the gate.
 func (b *heldBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil {
@@ -268,6 +269,7 @@ func (b *heldBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the answer and shuts the gate.
 func (b *heldBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.g.shut(errWithheld)

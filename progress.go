@@ -58,6 +58,7 @@ type countedBody struct {
 	done  bool
 }
 
+// Read counts what the transport takes and reports progress.
 func (b *countedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	current := b.c.cur.Load() == b

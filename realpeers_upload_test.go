@@ -110,7 +110,11 @@ func TestRealServerEntityConditions(t *testing.T) {
 		// A stale tag, checked before 100 by Apache: no body byte. nginx's
 		// dav module ignores preconditions (realpeers/doc.go).
 		before := written.Load()
-		_, err = c.Put(ctx, r.URL.String(), zeroBody(big), &UploadOptions{IfMatch: `"stale"`})
+		size := int64(big)
+		if srv.Name == "nginx" {
+			size = 1 << 10 // it would store it all
+		}
+		_, err = c.Put(ctx, r.URL.String(), zeroBody(size), &UploadOptions{IfMatch: `"stale"`})
 		if srv.Name == "apache" {
 			var stale *PreconditionFailedError
 			require.ErrorAs(t, err, &stale)

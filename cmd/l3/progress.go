@@ -38,6 +38,24 @@ func newProgressBar(w io.Writer) *progressBar {
 	return &progressBar{w: w, inFlight: make(map[string]level3.Progress)}
 }
 
+// progressOf returns the progress callback of one upload, or nil without a
+// bar: an upload without a callback need not count its bytes, and a file can
+// then go by sendfile(2).
+func (b *progressBar) progressOf(name string) func(level3.Progress) {
+	if b == nil {
+		return nil
+	}
+	return func(p level3.Progress) { b.update(name, p) }
+}
+
+// onProgress returns the BulkOptions.OnProgress of the bar, nil without one.
+func (b *progressBar) onProgress() func(string, level3.Progress) {
+	if b == nil {
+		return nil
+	}
+	return b.update
+}
+
 // update records the progress of one file and redraws, at most every
 // redrawEvery.
 func (b *progressBar) update(name string, p level3.Progress) {

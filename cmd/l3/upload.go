@@ -105,7 +105,7 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 
 	if o.slug != "" {
 		up.Slug = o.slug
-		up.Progress = func(p level3.Progress) { bar.update(o.paths[0], p) }
+		up.Progress = bar.progressOf(o.paths[0])
 		res, err := client.UploadFile(ctx, o.url, o.paths[0], &up)
 		r := level3.FileResult{File: o.paths[0], Name: o.slug, URL: o.url, Err: err}
 		if res != nil {
@@ -130,7 +130,7 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 		Journal:     o.journal,
 		Upload:      up,
 		OnResult:    print,
-		OnProgress:  bar.update,
+		OnProgress:  bar.onProgress(),
 	})
 	bar.clear()
 	fmt.Fprintf(s.err, "%d uploaded, %d skipped, %d failed: %s in %s (%s/s)\n",
@@ -236,7 +236,7 @@ func runPut(ctx context.Context, o *putOptions, s streams) error {
 		IfMatch:         o.ifMatch,
 		Force:           o.force,
 		FetchValidators: true,
-		Progress:        func(p level3.Progress) { bar.update(o.file, p) },
+		Progress:        bar.progressOf(o.file),
 	}
 	if o.noPreflight {
 		up.Preflight = level3.PreflightNever

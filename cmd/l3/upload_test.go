@@ -192,3 +192,12 @@ func TestProgressBarDrawsOneLine(t *testing.T) {
 	b.clear()
 	assert.True(t, strings.HasSuffix(buf.String(), "\r\033[K"))
 }
+
+func TestNoBarNoCallbacks(t *testing.T) {
+	var b *progressBar
+	assert.Nil(t, b.progressOf("x"), "without a bar, uploads need not count their bytes")
+	assert.Nil(t, b.onProgress())
+	b = &progressBar{w: &bytes.Buffer{}, inFlight: map[string]level3.Progress{}}
+	assert.NotNil(t, b.progressOf("x"))
+	assert.NotNil(t, b.onProgress())
+}
