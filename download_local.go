@@ -82,6 +82,9 @@ func (s *sidecar) fits(fresh sidecar) bool {
 	if s.Kind != sidecarKind || s.Version != sidecarVersion || s.URLSHA256 != fresh.URLSHA256 || s.Total < -1 || s.Next < 0 {
 		return false
 	}
+	if !s.Parallel && len(s.Parts) > 0 || s.Parallel && s.Next > s.Total {
+		return false
+	}
 	for _, p := range s.Parts {
 		if p.Start < 0 || p.Done < 0 || p.Start+p.Done > p.End || p.End > s.Next {
 			return false

@@ -125,11 +125,6 @@ func (m *progressMeter) finish(ok bool) {
 	close(m.stop)
 	<-m.done
 	if ok {
-		now := time.Now()
-		p := m.snapshot(now)
-		if p.Elapsed > 0 {
-			p.Rate = float64(p.Bytes) / p.Elapsed.Seconds()
-		}
-		m.fn(p)
+		m.fn(m.snapshot(time.Now()))
 	}
 }

@@ -1,8 +1,8 @@
 // This file holds the states of a single-stream download, from the GET to
 // the rename into place: getRequest, judge, copyBody, pause, confirmByHead,
-// verify and finish, with the stall watchdog and the copy loop that
-// parallel ranges (download_parallel.go) share. The first states are in
-// download.go.
+// verify and finish, with the copy loop, and the stall watchdog and buffer
+// filling that parallel ranges (download_parallel.go) share. The first
+// states are in download.go.
 
 package level3
 
@@ -149,6 +149,9 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 			fresh := t.freshSidecar()
 			fresh.validators = validatorsOf(h)
 			fresh.Total = t.v.Total
+			if t.remote != nil && t.remote.validators.differs(fresh.validators) {
+				t.remote = nil // the content changed since the HEAD
+			}
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
 			}

@@ -231,3 +231,19 @@ func FuzzContentDisposition(f *testing.F) {
 		checkSafeName(t, v, got)
 	})
 }
+
+// FuzzSafeFileName checks that any name at all, and any URL path, comes
+// out safe.
+func FuzzSafeFileName(f *testing.F) {
+	for _, tc := range hostileNames {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		checkSafeName(t, name, safeFileName(name))
+		got := downloadFileName(http.Header{}, &url.URL{Scheme: "http", Host: "h", Path: "/" + name})
+		if got == "" {
+			t.Fatalf("%q: empty name", name)
+		}
+		checkSafeName(t, name, got)
+	})
+}

@@ -10,7 +10,13 @@
 // prefer: respond-async. Faults ([Fault]) are queued on a resource and used
 // up one request at a time: error statuses with problem details and
 // Retry-After, connections dropped after N body bytes, delays, 417 answers to
-// expect: 100-continue.
+// expect: 100-continue. For downloads (content.go): connections cut or
+// stalled at content offsets ([DropAt], [StallAt]), bytes that change
+// between requests ([ChangeBody]), ranges ignored ([IgnoreRange]), a lying
+// content-length ([LieLength]), weak entity tags (Resource.WeakETag),
+// resources without ranges (Resource.NoRanges) or throttled per response
+// (Resource.Rate), and hostile content-disposition names ([Attachment] or
+// Resource.Header).
 //
 // Everything the server saw is recorded ([Server.Requests], [Server.Count],
 // [Server.BodyBytes]) so tests can assert what reached the wire.

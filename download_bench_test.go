@@ -1,0 +1,240 @@
+package level3
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/l3go/level3/internal/realpeers"
+)
+
+// Download benchmarks against real servers on loopback. They are heavy
+// (hundreds of MiB to 4 GiB per run), so `go test ./...` never runs them;
+// bench/downloads.sh runs them with the right -benchtime and prints the
+// figures of the README. Each reports ratios against baselines measured
+// in the same run.
+
+// benchSize returns the size of the benchmark file: L3_BENCH_MIB MiB, or
+// def MiB.
+func benchSize(b *testing.B, def int) int64 {
+	if v := os.Getenv("L3_BENCH_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("L3_BENCH_MIB=%q: want a positive number", v)
+		}
+		def = n
+	}
+	return int64(def) << 20
+}
+
+// median returns the median of ds.
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// writerOnly hides *os.File's ReadFrom, so io.CopyBuffer uses the buffer it
+// is given (os.File.ReadFrom copies a non-socket reader 32 KiB at a time).
+type writerOnly struct{ io.Writer }
+
+// rawDownload is the tuned net/http baseline: one GET, the body copied to a
+// new file through a 1 MiB buffer.
+func rawDownload(ctx context.Context, hc *http.Client, url, path string, buf []byte) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.CopyBuffer(writerOnly{f}, resp.Body, buf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// BenchmarkDownloadThroughput downloads one file from nginx on loopback to
+// disk with curl -o, with a tuned raw net/http copy and with
+// Client.Download, in rotating order in every iteration, and reports the
+// median throughput of each and the ratios of Client.Download to the others
+// (x-curl, x-raw: above 1 is faster).
+//
+//	L3_BENCH_MIB=512 go test -run '^$' -bench DownloadThroughput -benchtime 7x .
+func BenchmarkDownloadThroughput(b *testing.B) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		b.Skip("curl not installed")
+	}
+	size := benchSize(b, 512)
+	srv := realpeers.Nginx(b)
+	realpeers.WriteFile(b, srv.DocRoot, "big.bin", content(int(size), 99))
+	url := srv.URL + "/files/big.bin"
+	dir := b.TempDir()
+	ctx := context.Background()
+	c, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	hc := newHTTPClient()
+	buf := make([]byte, bufferSize)
+
+	runs := map[string]func(path string) error{
+		"curl": func(path string) error {
+			out, err := exec.Command(curl, "-sS", "-o", path, url).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("%v: %s", err, out)
+			}
+			return nil
+		},
+		"raw": func(path string) error {
+			_, err := rawDownload(ctx, hc, url, path, buf)
+			return err
+		},
+		"level3": func(path string) error {
+			_, err := c.Download(ctx, url, path)
+			return err
+		},
+	}
+	names := []string{"curl", "raw", "level3"}
+	times := map[string][]time.Duration{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k := range names {
+			name := names[(i+k)%len(names)]
+			path := filepath.Join(dir, name+".bin")
+			start := time.Now()
+			if err := runs[name](path); err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			times[name] = append(times[name], time.Since(start))
+			b.StopTimer()
+			if fi, err := os.Stat(path); err != nil || fi.Size() != size {
+				b.Fatalf("%s: wrote %v bytes, want %d (%v)", name, fi, size, err)
+			}
+			os.Remove(path) // drop its dirty pages before the next run
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	mbps := func(name string) float64 { return float64(size) / (1 << 20) / median(times[name]).Seconds() }
+	b.ReportMetric(mbps("curl"), "curl-MiB/s")
+	b.ReportMetric(mbps("raw"), "raw-MiB/s")
+	b.ReportMetric(mbps("level3"), "level3-MiB/s")
+	b.ReportMetric(mbps("level3")/mbps("curl"), "x-curl")
+	b.ReportMetric(mbps("level3")/mbps("raw"), "x-raw")
+}
+
+// BenchmarkDownloadThrottled downloads a file from /slow/ (each connection
+// throttled to about 1 MiB/s) with one connection and with four, and
+// reports both times and their ratio (x4-vs-1: above 1 is faster), against
+// nginx and Apache.
+//
+//	L3_BENCH_MIB=32 go test -run '^$' -bench DownloadThrottled -benchtime 1x .
+func BenchmarkDownloadThrottled(b *testing.B) {
+	size := benchSize(b, 32)
+	for _, peer := range realpeers.Starters() {
+		b.Run(peer.Name, func(b *testing.B) {
+			srv := peer.Start(b)
+			realpeers.WriteFile(b, srv.DocRoot, "big.bin", content(int(size), 98))
+			url := srv.URL + "/slow/big.bin"
+			dir := b.TempDir()
+			c, err := New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var one, four []time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for _, conns := range []int{1, 4} {
+					path := filepath.Join(dir, "big.bin")
+					start := time.Now()
+					if _, err := c.Download(context.Background(), url, path, WithConnections(conns)); err != nil {
+						b.Fatal(err)
+					}
+					d := time.Since(start)
+					if conns == 1 {
+						one = append(one, d)
+					} else {
+						four = append(four, d)
+					}
+					os.Remove(path)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(median(one).Seconds(), "1conn-s")
+			b.ReportMetric(median(four).Seconds(), "4conn-s")
+			b.ReportMetric(median(one).Seconds()/median(four).Seconds(), "x4-vs-1")
+		})
+	}
+}
+
+// BenchmarkDownloadPeakRSS downloads a 4 GiB file (sparse on the server
+// side) from nginx with the l3 command, once over one connection and once
+// over four, and with curl for comparison, and reports the peak resident
+// memory of each process (getrusage of the child).
+//
+//	go test -run '^$' -bench DownloadPeakRSS -benchtime 1x .
+func BenchmarkDownloadPeakRSS(b *testing.B) {
+	size := benchSize(b, 4096)
+	srv := realpeers.Nginx(b)
+	sparse := realpeers.WriteFile(b, srv.DocRoot, "huge.bin", nil)
+	if err := os.Truncate(sparse, size); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(b.TempDir(), "l3")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/l3").CombinedOutput(); err != nil {
+		b.Fatalf("building l3: %v\n%s", err, out)
+	}
+	url := srv.URL + "/files/huge.bin"
+	dir := b.TempDir()
+	run := func(name string, args ...string) (rssMiB float64, d time.Duration) {
+		path := filepath.Join(dir, "huge.bin")
+		cmd := exec.Command(name, append(args, path)...)
+		out, err := func() ([]byte, error) {
+			start := time.Now()
+			defer func() { d = time.Since(start) }()
+			return cmd.CombinedOutput()
+		}()
+		if err != nil {
+			b.Fatalf("%s: %v\n%s", name, err, out)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Size() != size {
+			b.Fatalf("%s: wrote %v, want %d bytes (%v)", name, fi, size, err)
+		}
+		os.Remove(path)
+		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			b.Skip("no rusage on this system")
+		}
+		return float64(ru.Maxrss) / 1024, d // Maxrss is in KiB on Linux
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rss1, d1 := run(bin, "download", url, "-o")
+		rss4, d4 := run(bin, "download", "--connections", "4", url, "-o")
+		rssCurl, dCurl := run("curl", "-sS", url, "-o")
+		b.ReportMetric(rss1, "l3-MiB-rss")
+		b.ReportMetric(rss4, "l3x4-MiB-rss")
+		b.ReportMetric(rssCurl, "curl-MiB-rss")
+		b.ReportMetric(float64(size)/(1<<20)/d1.Seconds(), "l3-MiB/s")
+		b.ReportMetric(float64(size)/(1<<20)/d4.Seconds(), "l3x4-MiB/s")
+		b.ReportMetric(float64(size)/(1<<20)/dCurl.Seconds(), "curl-MiB/s")
+	}
+}

@@ -1,0 +1,62 @@
+package level3
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestSidecarFitsAndContiguous(t *testing.T) {
+	fresh := newSidecar("http://h/f", "http://h/f")
+	ok := fresh
+	ok.Total, ok.Next = 100, 40
+	par := ok
+	par.Parallel, par.Next, par.Parts = true, 100, []sidecarPart{{Start: 20, End: 50, Done: 10}, {Start: 70, End: 100, Done: 0}}
+	for _, tc := range []struct {
+		name string
+		edit func(s *sidecar)
+		want bool
+	}{
+		{"single stream", func(s *sidecar) {}, true},
+		{"other URL", func(s *sidecar) { s.URLSHA256 = "x" }, false},
+		{"other kind", func(s *sidecar) { s.Kind = "aria2" }, false},
+		{"newer version", func(s *sidecar) { s.Version = 2 }, false},
+		{"negative next", func(s *sidecar) { s.Next = -1 }, false},
+		{"parts without parallel", func(s *sidecar) { s.Parts = par.Parts }, false},
+		{"parallel without a length", func(s *sidecar) { s.Parallel, s.Total = true, -1 }, false},
+	} {
+		s := ok
+		tc.edit(&s)
+		assert.Equal(t, tc.want, s.fits(fresh), tc.name)
+	}
+	assert.True(t, par.fits(fresh))
+	bad := par
+	bad.Parts = []sidecarPart{{Start: 20, End: 50, Done: 40}}
+	assert.False(t, bad.fits(fresh), "done past the end")
+
+	assert.Equal(t, int64(40), ok.contiguous(40))
+	assert.Equal(t, int64(30), ok.contiguous(30), "a shorter file wins")
+	assert.Equal(t, int64(100), ok.contiguous(500), "never past the length")
+	assert.Equal(t, int64(30), par.contiguous(100), "up to the first hole")
+	assert.Equal(t, int64(100-20-30), par.onDisk())
+}
+
+func TestProgressMeterRate(t *testing.T) {
+	m := newProgressMeter(nil, time.Second)
+	m.samples = make([]rateSample, 0, 3)
+	t0 := time.Now()
+	m.set(0, 1000)
+	assert.Equal(t, 0.0, m.snapshot(t0).Rate)
+	m.add(100)
+	p := m.snapshot(t0.Add(time.Second))
+	assert.Equal(t, 100.0, p.Rate)
+	assert.Equal(t, int64(1000), p.Total)
+	m.add(300)
+	assert.Equal(t, 200.0, m.snapshot(t0.Add(2*time.Second)).Rate)
+	m.add(300)
+	assert.InDelta(t, 700.0/3, m.snapshot(t0.Add(3*time.Second)).Rate, 1e-9, "over the three seconds the window holds")
+	assert.InDelta(t, 600.0/3, m.snapshot(t0.Add(4*time.Second)).Rate, 1e-9, "the oldest sample dropped out")
+	m.set(10, 1000)
+	assert.Equal(t, 0.0, m.snapshot(t0.Add(5*time.Second)).Rate, "after a start over the old samples say nothing")
+}

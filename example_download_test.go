@@ -1,0 +1,61 @@
+package level3_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/l3go/level3"
+	"github.com/l3go/level3/mocks"
+)
+
+func ExampleClient_Download() {
+	srv := startShop()
+	defer srv.Close()
+	srv.Fail(mocks.PathReport, mocks.DropAt(20_000)) // the server cuts the connection once
+	client, _ := level3.New()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	// Into a directory: the name comes from content-disposition. The cut
+	// is resumed with range + If-Range; the digest is checked as the bytes
+	// arrive, and the file appears under its name only when verified.
+	res, err := client.Download(context.Background(), srv.URL+mocks.PathReport, dir+string(os.PathSeparator),
+		level3.WithSHA256("c7f9f07106e0624dbc403234aec50e537a331e23d57b62d10b8e25fb27a54bfc"),
+		level3.WithConnections(4), // used when the content is large enough
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(filepath.Base(res.Path), res.Bytes, "bytes,", res.Restarts, "restart")
+	// Output: report.csv 65517 bytes, 1 restart
+}
+
+func ExampleWithFailFast() {
+	srv := startShop()
+	defer srv.Close()
+	client, _ := level3.New(level3.WithRetry(level3.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	dst := filepath.Join(dir, "report.csv")
+
+	// A first attempt is cut off and gives up, keeping report.csv.part...
+	srv.Fail(mocks.PathReport, mocks.DropAt(30_000))
+	_, err := client.Download(context.Background(), srv.URL+mocks.PathReport, dst, level3.WithMaxRestarts(0))
+	fmt.Println(errors.Is(err, level3.ErrTooManyRestarts))
+
+	// ...then the report changes on the server. Resuming fail-fast (If-Match)
+	// reports the change instead of starting over.
+	srv.SetBody(mocks.PathReport, []byte("date,kind,amount\n"))
+	_, err = client.Download(context.Background(), srv.URL+mocks.PathReport, dst, level3.WithFailFast())
+	var changed *level3.ContentChangedError
+	var conflict *level3.ConflictError
+	fmt.Println(errors.As(err, &changed), errors.As(err, &conflict), changed.PartialKept)
+	// Output:
+	// true
+	// true true false
+}
