@@ -363,7 +363,7 @@ func (t *transfer) startOver(fresh sidecar, reason string) stateFn {
 // reset empties the partial file, then takes fresh as the state on disk,
 // in that order: the sidecar's validators never describe older bytes.
 func (t *transfer) reset(fresh sidecar) error {
-	if err := t.part.Truncate(0); err != nil {
+	if err := truncate(t.part, 0); err != nil {
 		return fmt.Errorf("level3: download: %w", err)
 	}
 	t.sc, t.have = fresh, 0
@@ -394,7 +394,7 @@ func (t *transfer) plan(ctx context.Context) stateFn {
 	if t.sc.Parallel {
 		// Continue one stream from the first missing byte; what lies
 		// beyond it is fetched again.
-		if err := t.part.Truncate(t.have); err != nil {
+		if err := truncate(t.part, t.have); err != nil {
 			return t.stop(err)
 		}
 		t.sc.Parallel, t.sc.Parts, t.sc.Next = false, nil, t.have

@@ -187,6 +187,22 @@ func (d *destination) openPart() (*os.File, error) {
 	return f, nil
 }
 
+// truncate sets the length of f to size unless it has that length already.
+// Truncating is not free: ext4 (auto_da_alloc) takes a truncation to zero
+// as a sign the file is being replaced and starts writing it back when it
+// is closed; truncating a fresh, empty file cost BenchmarkDownloadThroughput
+// about 40% of its speed (468 against 862-1086 MiB/s).
+func truncate(f *os.File, size int64) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() == size {
+		return nil
+	}
+	return f.Truncate(size)
+}
+
 // maxSidecar bounds what is read of a sidecar: a planted huge file cannot
 // exhaust memory.
 const maxSidecar = 1 << 20

@@ -296,7 +296,7 @@ func (t *transfer) verify(ctx context.Context) stateFn {
 	if total < 0 || t.have != total {
 		return t.stop(fmt.Errorf("%w: %s: have %d bytes of %d", ErrUnexpectedResponse, t.redacted, t.have, total))
 	}
-	if err := t.part.Truncate(total); err != nil {
+	if err := truncate(t.part, total); err != nil {
 		return t.stop(err)
 	}
 	if t.hash == nil {
