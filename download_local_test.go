@@ -1,6 +1,8 @@
 package level3
 
 import (
+	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -59,4 +61,34 @@ func TestProgressMeterRate(t *testing.T) {
 	assert.InDelta(t, 600.0/3, m.snapshot(t0.Add(4*time.Second)).Rate, 1e-9, "the oldest sample dropped out")
 	m.set(10, 1000)
 	assert.Equal(t, 0.0, m.snapshot(t0.Add(5*time.Second)).Rate, "after a start over the old samples say nothing")
+}
+
+// discardAt is an io.WriterAt that keeps nothing.
+type discardAt struct{}
+
+func (discardAt) WriteAt(p []byte, off int64) (int, error) { return len(p), nil }
+
+// TestCopyRangeAllocatesNothingPerChunk copies 1 and 64 buffers' worth
+// through copyRange and checks that the allocations do not grow with the
+// number of chunks.
+func TestCopyRangeAllocatesNothingPerChunk(t *testing.T) {
+	buf := make([]byte, 64<<10)
+	src := bytes.NewReader(make([]byte, 64*len(buf)))
+	h := newContentHash()
+	m := newProgressMeter(nil, time.Second)
+	allocs := func(n int64) float64 {
+		return testing.AllocsPerRun(20, func() {
+			src.Seek(0, io.SeekStart)
+			_, err := copyRange(discardAt{}, io.LimitReader(src, n), 0, n, buf, nil, func(at int64, p []byte) {
+				h.write(at, p)
+				m.add(len(p))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	one, many := allocs(int64(len(buf))), allocs(int64(64*len(buf)))
+	assert.Equal(t, one, many, "allocations per call must not depend on the number of chunks")
+	assert.LessOrEqual(t, many, 2.0)
 }
