@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -215,12 +216,7 @@ type remoteInfo struct {
 // open and the download starts over), probeGet (HEAD refused in directory
 // mode), notModified, or stop.
 func (t *transfer) headRequest(ctx context.Context) stateFn {
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, t.url, nil)
-	if err != nil {
-		return t.stop(err)
-	}
-	t.knownVersion().header(req.Header)
-	resp, err := t.c.Do(req)
+	resp, err := t.head(ctx, t.knownVersion())
 	var re *ResponseError
 	switch {
 	case errors.As(err, &re) && (re.StatusCode == http.StatusMethodNotAllowed || re.StatusCode == http.StatusNotImplemented):
@@ -232,7 +228,6 @@ func (t *transfer) headRequest(ctx context.Context) stateFn {
 	case err != nil:
 		return t.stop(err)
 	}
-	drainAndClose(resp.Body)
 	if resp.StatusCode == http.StatusNotModified && t.cfg.known != (validators{}) {
 		t.adoptName(resp)
 		return t.notModified(resp.Header)
@@ -275,14 +270,14 @@ func (t *transfer) adoptName(resp *http.Response) {
 // this response when there is nothing to resume), notModified, or stop.
 func (t *transfer) probeGet(ctx context.Context) stateFn {
 	t.req = t.knownVersion()
-	if next := t.send(ctx); next != nil {
-		return next
+	if next, ok := t.send(ctx); !ok {
+		if next != nil { // stalled: there is no file to resume into yet
+			return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, t.lastErr))
+		}
+		return nil
 	}
 	if t.resp == nil {
-		if t.failErr != nil {
-			return t.stop(t.failErr)
-		}
-		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, t.lastErr))
+		return t.stop(t.failErr)
 	}
 	t.adoptName(t.resp)
 	if h := t.resp.Header; t.resp.StatusCode == http.StatusNotModified && t.cfg.known != (validators{}) {
@@ -326,13 +321,20 @@ func (t *transfer) openPartial(ctx context.Context) stateFn {
 		return t.stop(err)
 	}
 	fresh := t.sc
-	sc, ok := t.dst.loadSidecar()
-	if !ok || !sc.fits(fresh) || t.cfg.noResume {
+	sc, err := t.dst.loadSidecar()
+	if errors.Is(err, fs.ErrNotExist) && fi.Size() > 0 && !t.cfg.overwrite {
+		// Not ours (browsers name their partial files NAME.part too):
+		// leave it alone.
+		t.part.Close()
+		t.part = nil
+		return t.stop(&fs.PathError{Op: "download", Path: filepath.Join(t.dst.dir, t.dst.partName()), Err: ErrFileExists})
+	}
+	if err != nil || !sc.fits(fresh) || t.cfg.noResume {
 		return t.startOver(fresh, "")
 	}
 	t.sc = sc
 	t.have = sc.contiguous(fi.Size())
-	if !t.hasData() {
+	if !t.hasData() || fi.Size() < sc.claimedEnd() {
 		return t.startOver(fresh, "")
 	}
 	t.resumed = true
@@ -360,8 +362,9 @@ func (t *transfer) startOver(fresh sidecar, reason string) stateFn {
 	return t.plan
 }
 
-// reset empties the partial file, then takes fresh as the state on disk,
-// in that order: the sidecar's validators never describe older bytes.
+// reset empties the partial file, then takes fresh as the state on disk and
+// saves it, in that order: the sidecar never claims bytes the file does not
+// hold, nor describes them with another version's validators.
 func (t *transfer) reset(fresh sidecar) error {
 	if err := truncate(t.part, 0); err != nil {
 		return fmt.Errorf("level3: download: %w", err)
@@ -371,6 +374,7 @@ func (t *transfer) reset(fresh sidecar) error {
 		t.hash = newContentHash()
 	}
 	t.meter.set(0, fresh.Total)
+	t.checkpoint(true)
 	return nil
 }
 
@@ -382,7 +386,7 @@ func (t *transfer) plan(ctx context.Context) stateFn {
 	if t.cfg.connections > 1 && t.remote == nil && !t.headRefused && !t.noParallel {
 		return t.headRequest // parallel ranges need the length and validators first
 	}
-	if r := t.remote; r != nil && t.have > 0 && (t.sc.validators.differs(r.validators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total) {
+	if r := t.remote; r != nil && t.hasData() && (t.sc.validators.differs(r.validators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total) {
 		if t.cfg.failFast {
 			return t.changed("HEAD shows another entity tag", nil)
 		}

@@ -11,8 +11,9 @@ import (
 
 var (
 	// ErrFileExists is returned by [Client.Download], in an [*fs.PathError]
-	// naming the file, when the destination file exists and [WithOverwrite]
-	// was not given.
+	// naming the file, when [WithOverwrite] was not given and the
+	// destination file exists, or NAME.part exists with data but without
+	// the sidecar of a download (browsers name their partial files so too).
 	ErrFileExists = errors.New("level3: the destination file exists (WithOverwrite replaces it)")
 
 	// ErrDownloadBusy is returned (wrapped) when another download, in this

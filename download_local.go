@@ -118,6 +118,25 @@ func (s *sidecar) onDisk() int64 {
 	return n
 }
 
+// claimedEnd returns the end of the last byte the sidecar says is on disk:
+// the partial file must be at least that long, or it is not the file the
+// sidecar describes.
+func (s *sidecar) claimedEnd() int64 {
+	if !s.Parallel {
+		return 0 // a single stream claims only what the file holds
+	}
+	end := s.Next
+	for moved := true; moved; {
+		moved = false
+		for _, p := range s.Parts {
+			if p.End == end && p.Start+p.Done < end {
+				end, moved = p.Start+p.Done, true
+			}
+		}
+	}
+	return end
+}
+
 // destination is where a download goes: the directory, opened as an
 // os.Root, and the file name inside it ("" until known).
 type destination struct {
@@ -207,19 +226,21 @@ func truncate(f *os.File, size int64) error {
 // exhaust memory.
 const maxSidecar = 1 << 20
 
-// loadSidecar reads the sidecar; ok is false when there is none or it cannot
-// be read or parsed (the partial file is then of no use).
-func (d *destination) loadSidecar() (s sidecar, ok bool) {
+// loadSidecar reads the sidecar. It returns an error wrapping
+// fs.ErrNotExist when there is none, and another when it cannot be read or
+// parsed (the partial file is then of no use).
+func (d *destination) loadSidecar() (sidecar, error) {
 	f, err := d.root.Open(d.sidecarName())
 	if err != nil {
-		return sidecar{}, false
+		return sidecar{}, err
 	}
 	defer f.Close()
+	var s sidecar
 	data, err := io.ReadAll(io.LimitReader(f, maxSidecar))
-	if err != nil || json.Unmarshal(data, &s) != nil {
-		return sidecar{}, false
+	if err == nil {
+		err = json.Unmarshal(data, &s)
 	}
-	return s, true
+	return s, err
 }
 
 // saveSidecar replaces the sidecar atomically: it writes a temporary file

@@ -42,6 +42,11 @@ func TestSidecarFitsAndContiguous(t *testing.T) {
 	assert.Equal(t, int64(100), ok.contiguous(500), "never past the length")
 	assert.Equal(t, int64(30), par.contiguous(100), "up to the first hole")
 	assert.Equal(t, int64(100-20-30), par.onDisk())
+	assert.Equal(t, int64(70), par.claimedEnd(), "the last part has nothing yet")
+	assert.Equal(t, int64(0), ok.claimedEnd())
+	tail := par
+	tail.Parts = []sidecarPart{{Start: 60, End: 80, Done: 5}, {Start: 80, End: 100, Done: 0}}
+	assert.Equal(t, int64(65), tail.claimedEnd(), "missing ranges at the tail chain")
 }
 
 func TestProgressMeterRate(t *testing.T) {

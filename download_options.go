@@ -150,8 +150,9 @@ func WithNoResume() DownloadOption {
 }
 
 // WithOverwrite lets the download replace an existing file at the
-// destination. Without it, an existing file is an error wrapping
-// [ErrFileExists], checked before anything is downloaded.
+// destination, and a NAME.part file that was not left by a download of this
+// package. Without it, either is an error wrapping [ErrFileExists], checked
+// before anything is downloaded.
 func WithOverwrite() DownloadOption {
 	return func(c *downloadConfig) error {
 		c.overwrite = true

@@ -210,3 +210,19 @@ func TestDownloadFaultMatrix(t *testing.T) {
 		})
 	}
 }
+
+func TestDownloadParallelDistrustsAShortPartialFile(t *testing.T) {
+	body := content(1<<20, 39)
+	srv, url := contentServer(t, body)
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	c := downloadClient(t)
+	srv.Fail("/f.bin", mocks.DropAt(768<<10+100)) // early in the fourth span: hit before any steal
+	_, err := c.Download(context.Background(), url, dst, WithConnections(4), WithMaxRestarts(0), withSmallRanges())
+	require.ErrorIs(t, err, ErrTooManyRestarts)
+	// The sidecar claims bytes far into the file; the file lost them.
+	require.NoError(t, os.Truncate(dst+partSuffix, 1000))
+	res, err := c.Download(context.Background(), url, dst, WithConnections(4), WithSHA256(sha256Hex(body)), withSmallRanges())
+	require.NoError(t, err)
+	assert.False(t, res.Resumed, "a partial file shorter than its sidecar says is not trusted")
+	requireFile(t, dst, body)
+}

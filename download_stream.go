@@ -88,34 +88,52 @@ func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.
 }
 
 // send sends t.req and keeps the response in t.resp, or the typed error of
-// a status ≥ 400 in t.failErr (with a nil t.resp and the status in
-// t.failStatus). It returns a state only when the request failed without
-// any response: pause for a stall, stop for the rest.
-func (t *transfer) send(ctx context.Context) stateFn {
+// a status ≥ 400 in t.failErr with its status and header (and a nil
+// t.resp); ok is true then. When no response came at all, ok is false and
+// next is the state to go to: pause after a stall, nil after stop.
+func (t *transfer) send(ctx context.Context) (next stateFn, ok bool) {
 	t.failErr, t.failStatus, t.failHeader = nil, 0, nil
 	resp, a, status, h, err := t.sendRange(ctx, t.req)
 	switch {
 	case resp != nil:
 		t.resp, t.att = resp, a
-		return nil
+		return nil, true
 	case status != 0:
 		t.failErr, t.failStatus, t.failHeader = err, status, h
-		return nil
+		return nil, true
 	case errors.Is(err, errStalled) && ctx.Err() == nil:
 		t.lastErr = err
-		return t.pause
+		return t.pause, false
 	default:
-		return t.stop(err)
+		return t.stop(err), false
 	}
 }
 
 // getRequest sends the GET that plan chose. Next: judge, pause (the
 // request stalled), or stop.
 func (t *transfer) getRequest(ctx context.Context) stateFn {
-	if next := t.send(ctx); next != nil {
+	if next, ok := t.send(ctx); !ok {
 		return next
 	}
 	return t.judge
+}
+
+// head sends a HEAD with the headers of r, under the stall watchdog: a
+// server that does not answer within the stall timeout fails it.
+func (t *transfer) head(ctx context.Context, r rangeRequest) (*http.Response, error) {
+	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
+	defer a.end()
+	req, err := http.NewRequestWithContext(actx, http.MethodHead, t.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.header(req.Header)
+	resp, err := t.c.Do(req)
+	if err != nil {
+		return nil, a.cause(err)
+	}
+	drainAndClose(resp.Body)
+	return resp, nil
 }
 
 // judge decides what the answer means (judgeResponse). Next: copyBody,
@@ -155,7 +173,6 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
 			}
-			t.checkpoint(true)
 		} else if t.sc.Total < 0 {
 			t.sc.Total = t.v.Total
 		}
@@ -189,8 +206,8 @@ func (t *transfer) refetch(reason string) stateFn {
 	t.closeResponse()
 	t.log.Debug("level3: download refetches from the start", "url", t.redacted, "reason", reason)
 	t.lastErr = fmt.Errorf("%w: %s", ErrUnexpectedResponse, reason)
-	if next := t.startOver(t.freshSidecar(), reason); next == nil {
-		return nil
+	if err := t.reset(t.freshSidecar()); err != nil {
+		return t.stop(err)
 	}
 	t.remote = nil // a HEAD's length and validators may be as wrong
 	return t.pause
@@ -271,16 +288,10 @@ func (t *transfer) pause(ctx context.Context) stateFn {
 // and the validators are the partial file's. Next: verify, refetch, or
 // stop.
 func (t *transfer) confirmByHead(ctx context.Context) stateFn {
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, t.url, nil)
+	resp, err := t.head(ctx, rangeRequest{End: -1})
 	if err != nil {
 		return t.stop(err)
 	}
-	req.Header.Set("Accept-Encoding", "identity")
-	resp, err := t.c.Do(req)
-	if err != nil {
-		return t.stop(err)
-	}
-	drainAndClose(resp.Body)
 	length := ResourceFromResponse(resp).ContentLength
 	if judgeConfirm(t.have, t.sc.validators, resp.StatusCode, resp.Header, length) == verdictDone {
 		t.sc.Total = t.have

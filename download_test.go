@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -565,6 +566,29 @@ func TestDownloadOptionsAreValidated(t *testing.T) {
 	assert.Error(t, err)
 }
 
+func TestDownloadTransportErrorIsKept(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "x")
+	_, err := downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", dst)
+	var ue *url.Error
+	require.ErrorAs(t, err, &ue, "the transport's error comes back as it is")
+	assert.NotErrorIs(t, err, ErrUnexpectedResponse)
+	assert.NoFileExists(t, dst+partSuffix)
+	_, err = downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/")
+	require.ErrorAs(t, err, &ue, "directory mode: the HEAD's error")
+}
+
+func TestDownloadProbeGetWhenHeadIsRefusedAndFails(t *testing.T) {
+	srv := mocks.NewServer(t)
+	res := mocks.Content([]byte("x"), "text/plain")
+	res.Allow = []string{"GET"}
+	url := srv.Handle("/f.txt", res)
+	srv.Fail("/f.txt", mocks.Problem(503, "Busy", "later").OnlyFor(http.MethodGet).Times(4))
+	_, err := downloadClient(t).Download(context.Background(), url, t.TempDir()+"/")
+	var se *ServerError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 4, se.Attempts)
+}
+
 func TestDownloadProgress(t *testing.T) {
 	body := content(1<<20, 20)
 	srv := mocks.NewServer(t)
@@ -623,6 +647,25 @@ func TestDownloadCorruptSidecarStartsOver(t *testing.T) {
 	assert.False(t, res.Resumed)
 	requireFile(t, dst, body)
 	assert.Equal(t, []string{""}, ranges(srv))
+}
+
+func TestDownloadLeavesForeignPartialFilesAlone(t *testing.T) {
+	body := content(1000, 24)
+	srv, url := contentServer(t, body)
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("a browser's download"), 0o644))
+	_, err := downloadClient(t).Download(context.Background(), url, dst)
+	require.ErrorIs(t, err, ErrFileExists)
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, dst+partSuffix, pe.Path)
+	data, _ := os.ReadFile(dst + partSuffix)
+	assert.Equal(t, "a browser's download", string(data))
+	assert.Empty(t, srv.Requests())
+
+	_, err = downloadClient(t).Download(context.Background(), url, dst, WithOverwrite())
+	require.NoError(t, err)
+	requireFile(t, dst, body)
 }
 
 func TestDownloadNoResume(t *testing.T) {
