@@ -36,6 +36,7 @@ const rateWindow = 3 * time.Second
 type progressMeter struct {
 	bytes atomic.Int64
 	total atomic.Int64
+	base  atomic.Int64 // bytes on disk when the transfer started (first set)
 	start time.Time
 
 	fn       ProgressFunc
@@ -56,6 +57,7 @@ type rateSample struct {
 func newProgressMeter(fn ProgressFunc, interval time.Duration) *progressMeter {
 	m := &progressMeter{start: time.Now(), fn: fn, interval: interval}
 	m.total.Store(-1)
+	m.base.Store(-1)
 	if fn == nil {
 		return m
 	}
@@ -72,6 +74,7 @@ func (m *progressMeter) add(n int) { m.bytes.Add(int64(n)) }
 // set says that n bytes are on disk (after a resume or a restart), and the
 // content is total bytes long (-1 unknown).
 func (m *progressMeter) set(n, total int64) {
+	m.base.CompareAndSwap(-1, n)
 	m.bytes.Store(n)
 	m.total.Store(total)
 }
@@ -125,6 +128,10 @@ func (m *progressMeter) finish(ok bool) {
 	close(m.stop)
 	<-m.done
 	if ok {
-		m.fn(m.snapshot(time.Now()))
+		p := m.snapshot(time.Now())
+		if gained := p.Bytes - max(m.base.Load(), 0); p.Rate == 0 && gained > 0 && p.Elapsed > 0 {
+			p.Rate = float64(gained) / p.Elapsed.Seconds() // too short for the window: the average
+		}
+		m.fn(p)
 	}
 }

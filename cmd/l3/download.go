@@ -224,7 +224,10 @@ func renderProgress(p level3.Progress, width int) string {
 	frac := min(max(float64(p.Bytes)/float64(p.Total), 0), 1)
 	full := int(frac * float64(width))
 	eta := "--"
-	if p.Rate > 0 {
+	switch {
+	case p.Bytes >= p.Total:
+		eta = "0s"
+	case p.Rate > 0:
 		eta = time.Duration(float64(p.Total-p.Bytes) / p.Rate * float64(time.Second)).Round(time.Second).String()
 	}
 	return fmt.Sprintf("%4.0f%% [%s%s] %s / %s  %s/s  ETA %s", frac*100,
