@@ -1,6 +1,6 @@
 // This file holds the decisions of a download as small pure functions, apart
 // from the I/O that download.go and download_parallel.go do around them:
-// which validator identifies the bytes already on disk (dlValidators), what
+// which validator identifies the bytes already on disk (validators), what
 // request continues a download (planResume), and what a response means for
 // the file (judgeResponse, judgeConfirm). Each is table-tested.
 
@@ -22,7 +22,7 @@ type dlValidators struct {
 	Date         string `json:"date,omitempty"`
 }
 
-// dlValidatorsOf reads the validators of a response header.
+// dlValidatorsOf reads the dlValidators of a response header.
 func dlValidatorsOf(h http.Header) dlValidators {
 	return dlValidators{
 		ETag:         strings.TrimSpace(h.Get("Etag")),

@@ -681,3 +681,20 @@ func TestDownloadNoResume(t *testing.T) {
 	assert.Equal(t, []string{""}, ranges(srv))
 	requireFile(t, dst, body)
 }
+
+func TestDownloadSyncAndKnownDate(t *testing.T) {
+	body := content(50_000, 25)
+	srv, url := contentServer(t, body)
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	c := downloadClient(t)
+	first, err := c.Download(context.Background(), url, dst, WithSync())
+	require.NoError(t, err)
+	requireFile(t, dst, body)
+
+	res, err := c.Download(context.Background(), url, dst, WithKnownVersion("", first.LastModified))
+	require.NoError(t, err)
+	assert.True(t, res.NotModified)
+	last := srv.Requests()[len(srv.Requests())-1]
+	assert.Equal(t, first.LastModified.Format(http.TimeFormat), last.Header.Get("If-Modified-Since"))
+	assert.Empty(t, last.Header.Get("If-None-Match"))
+}
