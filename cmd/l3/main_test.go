@@ -169,6 +169,7 @@ func TestServeStopsOnCancel(t *testing.T) {
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, streams{out: &out, err: &out}) }()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "/orders/find") }, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, out.String(), "nexus, list#list-resource, page#paged-resource", "pattern roles are named, not blank")
 	cancel()
 	assert.Equal(t, exitOK, <-done)
 }

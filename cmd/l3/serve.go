@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/l3go/level3/mocks"
 )
@@ -49,14 +50,14 @@ func runServe(ctx context.Context, o *serveOptions, s streams) error {
 	fmt.Fprintf(s.out, "fake Level 3 server at %s (Ctrl-C to stop)\n", srv.URL)
 	for _, p := range srv.Paths() {
 		r, _ := srv.Resource(p)
-		names := ""
+		names := make([]string, len(r.Profiles))
 		for i, prof := range r.Profiles {
-			if i > 0 {
-				names += ", "
+			if names[i] = prof.Name(); names[i] == "" {
+				// Pattern roles have no short name: show pattern#role.
+				names[i] = shortRels([]string{string(prof)})
 			}
-			names += prof.Name()
 		}
-		fmt.Fprintf(s.out, "  %-40s %s\n", srv.URL+p, names)
+		fmt.Fprintf(s.out, "  %-40s %s\n", srv.URL+p, strings.Join(names, ", "))
 	}
 	<-ctx.Done()
 	fmt.Fprintln(s.out, "stopped")
