@@ -198,8 +198,8 @@ func (c *Client) post(ctx context.Context, url string, body []byte, newKey strin
 		d = max(min(d, c.busy.MaxWait), min(wait, c.busy.MaxWait))
 		c.logger.DebugContext(ctx, "level3: submission still being processed, waiting",
 			"url", redactURL(req.URL), "wait", d)
-		if err := sleepCtx(ctx, d); err != nil {
-			return nil, err
+		if !sleepOrDone(ctx, d) {
+			return nil, ctx.Err()
 		}
 	}
 }
@@ -349,16 +349,4 @@ func (p BusyPolicy) backOff() backoff.BackOff {
 		backoff.WithMaxElapsedTime(0), // bounded by MaxWaits instead
 	)
 	return backoff.WithMaxRetries(b, uint64(p.MaxWaits))
-}
-
-// sleepCtx waits d, or returns the context's error if it ends first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

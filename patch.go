@@ -15,6 +15,8 @@ import (
 	"mime"
 	"slices"
 	"strings"
+
+	"github.com/l3go/level3/internal/jsonmerge"
 )
 
 // Patch media types (RFC 7396 and RFC 6902).
@@ -141,27 +143,7 @@ func applyMerge(doc, patch []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the merge patch is not JSON: %w", err)
 	}
-	return json.Marshal(mergeValue(d, p))
-}
-
-// mergeValue is the MergePatch function of RFC 7396 §2.
-func mergeValue(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-		} else {
-			tm[k] = mergeValue(tm[k], v)
-		}
-	}
-	return tm
+	return json.Marshal(jsonmerge.Apply(d, p))
 }
 
 // jsonPatchOp is one RFC 6902 operation: add and replace carry a value (null
@@ -221,7 +203,7 @@ func appendMergeOps(ops []jsonPatchOp, path string, target, patch any) []jsonPat
 	if !ok {
 		// The target is not an object: the merge result is the patch
 		// applied to an empty object, in one replacement.
-		return append(ops, jsonPatchOp{Op: "replace", Path: path, Value: mergeValue(nil, patch)})
+		return append(ops, jsonPatchOp{Op: "replace", Path: path, Value: jsonmerge.Apply(nil, patch)})
 	}
 	for _, k := range sortedKeys(pm) {
 		v := pm[k]
@@ -234,7 +216,7 @@ func appendMergeOps(ops []jsonPatchOp, path string, target, patch any) []jsonPat
 			// Removing an absent member is a no-op in a merge patch; JSON
 			// Patch would fail on it.
 		case !exists:
-			ops = append(ops, jsonPatchOp{Op: "add", Path: child, Value: mergeValue(nil, v)})
+			ops = append(ops, jsonPatchOp{Op: "add", Path: child, Value: jsonmerge.Apply(nil, v)})
 		default:
 			ops = appendMergeOps(ops, child, cur, v)
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/l3go/level3/internal/jsonmerge"
 	"github.com/l3go/level3/profiles"
 )
 
@@ -412,27 +413,7 @@ func mergePatch(doc, patch []byte) ([]byte, error) {
 	if err := json.Unmarshal(patch, &p); err != nil {
 		return nil, fmt.Errorf("the patch is not JSON: %w", err)
 	}
-	return json.Marshal(merge(d, p))
-}
-
-// merge is the MergePatch function of RFC 7396 §2.
-func merge(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-		} else {
-			tm[k] = merge(tm[k], v)
-		}
-	}
-	return tm
+	return json.Marshal(jsonmerge.Apply(d, p))
 }
 
 // setValidators writes etag and last-modified when present.
