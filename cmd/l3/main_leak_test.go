@@ -20,6 +20,9 @@ func TestMain(m *testing.M) {
 	os.Setenv(cacheDirEnv, dir)
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
 		os.RemoveAll(dir)
+		if binaryDir != "" {
+			os.RemoveAll(binaryDir)
+		}
 		os.Exit(code)
 	}))
 }
