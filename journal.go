@@ -62,7 +62,7 @@ type journalKey struct {
 // newJournalKey returns the key of the file at abs, described by info, sent
 // to target.
 func newJournalKey(target *url.URL, abs string, info fs.FileInfo) journalKey {
-	return journalKey{target: redact.URL(target), file: abs, size: info.Size(), mtime: info.ModTime().UnixNano()}
+	return journalKey{target: journalTarget(target.String()), file: abs, size: info.Size(), mtime: info.ModTime().UnixNano()}
 }
 
 // journalTarget returns the target of an entry as keys hold it: redacted,

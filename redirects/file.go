@@ -57,12 +57,12 @@ type fileFormat struct {
 // The file holds no credential: it is private (mode 0600; a file found
 // readable by others is made 0600 when opened), and an entry whose From or
 // To carries one, as errors would hide it (userinfo, or a query value such
-// as X-Amz-Signature, token or sig), is never written. Such an
-// entry cannot be stored redacted, since a redacted key would never be
-// looked up again, so File keeps it in memory only, for the life of the
-// File, apart from the entries it shares with other processes. Entries with
-// credentials found in a file (written by an older version) are dropped when
-// it is opened, and the file is written again without them.
+// as X-Amz-Signature, token or sig), is never written. Such an entry cannot
+// be stored redacted, since a redacted key would never be looked up again,
+// so File keeps it in memory only, for the life of the File, apart from the
+// entries it shares with other processes. Entries with credentials found in
+// a file (written by an older version) are dropped when it is opened, and
+// the file is written again without them.
 //
 // Writes are atomic: the new contents go to a temporary file in the same
 // directory, which is synced and renamed over the old one, so a reader (or a
