@@ -53,6 +53,15 @@ type BulkOptions struct {
 	// Journal is the path of a journal file. Files it records as uploaded
 	// to this target, with the same size and modification time, are
 	// skipped; each file uploaded is appended to it. Empty: no journal.
+	//
+	// The journal is created mode 0600 (one found readable by others is
+	// made 0600), and its URLs are written with credentials hidden, as in
+	// error messages (userinfo, X-Amz-Signature, token, sig...): targets
+	// that differ only in their credentials count as one. A run holds the
+	// journal locked until it ends (where flock(2) exists): another run
+	// given the same journal meanwhile, in this process or another, fails
+	// at once with an error wrapping [ErrJournalBusy], and never loses,
+	// cuts or interleaves a line of the first.
 	Journal string
 	// Upload holds the options of every file's upload. Slug, Length, IfMatch,
 	// IfUnmodifiedSince, IdempotencyKey and Progress must be left empty: they
@@ -205,8 +214,8 @@ type bulkRun struct {
 	closed   bool
 }
 
-// newBulkRun checks the options and prepares the run: the journal, and for
-// POST the target's discovery.
+// newBulkRun checks the options and prepares the run: the journal (opened,
+// and locked, before anything is sent), and for POST the target's discovery.
 func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) (*bulkRun, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -248,6 +257,12 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 	if run.maxWait < run.minWait {
 		run.maxWait = max(DefaultRetryPolicy().MaxWait, run.minWait)
 	}
+	if o.Journal != "" {
+		// First, so that a run refused the journal sends nothing.
+		if run.journal, err = openJournal(o.Journal); err != nil {
+			return nil, err
+		}
+	}
 	if o.Put {
 		if !hasTrailingSlash(u) {
 			u.Path += "/"
@@ -261,11 +276,6 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 		run.keyed = acceptsIdempotencyKey(res.IdempotencyKey)
 		if run.opts.Preflight == PreflightAuto && res.Has(profiles.Preflight) {
 			run.opts.Preflight = PreflightAlways
-		}
-	}
-	if o.Journal != "" {
-		if run.journal, err = openJournal(o.Journal); err != nil {
-			return nil, err
 		}
 	}
 	return run, nil
@@ -373,7 +383,7 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 			res.Err = fmt.Errorf("level3: %w", err)
 			return res
 		}
-		key = journalKey{target: r.target.String(), file: abs, size: job.info.Size(), mtime: job.info.ModTime().UnixNano()}
+		key = newJournalKey(r.target, abs, job.info)
 		if r.journal.has(key) {
 			res.Skipped = true
 			return res

@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/l3go/level3/internal/redact"
 )
 
 // MaxResultBody is the most bytes of a response body a [Result] (or a JSON
@@ -230,10 +232,4 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 
 // redactRawURL is redactURL for a URL still in text form; text that does
 // not parse is replaced entirely, since it cannot be redacted reliably.
-func redactRawURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return redactURL(u)
-}
+func redactRawURL(s string) string { return redact.String(s) }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/l3go/level3/internal/redact"
 )
 
 // maxErrorBody is how much of an error response body is read, whatever the
@@ -302,45 +304,9 @@ func drainAndClose(body io.ReadCloser) {
 	_ = body.Close()
 }
 
-// sensitiveQuery lists query parameter names whose values never appear in
-// error messages or logs.
-var sensitiveQuery = []string{"token", "key", "secret", "password", "passwd", "signature", "sig", "auth", "credential", "session"}
-
-// redactURL returns u as a string with the userinfo password and the values of
-// credential-looking query parameters replaced by "xxxxx".
-func redactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	if u.RawQuery == "" {
-		return u.Redacted()
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		c := *u
-		c.RawQuery = "xxxxx"
-		return c.Redacted()
-	}
-	changed := false
-	for name, vals := range q {
-		lower := strings.ToLower(name)
-		for _, s := range sensitiveQuery {
-			if strings.Contains(lower, s) {
-				for i := range vals {
-					vals[i] = "xxxxx"
-				}
-				changed = true
-				break
-			}
-		}
-	}
-	if !changed {
-		return u.Redacted()
-	}
-	c := *u
-	c.RawQuery = q.Encode()
-	return c.Redacted()
-}
+// redactURL returns u as a string with its credentials hidden, as
+// internal/redact says (the one place that knows what they look like).
+func redactURL(u *url.URL) string { return redact.URL(u) }
 
 // isTextual reports whether a body of this content type is worth quoting in
 // an error message.

@@ -2,14 +2,19 @@ package level3
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/mocks"
 )
 
 // entryLine returns one journal line for file.
@@ -80,6 +85,119 @@ func TestJournalRecordsAndCutsABrokenLine(t *testing.T) {
 	assert.Equal(t, "/b", e.File)
 	assert.Equal(t, `"e"`, e.ETag)
 	assert.False(t, e.Time.IsZero())
+}
+
+func TestJournalIsPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix file modes")
+	}
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "fresh.journal")
+	j, err := openJournal(fresh)
+	require.NoError(t, err)
+	require.NoError(t, j.close())
+	fi, err := os.Stat(fresh)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "created private")
+
+	wide := filepath.Join(dir, "wide.journal")
+	require.NoError(t, os.WriteFile(wide, []byte(entryLine(t, "/a", 1)), 0o644))
+	require.NoError(t, os.Chmod(wide, 0o664)) // whatever the umask
+	j, err = openJournal(wide)
+	require.NoError(t, err)
+	require.NoError(t, j.close())
+	fi, err = os.Stat(wide)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "tightened")
+}
+
+// secretTarget is an upload target carrying every kind of credential a URL
+// can hold; secrets lists them.
+const secretTarget = "https://ann:pa55word@h.example/up?X-Amz-Credential=AKIDCRED&X-Amz-Signature=SIGVALUE&token=TOKVALUE&page=1"
+
+var secrets = []string{"pa55word", "AKIDCRED", "SIGVALUE", "TOKVALUE", "LOCSIG"}
+
+func TestJournalStoresURLsRedacted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	j, err := openJournal(path)
+	require.NoError(t, err)
+	target := mustURL(t, secretTarget)
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	k := newJournalKey(target, "/a", info)
+	require.NoError(t, j.record(k, FileResult{URL: secretTarget, Status: 201, Location: "https://cdn.example/1?sig=LOCSIG"}))
+	require.NoError(t, j.close())
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, s := range secrets {
+		assert.NotContains(t, string(data), s)
+	}
+	assert.Contains(t, string(data), "page=1", "the rest of the URL is kept")
+	assert.Contains(t, string(data), "https://cdn.example/1?sig=xxxxx")
+
+	j, err = openJournal(path)
+	require.NoError(t, err)
+	defer j.close()
+	assert.True(t, j.has(k), "found again by its redacted key")
+	resigned := mustURL(t, strings.Replace(secretTarget, "SIGVALUE", "NEWSIG", 1))
+	assert.True(t, j.has(newJournalKey(resigned, "/a", info)), "a target signed again is the same target")
+	other := mustURL(t, strings.Replace(secretTarget, "/up", "/elsewhere", 1))
+	assert.False(t, j.has(newJournalKey(other, "/a", info)))
+}
+
+func TestParseJournalRedactsOldEntries(t *testing.T) {
+	// A journal written before journals were redacted still matches.
+	b, err := json.Marshal(journalEntry{Kind: journalKind, Version: journalVersion, Target: secretTarget, File: "/a", Size: 1, ModTime: 7, Status: 201})
+	require.NoError(t, err)
+	done, _, err := parseJournal(bytes.NewReader(append(b, '\n')))
+	require.NoError(t, err)
+	assert.Contains(t, done, journalKey{target: "https://ann:xxxxx@h.example/up?X-Amz-Credential=xxxxx&X-Amz-Signature=xxxxx&page=1&token=xxxxx", file: "/a", size: 1, mtime: 7})
+	for k := range done {
+		for _, s := range secrets {
+			assert.NotContains(t, k.target, s)
+		}
+	}
+}
+
+func TestJournalRefusesAnEntryTooLongToReadBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	j, err := openJournal(path)
+	require.NoError(t, err)
+	k := journalKey{target: "http://h/up", file: "/a", size: 1, mtime: 1}
+	err = j.record(k, FileResult{URL: "http://h/up?q=" + strings.Repeat("x", maxJournalLine)})
+	require.ErrorIs(t, err, errJournalLine)
+	require.NoError(t, j.record(k, FileResult{URL: "http://h/up"}))
+	require.NoError(t, j.close())
+	j, err = openJournal(path)
+	require.NoError(t, err, "the journal is still readable")
+	assert.True(t, j.has(k))
+	require.NoError(t, j.close())
+}
+
+func TestUploadAllJournalHoldsNoSecrets(t *testing.T) {
+	srv := mocks.NewServer(t)
+	srv.AddCatalog()
+	c := newTestClient(t, srv)
+	ctx := context.Background()
+	dir := tree(t, map[string]string{"a": "1", "b/c": "2"})
+	journal := filepath.Join(t.TempDir(), "upload.journal")
+	u := mustURL(t, srv.URL+mocks.PathUploads+"?X-Amz-Signature=SIGVALUE&token=TOKVALUE")
+	u.User = url.UserPassword("ann", "pa55word")
+
+	sum, err := c.UploadAll(ctx, u.String(), []string{dir}, &BulkOptions{Journal: journal})
+	require.NoError(t, err)
+	assert.Equal(t, 2, sum.Uploaded)
+	data, err := os.ReadFile(journal)
+	require.NoError(t, err)
+	for _, s := range secrets {
+		assert.NotContains(t, string(data), s)
+	}
+
+	u.RawQuery = "X-Amz-Signature=SIGNEDAGAIN&token=TOKVALUE"
+	sum, err = c.UploadAll(ctx, u.String(), []string{dir}, &BulkOptions{Journal: journal})
+	require.NoError(t, err)
+	assert.Equal(t, 2, sum.Skipped, "the run carries on under a fresh signature")
 }
 
 func FuzzParseJournal(f *testing.F) {

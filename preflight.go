@@ -71,8 +71,11 @@ const DefaultPreflightWait = time.Second
 //     expect, with the same body (which was never read) or one from GetBody;
 //   - no answer within Wait: the body is sent anyway, and the Client
 //     remembers that this origin (scheme, host, port) ignores expect, so later
-//     requests to it are sent without expect and without the wait. A 417 is
-//     remembered the same way.
+//     requests to it that PreflightAuto would preflight are sent without
+//     expect and without the wait. A 417 is remembered the same way. The
+//     memory never overrules PreflightAlways (the policy's, or the call's,
+//     such as [Resource.Upload] sets for a resource that advertises the
+//     Preflight mixin): such requests are preflighted on every origin.
 //
 // A request that asks for prefer: respond-async (the Async mixin) is
 // preflighted by a headers-only probe without prefer; once the server has
@@ -140,12 +143,17 @@ type preflightFacts struct {
 	callerExpect bool          // the caller set an expect header
 	callMode     PreflightMode // per-call mode (PreflightAuto: the policy decides)
 	async        bool          // prefer: respond-async
-	skipOrigin   bool          // this origin ignores expect or answered 417
+	skipOrigin   bool          // this origin ignores expect or answered 417 (matters to PreflightAuto only)
 }
 
 // preflightDecision decides whether and how to preflight. An expect header
 // the caller set is always honoured; otherwise a per-call mode overrides the
-// policy's; an origin known to ignore expect is never made to wait again.
+// policy's. The memory of origins that ignore expect only stands in for the
+// size rule of PreflightAuto: a request that is to be preflighted whatever
+// its size (PreflightAlways, from the call, from the resource's Preflight
+// mixin, or from the policy) is preflighted on every origin, since one
+// resource that ignores expect says nothing about its neighbours, and a
+// rejection must still cost no body byte.
 func preflightDecision(p PreflightPolicy, f preflightFacts) plan {
 	if !f.hasBody {
 		return planDirect
@@ -158,9 +166,9 @@ func preflightDecision(p PreflightPolicy, f preflightFacts) plan {
 		mode = p.Mode
 	}
 	switch {
-	case mode == PreflightNever, f.skipOrigin:
+	case mode == PreflightNever:
 		return planDirect
-	case mode == PreflightAuto && f.length >= 0 && f.length < p.Threshold:
+	case mode == PreflightAuto && (f.skipOrigin || (f.length >= 0 && f.length < p.Threshold)):
 		return planDirect
 	case f.async:
 		return planProbe

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/l3go/level3/internal/redact"
 )
 
 // ErrBadFile is returned (wrapped, with the path) by [OpenFile] when the file
@@ -52,6 +54,16 @@ type fileFormat struct {
 // ([Memory]) of the entries in memory and answers Get from it; Put, Delete
 // and Clear write the file at once.
 //
+// The file holds no credential: it is private (mode 0600; a file found
+// readable by others is made 0600 when opened), and an entry whose From or
+// To carries one, as errors would hide it (userinfo, or a query value such
+// as X-Amz-Signature, token or sig), is never written. Such an entry cannot
+// be stored redacted, since a redacted key would never be looked up again,
+// so File keeps it in memory only, for the life of the File, apart from the
+// entries it shares with other processes. Entries with credentials found in
+// a file (written by an older version) are dropped when it is opened, and
+// the file is written again without them.
+//
 // Writes are atomic: the new contents go to a temporary file in the same
 // directory, which is synced and renamed over the old one, so a reader (or a
 // crash) never sees half a file. Before each write File re-reads the file and
@@ -64,9 +76,10 @@ type fileFormat struct {
 // File is safe for concurrent use. The zero value is not usable: call
 // [OpenFile].
 type File struct {
-	path string
-	mu   sync.Mutex // serializes writes in this process
-	mem  *Memory
+	path    string
+	mu      sync.Mutex // serializes writes in this process
+	mem     *Memory    // the entries of the file
+	private *Memory    // entries with credentials: never written
 }
 
 // DefaultPath returns where the l3 command keeps its redirect memory:
@@ -79,6 +92,9 @@ func DefaultPath() (string, error) {
 	return filepath.Join(dir, "level3", "redirects.json"), nil
 }
 
+// fileMode is the mode of the file: URLs can be private.
+const fileMode fs.FileMode = 0o600
+
 // OpenFile loads the redirect memory at path, keeping at most size entries
 // (0 means [DefaultSize]). A missing file is an empty memory; the file and
 // its directory are created (mode 0600 and 0700: URLs can be private) at the
@@ -86,15 +102,51 @@ func DefaultPath() (string, error) {
 // something else, and the read error when it cannot be read.
 //
 // Entries that are not well formed (a From that is not a [Key], a To that is
-// not an absolute http or https URL) are skipped when loading.
+// not an absolute http or https URL) and entries with credentials (see
+// [File]) are skipped when loading. A file that held entries with
+// credentials is written again at once without them, and one readable by
+// others is made private (0600).
 func OpenFile(path string, size int) (*File, error) {
-	f := &File{path: path, mem: NewMemory(size)}
-	entries, err := readFile(path)
+	f := &File{path: path, mem: NewMemory(size), private: NewMemory(size)}
+	entries, secrets, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
 	f.mem.reset(entries)
+	if secrets {
+		if err := f.update(func(*Memory) bool { return true }); err != nil {
+			return nil, err
+		}
+	}
+	if err := tighten(path); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// tighten makes the file at path, if there is one, private.
+func tighten(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&^fileMode == 0 {
+		return nil // missing, or unreadable: readFile said so already
+	}
+	if err := os.Chmod(path, fileMode); err != nil {
+		return fmt.Errorf("redirects: %w", err)
+	}
+	return nil
+}
+
+// secret reports whether e carries a credential in From or To (userinfo,
+// or a credential-like query or fragment value, as internal/redact hides in
+// error messages): such an entry is never written to a File.
+func secret(e Entry) bool {
+	for _, raw := range []string{e.From, e.To} {
+		u, err := url.Parse(raw)
+		if err != nil || redact.Needed(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // Path returns the file's path.
@@ -102,37 +154,51 @@ func (f *File) Path() string { return f.path }
 
 // Get returns the entry for key from memory, marking it recently used (the
 // order reaches the file at the next write). It never fails.
-func (f *File) Get(key string) (Entry, bool, error) { return f.mem.Get(key) }
+func (f *File) Get(key string) (Entry, bool, error) {
+	if e, ok, _ := f.private.Get(key); ok {
+		return e, true, nil
+	}
+	return f.mem.Get(key)
+}
 
-// Entries returns every entry, most recently used first. It never fails.
-func (f *File) Entries() ([]Entry, error) { return f.mem.Entries() }
+// Entries returns every entry, those kept in memory only (see [File]) first,
+// then those of the file, each most recently used first. It never fails.
+func (f *File) Entries() ([]Entry, error) {
+	private, _ := f.private.Entries()
+	shared, _ := f.mem.Entries()
+	return append(private, shared...), nil
+}
 
 // Len returns the number of entries in memory.
-func (f *File) Len() int { return f.mem.Len() }
+func (f *File) Len() int { return f.private.Len() + f.mem.Len() }
 
-// Put records e and writes the file.
+// Put records e and writes the file; an entry with credentials is kept in
+// memory only (see [File]).
 func (f *File) Put(e Entry) error {
 	if e.From == "" || e.To == "" {
 		return errNoKey
 	}
+	if secret(e) {
+		// What the file says about e.From is stale now.
+		if err := f.private.Put(e); err != nil {
+			return err
+		}
+		return f.update(func(m *Memory) bool { return m.remove(e.From) })
+	}
+	_ = f.private.Delete(e.From)
 	return f.update(func(m *Memory) bool { m.put(e); return true })
 }
 
 // Delete forgets key and writes the file, unless the key was in neither
 // memory nor the file.
 func (f *File) Delete(key string) error {
-	return f.update(func(m *Memory) bool {
-		el, ok := m.index[key]
-		if ok {
-			m.order.Remove(el)
-			delete(m.index, key)
-		}
-		return ok
-	})
+	_ = f.private.Delete(key)
+	return f.update(func(m *Memory) bool { return m.remove(key) })
 }
 
 // Clear forgets every entry and writes an empty file.
 func (f *File) Clear() error {
+	f.private.Clear()
 	return f.update(func(m *Memory) bool { m.reset(nil); return true })
 }
 
@@ -146,7 +212,7 @@ func (f *File) update(change func(m *Memory) (changed bool)) error {
 	defer f.mu.Unlock()
 	f.mem.mu.Lock()
 	defer f.mem.mu.Unlock()
-	if onDisk, err := readFile(f.path); err == nil {
+	if onDisk, _, err := readFile(f.path); err == nil {
 		f.mem.reset(onDisk)
 	}
 	if !change(f.mem) {
@@ -155,53 +221,59 @@ func (f *File) update(change func(m *Memory) (changed bool)) error {
 	return writeFile(f.path, f.mem.entries())
 }
 
-// readFile reads and decodes path; a missing file is empty.
-func readFile(path string) ([]Entry, error) {
+// readFile reads and decodes path; a missing file is empty. secrets
+// reports entries with credentials, which are left out.
+func readFile(path string) (entries []Entry, secrets bool, err error) {
 	fh, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redirects: %w", err)
+		return nil, false, fmt.Errorf("redirects: %w", err)
 	}
 	defer fh.Close()
 	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("redirects: reading %s: %w", path, err)
+		return nil, false, fmt.Errorf("redirects: reading %s: %w", path, err)
 	}
 	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrBadFile, path, maxFileSize)
+		return nil, false, fmt.Errorf("%w: %s is larger than %d bytes", ErrBadFile, path, maxFileSize)
 	}
-	entries, err := decodeFile(data)
+	entries, secrets, err = decodeFile(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadFile, path, err)
+		return nil, false, fmt.Errorf("%w: %s: %v", ErrBadFile, path, err)
 	}
-	return entries, nil
+	return entries, secrets, nil
 }
 
-// decodeFile parses the file format and keeps the well-formed entries. An
-// empty (or all-blank) file is an empty memory.
-func decodeFile(data []byte) ([]Entry, error) {
+// decodeFile parses the file format and keeps the well-formed entries
+// without credentials; secrets reports that some had credentials. An empty
+// (or all-blank) file is an empty memory.
+func decodeFile(data []byte) (entries []Entry, secrets bool, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	var doc fileFormat
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if doc.Kind != fileKind {
-		return nil, fmt.Errorf("kind %q, want %q", doc.Kind, fileKind)
+		return nil, false, fmt.Errorf("kind %q, want %q", doc.Kind, fileKind)
 	}
 	if doc.Version != fileVersion {
-		return nil, fmt.Errorf("format version %d, this program reads version %d", doc.Version, fileVersion)
+		return nil, false, fmt.Errorf("format version %d, this program reads version %d", doc.Version, fileVersion)
 	}
 	out := doc.Entries[:0]
 	for _, e := range doc.Entries {
-		if wellFormed(e) {
+		switch {
+		case !wellFormed(e):
+		case secret(e):
+			secrets = true
+		default:
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out, secrets, nil
 }
 
 // wellFormed reports whether e can have been written by a Client: From is a

@@ -14,8 +14,9 @@ func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte(`{"kind":"level3.redirects","version":2}`))
 	f.Add([]byte(" \n"))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"kind":"level3.redirects","version":1,"entries":[{"from":"http://a:80/x?token=t","to":"http://a/y"},{"from":"http://a:80/z","to":"http://a/y?X-Amz-Signature=s"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		entries, err := decodeFile(data)
+		entries, _, err := decodeFile(data)
 		if err != nil {
 			return
 		}
@@ -23,12 +24,15 @@ func FuzzDecodeFile(f *testing.F) {
 			if !wellFormed(e) {
 				t.Fatalf("kept a malformed entry %+v", e)
 			}
+			if secret(e) {
+				t.Fatalf("kept an entry with credentials %+v", e)
+			}
 		}
 		out, err := encodeFile(entries)
 		if err != nil {
 			t.Fatalf("encoding what was decoded: %v", err)
 		}
-		again, err := decodeFile(out)
+		again, _, err := decodeFile(out)
 		if err != nil {
 			t.Fatalf("decoding what was encoded: %v\n%s", err, out)
 		}

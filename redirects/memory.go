@@ -74,11 +74,18 @@ func (m *Memory) put(e Entry) {
 func (m *Memory) Delete(key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if el, ok := m.index[key]; ok {
+	m.remove(key)
+	return nil
+}
+
+// remove forgets key with m.mu held, and reports whether it was there.
+func (m *Memory) remove(key string) bool {
+	el, ok := m.index[key]
+	if ok {
 		m.order.Remove(el)
 		delete(m.index, key)
 	}
-	return nil
+	return ok
 }
 
 // Entries returns a copy of every entry, most recently used first. It never

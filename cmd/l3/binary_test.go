@@ -47,10 +47,16 @@ func l3Binary(t testing.TB) string {
 // cache directory, bounded by timeout, and returns its exit code and output.
 func runBinary(t testing.TB, timeout time.Duration, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runBinaryIn(t, t.TempDir(), timeout, args...)
+}
+
+// runBinaryIn is runBinary with the cache directory cache.
+func runBinaryIn(t testing.TB, cache string, timeout time.Duration, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, l3Binary(t), args...)
-	cmd.Env = append(os.Environ(), cacheDirEnv+"="+t.TempDir())
+	cmd.Env = append(os.Environ(), cacheDirEnv+"="+cache)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

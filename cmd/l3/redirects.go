@@ -1,5 +1,6 @@
 // This file holds `l3 redirects`: show and edit the memory of permanent
-// redirects that every command shares (cache.go says where it lives).
+// redirects that every command shares (cache.go says where it lives). URLs
+// are printed with their credentials hidden, as in error messages.
 
 package main
 
@@ -12,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/l3go/level3/internal/redact"
 	"github.com/l3go/level3/redirects"
 )
 
@@ -42,7 +44,7 @@ func parseRedirects(args []string, s streams) (*redirectsOptions, error) {
 	if o.forget != "" {
 		u, err := url.Parse(o.forget)
 		if err != nil || redirects.Key(u) == "" {
-			return nil, usagef("redirects: --forget wants an absolute http or https URL, got %q", o.forget)
+			return nil, usagef("redirects: --forget wants an absolute http or https URL, got %q", redact.String(o.forget))
 		}
 		o.forget = redirects.Key(u)
 	}
@@ -72,17 +74,20 @@ func runRedirects(o *redirectsOptions, s streams) error {
 		return nil
 	case o.forget != "":
 		if _, ok, _ := f.Get(o.forget); !ok {
-			return fmt.Errorf("no redirect remembered for %s in %s", o.forget, f.Path())
+			return fmt.Errorf("no redirect remembered for %s in %s", redact.String(o.forget), f.Path())
 		}
 		if err := f.Delete(o.forget); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.err, "forgot %s\n", o.forget)
+		fmt.Fprintf(s.err, "forgot %s\n", redact.String(o.forget))
 		return nil
 	}
 	entries, err := f.Entries()
 	if err != nil {
 		return err
+	}
+	for i := range entries {
+		entries[i].From, entries[i].To = redact.String(entries[i].From), redact.String(entries[i].To)
 	}
 	if o.json {
 		return writeRedirectsJSON(s.out, f.Path(), entries)

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -173,4 +175,63 @@ func TestDemoRedirectStage(t *testing.T) {
 	if err := demoRedirects(context.Background(), d); assert.Error(t, err) {
 		assert.Contains(t, err.Error(), "got 0 and 1")
 	}
+}
+
+func TestRedirectMemoryHoldsNoSecrets(t *testing.T) {
+	cache := t.TempDir()
+	file := filepath.Join(cache, "redirects.json")
+	srv := shop(t)
+	srv.AliasTo("/to-signed", http.StatusPermanentRedirect, mocks.PathOrders+"?X-Amz-Signature=SIGVALUE&X-Amz-Credential=CREDVALUE")
+	for _, u := range []string{
+		srv.URL + mocks.PathOldOrders + "?token=TOKVALUE", // the key holds a credential
+		srv.URL + "/to-signed",                            // the target does
+		srv.URL + mocks.PathOldOrders,                     // neither: remembered
+	} {
+		code, _, errOut := runBinaryIn(t, cache, time.Minute, "get", u)
+		require.Equal(t, exitOK, code, errOut)
+	}
+	secrets := []string{"TOKVALUE", "SIGVALUE", "CREDVALUE", "PASSVALUE"}
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	for _, s := range secrets {
+		assert.NotContains(t, string(data), s)
+	}
+	assert.Contains(t, string(data), srv.URL+mocks.PathOrders)
+	if runtime.GOOS != "windows" {
+		fi, err := os.Stat(file)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	}
+
+	// A memory an older l3 wrote, with credentials and readable by all:
+	// l3 redirects shows none of them, and the file is scrubbed.
+	legacy := `{"kind":"level3.redirects","version":1,"entries":[
+		{"from":"https://api.example:443/feed?access_token=TOKVALUE","to":"https://api.example/feed2"},
+		{"from":"https://api.example:443/pw","to":"https://ann:PASSVALUE@api.example/pw2"},
+		{"from":"https://api.example:443/old","to":"https://api.example/new"}]}`
+	require.NoError(t, os.WriteFile(file, []byte(legacy), 0o644))
+	require.NoError(t, os.Chmod(file, 0o644))
+	for _, args := range [][]string{{"redirects"}, {"redirects", "--json"}} {
+		code, out, errOut := runBinaryIn(t, cache, time.Minute, args...)
+		require.Equal(t, exitOK, code, errOut)
+		for _, s := range secrets {
+			assert.NotContains(t, out+errOut, s, "%q", args)
+		}
+		assert.Contains(t, out, "https://api.example/new", "%q", args)
+	}
+	data, err = os.ReadFile(file)
+	require.NoError(t, err)
+	for _, s := range secrets {
+		assert.NotContains(t, string(data), s)
+	}
+	if runtime.GOOS != "windows" {
+		fi, err := os.Stat(file)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "tightened")
+	}
+
+	code, _, errOut := runBinaryIn(t, cache, time.Minute, "redirects", "--forget", "https://api.example/feed?access_token=TOKVALUE")
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, errOut, "access_token=xxxxx")
+	assert.NotContains(t, errOut, "TOKVALUE")
 }
