@@ -95,15 +95,21 @@ func scopeOf(ctx context.Context) (callScope, bool) {
 	return s, ok
 }
 
-// withCallOrigin returns ctx scoped to the origin of u, unless ctx is
-// scoped already: every request made with it, however its URL was chosen,
-// then carries credentials only there. Each SDK operation calls it with the
-// URL the caller gave, before the requests it derives.
-func withCallOrigin(ctx context.Context, u *url.URL) context.Context {
-	if _, ok := scopeOf(ctx); ok || u == nil {
+// withScope returns ctx scoped to s, unless ctx is scoped already: every
+// request made with it, however its URL was chosen, then carries
+// credentials only where s permits.
+func withScope(ctx context.Context, s callScope) context.Context {
+	if _, ok := scopeOf(ctx); ok {
 		return ctx
 	}
-	return context.WithValue(ctx, scopeKey{}, callScope{origin: u})
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+// withCallOrigin returns ctx scoped to the origin of u, unless ctx is
+// scoped already. Each SDK operation calls it with the URL the caller gave,
+// before the requests it derives from the answers.
+func withCallOrigin(ctx context.Context, u *url.URL) context.Context {
+	return withScope(ctx, callScope{origin: u})
 }
 
 // withCallOriginOf is withCallOrigin for a URL not parsed yet; a URL that
@@ -128,13 +134,15 @@ func withoutCallOrigin(ctx context.Context) context.Context {
 	return context.WithValue(ctx, scopeKey{}, callScope{})
 }
 
-// originOnly returns a URL holding only the scheme and host of u, to record
-// the origin of a call without keeping its path, query or userinfo.
-func originOnly(u *url.URL) *url.URL {
-	if u == nil {
-		return nil
+// recordScope returns the scope of ctx for a value that outlives the call
+// (a Resource, a Poller), keeping only the scheme and host of its origin.
+// An unscoped ctx gives a scope without an origin.
+func recordScope(ctx context.Context) callScope {
+	s, _ := scopeOf(ctx)
+	if s.origin == nil {
+		return callScope{}
 	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}
+	return callScope{origin: &url.URL{Scheme: s.origin.Scheme, Host: s.origin.Host}}
 }
 
 // credentialPolicy is the rule: which headers are credentials, and which

@@ -26,7 +26,7 @@ func TestResumeTokenInvalid(t *testing.T) {
 		"not base64":            tokenPrefix + "***",
 		"not JSON":              rawToken("{"),
 		"trailing data":         rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}} x`),
-		"newer version":         rawToken(`{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}}`),
+		"newer version":         rawToken(`{"v":3,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}}`),
 		"unknown kind":          rawToken(`{"v":1,"kind":"azure-lro","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}}`),
 		"unknown member":        rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"extra":1},"op":{}}`),
 		"no op":                 rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0}}`),
