@@ -766,3 +766,54 @@ func TestCacheLayerToleratesBareResponses(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// perUserServer answers every GET with a body private to the user its
+// credentials name, under one entity tag for all users (the resource's
+// version), and 304 to any request that names that tag: a server that
+// trusts the client's cache to be private.
+func perUserServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		user := r.Header.Get("Cookie") + r.Header.Get("Cookie2") + r.Header.Get("Proxy-Authorization") + r.Header.Get("X-Api-Key")
+		_, _ = io.WriteString(w, "private to "+user)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestCacheNeverCrossesUsers: two Clients sharing one store, for two users
+// told apart by a cookie, a Cookie2, a proxy credential or a custom
+// sensitive header, each get only their own body, however the server
+// answers the revalidation.
+func TestCacheNeverCrossesUsers(t *testing.T) {
+	srv := perUserServer(t)
+	for _, name := range []string{"Cookie", "Cookie2", "Proxy-Authorization", "X-Api-Key"} {
+		t.Run(name, func(t *testing.T) {
+			store := NewMemoryCache(1<<20, 1<<20)
+			client := func(value string) *Client {
+				c, err := New(WithHTTPClient(srv.Client()), WithCache(store), WithHeader(name, value),
+					WithRedirectPolicy(RedirectPolicy{MaxRedirects: 1, SensitiveHeaders: []string{"X-Api-Key"}}))
+				require.NoError(t, err)
+				return c
+			}
+			ann, bob := client("ann"), client("bob")
+			ctx := context.Background()
+			_, body := getBody(t, ann, ctx, srv.URL+"/me")
+			require.Equal(t, "private to ann", string(body))
+			resp, body := getBody(t, ann, ctx, srv.URL+"/me")
+			require.True(t, FromCache(resp), "the same user revalidates her copy")
+			require.Equal(t, "private to ann", string(body))
+
+			resp, body = getBody(t, bob, ctx, srv.URL+"/me")
+			assert.Equal(t, "private to bob", string(body), "never the other user's body")
+			assert.False(t, FromCache(resp))
+			resp, body = getBody(t, bob, ctx, srv.URL+"/me")
+			assert.Equal(t, "private to bob", string(body))
+			assert.True(t, FromCache(resp), "but his own copy, once stored")
+		})
+	}
+}
