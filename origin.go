@@ -61,7 +61,7 @@ func WithCredentialOrigins(origins ...string) Option {
 	}
 }
 
-// Errors of parseOrigin, wrapped with the value.
+// errNotOrigin is parseOrigin's error, wrapped with the value.
 var errNotOrigin = errors.New("not an origin (want scheme://host[:port], http or https)")
 
 // parseOrigin checks that s names an origin and returns it in the form
@@ -76,7 +76,11 @@ func parseOrigin(s string) (string, error) {
 		strings.Contains(u.Host, "*"):
 		return "", fmt.Errorf("%q: %w", s, errNotOrigin)
 	}
-	return origin(u), nil
+	canon := origin(u)
+	if again, err := url.Parse(canon); err != nil || origin(again) != canon {
+		return "", fmt.Errorf("%q: %w", s, errNotOrigin) // a host url.Parse lets through but cannot read back
+	}
+	return canon, nil
 }
 
 // scopeKey carries a callScope through the request context.
