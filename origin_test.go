@@ -495,3 +495,64 @@ func FuzzParseOrigin(f *testing.F) {
 		}
 	})
 }
+
+// TestCredentialLayer tests the layer alone: what reaches the Doer below
+// for each scope.
+func TestCredentialLayer(t *testing.T) {
+	var got http.Header
+	below := DoerFunc(func(req *http.Request) (*http.Response, error) {
+		got = req.Header
+		return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: req}, nil
+	})
+	p := newCredentialPolicy([]string{"X-Api-Key"}, map[string]bool{"https://allowed.example:443": true})
+	layer := credentialLayer(p, discardLogger())(below)
+	a, b := mustURL(t, "https://a.example/x"), mustURL(t, "https://b.example/y")
+	send := func(ctx context.Context, u string) http.Header {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		require.NoError(t, err)
+		req.Header = http.Header{"Authorization": {"t"}, "cookie": {"c"}, "X-Api-Key": {"k"}, "Accept": {"*/*"}}
+		_, err = layer.Do(req)
+		require.NoError(t, err)
+		assert.Len(t, req.Header, 4, "the request given is not modified")
+		return got
+	}
+	bg := context.Background()
+	full := http.Header{"Authorization": {"t"}, "cookie": {"c"}, "X-Api-Key": {"k"}, "Accept": {"*/*"}}
+	bare := http.Header{"Accept": {"*/*"}}
+	for name, tc := range map[string]struct {
+		ctx  context.Context
+		url  string
+		want http.Header
+	}{
+		"unscoped: its own origin":     {bg, "https://b.example/", full},
+		"the call's origin":            {withCallOrigin(bg, a), "https://A.example:443/other", full},
+		"another origin":               {withCallOrigin(bg, a), b.String(), bare},
+		"another port":                 {withCallOrigin(bg, a), "https://a.example:8443/x", bare},
+		"another scheme":               {withCallOrigin(bg, a), "http://a.example/x", bare},
+		"an allowed origin":            {withCallOrigin(bg, a), "https://allowed.example/z", full},
+		"no origin: the call's origin": {withoutCallOrigin(withCallOrigin(bg, a)), a.String(), bare},
+		"no origin: an allowed one":    {withoutCallOrigin(bg), "https://allowed.example/z", full},
+		"the first scope stays":        {withCallOrigin(withCallOrigin(bg, a), b), b.String(), bare},
+	} {
+		assert.Equal(t, tc.want, send(tc.ctx, tc.url), name)
+	}
+}
+
+// TestChainFromAnotherOriginBringsNoneBack: a link to another origin that
+// redirects back to the caller's origin is followed without credentials
+// there too, as any chain that has left the scope is: the URL on the
+// caller's origin was chosen by the other one.
+func TestChainFromAnotherOriginBringsNoneBack(t *testing.T) {
+	a, b := hostilePair(t)
+	a.mux.Handle("/start", level3(200, "Link", link(b.URL+"/back", "about")))
+	c := scopedClient(t)
+	start, err := c.Discover(context.Background(), a.URL+"/start")
+	require.NoError(t, err)
+	before, requests := a.wire.credentialBytes(), a.wire.requests()
+	res, err := start.Follow(context.Background(), "about")
+	require.NoError(t, err)
+	assert.Equal(t, a.URL+"/final", res.URL.String())
+	assert.Equal(t, requests+1, a.wire.requests(), "the chain came back")
+	assert.Equal(t, before, a.wire.credentialBytes(), "without credentials")
+	assert.Zero(t, b.wire.credentialBytes())
+}

@@ -129,7 +129,7 @@ type chase struct {
 // leaves reports whether a hop to u takes the chain out of its credential
 // scope: from then on no hop carries credentials, even one that comes back.
 func (c *chase) leaves(u *url.URL) bool {
-	return c.r.creds != nil && !c.r.creds.permits(c.scope, u)
+	return !c.r.creds.permits(c.scope, u)
 }
 
 // sizer is implemented by stores that can say cheaply how many entries they
