@@ -20,9 +20,9 @@ import (
 	"github.com/l3go/level3/profiles"
 )
 
-// secrets are the credentials a scoped Client sends; the byte counts below
+// wireSecrets are the credentials a scoped Client sends; the byte counts below
 // are occurrences of these values on the wire.
-var secrets = map[string]string{
+var wireSecrets = map[string]string{
 	"Authorization":       "Bearer tok-7f3a91c4",
 	"Proxy-Authorization": "Basic cHJveHk6N2YzYTkx",
 	"Cookie":              "sid=c00k1e-7f3a91",
@@ -59,12 +59,12 @@ func (c *recordedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// credentialBytes counts the bytes of secrets in what the listener read.
+// credentialBytes counts the bytes of wireSecrets in what the listener read.
 func (l *wireRecorder) credentialBytes() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
-	for _, v := range secrets {
+	for _, v := range wireSecrets {
 		n += bytes.Count(l.raw.Bytes(), []byte(v)) * len(v)
 	}
 	return n
@@ -127,7 +127,7 @@ func scopedClient(t *testing.T, opts ...Option) *Client {
 		WithRedirectPolicy(RedirectPolicy{MaxRedirects: 10, SensitiveHeaders: []string{"x-api-key"}}),
 		WithHeader("X-Trace", "t1"),
 	}
-	for name, value := range secrets {
+	for name, value := range wireSecrets {
 		all = append(all, WithHeader(name, value))
 	}
 	c, err := New(append(all, opts...)...)
@@ -254,8 +254,8 @@ var hostilePaths = []struct {
 		return DoerFunc(func(req *http.Request) (*http.Response, error) {
 			req = req.Clone(req.Context())
 			delete(req.Header, "Authorization")
-			req.Header["authorization"] = []string{secrets["Authorization"]} // not canonical
-			req.Header.Set("X-API-KEY", secrets["X-Api-Key"])
+			req.Header["authorization"] = []string{wireSecrets["Authorization"]} // not canonical
+			req.Header.Set("X-API-KEY", wireSecrets["X-Api-Key"])
 			return next.Do(req)
 		})
 	})}, func(t *testing.T, c *Client, a, _ string) {
@@ -344,7 +344,7 @@ func TestAllowedOriginGetsCredentials(t *testing.T) {
 			n := b.wire.requests()
 			require.NotZero(t, n)
 			perRequest := 0
-			for _, v := range secrets {
+			for _, v := range wireSecrets {
 				perRequest += len(v)
 			}
 			assert.Equal(t, n*perRequest, b.wire.credentialBytes(), "every request to an allowed origin carries every credential")
@@ -363,16 +363,16 @@ func TestCredentialsFromTheRequestItself(t *testing.T) {
 	defer c.HTTPClient().CloseIdleConnections()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, a.URL+"/r", nil)
 	require.NoError(t, err)
-	req.Header["cookie"] = []string{secrets["Cookie"]}
-	req.Header.Set("Authorization", secrets["Authorization"])
-	req.Header.Set("x-api-key", secrets["X-Api-Key"])
+	req.Header["cookie"] = []string{wireSecrets["Cookie"]}
+	req.Header.Set("Authorization", wireSecrets["Authorization"])
+	req.Header.Set("x-api-key", wireSecrets["X-Api-Key"])
 	resp, err := c.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 1, b.wire.requests())
 	assert.Zero(t, b.wire.credentialBytes())
-	assert.Equal(t, len(secrets["Cookie"])+len(secrets["Authorization"])+len(secrets["X-Api-Key"]), a.wire.credentialBytes())
-	assert.Equal(t, []string{secrets["Cookie"]}, req.Header["cookie"], "the caller's request is not modified")
+	assert.Equal(t, len(wireSecrets["Cookie"])+len(wireSecrets["Authorization"])+len(wireSecrets["X-Api-Key"]), a.wire.credentialBytes())
+	assert.Equal(t, []string{wireSecrets["Cookie"]}, req.Header["cookie"], "the caller's request is not modified")
 }
 
 // TestResumeTokenOrigin: a token records the origin of the accepted
@@ -446,7 +446,7 @@ func TestCredentialLayerLogsWithoutValues(t *testing.T) {
 	assert.Zero(t, b.wire.credentialBytes())
 	assert.Contains(t, log.String(), "credentials withheld")
 	assert.Contains(t, log.String(), "Authorization")
-	for _, v := range secrets {
+	for _, v := range wireSecrets {
 		assert.NotContains(t, log.String(), v)
 	}
 }
