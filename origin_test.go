@@ -556,3 +556,16 @@ func TestChainFromAnotherOriginBringsNoneBack(t *testing.T) {
 	assert.Equal(t, before, a.wire.credentialBytes(), "without credentials")
 	assert.Zero(t, b.wire.credentialBytes())
 }
+
+// TestSubmitFormBuiltByHand: a Form the caller built from a response it got
+// itself is submitted as a call to the form's URL, with credentials there.
+func TestSubmitFormBuiltByHand(t *testing.T) {
+	a, b := hostilePair(t)
+	a.mux.Handle("POST /own-form", level3(http.StatusCreated, "Location", a.URL+"/created"))
+	c := scopedClient(t)
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: httptest.NewRequest(http.MethodGet, a.URL+"/own-form", nil)}
+	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"})
+	require.NoError(t, err)
+	assert.NotZero(t, a.wire.credentialBytes())
+	assert.Zero(t, b.wire.requests())
+}

@@ -184,8 +184,14 @@ func (r *Resource) Follow(ctx context.Context, rel string) (*Resource, error) {
 	return r.client.Discover(r.scoped(ctx), l.Href.String())
 }
 
-// scoped returns ctx in the credential scope r was discovered in.
+// scoped returns ctx in the credential scope r was discovered in. A
+// Resource the Client did not make (from [ResourceFromResponse], or built
+// by hand into a [Form]) records none: its URL is the caller's own choice,
+// scoped as [Client.Do] scopes a request.
 func (r *Resource) scoped(ctx context.Context) context.Context {
+	if r.client == nil {
+		return ctx
+	}
 	return withScope(ctx, r.scope)
 }
 
