@@ -30,8 +30,11 @@ var ErrNoLocation = errors.New("level3: the response names no location")
 // (it does by default) or returns it. A refusal is typed: 403
 // ([*ForbiddenError]) or, from older servers, 409 ([*ConflictError]) when
 // the business state does not allow the action. An Action is not
-// idempotent: Trigger never resends it.
+// idempotent: Trigger never resends it. The GET of the 303's location
+// carries credentials only to the origin of url (or to origins allowed with
+// [WithCredentialOrigins]).
 func (c *Client) Trigger(ctx context.Context, url string, opts ...RequestOption) (*Result, error) {
+	ctx = withCallOriginOf(ctx, url)
 	res, err := c.Change(ctx, http.MethodPost, url, "", nil, opts...)
 	if err != nil {
 		return nil, err
@@ -42,6 +45,7 @@ func (c *Client) Trigger(ctx context.Context, url string, opts ...RequestOption)
 // seeOther follows res when it is a 303 See Other that was not followed
 // already: it GETs the location and returns what that answered, with
 // Location still the 303's target. Any other Result is returned as it is.
+// ctx carries the credential scope of the call that got res.
 func (c *Client) seeOther(ctx context.Context, res *Result) (*Result, error) {
 	if res.Status != http.StatusSeeOther {
 		return res, nil

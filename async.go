@@ -142,7 +142,10 @@ func (c *asyncConfig) noteStartOnly(name string) {
 // and Async mixins ask.
 //
 // DoAsync does not modify req. Its context governs the request and the HEAD
-// before it; each Poll and Wait takes its own.
+// before it; each Poll and Wait takes its own. Polls carry credentials only
+// to the origin of req.URL (or to origins allowed with
+// [WithCredentialOrigins]), wherever the 202's location points, and so do
+// the polls of a Poller resumed from its token.
 func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error) {
 	cfg, err := newAsyncConfig(opts)
 	if err != nil {
@@ -154,7 +157,7 @@ func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error
 	if err := checkURL(req); err != nil {
 		return nil, err
 	}
-	ctx := req.Context()
+	ctx := withCallOrigin(req.Context(), req.URL)
 	before, err := c.validatorsBefore(ctx, req, cfg)
 	if err != nil {
 		return nil, err
@@ -270,7 +273,11 @@ func (c *Client) startPolling(req *http.Request, accepted *http.Response, applie
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s %s: %v", ErrNotObservable, req.Method, redactURL(req.URL), err)
 		}
-		p, err := newPoller(c, s, pollState{URL: target.String(), Method: req.Method, PollMethod: s.method()}, cfg)
+		st := pollState{URL: target.String(), Method: req.Method, PollMethod: s.method()}
+		if scope := recordScope(req.Context()); scope.origin != nil {
+			st.Origin = origin(scope.origin)
+		}
+		p, err := newPoller(c, s, st, cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,38 +127,69 @@ func storable(resp *http.Response, maxBody int64) bool {
 	return true
 }
 
+// credentialsVary is the key of [CachedResponse.Vary] that holds the digest
+// of the request's credentials. It is not a header name (a token has no
+// parentheses), so no Vary field can collide with it.
+const credentialsVary = "(credentials)"
+
 // varyValues records, for a response with header h, the values of req's
-// header fields that select it: those named by Vary, and Authorization
-// always, as a digest, so one user's response is never revalidated for
-// another.
-func varyValues(req *http.Request, h http.Header) map[string]string {
-	out := map[string]string{"Authorization": authDigest(req.Header)}
+// header fields that select it: those named by Vary, and every credential
+// of creds always, as one digest, so one user's response is never
+// revalidated for another. A credential named by Vary is covered by the
+// digest and never kept in clear; a Vary naming the digest's own key
+// cannot replace it.
+func varyValues(req *http.Request, h http.Header, creds *credentialPolicy) map[string]string {
+	out := map[string]string{credentialsVary: credentialDigest(req.Header, creds)}
 	for _, name := range splitList(h.Values("Vary"), http.CanonicalHeaderKey) {
-		if name != "Authorization" {
+		if name != credentialsVary && !creds.sensitive(name) {
 			out[name] = strings.Join(req.Header.Values(name), ", ")
 		}
 	}
 	return out
 }
 
-// authDigest returns a digest of the Authorization field, or "" without one.
-func authDigest(h http.Header) string {
-	vs := h.Values("Authorization")
-	if len(vs) == 0 {
+// credentialDigest returns a digest of every credential field of h (the
+// names creds lists, under any spelling of the key), or "" when h carries
+// none, so that requests without credentials share stored responses.
+func credentialDigest(h http.Header, creds *credentialPolicy) string {
+	var b strings.Builder
+	var keys []string
+	for _, name := range creds.names {
+		keys = keys[:0]
+		for k := range h {
+			if strings.EqualFold(k, name) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			for _, v := range h[k] {
+				b.WriteString(name)
+				b.WriteByte(0)
+				b.WriteString(v)
+				b.WriteByte('\n')
+			}
+		}
+	}
+	if b.Len() == 0 {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(strings.Join(vs, "\n")))
+	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:16])
 }
 
-// varyMatches reports whether req selects the stored response r.
-func varyMatches(r *CachedResponse, req *http.Request) bool {
+// varyMatches reports whether req selects the stored response r. A
+// response stored without a credentials digest (by an older version, or by
+// hand) selects nothing: it cannot say whose it was.
+func varyMatches(r *CachedResponse, req *http.Request, creds *credentialPolicy) bool {
+	if want, ok := r.Vary[credentialsVary]; !ok || want != credentialDigest(req.Header, creds) {
+		return false
+	}
 	for name, want := range r.Vary {
-		got := strings.Join(req.Header.Values(name), ", ")
-		if name == "Authorization" {
-			got = authDigest(req.Header)
+		if name == credentialsVary {
+			continue
 		}
-		if got != want {
+		if got := strings.Join(req.Header.Values(name), ", "); got != want {
 			return false
 		}
 	}
@@ -236,11 +268,6 @@ func invalidatedURLs(req *http.Request, resp *http.Response) []string {
 	return keys
 }
 
-// sameOrigin reports whether a and b have the same scheme and host.
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
-}
-
 // cacheKey is the URL without its fragment.
 func cacheKey(u *url.URL) string {
 	if u.Fragment == "" && u.RawFragment == "" {
@@ -264,20 +291,22 @@ func hasDirective(values []string, directive string) bool {
 	return false
 }
 
-// cacheLayer returns the pipeline layer that caches in store; with a nil
-// store it adds nothing.
-func cacheLayer(store CacheStore, logger *slog.Logger) Middleware {
+// cacheLayer returns the pipeline layer that caches in store, keeping
+// apart the responses to requests with different credentials (creds); with
+// a nil store it adds nothing.
+func cacheLayer(store CacheStore, creds *credentialPolicy, logger *slog.Logger) Middleware {
 	return func(next Doer) Doer {
 		if store == nil {
 			return next
 		}
-		return &cacheDoer{store: store, next: next, logger: logger, now: time.Now}
+		return &cacheDoer{store: store, creds: creds, next: next, logger: logger, now: time.Now}
 	}
 }
 
 // cacheDoer is the cache layer.
 type cacheDoer struct {
 	store  CacheStore
+	creds  *credentialPolicy
 	next   Doer
 	logger *slog.Logger
 	now    func() time.Time
@@ -306,7 +335,7 @@ func (c *cacheDoer) Do(req *http.Request) (*http.Response, error) {
 	key := cacheKey(req.URL)
 	stored, ok := c.store.Get(key)
 	fwd = "uri-miss"
-	if ok && !varyMatches(stored, req) {
+	if ok && !varyMatches(stored, req, c.creds) {
 		ok, fwd = false, "vary-miss"
 	}
 	out := req
@@ -352,7 +381,7 @@ func (c *cacheDoer) keep(key string, req *http.Request, resp *http.Response, fwd
 	limit := c.store.MaxEntrySize()
 	switch {
 	case storable(resp, limit):
-		entry := &CachedResponse{Header: resp.Header.Clone(), Vary: varyValues(req, resp.Header)}
+		entry := &CachedResponse{Header: resp.Header.Clone(), Vary: varyValues(req, resp.Header, c.creds)}
 		entry.Header.Del("Cache-Status")
 		resp.Body = &storingBody{rc: resp.Body, limit: limit, want: resp.ContentLength,
 			store: func(body []byte) {

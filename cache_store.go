@@ -45,9 +45,14 @@ type CachedResponse struct {
 	Header http.Header
 	// Body is the whole response body.
 	Body []byte
-	// Vary maps each request header named by the response's Vary field
-	// (plus Authorization, always, as a SHA-256 digest) to the value the
-	// request had; a request with other values is a miss (RFC 9111 §4.1).
+	// Vary maps each request header named by the response's Vary field to
+	// the value the request had; a request with other values is a miss
+	// (RFC 9111 §4.1). The request's credentials (Authorization,
+	// Proxy-Authorization, Cookie, Cookie2 and
+	// [RedirectPolicy.SensitiveHeaders]) are always part of the key, as one
+	// truncated SHA-256 digest under the key "(credentials)" ("" for a
+	// request without any), and never in clear; a response without that
+	// key is never served.
 	Vary map[string]string
 	// Stored is when the response was stored or last revalidated.
 	Stored time.Time

@@ -186,14 +186,40 @@ func TestVaryMatches(t *testing.T) {
 		}
 		return r
 	}
+	creds := newCredentialPolicy([]string{"X-Api-Key"}, nil)
 	entry := &CachedResponse{Vary: varyValues(req("Accept", "application/json", "Authorization", "Bearer a"),
-		http.Header{"Vary": {"accept, Accept-Language"}})}
-	assert.True(t, varyMatches(entry, req("Accept", "application/json", "Authorization", "Bearer a")))
-	assert.False(t, varyMatches(entry, req("Accept", "text/html", "Authorization", "Bearer a")), "vary field differs")
-	assert.False(t, varyMatches(entry, req("Accept", "application/json", "Authorization", "Bearer b")), "another user")
-	assert.False(t, varyMatches(entry, req("Accept", "application/json")), "anonymous")
-	assert.False(t, varyMatches(entry, req("Accept", "application/json", "Authorization", "Bearer a", "Accept-Language", "fr")))
-	assert.NotContains(t, entry.Vary["Authorization"], "Bearer", "credentials are not kept")
+		http.Header{"Vary": {"accept, Accept-Language"}}, creds)}
+	assert.True(t, varyMatches(entry, req("Accept", "application/json", "Authorization", "Bearer a"), creds))
+	assert.False(t, varyMatches(entry, req("Accept", "text/html", "Authorization", "Bearer a"), creds), "vary field differs")
+	assert.False(t, varyMatches(entry, req("Accept", "application/json", "Authorization", "Bearer b"), creds), "another user")
+	assert.False(t, varyMatches(entry, req("Accept", "application/json"), creds), "anonymous")
+	assert.False(t, varyMatches(entry, req("Accept", "application/json", "Authorization", "Bearer a", "Accept-Language", "fr"), creds))
+	for _, v := range entry.Vary {
+		assert.NotContains(t, v, "Bearer", "credentials are not kept")
+	}
+
+	// Every credential is part of the key, however it is spelled, and one
+	// named by Vary is kept only in the digest.
+	vary := http.Header{"Vary": {"Cookie, X-Api-Key"}}
+	for _, user := range [][]string{
+		{"Cookie", "sid=1"}, {"cookie", "sid=1"}, {"Cookie2", "$Version=1"}, {"Proxy-Authorization", "Basic eA=="}, {"X-Api-Key", "k1"},
+	} {
+		mine := &CachedResponse{Vary: varyValues(req(user...), vary, creds)}
+		assert.True(t, varyMatches(mine, req(user...), creds), "%s: the same user", user[0])
+		assert.False(t, varyMatches(mine, req(), creds), "%s: anonymous", user[0])
+		assert.False(t, varyMatches(mine, req(user[0], user[1]+"x"), creds), "%s: another user", user[0])
+		for name, v := range mine.Vary {
+			assert.NotContains(t, v, user[1], "%s kept in clear under %s", user[0], name)
+		}
+	}
+	anon := &CachedResponse{Vary: varyValues(req(), vary, creds)}
+	assert.True(t, varyMatches(anon, req(), creds), "anonymous requests share responses")
+	assert.False(t, varyMatches(anon, req("Cookie", "sid=1"), creds))
+
+	// An entry without the digest (an older version's, or made by hand)
+	// says nothing about whose it was.
+	assert.False(t, varyMatches(&CachedResponse{Vary: map[string]string{"Authorization": ""}}, req(), creds))
+	assert.False(t, varyMatches(&CachedResponse{}, req(), creds))
 }
 
 func TestCacheStatusParsing(t *testing.T) {
@@ -684,7 +710,7 @@ func TestCacheLayerAlone(t *testing.T) {
 	next.On("Do", mockReq(func(r *http.Request) bool { return r.Header.Get("If-None-Match") == etag })).Return(
 		&http.Response{StatusCode: 304, Header: http.Header{"Etag": {etag}}, Body: http.NoBody}, nil).Once()
 	store := NewMemoryCache(1<<20, 1<<20)
-	d := cacheLayer(store, discardLogger())(next)
+	d := cacheLayer(store, newCredentialPolicy(nil, nil), discardLogger())(next)
 	u, _ := url.Parse("http://api.example/x")
 	for i := 0; i < 2; i++ {
 		resp, err := d.Do(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})
@@ -698,9 +724,9 @@ func TestCacheLayerAlone(t *testing.T) {
 	failing := new(mocks.Doer)
 	boom := errors.New("boom")
 	failing.On("Do", mockReq(func(*http.Request) bool { return true })).Return(nil, boom)
-	_, err := cacheLayer(store, discardLogger())(failing).Do(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})
+	_, err := cacheLayer(store, newCredentialPolicy(nil, nil), discardLogger())(failing).Do(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})
 	assert.ErrorIs(t, err, boom)
-	assert.Same(t, failing, cacheLayer(nil, discardLogger())(failing), "no store, no layer")
+	assert.Same(t, failing, cacheLayer(nil, newCredentialPolicy(nil, nil), discardLogger())(failing), "no store, no layer")
 }
 
 // mockReq matches requests for which f is true.
@@ -731,12 +757,63 @@ func TestCacheLayerToleratesBareResponses(t *testing.T) {
 		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
 	})
 	u, _ := url.Parse("http://api.example/x")
-	d := cacheLayer(NewMemoryCache(1<<20, 1<<20), discardLogger())(next)
+	d := cacheLayer(NewMemoryCache(1<<20, 1<<20), newCredentialPolicy(nil, nil), discardLogger())(next)
 	for _, ctx := range []context.Context{context.Background(), BypassCache(context.Background())} {
 		req := (&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}}).WithContext(ctx)
 		resp, err := d.Do(req)
 		require.NoError(t, err)
 		assert.NotEmpty(t, resp.Header.Get("Cache-Status"))
 		resp.Body.Close()
+	}
+}
+
+// perUserServer answers every GET with a body private to the user its
+// credentials name, under one entity tag for all users (the resource's
+// version), and 304 to any request that names that tag: a server that
+// trusts the client's cache to be private.
+func perUserServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		user := r.Header.Get("Cookie") + r.Header.Get("Cookie2") + r.Header.Get("Proxy-Authorization") + r.Header.Get("X-Api-Key")
+		_, _ = io.WriteString(w, "private to "+user)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestCacheNeverCrossesUsers: two Clients sharing one store, for two users
+// told apart by a cookie, a Cookie2, a proxy credential or a custom
+// sensitive header, each get only their own body, however the server
+// answers the revalidation.
+func TestCacheNeverCrossesUsers(t *testing.T) {
+	srv := perUserServer(t)
+	for _, name := range []string{"Cookie", "Cookie2", "Proxy-Authorization", "X-Api-Key"} {
+		t.Run(name, func(t *testing.T) {
+			store := NewMemoryCache(1<<20, 1<<20)
+			client := func(value string) *Client {
+				c, err := New(WithHTTPClient(srv.Client()), WithCache(store), WithHeader(name, value),
+					WithRedirectPolicy(RedirectPolicy{MaxRedirects: 1, SensitiveHeaders: []string{"X-Api-Key"}}))
+				require.NoError(t, err)
+				return c
+			}
+			ann, bob := client("ann"), client("bob")
+			ctx := context.Background()
+			_, body := getBody(t, ann, ctx, srv.URL+"/me")
+			require.Equal(t, "private to ann", string(body))
+			resp, body := getBody(t, ann, ctx, srv.URL+"/me")
+			require.True(t, FromCache(resp), "the same user revalidates her copy")
+			require.Equal(t, "private to ann", string(body))
+
+			resp, body = getBody(t, bob, ctx, srv.URL+"/me")
+			assert.Equal(t, "private to bob", string(body), "never the other user's body")
+			assert.False(t, FromCache(resp))
+			resp, body = getBody(t, bob, ctx, srv.URL+"/me")
+			assert.Equal(t, "private to bob", string(body))
+			assert.True(t, FromCache(resp), "but his own copy, once stored")
+		})
 	}
 }

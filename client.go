@@ -54,6 +54,8 @@ type Middleware func(next Doer) Doer
 //	  redirect         RedirectPolicy and the 308 memory (redirect.go)
 //	  retry            RetryPolicy (retry.go), via go-retryablehttp
 //	  preflight        PreflightPolicy (preflight.go): expect: 100-continue
+//	  credentials      WithCredentialOrigins (origin.go): credentials only
+//	                   to the origin of the call, or to origins allowed
 //	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
 //
 // Every layer is a [Middleware] and can be tested alone.
@@ -72,6 +74,11 @@ type Client struct {
 	// redirect and redirectStore configure the redirect layer.
 	redirect      RedirectPolicy
 	redirectStore redirects.Store
+
+	// credentialOrigins are the origins allowed with WithCredentialOrigins;
+	// credentials is the rule built from them and the sensitive headers.
+	credentialOrigins map[string]bool
+	credentials       *credentialPolicy
 }
 
 // New returns a Client configured by opts. Without options it uses its own
@@ -105,6 +112,7 @@ func New(opts ...Option) (*Client, error) {
 		c.httpClient = newHTTPClient()
 		c.httpClient.Transport.(*http.Transport).ExpectContinueTimeout = c.preflight.Wait
 	}
+	c.credentials = newCredentialPolicy(c.redirect.SensitiveHeaders, c.credentialOrigins)
 	c.pipeline = c.buildPipeline()
 	return c, nil
 }
@@ -121,10 +129,11 @@ func newHTTPClient() *http.Client {
 // *http.Client that follows no redirects (the redirect layer does).
 func (c *Client) buildPipeline() Doer {
 	var d Doer = withoutRedirects(c.httpClient)
+	d = credentialLayer(c.credentials, c.logger)(d)
 	d = preflightLayer(c.preflight, c.origins, c.logger)(d)
 	d = retryLayer(c.retry, c.logger)(d)
-	d = redirectLayer(c.redirect, c.redirectStore, c.httpClient, c.logger)(d)
-	d = cacheLayer(c.cache, c.logger)(d)
+	d = redirectLayer(c.redirect, c.redirectStore, c.credentials, c.httpClient, c.logger)(d)
+	d = cacheLayer(c.cache, c.credentials, c.logger)(d)
 	for i := len(c.middlewares) - 1; i >= 0; i-- {
 		d = c.middlewares[i](d)
 	}
@@ -149,13 +158,18 @@ func (c *Client) HTTPClient() *http.Client { return c.httpClient }
 // Redirects are followed by the Client itself, as [RedirectPolicy] and
 // [WithRedirectStore] describe: resp.Request is the last request sent, and
 // a 3xx is returned only when it is not followed.
+//
+// Credentials (Authorization, Proxy-Authorization, Cookie, Cookie2 and
+// [RedirectPolicy.SensitiveHeaders]) go only to the origin of req.URL, or to
+// origins allowed with [WithCredentialOrigins]; every request sent on the
+// way (redirect hops, retries, preflight probes) is held to that rule.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if err := checkURL(req); err != nil {
 		return nil, err
 	}
 	ctx := req.Context()
 	attempts := 1
-	out := req.WithContext(context.WithValue(ctx, attemptsKey{}, &attempts))
+	out := req.WithContext(context.WithValue(withCallOrigin(ctx, req.URL), attemptsKey{}, &attempts))
 	out.Header = c.withDefaults(req.Header)
 	start := time.Now()
 	resp, err := c.pipeline.Do(out)

@@ -72,6 +72,7 @@ func FuzzCacheStatus(f *testing.F) {
 func FuzzCacheDecisions(f *testing.F) {
 	f.Add(`"a"`, `"a"`, "Tue, 24 Nov 2026 10:00:00 GMT", "accept", "no-store", "7")
 	f.Add(`W/"a"`, `"b"`, "garbage", "*", "max-age=0", "-1")
+	f.Add(`"a"`, `"a"`, "", "(credentials), Cookie", "", "3")
 	f.Fuzz(func(t *testing.T, storedTag, newTag, lastModified, vary, cacheControl, contentLength string) {
 		stored := &CachedResponse{Header: http.Header{"Etag": {storedTag}, "Last-Modified": {lastModified}, "Content-Length": {"3"}}, Body: []byte("abc")}
 		h := http.Header{"Etag": {newTag}, "Vary": {vary}, "Cache-Control": {cacheControl}, "Content-Length": {contentLength}}
@@ -93,7 +94,16 @@ func FuzzCacheDecisions(f *testing.F) {
 		if storable(resp, 10) && hasDirective(h.Values("Cache-Control"), "no-store") {
 			t.Fatal("no-store stored")
 		}
-		varyMatches(&CachedResponse{Vary: varyValues(req, h)}, req)
+		creds := newCredentialPolicy([]string{"X-Api-Key"}, nil)
+		vary2 := varyValues(req, h, creds)
+		if !varyMatches(&CachedResponse{Vary: vary2}, req, creds) {
+			t.Fatalf("a request does not select what it stored (vary %q)", vary)
+		}
+		for name, v := range vary2 {
+			if creds.sensitive(name) && v != "" {
+				t.Fatalf("credential %s kept in clear", name)
+			}
+		}
 	})
 }
 

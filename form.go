@@ -41,8 +41,11 @@ type Form struct {
 // FetchForm GETs the form at url. Level 3 asks clients to fetch a form
 // afresh before each submission; the Client's cache only ever serves a
 // template the server has just confirmed with 304. A body longer than
-// [MaxResultBody] fails with [ErrResponseTooLarge].
+// [MaxResultBody] fails with [ErrResponseTooLarge]. Like a discovered
+// [Resource], the Form keeps the credential scope of this call for its
+// submission ([Client.SubmitForm]).
 func (c *Client) FetchForm(ctx context.Context, url string) (*Form, error) {
+	ctx = withCallOriginOf(ctx, url)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)
@@ -53,7 +56,7 @@ func (c *Client) FetchForm(ctx context.Context, url string) (*Form, error) {
 	}
 	defer resp.Body.Close()
 	res := newResource(resp)
-	res.client = c
+	res.client, res.scope = c, recordScope(ctx)
 	body, err := readBounded(resp.Body, MaxResultBody)
 	if err != nil {
 		return nil, fmt.Errorf("level3: GET %s: reading the form: %w", redactURL(res.URL), err)
@@ -90,8 +93,11 @@ func isJSONObject(b []byte) bool {
 
 // Submit fetches the form at url afresh, fills it with values ([Form.Fill])
 // and submits it ([Client.SubmitForm]). When the resource turns out to be a
-// Lookup, the filled query is looked up as [Client.Lookup] does.
+// Lookup, the filled query is looked up as [Client.Lookup] does. The
+// submission and any 303 it answers are sent with credentials only to the
+// origin of url (or to origins allowed with [WithCredentialOrigins]).
 func (c *Client) Submit(ctx context.Context, url string, values any, opts ...RequestOption) (*Result, error) {
+	ctx = withCallOriginOf(ctx, url)
 	f, err := c.FetchForm(ctx, url)
 	if err != nil {
 		return nil, err
@@ -128,7 +134,12 @@ func (c *Client) Submit(ctx context.Context, url string, values any, opts ...Req
 // rule ([*ConflictError]), returned at once; a key you chose counts as
 // possibly seen. A 422 saying the key was used with another body is a
 // [*KeyReusedError].
+//
+// f.URL may be another origin than the one the form was fetched from (after
+// a redirect): the submission carries credentials only where the call that
+// fetched f could send them.
 func (c *Client) SubmitForm(ctx context.Context, f *Form, doc any, opts ...RequestOption) (*Result, error) {
+	ctx = f.scoped(ctx)
 	body, err := encodeJSON(doc)
 	if err != nil {
 		return nil, fmt.Errorf("level3: POST %s: %w", redactURL(f.URL), err)

@@ -20,8 +20,11 @@ import (
 //
 // No match is a 404, returned as [*NotFoundError]; a malformed query 400,
 // an unsupported media type 415 and a semantically wrong one 422, all typed.
-// To fill the lookup's template first, use [Client.Submit].
+// To fill the lookup's template first, use [Client.Submit]. The GET of the
+// result carries credentials only to the origin of url (or to origins
+// allowed with [WithCredentialOrigins]).
 func (c *Client) Lookup(ctx context.Context, url string, query any, opts ...RequestOption) (*Result, error) {
+	ctx = withCallOriginOf(ctx, url)
 	body, err := encodeJSON(query)
 	if err != nil {
 		return nil, fmt.Errorf("level3: POST %s: %w", redactRawURL(url), err)

@@ -7,9 +7,11 @@ package level3
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"iter"
+	"net/url"
 
 	"github.com/l3go/level3/profiles"
 )
@@ -49,6 +51,11 @@ func nextPage(r *Resource) (Link, bool) {
 // [ErrPageLoop] when a next link leads back to a visited page, or
 // [ErrTooManyPages] after [MaxPages] pages.
 //
+// The next links are chosen by the servers: every page is asked with
+// credentials only when it is on the origin of url (or on an origin allowed
+// with [WithCredentialOrigins]). Loop detection keeps a 32-byte digest per
+// page, however long the URLs.
+//
 //	for page, err := range client.Pages(ctx, url) {
 //		if err != nil {
 //			return err
@@ -57,7 +64,8 @@ func nextPage(r *Resource) (Link, bool) {
 //	}
 func (c *Client) Pages(ctx context.Context, url string) iter.Seq2[*Resource, error] {
 	return func(yield func(*Resource, error) bool) {
-		seen := make(map[string]bool)
+		ctx := withCallOriginOf(ctx, url)
+		seen := make(map[[sha256.Size]byte]bool)
 		next := url
 		for n := 0; ; n++ {
 			if n == MaxPages {
@@ -73,7 +81,7 @@ func (c *Client) Pages(ctx context.Context, url string) iter.Seq2[*Resource, err
 				yield(nil, err)
 				return
 			}
-			seen[cacheKey(page.URL)] = true
+			seen[pageKey(page.URL)] = true
 			if !yield(page, nil) {
 				return
 			}
@@ -81,13 +89,19 @@ func (c *Client) Pages(ctx context.Context, url string) iter.Seq2[*Resource, err
 			if !ok {
 				return
 			}
-			if seen[cacheKey(l.Href)] {
+			if seen[pageKey(l.Href)] {
 				yield(nil, fmt.Errorf("%w: %s links to %s", ErrPageLoop, redactURL(page.URL), redactURL(l.Href)))
 				return
 			}
 			next = l.Href.String()
 		}
 	}
+}
+
+// pageKey is what Pages remembers of a visited page: a digest of its URL
+// without the fragment, the same size whatever the URL's length.
+func pageKey(u *url.URL) [sha256.Size]byte {
+	return sha256.Sum256([]byte(cacheKey(u)))
 }
 
 // Entries iterates over the entries of a list (List pattern), page after
@@ -115,7 +129,8 @@ func (c *Client) Entries(ctx context.Context, url string) iter.Seq2[Link, error]
 // it discovers the target of each tree#child link, in link order (sibling
 // order), yielding (child, nil). A failure ends the iteration with one
 // (nil, err). A resource without a Client (from [ResourceFromResponse])
-// yields an error.
+// yields an error. Children are asked in r's credential scope, as
+// [Resource.Follow] asks.
 func (r *Resource) Children(ctx context.Context) iter.Seq2[*Resource, error] {
 	return func(yield func(*Resource, error) bool) {
 		if r.client == nil {
@@ -127,7 +142,7 @@ func (r *Resource) Children(ctx context.Context) iter.Seq2[*Resource, error] {
 				yield(nil, err)
 				return
 			}
-			child, err := r.client.Discover(ctx, l.Href.String())
+			child, err := r.client.Discover(r.scoped(ctx), l.Href.String())
 			if !yield(child, err) || err != nil {
 				return
 			}

@@ -2,8 +2,11 @@ package level3
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -191,4 +194,69 @@ func TestChildrenAndFollowPath(t *testing.T) {
 	_, err = home.FollowPath(ctx, profiles.RelListEntry, profiles.RelTreeChild)
 	assert.ErrorIs(t, err, ErrNoLink)
 	assert.ErrorContains(t, err, "step 2 of 2")
+}
+
+// longURLTransport serves an endless paged resource whose every page URL is
+// about pad bytes long, in memory: page n links to page n+1.
+type longURLTransport struct{ pad string }
+
+func (t longURLTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	n, _ := strconv.Atoi(strings.Split(req.URL.Path, "/")[2])
+	next := fmt.Sprintf("/p/%d/%s", n+1, t.pad)
+	return &http.Response{
+		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:  http.Header{"Link": {"<" + next + `>; rel="next"`}},
+		Body:    http.NoBody,
+		Request: req,
+	}, nil
+}
+
+// walkRetained walks pages pages whose URLs are urlLen bytes long, and
+// returns how many heap bytes are in use at the last page beyond those in
+// use before the walk, after a collection.
+func walkRetained(tb testing.TB, pages, urlLen int) int64 {
+	tb.Helper()
+	pad := strings.Repeat("a", urlLen)
+	c, err := New(WithHTTPClient(&http.Client{Transport: longURLTransport{pad: pad}}), WithoutCache(),
+		WithRedirectStore(nil))
+	require.NoError(tb, err)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	n, retained := 0, int64(0)
+	for page, err := range c.Pages(context.Background(), "http://pages.example/p/1/"+pad) {
+		require.NoError(tb, err)
+		require.Greater(tb, len(page.URL.Path), urlLen)
+		if n++; n == pages {
+			// Inside the loop body, the iterator and what it keeps are
+			// live: this is what a walk holds at its last page.
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			retained = int64(ms.HeapAlloc) - int64(base)
+			break
+		}
+	}
+	require.Equal(tb, pages, n)
+	return retained
+}
+
+// TestPagesRetainsAFixedAmountPerPage walks 600 pages whose URLs are 64 KiB
+// each: what Pages keeps to detect loops must not grow with the URLs' length
+// (keeping every URL would hold 38 MiB). BenchmarkPagesLongURLs measures the
+// walk with 1 MiB URLs.
+func TestPagesRetainsAFixedAmountPerPage(t *testing.T) {
+	const pages, urlLen = 600, 64 << 10
+	retained := walkRetained(t, pages, urlLen)
+	t.Logf("heap in use at page %d of %d-byte URLs: %.1f MiB over the start", pages, urlLen, float64(retained)/(1<<20))
+	assert.Less(t, retained, int64(16<<20), "loop detection keeps a fixed amount per page")
+}
+
+// BenchmarkPagesLongURLs reports the heap in use at the 600th page of a walk
+// whose URLs are 1 MiB each (go test -run '^$' -bench BenchmarkPagesLongURLs
+// -benchtime 1x .).
+func BenchmarkPagesLongURLs(b *testing.B) {
+	for range b.N {
+		b.ReportMetric(float64(walkRetained(b, 600, 1<<20))/(1<<20), "retained-MiB")
+	}
 }

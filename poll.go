@@ -136,6 +136,10 @@ type pollState struct {
 	Polls      int           `json:"polls"`              // polls answered so far
 	NextPoll   time.Time     `json:"nextPoll,omitzero"`  // not before this time
 	LastWait   time.Duration `json:"lastWait,omitempty"` // the last wait, where a resumed backoff continues
+	// Origin is the origin of the request that was accepted, the only one
+	// (besides those allowed with WithCredentialOrigins) the polls carry
+	// credentials to. "" for none: a token of version 1.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Poller follows an asynchronous operation (202 Accepted) until it finishes.
@@ -149,6 +153,7 @@ type Poller struct {
 	client   *Client
 	strategy pollStrategy
 	state    pollState
+	scope    callScope // from state.Origin
 	target   *url.URL
 	sched    PollSchedule
 	clock    pollClock
@@ -174,6 +179,13 @@ func newPoller(c *Client, s pollStrategy, st pollState, cfg *asyncConfig) (*Poll
 		first = min(max(st.LastWait, cfg.schedule.MinWait), cfg.schedule.MaxWait)
 	}
 	p := &Poller{client: c, strategy: s, state: st, target: target, sched: cfg.schedule, clock: cfg.clock}
+	if st.Origin != "" {
+		o, err := url.Parse(st.Origin)
+		if err != nil {
+			return nil, fmt.Errorf("level3: poll origin: %w", err)
+		}
+		p.scope = callScope{origin: o}
+	}
 	p.backoff = backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(first),
 		backoff.WithMaxInterval(cfg.schedule.MaxWait),
@@ -323,6 +335,7 @@ func (p *Poller) Poll(ctx context.Context) (*http.Response, error) {
 // is sent again at once as GET, and GET is used from then on, as Discover
 // does.
 func (p *Poller) send(ctx context.Context) (*http.Request, *http.Response, int, http.Header, error) {
+	ctx = withScope(ctx, p.scope)
 	for {
 		req, err := http.NewRequestWithContext(ctx, p.state.PollMethod, p.target.String(), nil)
 		if err != nil {

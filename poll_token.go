@@ -25,9 +25,11 @@ var ErrInvalidResumeToken = errors.New("level3: invalid resume token")
 // place is recognised at once.
 const tokenPrefix = "l3poll."
 
-// tokenVersion is the version of the token format this package writes and
-// reads. A change that older readers would misread gets a new version.
-const tokenVersion = 1
+// tokenVersion is the version of the token format this package writes. A
+// change that older readers would misread gets a new version. Version 2
+// added the origin of the accepted request (pollState.Origin); version 1
+// tokens are still read, as recording no origin.
+const tokenVersion = 2
 
 // maxTokenLen bounds what ResumePoller decodes.
 const maxTokenLen = 16 << 10
@@ -43,10 +45,11 @@ type tokenEnvelope struct {
 // ResumeToken returns a string from which [Client.ResumePoller] continues
 // this operation, in this process or another, with the schedule position
 // and not-before time (Retry-After) kept. It holds the polled URL, query
-// included, so treat it as you would that URL; it holds no request header,
-// so the resuming Client brings its own credentials. The format is opaque
-// and versioned. Once the operation has finished, ResumeToken returns an
-// error wrapping [ErrPollerDone].
+// included, so treat it as you would that URL, and the origin of the
+// request that was accepted, the one its polls may send credentials to; it
+// holds no request header, so the resuming Client brings its own
+// credentials. The format is opaque and versioned. Once the operation has
+// finished, ResumeToken returns an error wrapping [ErrPollerDone].
 func (p *Poller) ResumeToken() (string, error) {
 	if p.done {
 		return "", fmt.Errorf("level3: resume token: %w", ErrPollerDone)
@@ -68,6 +71,13 @@ func (p *Poller) ResumeToken() (string, error) {
 // operation and are refused here. An invalid token returns an error
 // wrapping [ErrInvalidResumeToken]. The Poller's first poll is due at the
 // time the token recorded (at once if that has passed).
+//
+// The polls carry c's credentials only to the origin the token recorded,
+// that of the request that was accepted (or to origins allowed with
+// [WithCredentialOrigins] on c). A token written before origins were
+// recorded (format version 1) names none: its polls carry credentials only
+// to allowed origins, so resume it with a Client that allows the origin of
+// the operation when the polls need them.
 func (c *Client) ResumePoller(token string, opts ...AsyncOption) (*Poller, error) {
 	cfg, err := newAsyncConfig(opts)
 	if err != nil {
@@ -104,8 +114,11 @@ func decodeToken(token string) (pollState, pollStrategy, error) {
 	if err := strictUnmarshal(raw, &env); err != nil {
 		return bad("not a level3 poll state: %v", err)
 	}
-	if env.Version != tokenVersion {
-		return bad("format version %d; this version of level3 (%s) reads version %d", env.Version, Version, tokenVersion)
+	if env.Version < 1 || env.Version > tokenVersion {
+		return bad("format version %d; this version of level3 (%s) reads versions 1 to %d", env.Version, Version, tokenVersion)
+	}
+	if env.Version == 1 && env.Poll.Origin != "" {
+		return bad("an origin in a version 1 token")
 	}
 	var kind *strategyKind
 	for i := range strategyKinds {
@@ -148,6 +161,11 @@ func (st pollState) check() error {
 		return fmt.Errorf("request method %q is not a token", st.Method)
 	case st.Polls < 0 || st.LastWait < 0:
 		return errors.New("negative poll count or wait")
+	}
+	if st.Origin != "" {
+		if canon, err := parseOrigin(st.Origin); err != nil || canon != st.Origin {
+			return fmt.Errorf("origin %q is not scheme://host:port", st.Origin)
+		}
 	}
 	return nil
 }

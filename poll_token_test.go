@@ -26,7 +26,7 @@ func TestResumeTokenInvalid(t *testing.T) {
 		"not base64":            tokenPrefix + "***",
 		"not JSON":              rawToken("{"),
 		"trailing data":         rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}} x`),
-		"newer version":         rawToken(`{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}}`),
+		"newer version":         rawToken(`{"v":3,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}}`),
 		"unknown kind":          rawToken(`{"v":1,"kind":"azure-lro","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}}`),
 		"unknown member":        rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"extra":1},"op":{}}`),
 		"no op":                 rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0}}`),
@@ -79,6 +79,7 @@ func FuzzResumeToken(f *testing.F) {
 	f.Add(rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0},"op":{}}`))
 	f.Add(rawToken(`{"v":1,"kind":"entity","poll":{"url":"https://h/x","method":"PUT","pollMethod":"GET","polls":4,"nextPoll":"2026-11-25T10:00:00Z","lastWait":2000000000},"op":{"before":{"etag":"\"a\""},"expect":"\"b\""}}`))
 	f.Add(rawToken(`{"v":1,"kind":"location","poll":{"url":"http://h/up/1","method":"POST","pollMethod":"GET","polls":1},"op":{}}`))
+	f.Add(rawToken(`{"v":2,"kind":"location","poll":{"url":"http://other/up/1","method":"POST","pollMethod":"GET","polls":1,"origin":"https://h:443"},"op":{}}`))
 	f.Add("l3poll.")
 	f.Add("")
 	c, err := New()

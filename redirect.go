@@ -45,6 +45,9 @@ type redirector struct {
 	// as net/http does: an error stops the chain, ErrUseLastResponse
 	// returns the redirect response itself.
 	check func(req *http.Request, via []*http.Request) error
+	// creds says where credentials may go: a chain that passes through an
+	// origin it does not permit carries none on its later hops.
+	creds *credentialPolicy
 	// cloneHeaders is set when the *http.Client has a cookie jar, which
 	// adds its cookies to the header of the request it sends: each hop then
 	// gets its own copy, so jar cookies of one origin never reach the next.
@@ -54,16 +57,16 @@ type redirector struct {
 }
 
 // redirectLayer returns the pipeline layer that follows redirects with p,
-// remembering 308s in store (nil: no memory). hc is the caller's
-// *http.Client, for its CheckRedirect and Jar. A policy with MaxRedirects 0
-// adds no layer: 3xx responses are answers.
-func redirectLayer(p RedirectPolicy, store redirects.Store, hc *http.Client, logger *slog.Logger) Middleware {
+// remembering 308s in store (nil: no memory), with credentials scoped by
+// creds. hc is the caller's *http.Client, for its CheckRedirect and Jar. A
+// policy with MaxRedirects 0 adds no layer: 3xx responses are answers.
+func redirectLayer(p RedirectPolicy, store redirects.Store, creds *credentialPolicy, hc *http.Client, logger *slog.Logger) Middleware {
 	return func(next Doer) Doer {
 		if p.MaxRedirects == 0 {
 			return next
 		}
 		return &redirector{
-			next: next, policy: p, store: store, check: hc.CheckRedirect,
+			next: next, policy: p, store: store, creds: creds, check: hc.CheckRedirect,
 			cloneHeaders: hc.Jar != nil, logger: logger, now: time.Now,
 		}
 	}
@@ -83,7 +86,11 @@ type redirectTrace struct {
 // *RedirectError.
 func (r *redirector) Do(req *http.Request) (*http.Response, error) {
 	tr, _ := req.Context().Value(redirectTraceKey{}).(*redirectTrace)
-	c := &chase{r: r, req: req, body: bodyStateOf(req), memory: r.store != nil && (tr == nil || !tr.skipMemory)}
+	scope, ok := scopeOf(req.Context())
+	if !ok {
+		scope = callScope{origin: req.URL}
+	}
+	c := &chase{r: r, req: req, scope: scope, body: bodyStateOf(req), memory: r.store != nil && (tr == nil || !tr.skipMemory)}
 	resp, err := c.run()
 	if c.misled {
 		r.forget(req.Context(), c.stale)
@@ -116,15 +123,13 @@ type chase struct {
 	chain    []Hop
 	stale    []string // memory keys used by the last run
 	misled   bool     // the memory led to a 404, a 410 or a loop
-	first    string   // origin of req.URL, computed when first needed
+	scope    callScope
 }
 
-// origin returns the origin of the request the chain started from.
-func (c *chase) origin() string {
-	if c.first == "" {
-		c.first = origin(c.req.URL)
-	}
-	return c.first
+// leaves reports whether a hop to u takes the chain out of its credential
+// scope: from then on no hop carries credentials, even one that comes back.
+func (c *chase) leaves(u *url.URL) bool {
+	return !c.r.creds.permits(c.scope, u)
 }
 
 // sizer is implemented by stores that can say cheaply how many entries they
@@ -145,7 +150,7 @@ func (c *chase) run() (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	withBody, strip, dropBody := c.body != noBody, left, false
+	withBody, strip, dropBody := c.body != noBody, left || c.leaves(c.req.URL), false
 	var (
 		via     []*http.Request
 		prev    *http.Response
@@ -194,7 +199,7 @@ func (c *chase) run() (*http.Response, error) {
 			drainAndClose(resp.Body)
 			return nil, err
 		}
-		nextStrip := strip || left || origin(d.to) != c.origin()
+		nextStrip := strip || left || c.leaves(d.to)
 		nextBody := withBody && d.kind == hopSame
 		nextDrop := dropBody || d.kind == hopGet
 		pending = nil
@@ -220,7 +225,8 @@ func (c *chase) run() (*http.Response, error) {
 }
 
 // recall follows remembered 308s from cur, when the memory is in use, and
-// returns where they lead and whether any of them left the chain's origin;
+// returns where they lead and whether any of them left the chain's
+// credential scope;
 // each is recorded as a hop. An entry that leads into a loop or past the hop
 // limit gives a *RedirectError and marks the run misled.
 func (c *chase) recall(method string, cur *url.URL) (*url.URL, bool, error) {
@@ -260,23 +266,24 @@ func (c *chase) recall(method string, cur *url.URL) (*url.URL, bool, error) {
 		}
 		r.logHop(ctx, hop)
 		cur = d.to
-		left = left || origin(cur) != c.origin()
+		left = left || c.leaves(cur)
 	}
 	return cur, left, nil
 }
 
 // newRequest returns the request of the next hop: method at u, with the
-// body replayed when withBody, without credentials when strip, without the
-// body's headers when dropBody, and with Response set to prev, the redirect
-// that led here (as net/http does). The first hop of a call is the caller's
-// request itself when nothing needs changing.
+// body replayed when withBody, outside the credential scope when strip (the
+// credential layer then withholds them: see [WithCredentialOrigins]),
+// without the body's headers when dropBody, and with Response set to prev,
+// the redirect that led here (as net/http does). The first hop of a call is
+// the caller's request itself when nothing needs changing.
 func (c *chase) newRequest(method string, u *url.URL, withBody, strip, dropBody bool, prev *http.Response) (*http.Request, error) {
 	orig := c.req
 	if u == orig.URL && method == orig.Method && !c.bodyUsed && !c.r.cloneHeaders {
 		c.bodyUsed = c.body != noBody
 		return orig, nil
 	}
-	if !strip && u.User == nil && orig.URL.User != nil && origin(u) == origin(orig.URL) {
+	if !strip && u.User == nil && orig.URL.User != nil && sameOrigin(u, orig.URL) {
 		withUser := *u
 		withUser.User = orig.URL.User
 		u = &withUser
@@ -288,8 +295,11 @@ func (c *chase) newRequest(method string, u *url.URL, withBody, strip, dropBody 
 	if out.Host != "" && !strings.EqualFold(u.Host, orig.URL.Host) {
 		out.Host = "" // a Host set for the original authority does not apply elsewhere
 	}
-	out.Header = hopHeader(orig.Header, strip, c.r.policy.SensitiveHeaders, dropBody)
+	out.Header = hopHeader(orig.Header, dropBody)
 	out.Response = prev
+	if strip {
+		out = out.WithContext(withoutCallOrigin(out.Context()))
+	}
 	out.Body, out.GetBody, out.ContentLength, out.TransferEncoding, out.Trailer = nil, nil, 0, nil, nil
 	if !withBody || c.body == noBody {
 		return out, nil

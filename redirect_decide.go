@@ -3,7 +3,8 @@
 // what to do with a 3xx response (redirectBehavior), whether a remembered
 // 308 applies (rememberedBehavior), how long a 308 may be remembered
 // (cacheLifetime), and which headers a hop drops (hopHeader). The policy
-// types are in redirect_policy.go.
+// types are in redirect_policy.go; which hops carry credentials is decided
+// by the credential scope (origin.go).
 
 package level3
 
@@ -305,8 +306,6 @@ func origin(u *url.URL) string {
 
 // Header sets a hop may drop.
 var (
-	// credentialHeaders never leave the origin of the first request.
-	credentialHeaders = []string{"Authorization", "Cookie", "Cookie2", "Proxy-Authorization"}
 	// bodyHeaders describe a body, and go when a 303 drops it
 	// (Fetch's request-body-header names, plus framing and digests).
 	bodyHeaders = []string{"Content-Type", "Content-Length", "Content-Encoding", "Content-Language",
@@ -318,17 +317,16 @@ var (
 		"If-Range", "Range", "Expect", "Idempotency-Key", "Slug"}
 )
 
-// hopHeader returns a copy of h for the next hop: without the credentials
-// (and the caller's sensitive headers, canonical names) when
-// stripCredentials, and without the body and original-request headers when
-// the hop drops the body. Names are compared in canonical form, so a header
-// set under a non-canonical key (h["authorization"]) goes too.
-func hopHeader(h http.Header, stripCredentials bool, sensitive []string, dropBody bool) http.Header {
+// hopHeader returns a copy of h for the next hop: without the body and
+// original-request headers when the hop drops the body. Names are compared
+// in canonical form, so a header set under a non-canonical key
+// (h["content-type"]) goes too. Credentials are left to the credential
+// layer (origin.go), which every hop passes.
+func hopHeader(h http.Header, dropBody bool) http.Header {
 	out := make(http.Header, len(h))
 	for name, vals := range h {
 		canon := http.CanonicalHeaderKey(name)
-		if stripCredentials && (slices.Contains(credentialHeaders, canon) || slices.Contains(sensitive, canon)) ||
-			dropBody && (slices.Contains(bodyHeaders, canon) || slices.Contains(originalOnlyHeaders, canon)) {
+		if dropBody && (slices.Contains(bodyHeaders, canon) || slices.Contains(originalOnlyHeaders, canon)) {
 			continue
 		}
 		out[name] = append([]string(nil), vals...)

@@ -46,17 +46,19 @@ type RedirectPolicy struct {
 	// [ErrTooManyRedirects]. 0 disables following.
 	MaxRedirects int
 	// CrossOrigin says what to do with a redirect to another origin
-	// (scheme, host and port, RFC 6454). The default follows it without
-	// credentials and does not remember it.
+	// (scheme, host and port, RFC 6454). The default follows it (without
+	// credentials: see [WithCredentialOrigins]) and does not remember it.
 	CrossOrigin CrossOriginPolicy
 	// AllowDowngrade lets a redirect lead from https to http. Without it such
 	// a redirect stops the chain with an error wrapping
 	// [ErrInsecureRedirect].
 	AllowDowngrade bool
 	// SensitiveHeaders names request headers that, like Authorization,
-	// Cookie, Cookie2 and Proxy-Authorization, are never sent to an origin
-	// other than the one the request was made for: typically API keys in
-	// custom headers such as X-Api-Key.
+	// Cookie, Cookie2 and Proxy-Authorization, are credentials: typically
+	// API keys in custom headers such as X-Api-Key. They apply to every
+	// request, not only to redirects: never sent to an origin other than
+	// that of the call (unless allowed with [WithCredentialOrigins]), and
+	// part of the cache's key (see [CachedResponse]).
 	SensitiveHeaders []string
 }
 
@@ -68,12 +70,13 @@ func DefaultRedirectPolicy() RedirectPolicy {
 }
 
 // CrossOriginPolicy says how the Client treats a redirect that leads to
-// another origin. Whatever the policy, the credentials of the first origin
+// another origin. Whatever the policy, the credentials of the call's origin
 // (Authorization, Cookie, Cookie2, Proxy-Authorization and
 // [RedirectPolicy.SensitiveHeaders]) are not sent there, nor to any later hop
-// of the chain, even one that comes back. This is stricter than net/http,
-// which keeps them for a subdomain or another port of the same host; it is
-// what the Fetch standard does.
+// of the chain, even one that comes back, unless that origin was allowed
+// with [WithCredentialOrigins]. This is stricter than net/http, which keeps
+// them for a subdomain or another port of the same host; it is what the
+// Fetch standard does.
 type CrossOriginPolicy int
 
 const (

@@ -38,6 +38,10 @@ type Resource struct {
 	Problems       error        // header values that could not be parsed; nil when all were fine
 
 	client *Client
+	// scope is the credential scope of the call that produced the resource:
+	// requests to the URLs it names carry credentials only where that call
+	// could (see WithCredentialOrigins).
+	scope callScope
 }
 
 // Discover learns what url is: it sends HEAD and, when the server refuses HEAD
@@ -49,9 +53,13 @@ type Resource struct {
 // (it still teaches the memory): for an Alias, Resource.URL and the headers
 // are the target's, and [Resource.Alias] gives the alias's own answer, its
 // status, Location and profiles.
+//
+// Requests made from the Resource to the URLs it names ([Resource.Follow],
+// [Resource.Children], [Resource.Upload]...) carry credentials only to the
+// origin of url (or to origins allowed with [WithCredentialOrigins]).
 func (c *Client) Discover(ctx context.Context, url string) (*Resource, error) {
 	tr := &redirectTrace{skipMemory: true}
-	ctx = context.WithValue(ctx, redirectTraceKey{}, tr)
+	ctx = context.WithValue(withCallOriginOf(ctx, url), redirectTraceKey{}, tr)
 	resp, err := c.discoverRequest(ctx, http.MethodHead, url)
 	var re *ResponseError
 	if errors.As(err, &re) && (re.StatusCode == http.StatusMethodNotAllowed || re.StatusCode == http.StatusNotImplemented) {
@@ -64,6 +72,7 @@ func (c *Client) Discover(ctx context.Context, url string) (*Resource, error) {
 	r := newResource(resp)
 	r.Redirects = tr.hops
 	r.client = c
+	r.scope = recordScope(ctx)
 	return r, nil
 }
 
@@ -161,7 +170,9 @@ func (r *Resource) Weak() bool { return strings.HasPrefix(r.ETag, "W/") }
 func (r *Resource) Link(rel string) (Link, bool) { return r.Links.First(rel) }
 
 // Follow discovers the target of the first link with relation rel. It returns
-// an error wrapping [ErrNoLink] when there is none.
+// an error wrapping [ErrNoLink] when there is none. The link was chosen by
+// the server: the request carries credentials only to the origin of the call
+// that discovered r (or to origins allowed with [WithCredentialOrigins]).
 func (r *Resource) Follow(ctx context.Context, rel string) (*Resource, error) {
 	l, ok := r.Link(rel)
 	if !ok {
@@ -170,7 +181,18 @@ func (r *Resource) Follow(ctx context.Context, rel string) (*Resource, error) {
 	if r.client == nil {
 		return nil, errors.New("level3: Follow: resource has no Client (use Client.Discover)")
 	}
-	return r.client.Discover(ctx, l.Href.String())
+	return r.client.Discover(r.scoped(ctx), l.Href.String())
+}
+
+// scoped returns ctx in the credential scope r was discovered in. A
+// Resource the Client did not make (from [ResourceFromResponse], or built
+// by hand into a [Form]) records none: its URL is the caller's own choice,
+// scoped as [Client.Do] scopes a request.
+func (r *Resource) scoped(ctx context.Context) context.Context {
+	if r.client == nil {
+		return ctx
+	}
+	return withScope(ctx, r.scope)
 }
 
 // Alias returns the first redirect of the chain that led to r when the URL

@@ -65,7 +65,10 @@ type UploadOptions struct {
 	Progress func(Progress)
 	// FetchValidators sends a HEAD to the result's location when the answer
 	// carried neither etag nor last-modified (as WebDAV servers do after a
-	// PUT), to fill them in. A failing HEAD leaves them empty.
+	// PUT), to fill them in. A failing HEAD leaves them empty. The location
+	// is the server's choice: the HEAD carries credentials only to the
+	// origin of the upload's URL (or to origins allowed with
+	// [WithCredentialOrigins]).
 	FetchValidators bool
 }
 
@@ -141,7 +144,7 @@ func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptio
 	if o.IdempotencyKey == "" && acceptsIdempotencyKey(r.IdempotencyKey) {
 		o.IdempotencyKey = newIdempotencyKey()
 	}
-	res, _, err := r.client.upload(ctx, http.MethodPost, r.URL.String(), body, nameOf(body), o)
+	res, _, err := r.client.upload(r.scoped(ctx), http.MethodPost, r.URL.String(), body, nameOf(body), o)
 	return res, err
 }
 
@@ -163,7 +166,7 @@ func (r *Resource) Put(ctx context.Context, body io.Reader, opts *UploadOptions)
 			o.IfUnmodifiedSince = r.LastModified
 		}
 	}
-	res, _, err := r.client.upload(ctx, http.MethodPut, r.URL.String(), body, nameOf(body), o)
+	res, _, err := r.client.upload(r.scoped(ctx), http.MethodPut, r.URL.String(), body, nameOf(body), o)
 	return res, err
 }
 
@@ -238,6 +241,7 @@ func NewUploadRequest(ctx context.Context, method, url, path string, opts *Uploa
 // and reads the result. It also returns how many body bytes the last attempt
 // sent, which bulk.go uses to judge whether a failed POST may be sent again.
 func (c *Client) upload(ctx context.Context, method, target string, body io.Reader, name string, opts *UploadOptions) (*UploadResult, int64, error) {
+	ctx = withCallOriginOf(ctx, target) // for FetchValidators' HEAD of the location the server chose
 	var o UploadOptions
 	if opts != nil {
 		o = *opts

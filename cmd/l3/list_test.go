@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/profiles"
+)
+
+// wireLog is a listener that keeps every byte its connections read.
+type wireLog struct {
+	net.Listener
+	mu  sync.Mutex
+	raw bytes.Buffer
+}
+
+func (l *wireLog) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &wireLogConn{Conn: c, log: l}, nil
+}
+
+type wireLogConn struct {
+	net.Conn
+	log *wireLog
+}
+
+func (c *wireLogConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.log.mu.Lock()
+	c.log.raw.Write(p[:n])
+	c.log.mu.Unlock()
+	return n, err
+}
+
+// count returns how many times s was received.
+func (l *wireLog) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Count(l.raw.Bytes(), []byte(s))
+}
+
+// pageServer serves one page of a list on its own loopback origin,
+// recording what it receives; next is the URL of the next page ("" for
+// none), read when a request comes.
+func pageServer(t *testing.T, entry string, next *string) (*httptest.Server, *wireLog) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Link", "<"+entry+`>; rel="`+profiles.RelListEntry+`"; title="`+entry+`"`)
+		if *next != "" {
+			w.Header().Add("Link", "<"+*next+`>; rel="`+profiles.RelPageNext+`"`)
+		}
+	}))
+	wl := &wireLog{Listener: srv.Listener}
+	srv.Listener = wl
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, wl
+}
+
+// TestBinaryListKeepsCredentialsOnTheirOrigin: `l3 list -H` sends the
+// credentials given on the command line to the list's origin only; a next
+// link to another origin (another port) is followed without them, and not
+// one of their bytes reaches it.
+func TestBinaryListKeepsCredentialsOnTheirOrigin(t *testing.T) {
+	const auth, cookie = "Bearer cli-7f3a91c4", "sid=cli-c00k1e"
+	var toB, none string
+	b, bWire := pageServer(t, "/b-entry", &none)
+	toB = b.URL + "/p2"
+	a, aWire := pageServer(t, "/a-entry", &toB)
+
+	code, out, errOut := runBinary(t, time.Minute, "list", "--no-cache", "--timeout", "30s",
+		"-H", "Authorization: "+auth, "-H", "Cookie: "+cookie, "-H", "X-Trace: t1", a.URL+"/p1")
+	require.Equal(t, exitOK, code, "stderr: %s", errOut)
+	assert.Contains(t, out, "/a-entry")
+	assert.Contains(t, out, "/b-entry", "the page on the other origin was listed")
+	assert.Contains(t, errOut, "on 2 pages")
+
+	assert.Equal(t, 1, aWire.count(auth), "the list's origin gets the credentials")
+	assert.Equal(t, 1, aWire.count(cookie))
+	assert.Equal(t, 1, bWire.count(" HTTP/1.1\r\n"), "the other origin was asked once")
+	leaked := bWire.count(auth)*len(auth) + bWire.count(cookie)*len(cookie)
+	assert.Zero(t, leaked, "credential bytes received by the other origin")
+	assert.Equal(t, 1, bWire.count("X-Trace: t1"), "other headers go along")
+	assert.NotContains(t, errOut, auth, "no credential in the output")
+}

@@ -1,0 +1,571 @@
+package level3
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/profiles"
+)
+
+// wireSecrets are the credentials a scoped Client sends; the byte counts below
+// are occurrences of these values on the wire.
+var wireSecrets = map[string]string{
+	"Authorization":       "Bearer tok-7f3a91c4",
+	"Proxy-Authorization": "Basic cHJveHk6N2YzYTkx",
+	"Cookie":              "sid=c00k1e-7f3a91",
+	"Cookie2":             "legacy=7f3a91-c2",
+	"X-Api-Key":           "key-7f3a91b2", // sensitive by the Client's policy
+}
+
+// wireRecorder is a listener that keeps every byte its connections read:
+// what the server received, headers included, before any parsing.
+type wireRecorder struct {
+	net.Listener
+	mu  sync.Mutex
+	raw bytes.Buffer
+}
+
+func (l *wireRecorder) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &recordedConn{Conn: c, rec: l}, nil
+}
+
+type recordedConn struct {
+	net.Conn
+	rec *wireRecorder
+}
+
+func (c *recordedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.rec.mu.Lock()
+	c.rec.raw.Write(p[:n])
+	c.rec.mu.Unlock()
+	return n, err
+}
+
+// credentialBytes counts the bytes of wireSecrets in what the listener read.
+func (l *wireRecorder) credentialBytes() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, v := range wireSecrets {
+		n += bytes.Count(l.raw.Bytes(), []byte(v)) * len(v)
+	}
+	return n
+}
+
+// received returns what the listener read so far.
+func (l *wireRecorder) received() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.raw.String()
+}
+
+// requests counts the requests the listener read.
+func (l *wireRecorder) requests() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Count(l.raw.Bytes(), []byte(" HTTP/1.1\r\n"))
+}
+
+// recordingServer is an HTTP server on 127.0.0.1 (its own port: its own
+// origin) that records every byte it receives.
+type recordingServer struct {
+	*httptest.Server
+	wire *wireRecorder
+	mux  *http.ServeMux
+}
+
+func newRecordingServer(t *testing.T) *recordingServer {
+	t.Helper()
+	s := &recordingServer{mux: http.NewServeMux()}
+	s.Server = httptest.NewUnstartedServer(s.mux)
+	s.wire = &wireRecorder{Listener: s.Listener}
+	s.Listener = s.wire
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// level3 answers with status, the headers in kv (name, value pairs, "Link"
+// repeatable) and no body.
+func level3(status int, kv ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		for i := 0; i+1 < len(kv); i += 2 {
+			w.Header().Add(kv[i], kv[i+1])
+		}
+		w.WriteHeader(status)
+	}
+}
+
+// link formats one link-value.
+func link(href, rel string) string { return fmt.Sprintf(`<%s>; rel="%s"`, href, rel) }
+
+// scopedClient returns a Client that sends every secret (with WithHeader,
+// X-Api-Key marked sensitive) and a harmless X-Trace, with opts.
+func scopedClient(t *testing.T, opts ...Option) *Client {
+	t.Helper()
+	all := []Option{
+		WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithRetry(fastRetry), WithoutCache(),
+		WithRedirectPolicy(RedirectPolicy{MaxRedirects: 10, SensitiveHeaders: []string{"x-api-key"}}),
+		WithHeader("X-Trace", "t1"),
+	}
+	for name, value := range wireSecrets {
+		all = append(all, WithHeader(name, value))
+	}
+	c, err := New(append(all, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(c.HTTPClient().CloseIdleConnections)
+	return c
+}
+
+// hostilePaths are the ways a server on the caller's origin (a) can make the
+// Client send requests to another origin (b) it names.
+var hostilePaths = []struct {
+	name string
+	opts []Option // for the Client, besides scopedClient's
+	run  func(t *testing.T, c *Client, a, b string)
+}{
+	{"Follow", nil, func(t *testing.T, c *Client, a, _ string) {
+		home, err := c.Discover(context.Background(), a+"/home")
+		require.NoError(t, err)
+		_, err = home.Follow(context.Background(), "about")
+		require.NoError(t, err)
+	}},
+	{"FollowPath", nil, func(t *testing.T, c *Client, a, _ string) {
+		home, err := c.Discover(context.Background(), a+"/home")
+		require.NoError(t, err)
+		_, err = home.FollowPath(context.Background(), "a", "b")
+		require.NoError(t, err)
+	}},
+	{"Children", nil, func(t *testing.T, c *Client, a, _ string) {
+		home, err := c.Discover(context.Background(), a+"/home")
+		require.NoError(t, err)
+		n := 0
+		for _, err := range home.Children(context.Background()) {
+			require.NoError(t, err)
+			n++
+		}
+		assert.Equal(t, 2, n)
+	}},
+	{"Pages", nil, func(t *testing.T, c *Client, a, _ string) {
+		n := 0
+		for _, err := range c.Pages(context.Background(), a+"/p1") {
+			require.NoError(t, err)
+			n++
+		}
+		assert.Equal(t, 3, n, "a, b, then a again")
+	}},
+	{"Entries", nil, func(t *testing.T, c *Client, a, _ string) {
+		n := 0
+		for _, err := range c.Entries(context.Background(), a+"/p1") {
+			require.NoError(t, err)
+			n++
+		}
+		assert.Equal(t, 3, n)
+	}},
+	{"poll location", nil, func(t *testing.T, c *Client, a, _ string) {
+		ctx := context.Background()
+		p, err := c.SendAsync(ctx, http.MethodPost, a+"/jobs", "text/plain", strings.NewReader("x"), fastPolls)
+		require.NoError(t, err)
+		_, err = p.Wait(ctx)
+		require.NoError(t, err)
+	}},
+	{"resumed poller", nil, func(t *testing.T, c *Client, a, _ string) {
+		ctx := context.Background()
+		p, err := c.SendAsync(ctx, http.MethodPost, a+"/jobs", "text/plain", strings.NewReader("x"), fastPolls)
+		require.NoError(t, err)
+		token, err := p.ResumeToken()
+		require.NoError(t, err)
+		resumed, err := c.ResumePoller(token, fastPolls)
+		require.NoError(t, err)
+		resp, err := resumed.Wait(ctx)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}},
+	{"FetchValidators", nil, func(t *testing.T, c *Client, a, _ string) {
+		res, err := c.Upload(context.Background(), a+"/uploads", strings.NewReader("bytes"), &UploadOptions{FetchValidators: true})
+		require.NoError(t, err)
+		assert.Equal(t, `"f1"`, res.ETag, "the HEAD was made")
+	}},
+	{"Resource.Upload", nil, func(t *testing.T, c *Client, a, _ string) {
+		home, err := c.Discover(context.Background(), a+"/home")
+		require.NoError(t, err)
+		up, err := home.Follow(context.Background(), "upload")
+		require.NoError(t, err)
+		_, err = up.Upload(context.Background(), strings.NewReader("bytes"), nil)
+		require.NoError(t, err)
+	}},
+	{"Action 303 followed by the pipeline", nil, func(t *testing.T, c *Client, a, _ string) {
+		_, err := c.Trigger(context.Background(), a+"/act")
+		require.NoError(t, err)
+	}},
+	{"Action 303 followed by Trigger", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
+		func(t *testing.T, c *Client, a, _ string) {
+			res, err := c.Trigger(context.Background(), a+"/act")
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, res.Status)
+		}},
+	{"Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
+		func(t *testing.T, c *Client, a, _ string) {
+			res, err := c.Lookup(context.Background(), a+"/lookup", map[string]string{"q": "x"})
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, res.Status)
+		}},
+	{"Submit to a Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
+		func(t *testing.T, c *Client, a, _ string) {
+			_, err := c.Submit(context.Background(), a+"/lookup", map[string]string{"q": "x"})
+			require.NoError(t, err)
+		}},
+	{"Submit to a form that moved", nil, func(t *testing.T, c *Client, a, _ string) {
+		res, err := c.Submit(context.Background(), a+"/form", map[string]string{"name": "x"})
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusCreated, res.Status)
+	}},
+	{"SubmitForm of a fetched form", []Option{WithRedirectPolicy(RedirectPolicy{MaxRedirects: 1, SensitiveHeaders: []string{"X-Api-Key"}})},
+		func(t *testing.T, c *Client, a, _ string) {
+			f, err := c.FetchForm(context.Background(), a+"/form")
+			require.NoError(t, err)
+			_, err = c.SubmitForm(context.Background(), f, map[string]string{"name": "x"})
+			require.NoError(t, err)
+		}},
+	{"redirect hops", nil, func(t *testing.T, c *Client, a, _ string) {
+		fetchAll(t, c, a+"/r")
+		fetchAll(t, c, a+"/away")
+	}},
+	{"credentials from a middleware", []Option{WithMiddleware(func(next Doer) Doer {
+		return DoerFunc(func(req *http.Request) (*http.Response, error) {
+			req = req.Clone(req.Context())
+			delete(req.Header, "Authorization")
+			req.Header["authorization"] = []string{wireSecrets["Authorization"]} // not canonical
+			req.Header.Set("X-API-KEY", wireSecrets["X-Api-Key"])
+			return next.Do(req)
+		})
+	})}, func(t *testing.T, c *Client, a, _ string) {
+		home, err := c.Discover(context.Background(), a+"/home")
+		require.NoError(t, err)
+		_, err = home.Follow(context.Background(), "about")
+		require.NoError(t, err)
+	}},
+}
+
+// fastPolls makes Pollers poll at once.
+var fastPolls = AsyncSchedule(PollSchedule{MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, Multiplier: 1, MaxFailures: 1})
+
+// fetchAll GETs u and reads the body.
+func fetchAll(t *testing.T, c *Client, u string) {
+	t.Helper()
+	resp, err := c.Get(context.Background(), u)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// hostilePair starts the caller's origin a and the hostile origin b, each
+// answering as hostilePaths need: a's answers name URLs on b.
+func hostilePair(t *testing.T) (a, b *recordingServer) {
+	a, b = newRecordingServer(t), newRecordingServer(t)
+	A, B := a.URL, b.URL
+	lookup := "<" + string(profiles.Lookup) + ">"
+	form := "<" + string(profiles.Form) + ">"
+
+	a.mux.Handle("/home", level3(200,
+		"Link", link(B+"/thing", "about"), "Link", link(A+"/mid", "a"), "Link", link(B+"/upload", "upload"),
+		"Link", link(A+"/c1", profiles.RelTreeChild), "Link", link(B+"/c2", profiles.RelTreeChild)))
+	a.mux.Handle("/mid", level3(200, "Link", link(B+"/end", "b")))
+	a.mux.Handle("/c1", level3(200))
+	a.mux.Handle("/p1", level3(200, "Link", link(B+"/p2", profiles.RelPageNext), "Link", link(A+"/e1", profiles.RelListEntry)))
+	a.mux.Handle("/p3", level3(200, "Link", link(A+"/e3", profiles.RelListEntry)))
+	a.mux.Handle("/jobs", level3(http.StatusAccepted, "Location", B+"/job"))
+	a.mux.Handle("/uploads", level3(http.StatusCreated, "Location", B+"/file"))
+	a.mux.Handle("/act", level3(http.StatusSeeOther, "Location", B+"/state"))
+	a.mux.Handle("GET /lookup", level3(200, "Profile", lookup, "Content-Type", "application/json"))
+	a.mux.Handle("POST /lookup", level3(http.StatusSeeOther, "Location", B+"/result"))
+	a.mux.Handle("/form", level3(http.StatusTemporaryRedirect, "Location", B+"/form"))
+	a.mux.Handle("/r", level3(http.StatusTemporaryRedirect, "Location", B+"/x"))
+	a.mux.Handle("/away", level3(http.StatusTemporaryRedirect, "Location", B+"/back"))
+	a.mux.Handle("/", level3(200))
+
+	b.mux.Handle("/p2", level3(200, "Link", link(A+"/p3", profiles.RelPageNext), "Link", link(B+"/e2", profiles.RelListEntry)))
+	b.mux.Handle("/file", level3(200, "ETag", `"f1"`))
+	b.mux.Handle("/upload", level3(200, "Profile", "<"+string(profiles.Upload)+">"))
+	b.mux.Handle("POST /upload", level3(http.StatusCreated, "Location", B+"/file"))
+	b.mux.Handle("GET /form", level3(200, "Profile", form, "Content-Type", "application/json"))
+	b.mux.Handle("POST /form", level3(http.StatusCreated, "Location", B+"/created"))
+	b.mux.Handle("/back", level3(http.StatusTemporaryRedirect, "Location", A+"/final"))
+	b.mux.Handle("/", level3(200))
+	return a, b
+}
+
+// TestNoCredentialReachesAnotherOrigin drives every path by which a server
+// chooses a URL the Client then asks by itself, against a hostile origin
+// that records every byte it receives: not one credential byte may arrive,
+// while the caller's own origin gets them all and harmless headers go along.
+func TestNoCredentialReachesAnotherOrigin(t *testing.T) {
+	for _, tc := range hostilePaths {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := hostilePair(t)
+			c := scopedClient(t, tc.opts...)
+			tc.run(t, c, a.URL, b.URL)
+			require.NotZero(t, b.wire.requests(), "the hostile origin was asked")
+			assert.Zero(t, b.wire.credentialBytes(), "credential bytes received by the other origin")
+			assert.Contains(t, b.wire.received(), "X-Trace: t1", "other headers go along")
+			assert.NotZero(t, a.wire.credentialBytes(), "the caller's origin gets its credentials")
+		})
+	}
+}
+
+// TestAllowedOriginGetsCredentials runs the same paths with the hostile
+// origin allowed: then every request there carries every credential, which
+// also shows that the test above can fail.
+func TestAllowedOriginGetsCredentials(t *testing.T) {
+	for _, tc := range hostilePaths {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := hostilePair(t)
+			c := scopedClient(t, append([]Option{WithCredentialOrigins(b.URL + "/")}, tc.opts...)...)
+			tc.run(t, c, a.URL, b.URL)
+			n := b.wire.requests()
+			require.NotZero(t, n)
+			perRequest := 0
+			for _, v := range wireSecrets {
+				perRequest += len(v)
+			}
+			assert.Equal(t, n*perRequest, b.wire.credentialBytes(), "every request to an allowed origin carries every credential")
+		})
+	}
+}
+
+// TestCredentialsFromTheRequestItself: a request the caller builds for its
+// own origin keeps credentials it sets itself; a redirect from there to
+// another origin does not, whatever their spelling.
+func TestCredentialsFromTheRequestItself(t *testing.T) {
+	a, b := hostilePair(t)
+	c, err := New(WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithoutCache(),
+		WithRedirectPolicy(RedirectPolicy{MaxRedirects: 10, SensitiveHeaders: []string{"X-Api-Key"}}))
+	require.NoError(t, err)
+	defer c.HTTPClient().CloseIdleConnections()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, a.URL+"/r", nil)
+	require.NoError(t, err)
+	req.Header["cookie"] = []string{wireSecrets["Cookie"]}
+	req.Header.Set("Authorization", wireSecrets["Authorization"])
+	req.Header.Set("x-api-key", wireSecrets["X-Api-Key"])
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 1, b.wire.requests())
+	assert.Zero(t, b.wire.credentialBytes())
+	assert.Equal(t, len(wireSecrets["Cookie"])+len(wireSecrets["Authorization"])+len(wireSecrets["X-Api-Key"]), a.wire.credentialBytes())
+	assert.Equal(t, []string{wireSecrets["Cookie"]}, req.Header["cookie"], "the caller's request is not modified")
+}
+
+// TestResumeTokenOrigin: a token records the origin of the accepted
+// request; one of version 1, which has none, resumes with credentials only
+// for allowed origins, even on the origin of the polled URL.
+func TestResumeTokenOrigin(t *testing.T) {
+	a, b := hostilePair(t)
+	c := scopedClient(t)
+	p, err := c.SendAsync(context.Background(), http.MethodPost, a.URL+"/jobs", "text/plain", strings.NewReader("x"))
+	require.NoError(t, err)
+	token, err := p.ResumeToken()
+	require.NoError(t, err)
+	st, _, err := decodeToken(token)
+	require.NoError(t, err)
+	assert.Equal(t, origin(mustURL(t, a.URL)), st.Origin)
+
+	// A version 1 token polling the caller's own origin.
+	v1 := rawToken(fmt.Sprintf(`{"v":1,"kind":"location","poll":{"url":%q,"method":"POST","pollMethod":"GET","polls":0},"op":{}}`, a.URL+"/c1"))
+	before, polls := a.wire.credentialBytes(), a.wire.requests()
+	resumed, err := c.ResumePoller(v1, fastPolls)
+	require.NoError(t, err)
+	resp, err := resumed.Wait(context.Background())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Greater(t, a.wire.requests(), polls)
+	assert.Equal(t, before, a.wire.credentialBytes(), "no origin recorded: no credentials")
+
+	allowing := scopedClient(t, WithCredentialOrigins(a.URL))
+	resumed, err = allowing.ResumePoller(v1, fastPolls)
+	require.NoError(t, err)
+	resp, err = resumed.Wait(context.Background())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Greater(t, a.wire.credentialBytes(), before, "an allowed origin gets them")
+	assert.Zero(t, b.wire.requests())
+
+	for name, o := range map[string]string{
+		"origin in v1":  `{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://h:80"},"op":{}}`,
+		"path":          `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://h:80/x"},"op":{}}`,
+		"not canonical": `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://H"},"op":{}}`,
+		"file":          `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"file:///"},"op":{}}`,
+	} {
+		_, err := c.ResumePoller(rawToken(o))
+		assert.ErrorIs(t, err, ErrInvalidResumeToken, name)
+	}
+}
+
+func TestWithCredentialOriginsValidates(t *testing.T) {
+	for _, bad := range []string{"", "api.example", "ftp://api.example", "https://", "https://u:p@api.example",
+		"https://api.example/v1", "https://api.example/?q", "https://api.example/#f", "https://*.example", "https://api.example:x"} {
+		_, err := New(WithCredentialOrigins(bad))
+		assert.Error(t, err, "%q", bad)
+	}
+	c, err := New(WithCredentialOrigins("HTTPS://API.example/", "http://127.0.0.1:8080"))
+	require.NoError(t, err)
+	for u, want := range map[string]bool{
+		"https://api.example:443/x": true, "https://api.example:8443/": false, "http://api.example/": false,
+		"http://127.0.0.1:8080/a": true, "http://127.0.0.1/": false,
+	} {
+		assert.Equal(t, want, c.credentials.permits(callScope{}, mustURL(t, u)), u)
+	}
+}
+
+// TestCredentialLayerLogsWithoutValues: dropping is logged at Debug with
+// the header names, never their values.
+func TestCredentialLayerLogsWithoutValues(t *testing.T) {
+	a, b := hostilePair(t)
+	var log bytes.Buffer
+	c := scopedClient(t, WithLogger(newTextLogger(&log)))
+	fetchAll(t, c, a.URL+"/r")
+	assert.Zero(t, b.wire.credentialBytes())
+	assert.Contains(t, log.String(), "credentials withheld")
+	assert.Contains(t, log.String(), "Authorization")
+	for _, v := range wireSecrets {
+		assert.NotContains(t, log.String(), v)
+	}
+}
+
+func FuzzSameOrigin(f *testing.F) {
+	f.Add("http://a/x", "http://A:80/y")
+	f.Add("https://a:443", "http://a:443")
+	f.Add("http://[::1]:8080/", "http://[::1]:8080/x")
+	f.Add("http://a:/", "http://a")
+	f.Fuzz(func(t *testing.T, x, y string) {
+		a, err1 := url.Parse(x)
+		b, err2 := url.Parse(y)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		if got, want := sameOrigin(a, b), origin(a) == origin(b); got != want {
+			t.Fatalf("sameOrigin(%q, %q) = %v, origin() says %v", x, y, got, want)
+		}
+	})
+}
+
+// FuzzParseOrigin: whatever WithCredentialOrigins accepts is an origin in
+// canonical form, which it accepts again unchanged, and which permits
+// exactly the URLs on that origin.
+func FuzzParseOrigin(f *testing.F) {
+	for _, s := range []string{"https://api.example", "HTTP://A:80/", "http://[::1]:8080", "https://a.example:x",
+		"http://a/%2e", "http://u@a", "http://a?", "http://a#", "http://*.a", "http://a:99999"} {
+		f.Add(s, "http://a/x")
+	}
+	f.Fuzz(func(t *testing.T, s, other string) {
+		canon, err := parseOrigin(s)
+		if err != nil {
+			return
+		}
+		again, err := parseOrigin(canon)
+		if err != nil || again != canon {
+			t.Fatalf("%q gave %q, which gives %q, %v", s, canon, again, err)
+		}
+		u, err := url.Parse(other)
+		if err != nil {
+			return
+		}
+		p := newCredentialPolicy(nil, map[string]bool{canon: true})
+		if got, want := p.permits(callScope{}, u), origin(u) == canon; got != want {
+			t.Fatalf("allowed %q: permits(%q) = %v", canon, other, got)
+		}
+	})
+}
+
+// TestCredentialLayer tests the layer alone: what reaches the Doer below
+// for each scope.
+func TestCredentialLayer(t *testing.T) {
+	var got http.Header
+	below := DoerFunc(func(req *http.Request) (*http.Response, error) {
+		got = req.Header
+		return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: req}, nil
+	})
+	p := newCredentialPolicy([]string{"X-Api-Key"}, map[string]bool{"https://allowed.example:443": true})
+	layer := credentialLayer(p, discardLogger())(below)
+	a, b := mustURL(t, "https://a.example/x"), mustURL(t, "https://b.example/y")
+	send := func(ctx context.Context, u string) http.Header {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		require.NoError(t, err)
+		req.Header = http.Header{"Authorization": {"t"}, "cookie": {"c"}, "X-Api-Key": {"k"}, "Accept": {"*/*"}}
+		_, err = layer.Do(req)
+		require.NoError(t, err)
+		assert.Len(t, req.Header, 4, "the request given is not modified")
+		return got
+	}
+	bg := context.Background()
+	full := http.Header{"Authorization": {"t"}, "cookie": {"c"}, "X-Api-Key": {"k"}, "Accept": {"*/*"}}
+	bare := http.Header{"Accept": {"*/*"}}
+	for name, tc := range map[string]struct {
+		ctx  context.Context
+		url  string
+		want http.Header
+	}{
+		"unscoped: its own origin":     {bg, "https://b.example/", full},
+		"the call's origin":            {withCallOrigin(bg, a), "https://A.example:443/other", full},
+		"another origin":               {withCallOrigin(bg, a), b.String(), bare},
+		"another port":                 {withCallOrigin(bg, a), "https://a.example:8443/x", bare},
+		"another scheme":               {withCallOrigin(bg, a), "http://a.example/x", bare},
+		"an allowed origin":            {withCallOrigin(bg, a), "https://allowed.example/z", full},
+		"no origin: the call's origin": {withoutCallOrigin(withCallOrigin(bg, a)), a.String(), bare},
+		"no origin: an allowed one":    {withoutCallOrigin(bg), "https://allowed.example/z", full},
+		"the first scope stays":        {withCallOrigin(withCallOrigin(bg, a), b), b.String(), bare},
+	} {
+		assert.Equal(t, tc.want, send(tc.ctx, tc.url), name)
+	}
+}
+
+// TestChainFromAnotherOriginBringsNoneBack: a link to another origin that
+// redirects back to the caller's origin is followed without credentials
+// there too, as any chain that has left the scope is: the URL on the
+// caller's origin was chosen by the other one.
+func TestChainFromAnotherOriginBringsNoneBack(t *testing.T) {
+	a, b := hostilePair(t)
+	a.mux.Handle("/start", level3(200, "Link", link(b.URL+"/back", "about")))
+	c := scopedClient(t)
+	start, err := c.Discover(context.Background(), a.URL+"/start")
+	require.NoError(t, err)
+	before, requests := a.wire.credentialBytes(), a.wire.requests()
+	res, err := start.Follow(context.Background(), "about")
+	require.NoError(t, err)
+	assert.Equal(t, a.URL+"/final", res.URL.String())
+	assert.Equal(t, requests+1, a.wire.requests(), "the chain came back")
+	assert.Equal(t, before, a.wire.credentialBytes(), "without credentials")
+	assert.Zero(t, b.wire.credentialBytes())
+}
+
+// TestSubmitFormBuiltByHand: a Form the caller built from a response it got
+// itself is submitted as a call to the form's URL, with credentials there.
+func TestSubmitFormBuiltByHand(t *testing.T) {
+	a, b := hostilePair(t)
+	a.mux.Handle("POST /own-form", level3(http.StatusCreated, "Location", a.URL+"/created"))
+	c := scopedClient(t)
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: httptest.NewRequest(http.MethodGet, a.URL+"/own-form", nil)}
+	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"})
+	require.NoError(t, err)
+	assert.NotZero(t, a.wire.credentialBytes())
+	assert.Zero(t, b.wire.requests())
+}
