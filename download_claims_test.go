@@ -26,7 +26,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/internal/liar"
-	"github.com/l3go/level3/mocks"
 )
 
 // liarGets returns the GETs a liar received.
@@ -150,17 +149,6 @@ func TestDownloadCompleteLengthClaims(t *testing.T) {
 		require.NoError(t, err)
 		requireFile(t, res.Path, body)
 		assert.Equal(t, []string{"bytes=500-", ""}, ranges(srv), "416 */500 contradicts the 1000 announced: fetched again")
-	})
-	t.Run("a lie that does not last costs one restart", func(t *testing.T) {
-		body := content(100_000, 11)
-		srv, url := contentServer(t, body)
-		srv.Fail("/f.bin", mocks.LieLength(150_000))
-		dst := filepath.Join(t.TempDir(), "f.bin")
-		res, err := downloadClient(t).Download(context.Background(), url, dst)
-		require.NoError(t, err)
-		requireFile(t, dst, body)
-		assert.Equal(t, []string{"", "bytes=100000-", ""}, ranges(srv), "cut short, 416 contradicts the 150000 announced, fetched again")
-		assert.Equal(t, 2, res.Restarts)
 	})
 }
 
@@ -359,6 +347,7 @@ func TestDownloadRestartBudget(t *testing.T) {
 		defer cancel()
 		dst := filepath.Join(t.TempDir(), "f.bin")
 		_, err := downloadClient(t).Download(ctx, srv.URL+"/f.bin", dst, WithStallTimeout(50*time.Millisecond), WithMaxRestarts(3))
+		t.Logf("%d requests", len(liarGets(srv)))
 		require.ErrorIs(t, err, ErrTooManyRestarts)
 		assert.ErrorIs(t, err, errStalled)
 		assert.NoError(t, ctx.Err())

@@ -190,20 +190,27 @@ func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts 
 	return c.upload(ctx, method, url, &fileBody{f: f, path: path, info: st}, filepath.Base(path), opts)
 }
 
-// openUpload opens the regular file at path and stats it.
+// openUpload opens the regular file at path and stats it. Anything else
+// (a named pipe, a device, a directory) is ErrNotRegularFile, found by
+// stat before any open that could block or have effects.
 func openUpload(path string) (*os.File, fs.FileInfo, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("level3: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
 	if !st.Mode().IsRegular() {
+		return nil, nil, notRegular("upload", path, st.Mode())
+	}
+	f, err := openRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
+	if err != nil {
+		if !errors.Is(err, ErrNotRegularFile) {
+			err = fmt.Errorf("level3: %w", err)
+		}
+		return nil, nil, err
+	}
+	if st, err = f.Stat(); err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("level3: %s is not a regular file", path)
+		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
 	return f, st, nil
 }
@@ -242,6 +249,7 @@ func (c *Client) upload(ctx context.Context, method, target string, body io.Read
 	if opts != nil {
 		o = *opts
 	}
+	src := sourceOf(body)
 	req, counter, err := newUploadRequest(ctx, method, target, body, name, &o)
 	if err != nil {
 		return nil, 0, err
@@ -257,10 +265,16 @@ func (c *Client) upload(ctx context.Context, method, target string, body io.Read
 			err = fmt.Errorf("level3: %s %s: the server requires content-length, and the body's length is unknown "+
 				"(upload a file or an io.Seeker, or set UploadOptions.Length): %w", method, redactURL(req.URL), err)
 		}
-		return nil, sent, err
+		if errors.Is(err, ErrSourceChanged) {
+			return nil, sent, err // found when a retry reopened the file
+		}
+		return nil, sent, src.check(nil, err)
 	}
 	drainAndClose(resp.Body)
 	res := uploadResult(resp, sent)
+	if err := src.check(res, nil); err != nil {
+		return nil, sent, err
+	}
 	if o.FetchValidators && res.ETag == "" && res.LastModified.IsZero() && res.Location != nil {
 		if r, err := c.Discover(ctx, res.Location.String()); err == nil {
 			res.ETag, res.LastModified = r.ETag, r.LastModified

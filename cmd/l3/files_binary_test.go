@@ -72,7 +72,7 @@ func TestBinaryDownloadRefusesPipes(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("a request was sent: %s %s", r.Method, r.URL)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after the parallel subtests
 	for _, at := range []string{"", ".part", ".part.json", ".part.json.tmp"} {
 		t.Run("f.bin"+at, func(t *testing.T) {
 			t.Parallel()
@@ -125,7 +125,9 @@ func TestBinaryUploadFailsWhenTheSourceChanges(t *testing.T) {
 func TestBinaryUploadRefusesAPipe(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("a request was sent: %s %s", r.Method, r.URL)
+		if r.Method != http.MethodHead { // l3 upload discovers the target first
+			t.Errorf("a request was sent: %s %s", r.Method, r.URL)
+		}
 	}))
 	defer srv.Close()
 	fifo := filepath.Join(t.TempDir(), "pipe")
