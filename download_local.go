@@ -8,6 +8,7 @@
 package level3
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -78,8 +80,8 @@ func newSidecar(rawURL, redacted string) sidecar {
 
 // fits reports whether a sidecar read from disk belongs to a download of
 // the same URL, is one this version understands, and is consistent: every
-// position within [0, Total], every part within [0, Next], checked without
-// any sum that a planted value could make overflow.
+// position within [0, Total], parts within [0, Next] and apart from each
+// other, checked without any sum that a planted value could make overflow.
 func (s *sidecar) fits(fresh sidecar) bool {
 	if s.Kind != sidecarKind || s.Version != sidecarVersion || s.URLSHA256 != fresh.URLSHA256 || s.Total < -1 || s.Next < 0 {
 		return false
@@ -90,10 +92,13 @@ func (s *sidecar) fits(fresh sidecar) bool {
 	if !s.Parallel && len(s.Parts) > 0 || s.Parallel && s.Total < 0 {
 		return false
 	}
-	for _, p := range s.Parts {
-		if p.Start < 0 || p.End < p.Start || p.End > s.Next || p.Done < 0 || p.Done > p.End-p.Start {
+	parts := slices.SortedFunc(slices.Values(s.Parts), func(a, b sidecarPart) int { return cmp.Compare(a.Start, b.Start) })
+	end := int64(0)
+	for _, p := range parts {
+		if p.Start < end || p.End < p.Start || p.End > s.Next || p.Done < 0 || p.Done > p.End-p.Start {
 			return false
 		}
+		end = p.End
 	}
 	return true
 }

@@ -36,6 +36,9 @@ func TestSidecarFitsAndContiguous(t *testing.T) {
 		{"part whose end overflows", func(s *sidecar) {
 			s.Parallel, s.Next, s.Parts = true, 100, []sidecarPart{{Start: 1<<63 - 1, End: 50, Done: 1}}
 		}, false},
+		{"overlapping parts", func(s *sidecar) {
+			s.Parallel, s.Next, s.Parts = true, 100, []sidecarPart{{Start: 50, End: 100}, {Start: 0, End: 60}}
+		}, false},
 		{"done that overflows", func(s *sidecar) {
 			s.Parallel, s.Next, s.Parts = true, 100, []sidecarPart{{Start: 10, End: 50, Done: 1<<63 - 1}}
 		}, false},
