@@ -64,17 +64,23 @@ type DownloadResult struct {
 // strong etag, or the last-modified date when it is strong; never a weak
 // tag): a 206 with the expected content-range is appended, a 200 means the
 // content changed and replaces what was there, a 416 with the length already
-// on disk means it is complete (Apache sends no content-range with 416: a
-// HEAD then confirms). [WithFailFast] uses If-Match instead and fails with a
-// [*ContentChangedError] on 409 or 412.
+// on disk (and announced before) means it is complete (Apache sends no
+// content-range with 416: a HEAD then confirms). [WithFailFast] uses
+// If-Match instead and fails with a [*ContentChangedError] on 409 or 412.
+// The sidecar is not taken on trust: the partial file must be as long as it
+// says, and match the digest state it saved when the download hashes.
 //
 // Connections that drop or stall mid-body are resumed from the current
 // offset after a backoff (the Client's RetryPolicy waits), up to
 // [WithMaxRestarts] times in a row without progress; the request itself
 // goes through the Client's pipeline, with its retries and default headers.
-// The length is always checked against content-length or content-range,
-// and the SHA-256 digest when [WithSHA256] is given, computed as the bytes
-// arrive. [WithConnections] fetches ranges in parallel.
+// Every length learned (HEAD, content-length, content-range, 416, sidecar)
+// must agree: one that contradicts another makes the download start over,
+// never publish. The SHA-256 digest is checked when [WithSHA256] is given,
+// computed as the bytes arrive. [WithConnections] fetches ranges in
+// parallel. A named pipe, device or other file that is not a regular file
+// where the download keeps its files fails at once with
+// [ErrNotRegularFile].
 //
 // Download returns an error, and leaves no file under the final name, when
 // the context ends (the partial file and sidecar are kept for a later

@@ -101,7 +101,9 @@ type UploadResult struct {
 // any other io.Reader is sent once, chunked unless opts.Length is set. The
 // caller keeps ownership of body: Upload never closes it. A status of 400 or
 // more is returned as its typed error ([*PayloadTooLargeError],
-// [*UnsupportedMediaTypeError], [*LengthRequiredError]...). opts may be nil.
+// [*UnsupportedMediaTypeError], [*LengthRequiredError]...). A regular file
+// whose size or modification time is not the same after the upload as
+// before fails with a [*SourceChangedError]. opts may be nil.
 func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
 	res, _, err := c.upload(ctx, http.MethodPost, url, body, nameOf(body), opts)
 	return res, err
@@ -116,7 +118,10 @@ func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *Uplo
 }
 
 // UploadFile is [Client.Upload] of the regular file at path, whose base name
-// is the default slug. It opens and closes the file itself.
+// is the default slug. It opens and closes the file itself. Anything but a
+// regular file (a named pipe, a device) fails at once with
+// [ErrNotRegularFile]; a file that changes while it is sent, or is replaced
+// under its name, fails with a [*SourceChangedError].
 func (c *Client) UploadFile(ctx context.Context, url, path string, opts *UploadOptions) (*UploadResult, error) {
 	res, _, err := c.uploadFile(ctx, http.MethodPost, url, path, opts)
 	return res, err
