@@ -233,7 +233,7 @@ func (d *destination) exists() (bool, error) {
 // openPart opens (creating it if needed, never truncating it) and locks the
 // partial file, which must be a regular file.
 func (d *destination) openPart() (*os.File, error) {
-	f, err := openRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
+	f, _, err := openRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
 		return d.root.OpenFile(d.partName(), flag, 0o644)
 	})
 	if err != nil {
@@ -274,7 +274,7 @@ const maxSidecar = 1 << 20
 // regular file, and another when it cannot be read or parsed (the partial
 // file is then of no use).
 func (d *destination) loadSidecar() (sidecar, error) {
-	f, err := openRegular("download", filepath.Join(d.dir, d.sidecarName()), os.O_RDONLY, func(flag int) (*os.File, error) {
+	f, _, err := openRegular("download", filepath.Join(d.dir, d.sidecarName()), os.O_RDONLY, func(flag int) (*os.File, error) {
 		return d.root.OpenFile(d.sidecarName(), flag, 0)
 	})
 	if err != nil {

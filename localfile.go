@@ -41,12 +41,12 @@ func notRegular(op, path string, m fs.FileMode) error {
 
 // openRegular opens a file with open, adding openNonBlock to flag so that a
 // named pipe put there since it was last checked cannot block the open,
-// and returns it only when it is a regular file, back in blocking mode.
-// op and path name it in errors.
-func openRegular(op, path string, flag int, open func(flag int) (*os.File, error)) (*os.File, error) {
+// and returns it, back in blocking mode, with what it is, only when it is
+// a regular file. op and path name it in errors.
+func openRegular(op, path string, flag int, open func(flag int) (*os.File, error)) (*os.File, fs.FileInfo, error) {
 	f, err := open(flag | openNonBlock)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
@@ -57,7 +57,7 @@ func openRegular(op, path string, flag int, open func(flag int) (*os.File, error
 	}
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return f, nil
+	return f, fi, nil
 }

@@ -206,18 +206,11 @@ func openUpload(path string) (*os.File, fs.FileInfo, error) {
 	if !st.Mode().IsRegular() {
 		return nil, nil, notRegular("upload", path, st.Mode())
 	}
-	f, err := openRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
-	if err != nil {
-		if !errors.Is(err, ErrNotRegularFile) {
-			err = fmt.Errorf("level3: %w", err)
-		}
-		return nil, nil, err
+	f, st, err := openRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
+	if err != nil && !errors.Is(err, ErrNotRegularFile) {
+		err = fmt.Errorf("level3: %w", err)
 	}
-	if st, err = f.Stat(); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("level3: %w", err)
-	}
-	return f, st, nil
+	return f, st, err
 }
 
 // NewUploadRequest builds, without sending it, the request that UploadFile
