@@ -3,7 +3,7 @@ package level3
 // Hostile servers on loopback (internal/liar) against the rule that a file
 // is complete only when every length learned agrees, and against restarts
 // that repeat what was received already. Local-file traps are in
-// local_files_test.go.
+// local_files_unix_test.go.
 
 import (
 	"cmp"

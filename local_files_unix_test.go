@@ -60,10 +60,10 @@ func unblock(path string) {
 	}
 }
 
-// bounded runs call and returns its error, failing the test if it is still
-// running after a while (having first unblocked the FIFO at trap, so that
+// bounded runs call and returns how long it took and its error, failing
+// the test if it is still running after a while (having first unblocked the FIFO at trap, so that
 // the call can return and leak nothing).
-func bounded(t *testing.T, trap string, call func(ctx context.Context) error) (error, time.Duration) {
+func bounded(t *testing.T, trap string, call func(ctx context.Context) error) (time.Duration, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -72,7 +72,7 @@ func bounded(t *testing.T, trap string, call func(ctx context.Context) error) (e
 	go func() { done <- call(ctx) }()
 	select {
 	case err := <-done:
-		return err, time.Since(start)
+		return time.Since(start), err
 	case <-time.After(10 * time.Second):
 	}
 	cancel()
@@ -109,7 +109,7 @@ func TestDownloadRefusesNonRegularLocalFiles(t *testing.T) {
 					if overwrite {
 						opts = append(opts, WithOverwrite())
 					}
-					err, took := bounded(t, dst+at, func(ctx context.Context) error {
+					took, err := bounded(t, dst+at, func(ctx context.Context) error {
 						_, err := downloadClient(t).Download(ctx, url, dst, opts...)
 						return err
 					})
@@ -141,7 +141,7 @@ func TestDownloadRefusesAPipeNamedByTheServer(t *testing.T) {
 	url := srv.Handle("/f", res)
 	dir := t.TempDir()
 	plant(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), "fifo")
-	err, _ := bounded(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), func(ctx context.Context) error {
+	_, err := bounded(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), func(ctx context.Context) error {
 		_, err := downloadClient(t).Download(ctx, url, dir+"/")
 		return err
 	})
@@ -171,7 +171,7 @@ func TestUploadRefusesNonRegularSources(t *testing.T) {
 			},
 		} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
-				err, took := bounded(t, path, call)
+				took, err := bounded(t, path, call)
 				t.Logf("failed after %v", took)
 				require.ErrorIs(t, err, ErrNotRegularFile)
 			})
