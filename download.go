@@ -185,6 +185,10 @@ func (t *transfer) resolveTarget(dst string) stateFn {
 	if err != nil {
 		return t.stop(err)
 	}
+	// os.OpenRoot would wait forever on a named pipe: look first.
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return t.stop(&fs.PathError{Op: "download", Path: dir, Err: errNotDirectory})
+	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return t.stop(fmt.Errorf("level3: download destination: %w", err))

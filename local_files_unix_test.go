@@ -149,6 +149,22 @@ func TestDownloadRefusesAPipeNamedByTheServer(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(dir, "named.txt"))
 }
 
+// TestDownloadRefusesAPipeAsItsDirectory checks a destination directory
+// that is a named pipe, which os.OpenRoot would wait on.
+func TestDownloadRefusesAPipeAsItsDirectory(t *testing.T) {
+	srv, url := contentServer(t, []byte("data"))
+	fifo := filepath.Join(t.TempDir(), "dir")
+	plant(t, fifo, "fifo")
+	for _, dst := range []string{fifo + "/", filepath.Join(fifo, "f.bin")} {
+		_, err := bounded(t, fifo, func(ctx context.Context) error {
+			_, err := downloadClient(t).Download(ctx, url, dst)
+			return err
+		})
+		require.ErrorIs(t, err, errNotDirectory, dst)
+	}
+	assert.Empty(t, srv.Requests())
+}
+
 func TestUploadRefusesNonRegularSources(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()

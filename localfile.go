@@ -20,6 +20,10 @@ import (
 // destination) a symbolic link. Nothing is opened that could block.
 var ErrNotRegularFile = errors.New("level3: not a regular file")
 
+// errNotDirectory is the error of a download whose destination directory
+// is not one.
+var errNotDirectory = errors.New("level3: not a directory")
+
 // notRegular returns the error for the file at path, of mode m, found
 // where a regular file must be.
 func notRegular(op, path string, m fs.FileMode) error {
