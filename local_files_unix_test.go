@@ -246,30 +246,30 @@ func changingServer(t *testing.T, change func()) string {
 
 func TestUploadFailsWhenTheSourceChangesWhileSent(t *testing.T) {
 	data := content(256<<10, 51)
-	calls := map[string]func(ctx context.Context, c *Client, url, path string) error{
-		"UploadFile": func(ctx context.Context, c *Client, url, path string) error {
+	calls := map[string]func(t *testing.T, ctx context.Context, c *Client, url, path string) error{
+		"UploadFile": func(t *testing.T, ctx context.Context, c *Client, url, path string) error {
 			_, err := c.UploadFile(ctx, url, path, nil)
 			return err
 		},
-		"PutFile (sendfile)": func(ctx context.Context, c *Client, url, path string) error {
+		"PutFile (sendfile)": func(t *testing.T, ctx context.Context, c *Client, url, path string) error {
 			_, err := c.PutFile(ctx, url, path, nil)
 			return err
 		},
-		"Upload of an *os.File": func(ctx context.Context, c *Client, url, path string) error {
+		"Upload of an *os.File": func(t *testing.T, ctx context.Context, c *Client, url, path string) error {
 			f, err := os.Open(path)
 			require.NoError(t, err)
 			defer f.Close()
 			_, err = c.Upload(ctx, url, f, nil)
 			return err
 		},
-		"Put of an *os.File": func(ctx context.Context, c *Client, url, path string) error {
+		"Put of an *os.File": func(t *testing.T, ctx context.Context, c *Client, url, path string) error {
 			f, err := os.Open(path)
 			require.NoError(t, err)
 			defer f.Close()
 			_, err = c.Put(ctx, url, f, nil)
 			return err
 		},
-		"UploadAll": func(ctx context.Context, c *Client, url, path string) error {
+		"UploadAll": func(t *testing.T, ctx context.Context, c *Client, url, path string) error {
 			var results []FileResult
 			_, err := c.UploadAll(ctx, url, []string{path}, &BulkOptions{OnResult: func(r FileResult) { results = append(results, r) }})
 			require.ErrorIs(t, err, ErrBulkFailed)
@@ -277,7 +277,7 @@ func TestUploadFailsWhenTheSourceChangesWhileSent(t *testing.T) {
 			assert.Equal(t, 1, results[0].Attempts, "not sent again")
 			return results[0].Err
 		},
-		"UploadAll with Put": func(ctx context.Context, c *Client, url, path string) error {
+		"UploadAll with Put": func(t *testing.T, ctx context.Context, c *Client, url, path string) error {
 			var results []FileResult
 			_, err := c.UploadAll(ctx, url+"/dav/", []string{path}, &BulkOptions{Put: true, OnResult: func(r FileResult) { results = append(results, r) }})
 			require.ErrorIs(t, err, ErrBulkFailed)
@@ -298,7 +298,7 @@ func TestUploadFailsWhenTheSourceChangesWhileSent(t *testing.T) {
 				defer tr.CloseIdleConnections()
 				c, err := New(WithRetry(fastRetry), WithHTTPClient(&http.Client{Transport: tr}))
 				require.NoError(t, err)
-				err = call(context.Background(), c, url, path)
+				err = call(t, context.Background(), c, url, path)
 				require.ErrorIs(t, err, ErrSourceChanged)
 				var sc *SourceChangedError
 				require.ErrorAs(t, err, &sc)
