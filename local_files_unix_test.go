@@ -109,8 +109,9 @@ func TestDownloadRefusesNonRegularLocalFiles(t *testing.T) {
 					if overwrite {
 						opts = append(opts, WithOverwrite())
 					}
+					c := downloadClient(t)
 					took, err := bounded(t, dst+at, func(ctx context.Context) error {
-						_, err := downloadClient(t).Download(ctx, url, dst, opts...)
+						_, err := c.Download(ctx, url, dst, opts...)
 						return err
 					})
 					t.Logf("failed after %v", took)
@@ -141,8 +142,9 @@ func TestDownloadRefusesAPipeNamedByTheServer(t *testing.T) {
 	url := srv.Handle("/f", res)
 	dir := t.TempDir()
 	plant(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), "fifo")
+	c := downloadClient(t)
 	_, err := bounded(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), func(ctx context.Context) error {
-		_, err := downloadClient(t).Download(ctx, url, dir+"/")
+		_, err := c.Download(ctx, url, dir+"/")
 		return err
 	})
 	require.ErrorIs(t, err, ErrNotRegularFile)
@@ -155,9 +157,10 @@ func TestDownloadRefusesAPipeAsItsDirectory(t *testing.T) {
 	srv, url := contentServer(t, []byte("data"))
 	fifo := filepath.Join(t.TempDir(), "dir")
 	plant(t, fifo, "fifo")
+	c := downloadClient(t)
 	for _, dst := range []string{fifo + "/", filepath.Join(fifo, "f.bin")} {
 		_, err := bounded(t, fifo, func(ctx context.Context) error {
-			_, err := downloadClient(t).Download(ctx, url, dst)
+			_, err := c.Download(ctx, url, dst)
 			return err
 		})
 		require.ErrorIs(t, err, errNotDirectory, dst)
