@@ -373,7 +373,7 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 		res.Err = fmt.Errorf("level3: %w", job.err)
 		return res
 	case !job.info.Mode().IsRegular():
-		res.Err = fmt.Errorf("level3: %s is not a regular file", job.path)
+		res.Err = notRegular("upload", job.path, job.info.Mode())
 		return res
 	}
 	var key journalKey
@@ -459,8 +459,8 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 // body (of size bytes, more than none) the server never got a byte of, so it
 // cannot have stored anything.
 func fileRetryable(method string, keyed bool, size, sent int64, err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrSourceChanged) {
+		return false // a file changing while it is sent is reported, not sent again
 	}
 	safe := method == http.MethodPut || keyed || (size > 0 && sent == 0)
 	var re *ResponseError

@@ -6,6 +6,7 @@ package level3
 
 import (
 	"errors"
+	"math"
 	"strings"
 )
 
@@ -39,7 +40,8 @@ var errContentRange = errors.New("malformed content-range")
 //
 // The unit must be "bytes" (any case). It rejects a last-pos before
 // first-pos, a complete-length not greater than last-pos, signs, spaces
-// inside the numbers and numbers that overflow int64.
+// inside the numbers, numbers that overflow int64, and a last-pos of
+// 2^63-1 (whose range would be longer than int64 can count).
 func parseContentRange(v string) (contentRange, error) {
 	v = strings.TrimSpace(v)
 	unit, rest, ok := strings.Cut(v, " ")
@@ -71,7 +73,9 @@ func parseContentRange(v string) (contentRange, error) {
 	}
 	start, ok1 := parseDigits(first)
 	end, ok2 := parseDigits(last)
-	if !ok1 || !ok2 || end < start || (total >= 0 && end >= total) {
+	// A last-pos of 2^63-1 would need a complete-length past what int64
+	// holds, and a range length that overflows.
+	if !ok1 || !ok2 || end < start || end == math.MaxInt64 || (total >= 0 && end >= total) {
 		return contentRange{}, errContentRange
 	}
 	return contentRange{Start: start, End: end, Total: total}, nil

@@ -64,17 +64,23 @@ type DownloadResult struct {
 // strong etag, or the last-modified date when it is strong; never a weak
 // tag): a 206 with the expected content-range is appended, a 200 means the
 // content changed and replaces what was there, a 416 with the length already
-// on disk means it is complete (Apache sends no content-range with 416: a
-// HEAD then confirms). [WithFailFast] uses If-Match instead and fails with a
-// [*ContentChangedError] on 409 or 412.
+// on disk (and announced before) means it is complete (Apache sends no
+// content-range with 416: a HEAD then confirms). [WithFailFast] uses
+// If-Match instead and fails with a [*ContentChangedError] on 409 or 412.
+// The sidecar is not taken on trust: the partial file must be as long as it
+// says, and match the digest state it saved when the download hashes.
 //
 // Connections that drop or stall mid-body are resumed from the current
 // offset after a backoff (the Client's RetryPolicy waits), up to
 // [WithMaxRestarts] times in a row without progress; the request itself
 // goes through the Client's pipeline, with its retries and default headers.
-// The length is always checked against content-length or content-range,
-// and the SHA-256 digest when [WithSHA256] is given, computed as the bytes
-// arrive. [WithConnections] fetches ranges in parallel.
+// Every length learned (HEAD, content-length, content-range, 416, sidecar)
+// must agree: one that contradicts another makes the download start over,
+// never publish. The SHA-256 digest is checked when [WithSHA256] is given,
+// computed as the bytes arrive. [WithConnections] fetches ranges in
+// parallel. A named pipe, device or other file that is not a regular file
+// where the download keeps its files fails at once with
+// [ErrNotRegularFile].
 //
 // Download returns an error, and leaves no file under the final name, when
 // the context ends (the partial file and sidecar are kept for a later
@@ -146,15 +152,16 @@ type transfer struct {
 	meter    *progressMeter
 	bo       backoff.BackOff
 	restarts int
-	noGain   int   // restarts in a row without a new byte
+	noGain   int   // restarts in a row without progress (noteProgress)
+	reached  int64 // the most good bytes on disk at any time of this call
 	lastErr  error // why the last restart happened
 	resumed  bool
 	conns    int
 
+	useHead      bool         // directory mode or several connections: HEAD before the GET
 	noParallel   bool         // the server turned out to ignore ranges
 	headRefused  bool         // HEAD got 405 or 501
 	spanRestarts atomic.Int64 // restarts of the spans of a parallel transfer
-	gained       atomic.Bool  // a parallel transfer wrote a new byte
 
 	result *DownloadResult
 	err    error
@@ -178,6 +185,10 @@ func (t *transfer) resolveTarget(dst string) stateFn {
 	if err != nil {
 		return t.stop(err)
 	}
+	// os.OpenRoot would wait forever on a named pipe: look first.
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return t.stop(&fs.PathError{Op: "download", Path: dir, Err: errNotDirectory})
+	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return t.stop(fmt.Errorf("level3: download destination: %w", err))
@@ -185,7 +196,7 @@ func (t *transfer) resolveTarget(dst string) stateFn {
 	t.dst = destination{dir: dir, name: name, root: root}
 	t.dirMode = dirMode
 	t.bo = t.newBackOff()
-	if dirMode || t.cfg.connections > 1 {
+	if t.useHead = dirMode || t.cfg.connections > 1; t.useHead {
 		return t.headRequest
 	}
 	return t.openPartial
@@ -304,20 +315,16 @@ func (t *transfer) knownVersion() rangeRequest {
 }
 
 // openPartial checks the destination, opens and locks the partial file and
-// reads its sidecar. Next: plan, or stop.
+// reads its sidecar, whose claims it checks against the file: its size,
+// and the digest of what it says is done when the download hashes.
+// Next: plan, or stop.
 func (t *transfer) openPartial(ctx context.Context) stateFn {
-	if !t.cfg.overwrite {
-		exists, err := t.dst.exists()
-		if err != nil {
-			return t.stop(err)
-		}
-		if exists {
-			return t.stop(&fs.PathError{Op: "download", Path: t.dst.path(), Err: ErrFileExists})
-		}
+	if err := t.dst.check(t.cfg.overwrite); err != nil {
+		return t.stop(err)
 	}
 	part, err := t.dst.openPart()
 	if err != nil {
-		return t.stop(fmt.Errorf("level3: download: %w", err))
+		return t.stop(err)
 	}
 	t.part = part
 	fi, err := part.Stat()
@@ -326,28 +333,39 @@ func (t *transfer) openPartial(ctx context.Context) stateFn {
 	}
 	fresh := t.sc
 	sc, err := t.dst.loadSidecar()
-	if errors.Is(err, fs.ErrNotExist) && fi.Size() > 0 && !t.cfg.overwrite {
-		// Not ours (browsers name their partial files NAME.part too):
-		// leave it alone.
+	if errors.Is(err, ErrNotRegularFile) || errors.Is(err, fs.ErrNotExist) && fi.Size() > 0 && !t.cfg.overwrite {
+		// Not ours (browsers name their partial files NAME.part too), or
+		// a trap: leave it alone.
 		t.part.Close()
 		t.part = nil
-		return t.stop(&fs.PathError{Op: "download", Path: filepath.Join(t.dst.dir, t.dst.partName()), Err: ErrFileExists})
+		if !errors.Is(err, ErrNotRegularFile) {
+			err = &fs.PathError{Op: "download", Path: filepath.Join(t.dst.dir, t.dst.partName()), Err: ErrFileExists}
+		}
+		return t.stop(err)
 	}
 	if err != nil || !sc.fits(fresh) || t.cfg.noResume {
 		return t.startOver(fresh, "")
 	}
 	t.sc = sc
 	t.have = sc.contiguous(fi.Size())
-	if !t.hasData() || fi.Size() < sc.claimedEnd() {
+	switch {
+	case !t.hasData():
 		return t.startOver(fresh, "")
+	case fi.Size() < sc.claimedEnd() || sc.Total >= 0 && fi.Size() > sc.Total:
+		return t.startOver(fresh, "the partial file is not as long as its sidecar says")
+	}
+	if t.cfg.hashing() {
+		hash, ok, err := checkContentHash(t.part, sc.SHA256State, sc.SHA256At, t.buffer())
+		switch {
+		case sc.SHA256At > t.have || err == nil && !ok:
+			return t.startOver(fresh, "the partial file does not hold the bytes its sidecar's digest covers")
+		case err != nil:
+			return t.stop(fmt.Errorf("level3: download: reading the partial file: %w", err))
+		}
+		t.hash = hash
 	}
 	t.resumed = true
-	if t.cfg.hashing() {
-		t.hash, _ = restoreContentHash(sc.SHA256State, sc.SHA256At)
-		if t.hash.offset() > t.have {
-			t.hash = newContentHash()
-		}
-	}
+	t.reached = t.onDisk()
 	t.meter.set(t.have, sc.Total)
 	t.log.LogAttrs(ctx, slog.LevelDebug, "level3: resuming download",
 		slog.String("url", t.redacted), slog.String("file", t.dst.path()), slog.Int64("have", t.have))
@@ -387,14 +405,21 @@ func (t *transfer) reset(fresh sidecar) error {
 // startOver (the HEAD showed another version), or stop (fail-fast and the
 // HEAD showed a change).
 func (t *transfer) plan(ctx context.Context) stateFn {
-	if t.cfg.connections > 1 && t.remote == nil && !t.headRefused && !t.noParallel {
-		return t.headRequest // parallel ranges need the length and validators first
+	if t.useHead && t.remote == nil && !t.headRefused {
+		// Parallel ranges need the length and validators first; after a
+		// restart the HEAD is asked again, as its claims were dropped.
+		return t.headRequest
 	}
-	if r := t.remote; r != nil && t.hasData() && (t.sc.dlValidators.differs(r.dlValidators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total) {
-		if t.cfg.failFast {
-			return t.changed("HEAD shows another entity tag", nil)
+	if r := t.remote; r != nil && t.hasData() {
+		if t.sc.dlValidators.differs(r.dlValidators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total {
+			if t.cfg.failFast {
+				return t.changed("HEAD shows another entity tag", nil)
+			}
+			return t.startOver(t.freshSidecar(), "HEAD shows another version")
 		}
-		return t.startOver(t.freshSidecar(), "HEAD shows another version")
+		if t.sc.Total < 0 {
+			t.sc.Total = r.length // a claim every later answer must agree with
+		}
 	}
 	if t.canParallel() {
 		return t.parallelTransfer
@@ -488,11 +513,28 @@ func (t *transfer) discardAndStop(err error) stateFn {
 }
 
 // hasData reports whether the partial file holds bytes worth keeping.
-func (t *transfer) hasData() bool {
+func (t *transfer) hasData() bool { return t.onDisk() > 0 }
+
+// onDisk returns how many good bytes the partial file holds.
+func (t *transfer) onDisk() int64 {
 	if t.sc.Parallel {
-		return t.sc.onDisk() > 0
+		return t.sc.onDisk()
 	}
-	return t.have > 0
+	return t.have
+}
+
+// noteProgress records that onDisk good bytes are on disk. Only bytes past
+// the most any attempt of this call held count as progress, and reset the
+// count of restarts without progress and the backoff: bytes that repeat
+// what an earlier attempt received (after a restart from the first byte)
+// do not, so a server that sends a few bytes and stalls, again and again,
+// uses up the restart budget.
+func (t *transfer) noteProgress(onDisk int64) {
+	if onDisk > t.reached {
+		t.reached = onDisk
+		t.noGain = 0
+		t.bo.Reset()
+	}
 }
 
 // checkpoint saves the sidecar: always with force, else at most every

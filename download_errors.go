@@ -22,7 +22,8 @@ var (
 
 	// ErrTooManyRestarts is returned (wrapped, together with the last
 	// failure) when a download was cut off or started over more times in a
-	// row than [WithMaxRestarts] allows without receiving a new byte.
+	// row than [WithMaxRestarts] allows without receiving a new byte; also
+	// when a server keeps contradicting itself about the length.
 	ErrTooManyRestarts = errors.New("level3: download restarted too many times without progress")
 
 	// ErrUnexpectedResponse is returned (wrapped) for a response that the

@@ -1,11 +1,12 @@
 // This file holds the digest of a download's content (WithSHA256,
 // WithComputeSHA256), computed in content order while the bytes stream in,
-// and saved in the sidecar (download_local.go) so that a resumed download
-// need not read its partial file again.
+// and saved in the sidecar (download_local.go), against which a resumed
+// download checks the partial file it reads again.
 
 package level3
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding"
 	"hash"
@@ -25,18 +26,20 @@ type contentHash struct {
 // newContentHash returns the digest of nothing.
 func newContentHash() *contentHash { return &contentHash{h: sha256.New()} }
 
-// restoreContentHash returns the digest saved by state, covering the first
-// at bytes; ok is false if state cannot be restored.
-func restoreContentHash(state []byte, at int64) (*contentHash, bool) {
-	c := newContentHash()
-	if len(state) == 0 || at < 0 {
-		return c, at == 0 && len(state) == 0
+// checkContentHash hashes the first at bytes of r through buf and reports
+// whether they are the bytes whose digest state was saved: a sidecar's
+// claim about the partial file is checked against the file itself, never
+// taken on trust. It returns the digest, which covers at bytes when ok.
+func checkContentHash(r io.ReaderAt, state []byte, at int64, buf []byte) (c *contentHash, ok bool, err error) {
+	c = newContentHash()
+	if len(state) == 0 {
+		return c, at == 0, nil
 	}
-	if err := c.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
-		return newContentHash(), false
+	if err := c.catchUp(r, at, buf); err != nil {
+		return nil, false, err
 	}
-	c.at = at
-	return c, true
+	got, _ := c.state()
+	return c, bytes.Equal(got, state), nil
 }
 
 // offset returns how many bytes the digest covers.

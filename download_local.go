@@ -8,6 +8,7 @@
 package level3
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -77,20 +79,28 @@ func newSidecar(rawURL, redacted string) sidecar {
 }
 
 // fits reports whether a sidecar read from disk belongs to a download of
-// the same URL and is one this version understands.
+// the same URL, is one this version understands, and is consistent: every
+// position within [0, Total], parts within [0, Next] and apart from each
+// other, checked without any sum that a planted value could make overflow.
 func (s *sidecar) fits(fresh sidecar) bool {
 	if s.Kind != sidecarKind || s.Version != sidecarVersion || s.URLSHA256 != fresh.URLSHA256 || s.Total < -1 || s.Next < 0 {
 		return false
 	}
-	if !s.Parallel && len(s.Parts) > 0 || s.Parallel && s.Next > s.Total {
+	if s.Total >= 0 && s.Next > s.Total || s.SHA256At < 0 || s.Total >= 0 && s.SHA256At > s.Total {
 		return false
 	}
-	for _, p := range s.Parts {
-		if p.Start < 0 || p.Done < 0 || p.Start+p.Done > p.End || p.End > s.Next {
+	if !s.Parallel && len(s.Parts) > 0 || s.Parallel && s.Total < 0 {
+		return false
+	}
+	parts := slices.SortedFunc(slices.Values(s.Parts), func(a, b sidecarPart) int { return cmp.Compare(a.Start, b.Start) })
+	end := int64(0)
+	for _, p := range parts {
+		if p.Start < end || p.End < p.Start || p.End > s.Next || p.Done < 0 || p.Done > p.End-p.Start {
 			return false
 		}
+		end = p.End
 	}
-	return !s.Parallel || s.Total >= 0
+	return true
 }
 
 // contiguous returns how many bytes from the start of the file are known to
@@ -123,7 +133,7 @@ func (s *sidecar) onDisk() int64 {
 // sidecar describes.
 func (s *sidecar) claimedEnd() int64 {
 	if !s.Parallel {
-		return 0 // a single stream claims only what the file holds
+		return s.Next
 	}
 	end := s.Next
 	for moved := true; moved; {
@@ -174,6 +184,38 @@ func (d *destination) path() string { return filepath.Join(d.dir, d.name) }
 
 func (d *destination) partName() string    { return d.name + partSuffix }
 func (d *destination) sidecarName() string { return d.name + partSuffix + sidecarSuffix }
+func (d *destination) tempName() string    { return d.sidecarName() + ".tmp" }
+
+// check makes sure that no file the download will touch is a trap, by its
+// directory entry alone, before anything is opened or requested: the
+// destination may be missing, or (with overwrite, else it is
+// ErrFileExists) a regular file or a symbolic link, which the download
+// replaces and never follows; NAME.part, its sidecar and the sidecar's
+// temporary file may be missing or regular files. Anything else (a named
+// pipe, a device, a socket, a directory) is ErrNotRegularFile.
+func (d *destination) check(overwrite bool) error {
+	fi, err := d.root.Lstat(d.name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0:
+		return notRegular("download", d.path(), fi.Mode())
+	case !overwrite:
+		return &fs.PathError{Op: "download", Path: d.path(), Err: ErrFileExists}
+	}
+	for _, name := range []string{d.partName(), d.sidecarName(), d.tempName()} {
+		fi, err := d.root.Lstat(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return err
+		case !fi.Mode().IsRegular():
+			return notRegular("download", filepath.Join(d.dir, name), fi.Mode())
+		}
+	}
+	return nil
+}
 
 // exists reports whether the final file (or anything under its name) exists.
 func (d *destination) exists() (bool, error) {
@@ -189,15 +231,16 @@ func (d *destination) exists() (bool, error) {
 }
 
 // openPart opens (creating it if needed, never truncating it) and locks the
-// partial file.
+// partial file, which must be a regular file.
 func (d *destination) openPart() (*os.File, error) {
-	f, err := d.root.OpenFile(d.partName(), os.O_RDWR|os.O_CREATE, 0o644)
+	f, _, err := openRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
+		return d.root.OpenFile(d.partName(), flag, 0o644)
+	})
 	if err != nil {
+		if !errors.Is(err, ErrNotRegularFile) {
+			err = fmt.Errorf("level3: download: %w", err)
+		}
 		return nil, err
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("level3: %s is not a regular file", filepath.Join(d.dir, d.partName()))
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
@@ -227,10 +270,13 @@ func truncate(f *os.File, size int64) error {
 const maxSidecar = 1 << 20
 
 // loadSidecar reads the sidecar. It returns an error wrapping
-// fs.ErrNotExist when there is none, and another when it cannot be read or
-// parsed (the partial file is then of no use).
+// fs.ErrNotExist when there is none, ErrNotRegularFile when it is not a
+// regular file, and another when it cannot be read or parsed (the partial
+// file is then of no use).
 func (d *destination) loadSidecar() (sidecar, error) {
-	f, err := d.root.Open(d.sidecarName())
+	f, _, err := openRegular("download", filepath.Join(d.dir, d.sidecarName()), os.O_RDONLY, func(flag int) (*os.File, error) {
+		return d.root.OpenFile(d.sidecarName(), flag, 0)
+	})
 	if err != nil {
 		return sidecar{}, err
 	}
@@ -245,17 +291,27 @@ func (d *destination) loadSidecar() (sidecar, error) {
 
 // saveSidecar replaces the sidecar atomically: it writes a temporary file
 // through the root and renames it over the old one. Both names are single
-// components inside the directory, so the rename cannot leave it.
+// components inside the directory, so the rename cannot leave it. The
+// temporary file is created anew (O_EXCL: an existing name, a symbolic
+// link or a named pipe put there, is never opened); one left by a crash is
+// removed first when it is a regular file, else saving fails with
+// ErrNotRegularFile.
 func (d *destination) saveSidecar(s *sidecar) error {
 	s.Saved = time.Now().UTC().Truncate(time.Millisecond)
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	tmp := d.sidecarName() + ".tmp"
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	tmp := d.tempName()
+	if fi, err := d.root.Lstat(tmp); err == nil {
+		if !fi.Mode().IsRegular() {
+			return notRegular("download", filepath.Join(d.dir, tmp), fi.Mode())
+		}
+		_ = d.root.Remove(tmp)
+	}
+	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return err
+		return fmt.Errorf("level3: saving download state: %w", err)
 	}
 	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {

@@ -27,6 +27,21 @@ func TestSidecarFitsAndContiguous(t *testing.T) {
 		{"negative next", func(s *sidecar) { s.Next = -1 }, false},
 		{"parts without parallel", func(s *sidecar) { s.Parts = par.Parts }, false},
 		{"parallel without a length", func(s *sidecar) { s.Parallel, s.Total = true, -1 }, false},
+		{"next past the length", func(s *sidecar) { s.Next = 101 }, false},
+		{"digest past the length", func(s *sidecar) { s.SHA256At = 101 }, false},
+		{"negative digest offset", func(s *sidecar) { s.SHA256At = -1 }, false},
+		{"part ending before it starts", func(s *sidecar) {
+			s.Parallel, s.Next, s.Parts = true, 100, []sidecarPart{{Start: 50, End: 40}}
+		}, false},
+		{"part whose end overflows", func(s *sidecar) {
+			s.Parallel, s.Next, s.Parts = true, 100, []sidecarPart{{Start: 1<<63 - 1, End: 50, Done: 1}}
+		}, false},
+		{"overlapping parts", func(s *sidecar) {
+			s.Parallel, s.Next, s.Parts = true, 100, []sidecarPart{{Start: 50, End: 100}, {Start: 0, End: 60}}
+		}, false},
+		{"done that overflows", func(s *sidecar) {
+			s.Parallel, s.Next, s.Parts = true, 100, []sidecarPart{{Start: 10, End: 50, Done: 1<<63 - 1}}
+		}, false},
 	} {
 		s := ok
 		tc.edit(&s)
@@ -43,7 +58,7 @@ func TestSidecarFitsAndContiguous(t *testing.T) {
 	assert.Equal(t, int64(30), par.contiguous(100), "up to the first hole")
 	assert.Equal(t, int64(100-20-30), par.onDisk())
 	assert.Equal(t, int64(70), par.claimedEnd(), "the last part has nothing yet")
-	assert.Equal(t, int64(0), ok.claimedEnd())
+	assert.Equal(t, int64(40), ok.claimedEnd(), "a single stream claims what it saved")
 	tail := par
 	tail.Parts = []sidecarPart{{Start: 60, End: 80, Done: 5}, {Start: 80, End: 100, Done: 0}}
 	assert.Equal(t, int64(65), tail.claimedEnd(), "missing ranges at the tail chain")

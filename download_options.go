@@ -22,7 +22,7 @@ const MaxConnections = 16
 // Defaults of the download options.
 const (
 	// DefaultMaxRestarts is how many times in a row a download may be cut
-	// off without receiving a new byte before it gives up.
+	// off without receiving a new byte before it gives up ([WithMaxRestarts]).
 	DefaultMaxRestarts = 5
 	// DefaultStallTimeout is how long a download waits for the next byte
 	// before it treats the connection as dropped.
@@ -195,11 +195,13 @@ func WithSync() DownloadOption {
 }
 
 // WithMaxRestarts sets how many times in a row (n ≥ 0) the transfer may be
-// cut off, time out or start over because the content changed, without a new
-// byte arriving, before the download gives up with [ErrTooManyRestarts]. A
-// restart that brought new bytes resets the count. The default is
-// [DefaultMaxRestarts]; waits between restarts follow the Client's
-// RetryPolicy (MinWait doubling to MaxWait).
+// cut off, time out or start over (the content changed, or lengths
+// disagreed), without a new byte arriving, before the download gives up
+// with [ErrTooManyRestarts]. A new byte is one past the furthest any
+// attempt of the call reached: bytes received again after starting from
+// the first byte are not progress. A restart that brought new bytes resets
+// the count. The default is [DefaultMaxRestarts]; waits between restarts
+// follow the Client's RetryPolicy (MinWait doubling to MaxWait).
 func WithMaxRestarts(n int) DownloadOption {
 	return func(c *downloadConfig) error {
 		if n < 0 {

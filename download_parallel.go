@@ -51,14 +51,17 @@ func parallelEligible(conns int, failFast bool, r *remoteInfo, have, minSize int
 // canParallel reports whether this download continues in ranges: when
 // parallelEligible says so, and always when the partial file was written in
 // ranges and has holes, which one stream could not fill (even with one
-// connection: the ranges are then fetched one after the other).
+// connection: the ranges are then fetched one after the other). A file
+// whose sidecar says every range is done goes on as one stream, whose
+// request past the end the server answers: nothing is published on the
+// sidecar's word alone.
 func (t *transfer) canParallel() bool {
 	switch {
 	case t.noParallel:
 		return false
 	case t.sc.Parallel:
 		r := t.spanRequest(0, 0)
-		return t.sc.Total >= 0 && (r.IfRange != "" || r.conditional())
+		return t.sc.Total >= 0 && t.have < t.sc.Total && (r.IfRange != "" || r.conditional())
 	default:
 		return parallelEligible(t.cfg.connections, t.cfg.failFast, t.remote, t.have, t.cfg.minParallel)
 	}
@@ -112,9 +115,7 @@ func (t *transfer) parallelTransfer(ctx context.Context) stateFn {
 	err := t.runParallel(ctx, sched)
 	t.syncSpans(sched)
 	t.restarts += int(t.spanRestarts.Swap(0))
-	if t.gained.Swap(false) {
-		t.noGain = 0
-	}
+	t.noteProgress(t.sc.onDisk())
 	var se *startOverError
 	var ce *changedError
 	switch {
@@ -342,7 +343,6 @@ func (t *transfer) copySpan(s *scheduler, sp *span, resp *http.Response, a *atte
 			written += int64(n)
 			if got := s.advance(sp, n); got > 0 {
 				t.meter.add(got)
-				t.gained.Store(true)
 			}
 			select {
 			case signal <- struct{}{}:

@@ -64,25 +64,14 @@ func (v dlValidators) ifRange() string {
 }
 
 // differs reports whether o is known to be another version than v: both
-// carry an entity tag and the tags differ, or neither has a tag and both a
-// last-modified date, and the dates differ.
+// carry an entity tag and the tags differ, or not both carry one and both
+// carry a last-modified date, and the dates differ (a response that drops
+// the tag but brings another date is another version).
 func (v dlValidators) differs(o dlValidators) bool {
 	if v.ETag != "" && o.ETag != "" {
 		return v.ETag != o.ETag
 	}
-	if v.ETag == "" && o.ETag == "" && v.LastModified != "" && o.LastModified != "" {
-		return v.LastModified != o.LastModified
-	}
-	return false
-}
-
-// same reports whether o is known to be the same version as v: equal entity
-// tags, or no tags and equal last-modified dates.
-func (v dlValidators) same(o dlValidators) bool {
-	if v.ETag != "" || o.ETag != "" {
-		return v.ETag == o.ETag
-	}
-	return v.LastModified != "" && v.LastModified == o.LastModified
+	return v.LastModified != "" && o.LastModified != "" && v.LastModified != o.LastModified
 }
 
 // rangeRequest is the shape of one GET of a download: the byte range and
@@ -212,10 +201,18 @@ func judgeResponse(req rangeRequest, have, total int64, local dlValidators, stat
 		if err != nil || !cr.Unsatisfied {
 			return dlVerdict{Kind: verdictConfirm, Total: -1, Reason: "416 without content-range"}
 		}
-		if req.Ranged && req.End < 0 && have > 0 && cr.Total == have {
+		refetch := func(reason string) dlVerdict { return dlVerdict{Kind: verdictRefetch, Total: cr.Total, Reason: reason} }
+		switch {
+		case local.differs(dlValidatorsOf(h)):
+			return refetch("416 with other validators than the partial file's")
+		case total >= 0 && cr.Total != total:
+			// One of the two lengths is a lie, or the content changed:
+			// either way the bytes on disk cannot be called complete.
+			return refetch("416 says the content is " + strconv.FormatInt(cr.Total, 10) + " bytes long, " + strconv.FormatInt(total, 10) + " were announced")
+		case req.Ranged && req.End < 0 && have > 0 && cr.Total == have:
 			return dlVerdict{Kind: verdictDone, Total: cr.Total}
 		}
-		return dlVerdict{Kind: verdictRefetch, Total: cr.Total, Reason: "416: the content is " + strconv.FormatInt(cr.Total, 10) + " bytes long now"}
+		return refetch("416: the content is " + strconv.FormatInt(cr.Total, 10) + " bytes long now")
 	case status == http.StatusConflict || status == http.StatusPreconditionFailed:
 		if req.conditional() {
 			return dlVerdict{Kind: verdictChanged, Total: -1, Reason: strconv.Itoa(status) + " to a fail-fast range request"}
@@ -274,9 +271,10 @@ func judgePartial(req rangeRequest, total int64, local dlValidators, h http.Head
 
 // judgeConfirm decides, after a 416 without content-range, from a HEAD
 // response (status, header, content length) whether the have bytes of
-// version local on disk are the whole current content.
-func judgeConfirm(have int64, local dlValidators, status int, h http.Header, contentLength int64) verdictKind {
-	if status != http.StatusOK || contentLength != have {
+// version local on disk are the whole current content, which was announced
+// as total bytes long (-1 unknown).
+func judgeConfirm(have, total int64, local dlValidators, status int, h http.Header, contentLength int64) verdictKind {
+	if status != http.StatusOK || contentLength != have || total >= 0 && total != have {
 		return verdictRefetch
 	}
 	remote := dlValidatorsOf(h)

@@ -42,17 +42,17 @@ func TestValidators(t *testing.T) {
 	}
 }
 
-func TestValidatorsDiffersAndSame(t *testing.T) {
+func TestValidatorsDiffer(t *testing.T) {
 	a, b := dlValidators{ETag: `"a"`, LastModified: lmOld}, dlValidators{ETag: `"b"`, LastModified: lmOld}
 	assert.True(t, a.differs(b))
 	assert.False(t, a.differs(a))
-	assert.True(t, a.same(a))
-	assert.False(t, a.same(b))
 	noTag1, noTag2 := dlValidators{LastModified: lmOld}, dlValidators{LastModified: lmNew}
 	assert.True(t, noTag1.differs(noTag2))
 	assert.False(t, noTag1.differs(dlValidators{}), "nothing to compare with")
-	assert.False(t, a.differs(noTag1), "a tag on one side only proves nothing")
-	assert.False(t, dlValidators{}.same(dlValidators{}))
+	assert.False(t, a.differs(noTag1), "a tag on one side only, the same date")
+	assert.True(t, a.differs(noTag2), "no tag any more, and another date: another version")
+	assert.True(t, noTag2.differs(a))
+	assert.False(t, a.differs(dlValidators{ETag: `"a"`, LastModified: lmNew}), "equal tags decide")
 }
 
 func TestPlanResume(t *testing.T) {
@@ -165,6 +165,12 @@ func TestJudgeResponse(t *testing.T) {
 			dlVerdict{Kind: verdictDone, Total: 1000}},
 		{"416, content shrank", resume, 100, 1000, 416, dlHeader("Content-Range", "bytes */50"), -1,
 			dlVerdict{Kind: verdictRefetch, Total: 50}},
+		{"416, the file on disk is all, no length known before", rangeRequest{Ranged: true, Start: 500, End: -1, IfRange: `"v1"`}, 500, -1, 416, dlHeader("Content-Range", "bytes */500"), -1,
+			dlVerdict{Kind: verdictDone, Total: 500}},
+		{"416 for the bytes on disk, but 1000 were announced", rangeRequest{Ranged: true, Start: 500, End: -1, IfRange: `"v1"`}, 500, 1000, 416, dlHeader("Content-Range", "bytes */500"), -1,
+			dlVerdict{Kind: verdictRefetch, Total: 500}},
+		{"416 of another version", rangeRequest{Ranged: true, Start: 1000, End: -1, IfRange: `"v1"`}, 1000, 1000, 416, dlHeader("Content-Range", "bytes */1000", "Etag", `"v2"`), -1,
+			dlVerdict{Kind: verdictRefetch, Total: 1000}},
 		{"416 without content-range (Apache)", resume, 100, 1000, 416, dlHeader(), -1,
 			dlVerdict{Kind: verdictConfirm, Total: -1}},
 		{"416 to a span is never done", span, -1, 1000, 416, dlHeader("Content-Range", "bytes */1000"), -1,
@@ -214,7 +220,9 @@ func TestJudgeConfirm(t *testing.T) {
 		{"HEAD failed", local, 404, dlHeader("Etag", `"v1"`), 1000, verdictRefetch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, judgeConfirm(1000, tc.local, tc.status, tc.h, tc.length))
+			assert.Equal(t, tc.want, judgeConfirm(1000, -1, tc.local, tc.status, tc.h, tc.length))
+			assert.Equal(t, tc.want, judgeConfirm(1000, 1000, tc.local, tc.status, tc.h, tc.length), "the length announced agrees")
+			assert.Equal(t, verdictRefetch, judgeConfirm(1000, 2000, tc.local, tc.status, tc.h, tc.length), "another length was announced")
 		})
 	}
 }

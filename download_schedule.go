@@ -37,8 +37,16 @@ func newScheduler(total, next int64, parts []sidecarPart, conns int, minSteal in
 	if rest := total - next; rest > 0 {
 		k := int64(max(conns-len(s.spans), 1))
 		k = max(min(k, rest/s.minSteal), 1)
-		for i := int64(0); i < k; i++ {
-			s.spans = append(s.spans, &span{start: next + rest*i/k, end: next + rest*(i+1)/k})
+		// Sizes differ by at most one byte; no product can overflow, even
+		// for a total of 2^63-1.
+		size, extra := rest/k, rest%k
+		for i, start := int64(0), next; i < k; i++ {
+			end := start + size
+			if i < extra {
+				end++
+			}
+			s.spans = append(s.spans, &span{start: start, end: end})
+			start = end
 		}
 	}
 	return s

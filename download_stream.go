@@ -152,24 +152,31 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 		if ct := h.Get("Content-Type"); ct != "" {
 			t.contentType = ct
 		}
-		if r := t.remote; t.v.Offset == 0 && r != nil && r.length >= 0 && t.v.Total >= 0 && t.v.Total != r.length && r.dlValidators.same(dlValidatorsOf(h)) {
-			// HEAD and GET disagree about the length of one version: one
-			// of them lies. Ask again, without trusting the HEAD.
-			return t.refetch(fmt.Sprintf("GET says %d bytes, HEAD said %d for the same version", t.v.Total, r.length))
-		}
 		if t.v.Offset == 0 {
 			// The whole content from its first byte: whatever was on
-			// disk goes, and the sidecar takes this response's validators.
+			// disk goes, and the sidecar takes this response's validators
+			// and length, which must agree with the HEAD's.
+			got := dlValidatorsOf(h)
+			if t.remote != nil && t.remote.dlValidators.differs(got) {
+				t.remote = nil // the content changed since the HEAD
+			}
+			if r := t.remote; r != nil && r.length >= 0 {
+				if t.v.Total >= 0 && t.v.Total != r.length {
+					// HEAD and GET disagree about the length of one
+					// version: one of them lies. Ask both again.
+					return t.refetch(fmt.Sprintf("GET says %d bytes, HEAD said %d for the same version", t.v.Total, r.length))
+				}
+				// A body without a length (close-delimited) must still
+				// be as long as the HEAD said.
+				t.v.Total, t.v.Length = r.length, r.length
+			}
 			if t.v.Restart {
 				t.restarts++
 				t.lastErr = errors.New("the content changed: the server sent all of it again")
 			}
 			fresh := t.freshSidecar()
-			fresh.dlValidators = dlValidatorsOf(h)
+			fresh.dlValidators = got
 			fresh.Total = t.v.Total
-			if t.remote != nil && t.remote.dlValidators.differs(fresh.dlValidators) {
-				t.remote = nil // the content changed since the HEAD
-			}
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
 			}
@@ -200,8 +207,10 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 }
 
 // refetch throws away the bytes on disk, which the server's answer does not
-// fit, and starts over with a plain GET; it counts as a restart. Next:
-// pause, or stop (too many restarts).
+// fit, and every length and validator learned with them (the HEAD's too:
+// it is asked again when the download uses one), and starts over with a
+// plain GET; it counts as a restart. Next: pause, or stop (too many
+// restarts).
 func (t *transfer) refetch(reason string) stateFn {
 	t.closeResponse()
 	t.log.Debug("level3: download refetches from the start", "url", t.redacted, "reason", reason)
@@ -232,10 +241,7 @@ func (t *transfer) copyBody(ctx context.Context) stateFn {
 		t.have = at + int64(len(p))
 		t.checkpoint(false)
 	})
-	if n > 0 {
-		t.noGain = 0
-		t.bo.Reset()
-	}
+	t.noteProgress(t.have)
 	var we *writeError
 	switch {
 	case errors.As(err, &we):
@@ -265,8 +271,8 @@ func (t *transfer) copyBody(ctx context.Context) stateFn {
 
 // pause waits before resuming after a dropped connection, a stall or a
 // restart: the backoff of the Client's RetryPolicy waits, under the
-// context. Next: plan, or stop (too many restarts without progress, or the
-// context ended).
+// context. Next: plan, or stop (too many restarts without progress, as
+// noteProgress counts it, or the context ended).
 func (t *transfer) pause(ctx context.Context) stateFn {
 	t.restarts++
 	t.noGain++
@@ -293,7 +299,7 @@ func (t *transfer) confirmByHead(ctx context.Context) stateFn {
 		return t.stop(err)
 	}
 	length := ResourceFromResponse(resp).ContentLength
-	if judgeConfirm(t.have, t.sc.dlValidators, resp.StatusCode, resp.Header, length) == verdictDone {
+	if judgeConfirm(t.have, t.sc.Total, t.sc.dlValidators, resp.StatusCode, resp.Header, length) == verdictDone {
 		t.sc.Total = t.have
 		return t.verify
 	}

@@ -104,7 +104,9 @@ type UploadResult struct {
 // any other io.Reader is sent once, chunked unless opts.Length is set. The
 // caller keeps ownership of body: Upload never closes it. A status of 400 or
 // more is returned as its typed error ([*PayloadTooLargeError],
-// [*UnsupportedMediaTypeError], [*LengthRequiredError]...). opts may be nil.
+// [*UnsupportedMediaTypeError], [*LengthRequiredError]...). A regular file
+// whose size or modification time is not the same after the upload as
+// before fails with a [*SourceChangedError]. opts may be nil.
 func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
 	res, _, err := c.upload(ctx, http.MethodPost, url, body, nameOf(body), opts)
 	return res, err
@@ -119,7 +121,10 @@ func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *Uplo
 }
 
 // UploadFile is [Client.Upload] of the regular file at path, whose base name
-// is the default slug. It opens and closes the file itself.
+// is the default slug. It opens and closes the file itself. Anything but a
+// regular file (a named pipe, a device) fails at once with
+// [ErrNotRegularFile]; a file that changes while it is sent, or is replaced
+// under its name, fails with a [*SourceChangedError].
 func (c *Client) UploadFile(ctx context.Context, url, path string, opts *UploadOptions) (*UploadResult, error) {
 	res, _, err := c.uploadFile(ctx, http.MethodPost, url, path, opts)
 	return res, err
@@ -193,22 +198,22 @@ func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts 
 	return c.upload(ctx, method, url, &fileBody{f: f, path: path, info: st}, filepath.Base(path), opts)
 }
 
-// openUpload opens the regular file at path and stats it.
+// openUpload opens the regular file at path and stats it. Anything else
+// (a named pipe, a device, a directory) is ErrNotRegularFile, found by
+// stat before any open that could block or have effects.
 func openUpload(path string) (*os.File, fs.FileInfo, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("level3: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, nil, fmt.Errorf("level3: %s is not a regular file", path)
+		return nil, nil, notRegular("upload", path, st.Mode())
 	}
-	return f, st, nil
+	f, st, err := openRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
+	if err != nil && !errors.Is(err, ErrNotRegularFile) {
+		err = fmt.Errorf("level3: %w", err)
+	}
+	return f, st, err
 }
 
 // NewUploadRequest builds, without sending it, the request that UploadFile
@@ -246,6 +251,7 @@ func (c *Client) upload(ctx context.Context, method, target string, body io.Read
 	if opts != nil {
 		o = *opts
 	}
+	src := sourceOf(body)
 	req, counter, err := newUploadRequest(ctx, method, target, body, name, &o)
 	if err != nil {
 		return nil, 0, err
@@ -261,10 +267,16 @@ func (c *Client) upload(ctx context.Context, method, target string, body io.Read
 			err = fmt.Errorf("level3: %s %s: the server requires content-length, and the body's length is unknown "+
 				"(upload a file or an io.Seeker, or set UploadOptions.Length): %w", method, redactURL(req.URL), err)
 		}
-		return nil, sent, err
+		if errors.Is(err, ErrSourceChanged) {
+			return nil, sent, err // found when a retry reopened the file
+		}
+		return nil, sent, src.check(nil, err)
 	}
 	drainAndClose(resp.Body)
 	res := uploadResult(resp, sent)
+	if err := src.check(res, nil); err != nil {
+		return nil, sent, err
+	}
 	if o.FetchValidators && res.ETag == "" && res.LastModified.IsZero() && res.Location != nil {
 		if r, err := c.Discover(ctx, res.Location.String()); err == nil {
 			res.ETag, res.LastModified = r.ETag, r.LastModified

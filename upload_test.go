@@ -439,5 +439,5 @@ func TestPutFileSendsTheFileItselfAndReopensItForRetries(t *testing.T) {
 	c, err = New(WithHTTPClient(hc), WithRetry(fastRetry))
 	require.NoError(t, err)
 	_, err = c.PutFile(context.Background(), srv.URL+mocks.PathReport, file, nil)
-	assert.ErrorContains(t, err, "changed during the upload")
+	assert.ErrorIs(t, err, ErrSourceChanged)
 }

@@ -137,13 +137,13 @@ func (b *fileBody) request(ctx context.Context, method, target string) (*http.Re
 	}
 	req.Body, req.ContentLength = b.f, b.info.Size()
 	req.GetBody = func() (io.ReadCloser, error) {
-		f, err := os.Open(b.path)
+		f, st, err := openUpload(b.path)
 		if err != nil {
 			return nil, err
 		}
-		if st, err := f.Stat(); err != nil || !os.SameFile(st, b.info) || st.Size() != b.info.Size() {
+		if reason := sourceChange(b.info, st); reason != "" {
 			f.Close()
-			return nil, fmt.Errorf("level3: %s changed during the upload", b.path)
+			return nil, &SourceChangedError{Path: b.path, Reason: reason}
 		}
 		return f, nil
 	}
