@@ -1,7 +1,7 @@
 package level3
 
 // Tests that the bodies the Client reads or discards on the caller's behalf
-// (error bodies, redirect bodies) cost bounded time against a server that
+// (error bodies, redirect bodies, what follows a JSON value) cost bounded time against a server that
 // drips them, over HTTP/1.1 and HTTP/2. The helpers are in errors.go.
 
 import (
@@ -110,6 +110,25 @@ func TestDrippingRedirectBodyIsBoundedInTime(t *testing.T) {
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
 		assert.Equal(t, "arrived", string(body))
+		assert.Less(t, held, heldBound)
+	})
+}
+
+// TestDrippingTailAfterJSONIsBoundedInTime: GetJSON has its value once the
+// JSON ends; what follows is drained for at most drainWait.
+func TestDrippingTailAfterJSONIsBoundedInTime(t *testing.T) {
+	h := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		drip(w, r, `{"a":1}`)
+	}
+	forEachDripServer(t, h, func(t *testing.T, c *Client, url string) {
+		var v struct{ A int }
+		start := time.Now()
+		_, err := c.GetJSON(context.Background(), url, &v)
+		held := time.Since(start)
+		t.Logf("a dripping tail after the JSON value held the call %v", held.Round(10*time.Millisecond))
+		require.NoError(t, err)
+		assert.Equal(t, 1, v.A)
 		assert.Less(t, held, heldBound)
 	})
 }
