@@ -54,6 +54,7 @@ type Middleware func(next Doer) Doer
 //	  redirect         RedirectPolicy and the 308 memory (redirect.go)
 //	  retry            RetryPolicy (retry.go), via go-retryablehttp
 //	  preflight        PreflightPolicy (preflight.go): expect: 100-continue
+//	  stall            WithStallWatch (stall.go), when given
 //	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
 //
 // Every layer is a [Middleware] and can be tested alone.
@@ -72,6 +73,10 @@ type Client struct {
 	// redirect and redirectStore configure the redirect layer.
 	redirect      RedirectPolicy
 	redirectStore redirects.Store
+
+	// connectTimeout and stallTimeout bound a silent server (stall.go).
+	connectTimeout time.Duration
+	stallTimeout   time.Duration
 }
 
 // New returns a Client configured by opts. Without options it uses its own
@@ -101,9 +106,13 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if c.httpClient == nil {
+	own := c.httpClient == nil
+	if own {
 		c.httpClient = newHTTPClient()
 		c.httpClient.Transport.(*http.Transport).ExpectContinueTimeout = c.preflight.Wait
+	}
+	if err := c.setConnectTimeout(own); err != nil {
+		return nil, err
 	}
 	c.pipeline = c.buildPipeline()
 	return c, nil
@@ -121,6 +130,9 @@ func newHTTPClient() *http.Client {
 // *http.Client that follows no redirects (the redirect layer does).
 func (c *Client) buildPipeline() Doer {
 	var d Doer = withoutRedirects(c.httpClient)
+	if c.stallTimeout > 0 {
+		d = stallLayer(c.stallTimeout)(d)
+	}
 	d = preflightLayer(c.preflight, c.origins, c.logger)(d)
 	d = retryLayer(c.retry, c.logger)(d)
 	d = redirectLayer(c.redirect, c.redirectStore, c.httpClient, c.logger)(d)

@@ -94,6 +94,9 @@ type downloadJSON struct {
 // options turns the flags into download options.
 func (o *downloadOptions) options(progress level3.ProgressFunc) []level3.DownloadOption {
 	opts := []level3.DownloadOption{level3.WithConnections(o.connections)}
+	if o.common.stallTimeout > 0 {
+		opts = append(opts, level3.WithStallTimeout(o.common.stallTimeout))
+	}
 	switch {
 	case o.sha256 != "":
 		opts = append(opts, level3.WithSHA256(o.sha256))

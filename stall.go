@@ -1,0 +1,214 @@
+// This file holds the Client's bounds on a server that will not connect or
+// stops sending: WithConnectTimeout, WithStallWatch and the stall layer at
+// the bottom of the pipeline. The layer reuses the watchdog of downloads
+// (attempt, in download_stream.go), which also watch their own transfers
+// (WithStallTimeout, download_options.go). Drains of bodies the caller does
+// not get are bounded in errors.go.
+
+package level3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// ErrStalled is returned (wrapped) when the server sent nothing for the
+// stall timeout: no response within it (see [WithStallWatch]), or no byte
+// of a body for that long (the body's Read fails with it; downloads report
+// it for their own stall timeout, [WithStallTimeout], before they resume).
+// Its message is "no data received within the stall timeout".
+var ErrStalled = errStalled
+
+// maxPreferredWait bounds the wait a request's `prefer: wait=N` adds to the
+// stall timeout.
+const maxPreferredWait = 24 * time.Hour
+
+// errConnectTimeoutWithHTTPClient: WithConnectTimeout configures only the
+// Client's own transport.
+var errConnectTimeoutWithHTTPClient = errors.New("level3: WithConnectTimeout applies to the Client's own transport, not to one given with WithHTTPClient: set the timeouts of its dialer and TLS handshake instead")
+
+// WithConnectTimeout bounds the time the Client's own transport takes to
+// open a connection: the TCP handshake, and the TLS handshake for https,
+// must each complete within d (net/http's defaults are 30 s and 10 s).
+// Requests that are safe to repeat are retried after a timeout, as the
+// [RetryPolicy] says; the error then wraps a [net.Error] whose Timeout
+// reports true. It cannot go with [WithHTTPClient]: New fails, since the
+// Client does not modify a transport it is given.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("level3: WithConnectTimeout(%v): must be positive", d)
+		}
+		c.connectTimeout = d
+		return nil
+	}
+}
+
+// WithStallWatch makes the Client fail a request when the server sends
+// nothing for d: no response within d of the request being sent (plus the
+// seconds of a `prefer: wait=N` the request carries, RFC 7240 section 4.3),
+// or, once the response has come, no byte of its body for d. The error, or
+// the body's Read error, wraps [ErrStalled]. Each attempt is watched
+// apart, so a stall before the response is retried when the request is safe
+// to repeat ([RetryPolicy]); a stall in a body the caller is reading is the
+// caller's to handle ([Client.Download] resumes). While a request body is
+// being sent the watch pauses: the bytes then go the other way.
+//
+// The default is no watch: a request waits as long as its context allows.
+func WithStallWatch(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("level3: WithStallWatch(%v): must be positive", d)
+		}
+		c.stallTimeout = d
+		return nil
+	}
+}
+
+// setConnectTimeout applies WithConnectTimeout to the Client's transport,
+// which is its own when own is true.
+func (c *Client) setConnectTimeout(own bool) error {
+	if c.connectTimeout == 0 {
+		return nil
+	}
+	if !own {
+		return errConnectTimeoutWithHTTPClient
+	}
+	t := c.httpClient.Transport.(*http.Transport)
+	t.DialContext = (&net.Dialer{Timeout: c.connectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = c.connectTimeout
+	return nil
+}
+
+// stallLayer fails a request when the server sends nothing for d, then
+// watches its body the same way (see WithStallWatch). It sits right above
+// the *http.Client, so that each attempt the retry layer makes is watched
+// apart.
+func stallLayer(d time.Duration) Middleware {
+	return func(next Doer) Doer {
+		return DoerFunc(func(req *http.Request) (*http.Response, error) {
+			ctx, a := newAttempt(req.Context(), d)
+			wait := d + preferredWait(req.Header)
+			hasBody := req.Body != nil && req.Body != http.NoBody
+			var sending atomic.Bool // the request body is being sent: the watch pauses
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+				GotConn: func(httptrace.GotConnInfo) { a.alive() },
+				WroteHeaders: func() {
+					if hasBody {
+						sending.Store(true)
+						a.timer.Stop()
+					}
+				},
+				// While the body is sent, a response (such as a 100
+				// Continue) rearms nothing: the watch resumes once the body
+				// is sent, or the final response has come.
+				Got1xxResponse: func(int, textproto.MIMEHeader) error {
+					if !sending.Load() {
+						a.alive()
+					}
+					return nil
+				},
+				GotFirstResponseByte: func() {
+					if !sending.Load() {
+						a.alive()
+					}
+				},
+				WroteRequest: func(httptrace.WroteRequestInfo) {
+					sending.Store(false)
+					a.timer.Reset(wait)
+				},
+			})
+			sent := req.WithContext(ctx)
+			resp, err := next.Do(sent)
+			if err == nil && a.stalled.Load() {
+				// The answer came as the watchdog ended the request (net/http
+				// may still deliver it): too late, the request is over.
+				_ = resp.Body.Close()
+				resp, err = nil, context.Canceled
+			}
+			if err != nil {
+				err = stallCause(a, d, err)
+				a.end()
+				return nil, err
+			}
+			a.alive()
+			if resp.Request == sent {
+				resp.Request = req // the watch's context is the layer's own
+			}
+			if resp.Body == nil || resp.Body == http.NoBody {
+				a.end()
+				return resp, nil
+			}
+			resp.Body = &stallBody{rc: resp.Body, a: a, d: d}
+			return resp, nil
+		})
+	}
+}
+
+// stallCause returns the error of a request or body read that the watchdog
+// a ended, wrapping ErrStalled and naming the timeout d; other errors are
+// returned as they are.
+func stallCause(a *attempt, d time.Duration, err error) error {
+	if a.stalled.Load() {
+		return fmt.Errorf("%w (%v)", ErrStalled, d)
+	}
+	return err
+}
+
+// preferredWait returns the wait a request's Prefer header asks the server
+// to take (RFC 7240 section 4.3), at most maxPreferredWait; 0 without one.
+func preferredWait(h http.Header) time.Duration {
+	values := h.Values("Prefer")
+	if len(values) == 0 {
+		return 0
+	}
+	prefs, _ := ParsePreferences(values...)
+	p, ok := prefs.Get(PreferWait)
+	if !ok {
+		return 0
+	}
+	secs, err := strconv.ParseInt(p.Value, 10, 64)
+	if err != nil || secs <= 0 {
+		return 0
+	}
+	return time.Duration(min(secs, int64(maxPreferredWait/time.Second))) * time.Second
+}
+
+// stallBody is a response body under the stall watch: each byte read
+// rearms it, and a Read the watchdog ended fails with ErrStalled.
+type stallBody struct {
+	rc io.ReadCloser
+	a  *attempt
+	d  time.Duration
+}
+
+// Read reads from the body and rearms the watch when bytes came.
+func (b *stallBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.a.alive()
+	}
+	switch {
+	case err == io.EOF:
+		b.a.timer.Stop()
+	case err != nil:
+		err = stallCause(b.a, b.d, err)
+	}
+	return n, err
+}
+
+// Close closes the body and ends the watch.
+func (b *stallBody) Close() error {
+	err := b.rc.Close()
+	b.a.end()
+	return err
+}
