@@ -219,7 +219,7 @@ func TestStallWatchAllowsSlowSteadyServers(t *testing.T) {
 func TestConnectTimeout(t *testing.T) {
 	addr := backlog.Full(t)
 	const connect = 300 * time.Millisecond
-	c, err := New(WithRetry(RetryPolicy{}), WithConnectTimeout(connect))
+	c, err := New(WithRetry(fastRetry), WithConnectTimeout(connect))
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
 	start := time.Now()
@@ -229,6 +229,7 @@ func TestConnectTimeout(t *testing.T) {
 	var ne net.Error
 	require.ErrorAs(t, err, &ne)
 	assert.True(t, ne.Timeout())
+	assert.Contains(t, err.Error(), "after 4 attempts", "a connect timeout is retried")
 	assert.Less(t, held, heldBound)
 }
 

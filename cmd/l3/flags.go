@@ -91,14 +91,20 @@ func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 // changes the bound it met: --stall-timeout, or --connect-timeout for a
 // connection that could not be made in time.
 func timeoutHint(err error) error {
-	var ne net.Error
+	const connect = "%w\n(no connection within the connect timeout: use --connect-timeout to wait longer)"
+	var (
+		dial *net.OpError
+		ne   net.Error
+	)
 	switch {
 	case errors.Is(err, level3.ErrStalled):
 		return fmt.Errorf("%w\n(the server sent nothing for the stall timeout: use --stall-timeout to wait longer, 0 for no limit)", err)
+	case errors.As(err, &dial) && dial.Op == "dial" && dial.Timeout():
+		return fmt.Errorf(connect, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err // --timeout, or an interrupt
-	case errors.As(err, &ne) && ne.Timeout():
-		return fmt.Errorf("%w\n(no connection within the connect timeout: use --connect-timeout to wait longer)", err)
+	case errors.As(err, &ne) && ne.Timeout(): // the TLS handshake
+		return fmt.Errorf(connect, err)
 	}
 	return err
 }

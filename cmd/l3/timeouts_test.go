@@ -113,6 +113,7 @@ func TestBinaryConnectTimeout(t *testing.T) {
 	code, _, stderr := runBinary(t, time.Minute, "get", url, "--connect-timeout", "300ms")
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, stderr, "i/o timeout")
+	assert.Contains(t, stderr, "after 4 attempts", "a GET is retried (3 retries by default)")
 	assert.Contains(t, stderr, "use --connect-timeout to wait longer")
 }
 
