@@ -164,10 +164,10 @@ func report(err error, s streams) int {
 	case errors.Is(err, errHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(s.err, "l3: %s\nRun 'l3 -h' for usage.\n", ue.msg)
+		fmt.Fprintf(s.err, "l3: %s\nRun 'l3 -h' for usage.\n", inertLines(ue.msg))
 		return exitUsage
 	default:
-		fmt.Fprintf(s.err, "l3: %v\n", timeoutHint(err))
+		fmt.Fprintf(s.err, "l3: %s\n", inertLines(timeoutHint(err).Error()))
 		return exitFailed
 	}
 }
