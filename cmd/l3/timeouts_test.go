@@ -108,6 +108,30 @@ func TestBinaryStallTimeoutBodyStops(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist, "no partial file under the target name")
 }
 
+// TestBinarySendDoesNotWaitForADrippingBody: l3 send prints the outcome
+// from the header; a body that drips (faster than the stall timeout, for
+// 100 s) does not hold it.
+func TestBinarySendDoesNotWaitForADrippingBody(t *testing.T) {
+	url, _ := rawServer(t, func(conn net.Conn) {
+		buf := make([]byte, 4096)
+		if _, err := conn.Read(buf); err != nil {
+			return
+		}
+		if _, err := io.WriteString(conn, "HTTP/1.1 200 OK\r\nEtag: \"v1\"\r\nContent-Length: 1000\r\n\r\n"); err != nil {
+			return
+		}
+		for range 1000 {
+			if _, err := conn.Write([]byte{'.'}); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	code, stdout, stderr := runBinary(t, 20*time.Second, "send", "POST", url)
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, `etag: "v1"`)
+}
+
 func TestBinaryConnectTimeout(t *testing.T) {
 	url := "http://" + backlog.Full(t) + "/"
 	code, _, stderr := runBinary(t, time.Minute, "get", url, "--connect-timeout", "300ms")
