@@ -56,7 +56,8 @@ func WithConnectTimeout(d time.Duration) Option {
 // WithStallWatch makes the Client fail a request when the server sends
 // nothing for d: no response within d of the request being sent (plus the
 // seconds of a `prefer: wait=N` the request carries, RFC 7240 section 4.3),
-// or, once the response has come, no byte of its body for d. The error, or
+// or, once the response has come, a Read of its body that gets no byte for
+// d (the time between Reads is the caller's, and is not watched). The error, or
 // the body's Read error, wraps [ErrStalled]. Each attempt is watched
 // apart, so a stall before the response is retried when the request is safe
 // to repeat ([RetryPolicy]); a stall in a body the caller is reading is the
@@ -140,7 +141,7 @@ func stallLayer(d time.Duration) Middleware {
 				a.end()
 				return nil, err
 			}
-			a.alive()
+			a.timer.Stop() // the body's Reads rearm it
 			if resp.Request == sent {
 				resp.Request = req // the watch's context is the layer's own
 			}
@@ -183,24 +184,21 @@ func preferredWait(h http.Header) time.Duration {
 	return time.Duration(min(secs, int64(maxPreferredWait/time.Second))) * time.Second
 }
 
-// stallBody is a response body under the stall watch: each byte read
-// rearms it, and a Read the watchdog ended fails with ErrStalled.
+// stallBody is a response body under the stall watch: the watchdog runs
+// while a Read waits for the server, not between Reads (a caller may take
+// its time with what it read), and a Read it ended fails with ErrStalled.
 type stallBody struct {
 	rc io.ReadCloser
 	a  *attempt
 	d  time.Duration
 }
 
-// Read reads from the body and rearms the watch when bytes came.
+// Read reads from the body under the watch.
 func (b *stallBody) Read(p []byte) (int, error) {
+	b.a.alive()
 	n, err := b.rc.Read(p)
-	if n > 0 {
-		b.a.alive()
-	}
-	switch {
-	case err == io.EOF:
-		b.a.timer.Stop()
-	case err != nil:
+	b.a.timer.Stop()
+	if err != nil && err != io.EOF {
 		err = stallCause(b.a, b.d, err)
 	}
 	return n, err

@@ -150,9 +150,10 @@ func TestStallWatchFailsBodyThatStops(t *testing.T) {
 	})
 }
 
-// TestStallWatchAllowsSlowSteadyServers: bytes that keep coming, a server
-// that takes the wait a request prefers, and a request body that the
-// server reads slowly are not stalls.
+// TestStallWatchAllowsSlowSteadyServers: bytes that keep coming, a caller
+// that takes its time between Reads, a server that takes the wait a
+// request prefers, and a request body that the server reads slowly are not
+// stalls.
 func TestStallWatchAllowsSlowSteadyServers(t *testing.T) {
 	const slowBody = 16 << 20 // more than loopback socket buffers hold
 	pause := func(r *http.Request, d time.Duration) bool {
@@ -173,6 +174,8 @@ func TestStallWatchAllowsSlowSteadyServers(t *testing.T) {
 					return
 				}
 			}
+		case "/big": // more than socket buffers hold, at once
+			_, _ = w.Write(make([]byte, slowBody))
 		case "/wait": // answers after 1.5 stall timeouts, within prefer: wait=2
 			if pause(r, testStall*3/2) {
 				w.WriteHeader(http.StatusAccepted)
@@ -198,6 +201,16 @@ func TestStallWatchAllowsSlowSteadyServers(t *testing.T) {
 		resp.Body.Close()
 		require.NoError(t, err)
 		assert.Len(t, body, 30)
+
+		resp, err = c.Get(context.Background(), url+"/big")
+		require.NoError(t, err)
+		_, err = resp.Body.Read(make([]byte, 1))
+		require.NoError(t, err)
+		time.Sleep(testStall * 3 / 2) // the caller is busy; the server waits on a full window
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.EqualValues(t, slowBody-1, n)
 
 		req, err := http.NewRequest(http.MethodPost, url+"/wait", nil)
 		require.NoError(t, err)
