@@ -1,7 +1,7 @@
 package level3
 
 // Tests that the bodies the Client reads or discards on the caller's behalf
-// (error bodies, redirect bodies, what follows a JSON value) cost bounded time against a server that
+// (error bodies, redirect and poll bodies, what follows a JSON value) cost bounded time against a server that
 // drips them, over HTTP/1.1 and HTTP/2. The helpers are in errors.go.
 
 import (
@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,6 +111,40 @@ func TestDrippingRedirectBodyIsBoundedInTime(t *testing.T) {
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
 		assert.Equal(t, "arrived", string(body))
+		assert.Less(t, held, heldBound)
+	})
+}
+
+// TestDrippingPollBodiesAreBoundedInTime: the body of a 202 Accepted, and
+// of a poll that says "not yet", are drained for at most drainWait each.
+func TestDrippingPollBodiesAreBoundedInTime(t *testing.T) {
+	var polls atomic.Int32
+	h := func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/op":
+			w.Header().Set("Location", "/status")
+			w.WriteHeader(http.StatusAccepted)
+			drip(w, r, "accepted")
+		case polls.Add(1) == 1:
+			w.WriteHeader(http.StatusAccepted)
+			drip(w, r, "not yet")
+		default:
+			_, _ = io.WriteString(w, "done")
+		}
+	}
+	forEachDripServer(t, h, func(t *testing.T, c *Client, url string) {
+		polls.Store(0)
+		start := time.Now()
+		req, err := http.NewRequest(http.MethodPost, url+"/op", nil)
+		require.NoError(t, err)
+		p, err := c.DoAsync(req)
+		require.NoError(t, err)
+		resp, err := p.Wait(context.Background())
+		held := time.Since(start)
+		t.Logf("two dripping bodies and a poll wait held the operation %v", held.Round(10*time.Millisecond))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.EqualValues(t, 2, polls.Load())
 		assert.Less(t, held, heldBound)
 	})
 }
