@@ -17,7 +17,7 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -98,36 +98,8 @@ func stallLayer(d time.Duration) Middleware {
 	return func(next Doer) Doer {
 		return DoerFunc(func(req *http.Request) (*http.Response, error) {
 			ctx, a := newAttempt(req.Context(), d)
-			wait := d + preferredWait(req.Header)
-			hasBody := req.Body != nil && req.Body != http.NoBody
-			var sending atomic.Bool // the request body is being sent: the watch pauses
-			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-				GotConn: func(httptrace.GotConnInfo) { a.alive() },
-				WroteHeaders: func() {
-					if hasBody {
-						sending.Store(true)
-						a.timer.Stop()
-					}
-				},
-				// While the body is sent, a response (such as a 100
-				// Continue) rearms nothing: the watch resumes once the body
-				// is sent, or the final response has come.
-				Got1xxResponse: func(int, textproto.MIMEHeader) error {
-					if !sending.Load() {
-						a.alive()
-					}
-					return nil
-				},
-				GotFirstResponseByte: func() {
-					if !sending.Load() {
-						a.alive()
-					}
-				},
-				WroteRequest: func(httptrace.WroteRequestInfo) {
-					sending.Store(false)
-					a.timer.Reset(wait)
-				},
-			})
+			w := &requestWatch{a: a, wait: d + preferredWait(req.Header), hasBody: req.Body != nil && req.Body != http.NoBody}
+			ctx = httptrace.WithClientTrace(ctx, w.trace())
 			sent := req.WithContext(ctx)
 			resp, err := next.Do(sent)
 			if err == nil && a.stalled.Load() {
@@ -141,7 +113,7 @@ func stallLayer(d time.Duration) Middleware {
 				a.end()
 				return nil, err
 			}
-			a.timer.Stop() // the body's Reads rearm it
+			w.responded()
 			if resp.Request == sent {
 				resp.Request = req // the watch's context is the layer's own
 			}
@@ -153,6 +125,74 @@ func stallLayer(d time.Duration) Middleware {
 			return resp, nil
 		})
 	}
+}
+
+// requestWatch drives the watchdog of one attempt from the trace events of
+// its request: it runs while connecting and waiting for the response, is
+// rearmed by each sign of life, pauses while the request body is sent (the
+// bytes then go the other way), and stops once the response has come (the
+// body's Reads run it from then on).
+type requestWatch struct {
+	a       *attempt
+	wait    time.Duration // allowed for the response once the request is sent
+	hasBody bool
+
+	mu      sync.Mutex
+	sending bool // the request body is being sent
+	over    bool // the response has come
+}
+
+// trace returns the hooks that report the request's events.
+func (w *requestWatch) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GotConn:      func(httptrace.GotConnInfo) { w.heard() },
+		WroteHeaders: w.wroteHeaders,
+		Got1xxResponse: func(int, textproto.MIMEHeader) error {
+			w.heard()
+			return nil
+		},
+		GotFirstResponseByte: w.heard,
+		WroteRequest:         func(httptrace.WroteRequestInfo) { w.wroteRequest() },
+	}
+}
+
+// heard rearms the watch, unless it is paused or over: a 100 Continue that
+// comes while the body is sent changes nothing.
+func (w *requestWatch) heard() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.sending && !w.over {
+		w.a.alive()
+	}
+}
+
+// wroteHeaders pauses the watch when a body is to be sent.
+func (w *requestWatch) wroteHeaders() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.hasBody && !w.over {
+		w.sending = true
+		w.a.timer.Stop()
+	}
+}
+
+// wroteRequest arms the watch for the response: the stall timeout plus the
+// wait the request prefers.
+func (w *requestWatch) wroteRequest() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sending = false
+	if !w.over {
+		w.a.timer.Reset(w.wait)
+	}
+}
+
+// responded stops the watch of the request: the response has come.
+func (w *requestWatch) responded() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.over = true
+	w.a.timer.Stop()
 }
 
 // stallCause returns the error of a request or body read that the watchdog
