@@ -56,6 +56,7 @@ type Middleware func(next Doer) Doer
 //	  preflight        PreflightPolicy (preflight.go): expect: 100-continue
 //	  credentials      WithCredentialOrigins (origin.go): credentials only
 //	                   to the origin of the call, or to origins allowed
+//	  stall            WithStallWatch (stall.go), when given
 //	  *http.Client     WithHTTPClient: connections, TLS, HTTP/2, cookies
 //
 // Every layer is a [Middleware] and can be tested alone.
@@ -79,6 +80,10 @@ type Client struct {
 	// credentials is the rule built from them and the sensitive headers.
 	credentialOrigins map[string]bool
 	credentials       *credentialPolicy
+
+	// connectTimeout and stallTimeout bound a silent server (stall.go).
+	connectTimeout time.Duration
+	stallTimeout   time.Duration
 }
 
 // New returns a Client configured by opts. Without options it uses its own
@@ -108,11 +113,15 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if c.httpClient == nil {
+	own := c.httpClient == nil
+	if own {
 		c.httpClient = newHTTPClient()
 		c.httpClient.Transport.(*http.Transport).ExpectContinueTimeout = c.preflight.Wait
 	}
 	c.credentials = newCredentialPolicy(c.redirect.SensitiveHeaders, c.credentialOrigins)
+	if err := c.setConnectTimeout(own); err != nil {
+		return nil, err
+	}
 	c.pipeline = c.buildPipeline()
 	return c, nil
 }
@@ -129,6 +138,9 @@ func newHTTPClient() *http.Client {
 // *http.Client that follows no redirects (the redirect layer does).
 func (c *Client) buildPipeline() Doer {
 	var d Doer = withoutRedirects(c.httpClient)
+	if c.stallTimeout > 0 {
+		d = stallLayer(c.stallTimeout)(d)
+	}
 	d = credentialLayer(c.credentials, c.logger)(d)
 	d = preflightLayer(c.preflight, c.origins, c.logger)(d)
 	d = retryLayer(c.retry, c.logger)(d)

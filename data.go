@@ -54,9 +54,9 @@ func (c *Client) GetJSON(ctx context.Context, url string, v any, opts ...Request
 
 // decodeBody decodes one JSON value from body into v (or checks and discards
 // it when v is nil), reading at most MaxResultBody bytes, then reads on to
-// the end of the body, still within that bound, so that a caching layer sees
-// it complete.
-func decodeBody(body io.Reader, v any) error {
+// the end of the body, still within that bound and for at most drainWait,
+// so that a caching layer sees it complete, and closes it.
+func decodeBody(body io.ReadCloser, v any) error {
 	lr := &limitedReader{r: body, left: MaxResultBody}
 	dec := json.NewDecoder(lr)
 	var err error
@@ -72,7 +72,9 @@ func decodeBody(body io.Reader, v any) error {
 		}
 		return err
 	}
+	closeNow := closeAfter(body, drainWait)
 	_, _ = io.Copy(io.Discard, lr)
+	closeNow()
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +28,17 @@ const maxErrorBody = 64 << 10
 // maxDrain is how much more of an unread body is discarded before closing it, so
 // the connection can be reused without reading an unbounded stream.
 const maxDrain = 256 << 10
+
+// drainWait bounds the time spent discarding an unread body (see
+// drainAndClose): a server that sends slowly, or not at all, costs a
+// connection, not the caller's time.
+const drainWait = time.Second
+
+// errorBodyWait bounds the time spent reading and then draining the body of
+// an error response (see newResponseError): long enough for a problem
+// document, which comes with the header, bounded against a server that
+// drips it.
+const errorBodyWait = 2 * time.Second
 
 // ErrBodyNotReplayable is returned (wrapped) when a request would have to be
 // sent again (a retry or a redirect) but its body can be read only once. Give
@@ -62,7 +74,7 @@ var (
 //	errors.As(err, &re)
 //
 // finds it whatever the status. The response body has been read (at most
-// 64 KiB) and closed.
+// 64 KiB, for at most 2 seconds) and closed.
 type ResponseError struct {
 	StatusCode int           // e.g. 409
 	Status     string        // e.g. "409 Conflict"
@@ -70,7 +82,7 @@ type ResponseError struct {
 	URL        string        // URL of the request that failed, with secrets removed
 	Header     http.Header   // response header
 	Problem    *Problem      // RFC 9457 problem details, when the body had them
-	Body       []byte        // the first 64 KiB of the body at most
+	Body       []byte        // the first 64 KiB of the body at most (what came within 2 s)
 	RetryAfter time.Duration // from Retry-After (seconds or HTTP-date); 0 if absent
 	Attempts   int           // how many times the request was sent (1 without retries)
 }
@@ -201,11 +213,13 @@ func (e *TooManyRequestsError) Unwrap() error { return &e.ResponseError }
 func (e *ServerError) Unwrap() error { return &e.ResponseError }
 
 // CheckResponse returns nil for a status below 400. Otherwise it reads at most
-// 64 KiB of the body, closes it, and returns the typed error for the status:
-// [*ConflictError] for 409, [*ServerError] for any 5xx, and the plain
-// [*ResponseError] for statuses without a type of their own. The Client calls
-// it on every response; it is exported for code that sends requests with its
-// own *http.Client.
+// 64 KiB of the body, for at most 2 seconds, closes it, and returns the typed
+// error for the status: [*ConflictError] for 409, [*ServerError] for any 5xx,
+// and the plain [*ResponseError] for statuses without a type of their own.
+// The Client calls it on every response; it is exported for code that sends
+// requests with its own *http.Client. The time bound is kept by closing the
+// body while a Read may be in progress, which the bodies of net/http allow;
+// a body of another kind must allow it too.
 func CheckResponse(resp *http.Response) error {
 	if resp.StatusCode < 400 {
 		return nil
@@ -214,7 +228,8 @@ func CheckResponse(resp *http.Response) error {
 	return typed(base)
 }
 
-// newResponseError consumes and closes the body of resp.
+// newResponseError consumes and closes the body of resp, within
+// errorBodyWait.
 func newResponseError(resp *http.Response) ResponseError {
 	e := ResponseError{
 		StatusCode: resp.StatusCode,
@@ -238,10 +253,12 @@ func newResponseError(resp *http.Response) ResponseError {
 		e.RetryAfter = d
 	}
 	if resp.Body != nil {
-		// A truncated or failing body still leaves a useful error: keep what
-		// arrived and ignore the read error.
+		// A slow, truncated or failing body still leaves a useful error: keep
+		// what arrived in time and ignore the read error.
+		closeNow := closeAfter(resp.Body, errorBodyWait)
 		e.Body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		drainAndClose(resp.Body)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		closeNow()
 	}
 	if len(e.Body) > 0 && (isProblemJSON(resp.Header.Get("Content-Type")) || looksLikeProblem(e.Body)) {
 		e.Problem = decodeProblem(e.Body)
@@ -297,11 +314,29 @@ func typed(base ResponseError) error {
 	}
 }
 
-// drainAndClose discards a bounded amount of the body so the connection can be
-// reused, then closes it.
+// drainAndClose discards what is left of a body the caller does not get, at
+// most maxDrain bytes for at most drainWait, so the connection can be reused,
+// then closes it. Every such body (redirects, polls, probes, discovery) goes
+// through it.
 func drainAndClose(body io.ReadCloser) {
+	closeNow := closeAfter(body, drainWait)
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
-	_ = body.Close()
+	closeNow()
+}
+
+// closeAfter closes body once d has passed, which ends a Read stuck on a
+// server that sends slowly or not at all: the bodies of net/http, over
+// HTTP/1 and HTTP/2, may be closed while a Read is in progress. closeNow
+// stops the timer and closes body if the timer has not; body is closed
+// once.
+func closeAfter(body io.Closer, d time.Duration) (closeNow func()) {
+	var once sync.Once
+	closeBody := func() { once.Do(func() { _ = body.Close() }) }
+	t := time.AfterFunc(d, closeBody)
+	return func() {
+		t.Stop()
+		closeBody()
+	}
 }
 
 // redactURL returns u as a string with its credentials hidden, as

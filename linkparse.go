@@ -37,6 +37,22 @@ func (e *LinkError) Unwrap() error { return e.Err }
 // individually; the rest are counted in one final error.
 const maxLinkErrors = 32
 
+// Caps on what ParseLinks keeps from one call, so that the memory a `link`
+// header costs is bounded whatever its size (net/http accepts response
+// headers of up to 10 MB: some 2.5 million minimal link-values). A list page
+// or a Level 3 resource needs far fewer.
+const (
+	maxLinks      = 1024 // link-values kept; the rest are not parsed
+	maxLinkRels   = 32   // relation types kept per link-value
+	maxLinkParams = 32   // parameters kept per link-value (rel, title... included)
+)
+
+// ErrLinkLimit is the cause of the [*LinkError] that [ParseLinks] reports
+// when a `link` header holds more link-values, or a link-value more relation
+// types or parameters, than it keeps. Errors wrapping it come with the links
+// that were kept.
+var ErrLinkLimit = errors.New("level3: link header exceeds a limit")
+
 var (
 	errLinkNoTarget      = errors.New(`expected "<" starting a link-value`)
 	errLinkUnterminated  = errors.New(`unterminated "<" (no ">" follows)`)
@@ -71,6 +87,13 @@ var (
 // only counted), so a non-nil error may come with usable links. An invalid
 // title* is also reported, but its link is kept. The work done is linear in
 // the size of the input.
+//
+// What ParseLinks keeps is bounded: at most 1024 links (later link-values,
+// in this and the following field values, are not parsed), and per link at
+// most 32 relation types and 32 parameters (the rest are skipped, the link
+// kept). Each excess is reported as a [*LinkError] wrapping [ErrLinkLimit];
+// the one about the number of links is always listed, even after 32 other
+// problems.
 func ParseLinks(values []string, base *url.URL) (Links, error) {
 	n := 0
 	for _, v := range values {
@@ -82,13 +105,18 @@ func ParseLinks(values []string, base *url.URL) (Links, error) {
 	}
 	for i, v := range values {
 		p.field = i
-		p.parseField(v)
+		if !p.parseField(v) {
+			break
+		}
 	}
 	if len(p.out) == 0 {
 		p.out = nil
 	}
 	if p.dropped > 0 {
 		p.errs = append(p.errs, fmt.Errorf("link header: %d more problems not reported", p.dropped))
+	}
+	if p.full != nil {
+		p.errs = append(p.errs, p.full)
 	}
 	return p.out, errors.Join(p.errs...)
 }
@@ -104,6 +132,7 @@ type linkParser struct {
 	rels    []string // backing array shared by the links' Rel slices
 	errs    []error
 	dropped int
+	full    *LinkError // maxLinks reached: where, reported last
 }
 
 // fail records a problem with the link-value s[start:end].
@@ -112,6 +141,11 @@ func (p *linkParser) fail(start, end int, err error) {
 		p.dropped++
 		return
 	}
+	p.errs = append(p.errs, p.linkError(start, end, err))
+}
+
+// linkError describes a problem with the link-value s[start:end].
+func (p *linkParser) linkError(start, end int, err error) *LinkError {
 	if end > start+64 {
 		end = start + 64
 		for end > start && !utf8.RuneStart(p.s[end]) {
@@ -121,21 +155,26 @@ func (p *linkParser) fail(start, end int, err error) {
 	for end > start && (p.s[end-1] == ' ' || p.s[end-1] == '\t') {
 		end--
 	}
-	p.errs = append(p.errs, &LinkError{Field: p.field, Offset: start, Value: p.s[start:end], Err: err})
+	return &LinkError{Field: p.field, Offset: start, Value: p.s[start:end], Err: err}
 }
 
 // parseField parses one field value: #link-value (RFC 9110, section 5.6.1:
-// empty list elements are allowed).
-func (p *linkParser) parseField(s string) {
+// empty list elements are allowed). It reports false when maxLinks links
+// are kept and a further link-value is met: parsing stops there.
+func (p *linkParser) parseField(s string) bool {
 	p.s, p.pos, p.gt = s, 0, -1
 	for {
 		for p.pos < len(s) && (s[p.pos] == ',' || s[p.pos] == ' ' || s[p.pos] == '\t') {
 			p.pos++
 		}
 		if p.pos >= len(s) {
-			return
+			return true
 		}
 		start := p.pos
+		if len(p.out) == maxLinks {
+			p.full = p.linkError(start, len(s), fmt.Errorf("%w: more than %d link-values, the rest were not parsed", ErrLinkLimit, maxLinks))
+			return false
+		}
 		l, err := p.parseLinkValue()
 		if err != nil {
 			p.resync()
@@ -227,8 +266,9 @@ func (p *linkParser) parseLinkValue() (Link, error) {
 	}
 
 	var (
-		l Link
-		a linkAttrs
+		l       Link
+		a       linkAttrs
+		nParams int
 	)
 	for {
 		p.skipOWS()
@@ -260,7 +300,12 @@ func (p *linkParser) parseLinkValue() (Link, error) {
 				return Link{}, err
 			}
 		}
-		l.addParam(&a, linkLower(name), value)
+		if nParams++; nParams <= maxLinkParams {
+			l.addParam(&a, linkLower(name), value)
+		}
+	}
+	if nParams > maxLinkParams {
+		p.fail(start, p.pos, fmt.Errorf("%w: %d parameters, only the first %d were kept", ErrLinkLimit, nParams, maxLinkParams))
 	}
 
 	// Resolve and decode now that every parameter is known (RFC 8288,
@@ -274,7 +319,10 @@ func (p *linkParser) parseLinkValue() (Link, error) {
 		l.Anchor = linkResolve(p.base, anchor)
 	}
 	if a.hasRel {
-		l.Rel, p.rels = linkSplitRel(a.rel, p.rels)
+		var more bool
+		if l.Rel, p.rels, more = linkSplitRel(a.rel, p.rels); more {
+			p.fail(start, p.pos, fmt.Errorf("%w: more than %d relation types, the rest were dropped", ErrLinkLimit, maxLinkRels))
+		}
 	}
 	titleDone := false
 	if a.hasTitleStar {
@@ -445,8 +493,9 @@ func linkResolve(base, ref *url.URL) *url.URL {
 // 8288, section 3.3), lower-casing those that are not URIs (section 2.1.1).
 // It appends them to arena, to save an allocation per link, and returns them
 // as a slice of arena whose capacity ends with them, so that appending to one
-// link's Rel never overwrites another's.
-func linkSplitRel(v string, arena []string) (rels, grown []string) {
+// link's Rel never overwrites another's. It keeps at most maxLinkRels
+// relation types, reporting more when there were others.
+func linkSplitRel(v string, arena []string) (rels, grown []string, more bool) {
 	if arena == nil {
 		arena = make([]string, 0, 16)
 	}
@@ -460,6 +509,10 @@ func linkSplitRel(v string, arena []string) (rels, grown []string) {
 			i++
 		}
 		if i > j {
+			if len(arena)-start == maxLinkRels {
+				more = true
+				break
+			}
 			r := v[j:i]
 			if !linkHasScheme(r) {
 				r = linkLower(r)
@@ -468,9 +521,9 @@ func linkSplitRel(v string, arena []string) (rels, grown []string) {
 		}
 	}
 	if len(arena) == start {
-		return nil, arena
+		return nil, arena, more
 	}
-	return arena[start:len(arena):len(arena)], arena
+	return arena[start:len(arena):len(arena)], arena, more
 }
 
 // linkHasScheme reports whether s starts with a URI scheme and a colon (RFC

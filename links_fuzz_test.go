@@ -10,14 +10,18 @@ import (
 )
 
 // FuzzParseLinks checks that ParseLinks never panics, that every link it
-// returns has a target, and that serialising the links with String and
-// parsing the result again gives the same links. The input is the header
-// field values separated by newlines, and a base URL ("" for none).
+// returns has a target, that it keeps no more links, relation types and
+// parameters than its caps (linkCap and the others, links_limit_test.go),
+// and that serialising the links with String and parsing the result again
+// gives the same links. The input is the header field values separated by
+// newlines, and a base URL ("" for none).
 func FuzzParseLinks(f *testing.F) {
 	for _, tc := range linkCases {
 		f.Add(strings.Join(tc.values, "\n"), tc.base)
 	}
 	f.Add(strings.Join(tenLinks, "\n"), "https://api.example.com/orders?page=1")
+	f.Add(strings.Repeat("<a>,", linkCap+1), "")
+	f.Add(`<a>; rel="`+strings.Repeat("x ", linkRelCap+1)+`"`+strings.Repeat(";p", linkParamCap), "https://h.example/")
 	f.Fuzz(func(t *testing.T, header, rawBase string) {
 		var base *url.URL
 		if rawBase != "" {
@@ -40,10 +44,19 @@ func FuzzParseLinks(f *testing.F) {
 				}
 			}
 		}
+		if len(links) > linkCap {
+			t.Fatalf("%d links kept, more than %d", len(links), linkCap)
+		}
 		parts := make([]string, 0, len(links))
 		for _, l := range links {
 			if l.Href == nil {
 				t.Fatalf("nil Href in %#v", l)
+			}
+			if len(l.Rel) > linkRelCap {
+				t.Fatalf("%d relation types kept, more than %d", len(l.Rel), linkRelCap)
+			}
+			if n := linkParamCount(l); n > linkParamCap {
+				t.Fatalf("%d parameters kept, more than %d: %#v", n, linkParamCap, l)
 			}
 			parts = append(parts, l.String())
 		}
@@ -60,6 +73,22 @@ func FuzzParseLinks(f *testing.F) {
 			}
 		}
 	})
+}
+
+// linkParamCount counts the parameters that l holds: one for each of rel,
+// anchor, title (title* included), type and media when set, and every
+// hreflang and extension parameter.
+func linkParamCount(l level3.Link) int {
+	n := len(l.HrefLang)
+	for _, set := range []bool{len(l.Rel) > 0, l.Anchor != nil, l.Title != "", l.Type != "", l.Media != ""} {
+		if set {
+			n++
+		}
+	}
+	for _, vs := range l.Params {
+		n += len(vs)
+	}
+	return n
 }
 
 func equalStrings(a, b []string) bool {

@@ -102,6 +102,7 @@ func isPermanent(err error) bool {
 		verification *tls.CertificateVerificationError
 		recordHeader tls.RecordHeaderError
 		dns          *net.DNSError
+		op           *net.OpError
 	)
 	switch {
 	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalidCert),
@@ -109,6 +110,8 @@ func isPermanent(err error) bool {
 		return true
 	case errors.As(err, &dns):
 		return dns.IsNotFound
+	case errors.As(err, &op) && op.Op == "dial" && op.Timeout():
+		return false // a connect timeout, which net also reports as context.DeadlineExceeded
 	case errors.Is(err, ErrBodyNotReplayable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return true
 	}

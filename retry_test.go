@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -67,6 +68,8 @@ func TestDefaultCheckRetry(t *testing.T) {
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	status := func(code int) *http.Response { return &http.Response{StatusCode: code} }
+	_, dialTimeout := (&net.Dialer{Timeout: time.Nanosecond}).Dial("tcp", "127.0.0.1:1")
+	require.ErrorIs(t, dialTimeout, context.DeadlineExceeded, "net reports a connect timeout so")
 	cases := []struct {
 		name string
 		ctx  context.Context
@@ -90,6 +93,7 @@ func TestDefaultCheckRetry(t *testing.T) {
 		{"stream reset", ctx, nil, errors.New("stream error: stream ID 3; INTERNAL_ERROR"), true},
 		{"no such host", ctx, nil, &url.Error{Op: "Get", URL: "http://h", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", IsNotFound: true}}}, false},
 		{"DNS timeout", ctx, nil, &net.DNSError{Err: "timeout", IsTimeout: true}, true},
+		{"connect timeout", ctx, nil, &url.Error{Op: "Get", URL: "http://h", Err: dialTimeout}, true},
 		{"TLS to plain port", ctx, nil, tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, false},
 		{"not replayable", ctx, nil, ErrBodyNotReplayable, false},
 		{"cancelled", cancelled, status(503), nil, false},

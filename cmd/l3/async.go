@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -89,13 +88,13 @@ func (a *asyncFlags) do(ctx context.Context, client *level3.Client, req *http.Re
 	if ra := acc.Header.Get("Retry-After"); ra != "" {
 		note = fmt.Sprintf(", retry-after %s", ra)
 	}
-	fmt.Fprintf(s.err, "%s%s; watching %s\n", acc.Status, note, p.Location())
-	fmt.Fprintf(s.err, "resume token: %s\n", tok)
+	fmt.Fprintf(s.err, "%s%s; watching %s\n", inert(acc.Status), inert(note), inert(fmt.Sprint(p.Location())))
+	fmt.Fprintf(s.err, "resume token: %s\n", inert(tok))
 	if a.detach {
 		if a.json {
 			return writeJSON(s.out, outcome{Status: acc.StatusCode, Location: p.Location().String(), Token: tok})
 		}
-		fmt.Fprintln(s.out, tok)
+		fmt.Fprintln(s.out, inert(tok))
 		return nil
 	}
 	if err := follow(ctx, p, s); err != nil {
@@ -110,8 +109,7 @@ func (a *asyncFlags) finish(p *level3.Poller, tok string, s streams) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	defer resp.Body.Close() // unread: the outcome is in the header, and l3 exits
 	return printOutcome(s.out, resp, p, a.json)
 }
 
@@ -131,24 +129,24 @@ func follow(ctx context.Context, p *level3.Poller, s streams) error {
 			if err != nil {
 				fmt.Fprintf(s.err, "poll %d  +%.1fs  failed\n", p.Polls(), elapsed)
 			} else {
-				fmt.Fprintf(s.err, "poll %d  +%.1fs  %s: done\n", p.Polls(), elapsed, resp.Status)
+				fmt.Fprintf(s.err, "poll %d  +%.1fs  %s: done\n", p.Polls(), elapsed, inert(resp.Status))
 			}
 		case err == nil:
 			_ = resp.Body.Close()
-			fmt.Fprintf(s.err, "poll %d  +%.1fs  %s: not yet; next in %s\n", p.Polls(), elapsed, resp.Status, untilNext(p))
+			fmt.Fprintf(s.err, "poll %d  +%.1fs  %s: not yet; next in %s\n", p.Polls(), elapsed, inert(resp.Status), untilNext(p))
 		case errors.As(err, &re):
 			failures = 0
-			fmt.Fprintf(s.err, "poll %d  +%.1fs  %s: try later; next in %s\n", p.Polls(), elapsed, re.Status, untilNext(p))
+			fmt.Fprintf(s.err, "poll %d  +%.1fs  %s: try later; next in %s\n", p.Polls(), elapsed, inert(re.Status), untilNext(p))
 		default:
 			failures++
 			if ctx.Err() != nil || failures >= maxFailures {
 				tok, terr := p.ResumeToken()
 				if terr == nil {
-					fmt.Fprintf(s.err, "stopped; continue with: l3 poll %s\n", tok)
+					fmt.Fprintf(s.err, "stopped; continue with: l3 poll %s\n", inert(tok))
 				}
 				return err
 			}
-			fmt.Fprintf(s.err, "poll failed: %v; next in %s\n", err, untilNext(p))
+			fmt.Fprintf(s.err, "poll failed: %s; next in %s\n", inertLines(err.Error()), untilNext(p))
 		}
 	}
 	return nil
@@ -188,13 +186,13 @@ func printOutcome(w io.Writer, resp *http.Response, p *level3.Poller, asJSON boo
 	fmt.Fprintf(w, "%d %s\n", resp.StatusCode, http.StatusText(resp.StatusCode))
 	for _, kv := range [][2]string{{"location", o.Location}, {"etag", o.ETag}, {"last-modified", o.LastModified}} {
 		if kv[1] != "" {
-			fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
+			fmt.Fprintf(w, "%s: %s\n", kv[0], inert(kv[1]))
 		}
 	}
 	return nil
 }
 
-// writeJSON writes v as one line of JSON.
+// writeJSON writes v as one line of inert JSON.
 func writeJSON(w io.Writer, v any) error {
-	return json.NewEncoder(w).Encode(v)
+	return newJSONEncoder(w).Encode(v)
 }

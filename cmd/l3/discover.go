@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,7 +64,7 @@ func runDiscover(ctx context.Context, o *discoverOptions, s streams) error {
 	}
 	writeDiscoverTable(s.out, res)
 	if res.Problems != nil {
-		fmt.Fprintf(s.err, "l3: warning: %v\n", res.Problems)
+		fmt.Fprintf(s.err, "l3: warning: %s\n", inertLines(res.Problems.Error()))
 	}
 	return nil
 }
@@ -124,16 +123,17 @@ func writeDiscoverJSON(w io.Writer, res *level3.Resource) error {
 	if !res.LastModified.IsZero() {
 		out.LastModified = res.LastModified.UTC().Format(time.RFC3339)
 	}
-	enc := json.NewEncoder(w)
+	enc := newJSONEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
 
-// writeDiscoverTable prints res for people.
+// writeDiscoverTable prints res for people, every value from the server
+// made inert.
 func writeDiscoverTable(w io.Writer, res *level3.Resource) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	writeRedirects(tw, res)
-	fmt.Fprintf(tw, "URL\t%s\n", res.URL)
+	fmt.Fprintf(tw, "URL\t%s\n", inert(fmt.Sprint(res.URL)))
 	fmt.Fprintf(tw, "Status\t%d %s\n", res.Status, http.StatusText(res.Status))
 	names := make([]string, len(res.Profiles))
 	for i, p := range res.Profiles {
@@ -143,23 +143,23 @@ func writeDiscoverTable(w io.Writer, res *level3.Resource) {
 			names[i] = string(p)
 		}
 	}
-	fmt.Fprintf(tw, "Profiles\t%s\n", orDash(strings.Join(names, ", ")))
-	fmt.Fprintf(tw, "Allow\t%s\n", orDash(strings.Join(res.Allow, ", ")))
+	fmt.Fprintf(tw, "Profiles\t%s\n", orDash(inert(strings.Join(names, ", "))))
+	fmt.Fprintf(tw, "Allow\t%s\n", orDash(inert(strings.Join(res.Allow, ", "))))
 	if res.ContentType != "" {
-		fmt.Fprintf(tw, "Content-Type\t%s\n", res.ContentType)
+		fmt.Fprintf(tw, "Content-Type\t%s\n", inert(res.ContentType))
 	}
 	if res.ContentLength >= 0 {
 		fmt.Fprintf(tw, "Content-Length\t%d\n", res.ContentLength)
 	}
 	if res.ETag != "" {
-		fmt.Fprintf(tw, "ETag\t%s\n", res.ETag)
+		fmt.Fprintf(tw, "ETag\t%s\n", inert(res.ETag))
 	}
 	if !res.LastModified.IsZero() {
 		fmt.Fprintf(tw, "Last-Modified\t%s\n", res.LastModified.UTC().Format(http.TimeFormat))
 	}
 	for _, kv := range [][2]string{{"Accept-Ranges", res.AcceptRanges}, {"Accept-Patch", strings.Join(res.AcceptPatch, ", ")}, {"Idempotency-Key", res.IdempotencyKey}} {
 		if kv[1] != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
+			fmt.Fprintf(tw, "%s\t%s\n", kv[0], inert(kv[1]))
 		}
 	}
 	tw.Flush()
@@ -169,7 +169,7 @@ func writeDiscoverTable(w io.Writer, res *level3.Resource) {
 	fmt.Fprintln(w, "Links")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, l := range res.Links {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", shortRels(l.Rel), relativeTo(res, l), l.Title)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", inert(shortRels(l.Rel)), inert(relativeTo(res, l)), inert(l.Title))
 	}
 	tw.Flush()
 }
@@ -207,14 +207,14 @@ func writeRedirects(tw io.Writer, res *level3.Resource) {
 		if h.Status == http.StatusTemporaryRedirect || h.Status == http.StatusPermanentRedirect || h.Profiles().Has(profiles.Alias) {
 			label = "Alias"
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", label, h.URL)
+		fmt.Fprintf(tw, "%s\t%s\n", label, inert(fmt.Sprint(h.URL)))
 		remembered := ""
 		if h.Remembered {
 			remembered = " (remembered)"
 		}
-		fmt.Fprintf(tw, "\t%d %s%s -> %s\n", h.Status, http.StatusText(h.Status), remembered, h.Location)
+		fmt.Fprintf(tw, "\t%d %s%s -> %s\n", h.Status, http.StatusText(h.Status), remembered, inert(fmt.Sprint(h.Location)))
 		if names := profileNames(h.Profiles()); names != "" {
-			fmt.Fprintf(tw, "\tprofiles: %s\n", names)
+			fmt.Fprintf(tw, "\tprofiles: %s\n", inert(names))
 		}
 	}
 }

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,6 +93,9 @@ type downloadJSON struct {
 // options turns the flags into download options.
 func (o *downloadOptions) options(progress level3.ProgressFunc) []level3.DownloadOption {
 	opts := []level3.DownloadOption{level3.WithConnections(o.connections)}
+	if o.common.stallTimeout > 0 {
+		opts = append(opts, level3.WithStallTimeout(o.common.stallTimeout))
+	}
 	switch {
 	case o.sha256 != "":
 		opts = append(opts, level3.WithSHA256(o.sha256))
@@ -138,7 +140,7 @@ func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
 		return explainDownloadError(err)
 	}
 	if o.json {
-		enc := json.NewEncoder(s.out)
+		enc := newJSONEncoder(s.out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(downloadJSON{
 			Path: res.Path, Bytes: res.Bytes, SHA256: res.SHA256,
@@ -162,7 +164,7 @@ func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
 		}
 		notes = append(notes, "sha256 "+res.SHA256+verified)
 	}
-	fmt.Fprintf(s.err, "saved %s: %d bytes", res.Path, res.Bytes)
+	fmt.Fprintf(s.err, "saved %s: %d bytes", inert(res.Path), res.Bytes)
 	if len(notes) > 0 {
 		fmt.Fprintf(s.err, ", %s", strings.Join(notes, ", "))
 	}

@@ -1,5 +1,7 @@
-// This file holds the flags every command shares (-H, --timeout, -v), the
-// construction of a Client from them, and interleaved flag parsing.
+// This file holds the flags every command shares (-H, --timeout,
+// --connect-timeout, --stall-timeout, -v), the construction of a Client from
+// them, the hints that name the flag to change after a timeout, and
+// interleaved flag parsing.
 
 package main
 
@@ -10,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -33,25 +36,44 @@ func (h *headerFlags) Set(v string) error {
 	return nil
 }
 
+// Defaults of the common flags that bound a silent server.
+const (
+	defaultConnectTimeout = 10 * time.Second
+	defaultStallTimeout   = level3.DefaultStallTimeout
+)
+
 // commonFlags are the flags of every command that sends requests.
 type commonFlags struct {
-	headers headerFlags
-	timeout time.Duration
-	verbose bool
-	noCache bool // do not read or write the 308 memory file (cache.go)
+	headers        headerFlags
+	timeout        time.Duration
+	connectTimeout time.Duration // 0: net/http's own bounds
+	stallTimeout   time.Duration // 0: no stall watch (downloads keep theirs)
+	verbose        bool
+	noCache        bool // do not read or write the 308 memory file (cache.go)
 }
 
 // register adds the common flags to fs.
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.headers, "H", "add a request header 'Name: value' (repeatable)")
 	fs.DurationVar(&c.timeout, "timeout", 0, "give up after this long (e.g. 30s; 0 means no limit)")
+	fs.DurationVar(&c.connectTimeout, "connect-timeout", defaultConnectTimeout, "give up connecting (TCP and TLS handshakes) after this long (0: net/http's defaults)")
+	fs.DurationVar(&c.stallTimeout, "stall-timeout", defaultStallTimeout, "fail when the server sends nothing for this long, after retrying where safe (0: no limit)")
 	fs.BoolVar(&c.verbose, "v", false, "log requests and retries to stderr")
 	fs.BoolVar(&c.noCache, "no-cache", false, "do not use the memory of permanent redirects kept in the user's cache directory")
 }
 
 // client builds a Client from the flags. Logs go to errOut.
 func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
+	if c.connectTimeout < 0 || c.stallTimeout < 0 {
+		return nil, usagef("--connect-timeout and --stall-timeout must not be negative")
+	}
 	opts := []level3.Option{c.redirectStore(errOut)}
+	if c.connectTimeout > 0 {
+		opts = append(opts, level3.WithConnectTimeout(c.connectTimeout))
+	}
+	if c.stallTimeout > 0 {
+		opts = append(opts, level3.WithStallWatch(c.stallTimeout))
+	}
 	for _, h := range c.headers {
 		opts = append(opts, level3.WithHeader(h[0], h[1]))
 	}
@@ -63,6 +85,28 @@ func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 		return nil, usagef("%v (check the -H flags)", err)
 	}
 	return cl, nil
+}
+
+// timeoutHint adds to an error caused by a silent server the flag that
+// changes the bound it met: --stall-timeout, or --connect-timeout for a
+// connection that could not be made in time.
+func timeoutHint(err error) error {
+	const connect = "%w\n(no connection within the connect timeout: use --connect-timeout to wait longer)"
+	var (
+		dial *net.OpError
+		ne   net.Error
+	)
+	switch {
+	case errors.Is(err, level3.ErrStalled):
+		return fmt.Errorf("%w\n(the server sent nothing for the stall timeout: use --stall-timeout to wait longer, 0 for no limit)", err)
+	case errors.As(err, &dial) && dial.Op == "dial" && dial.Timeout():
+		return fmt.Errorf(connect, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return err // --timeout, or an interrupt
+	case errors.As(err, &ne) && ne.Timeout(): // the TLS handshake
+		return fmt.Errorf(connect, err)
+	}
+	return err
 }
 
 // context applies --timeout to ctx.

@@ -124,5 +124,5 @@ func describeResponse(w io.Writer, resp *http.Response) {
 	if cs := resp.Header.Values("Cache-Status"); len(cs) > 0 {
 		parts = append(parts, "cache-status "+strings.Join(cs, ", "))
 	}
-	fmt.Fprintln(w, strings.Join(parts, "; "))
+	fmt.Fprintln(w, inert(strings.Join(parts, "; ")))
 }

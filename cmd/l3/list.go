@@ -66,7 +66,7 @@ pages:
 		pages++
 		for _, l := range page.Links.All(profiles.RelListEntry) {
 			n++
-			fmt.Fprintf(tw, "%d\t%s\t%s\n", n, relativeTo(page, l), l.Title)
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", n, inert(relativeTo(page, l)), inert(l.Title))
 			if n == o.max {
 				break pages
 			}

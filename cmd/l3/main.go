@@ -20,9 +20,11 @@
 //	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
 //	l3 demo                    a tour of the SDK against the fake server on loopback
 //
-// Common flags: -H 'Name: value' (repeatable), --timeout DURATION, -v (debug
-// logging to stderr), --no-cache (do not use the memory of permanent
-// redirects kept in the user's cache directory, or in $L3_CACHE_DIR).
+// Common flags: -H 'Name: value' (repeatable), --timeout DURATION,
+// --connect-timeout DURATION (default 10s), --stall-timeout DURATION (default
+// 30s: fail when the server sends nothing for that long), -v (debug logging
+// to stderr), --no-cache (do not use the memory of permanent redirects kept
+// in the user's cache directory, or in $L3_CACHE_DIR).
 // Exit status: 0 success, 1 the request failed, 2 usage.
 //
 // This file dispatches to one file per command; each has an options struct,
@@ -71,6 +73,10 @@ commands:
 common flags:
   -H 'Name: value'         add a request header (repeatable)
   --timeout DURATION       give up after DURATION (e.g. 30s); default none
+  --connect-timeout DURATION
+                           give up connecting after DURATION; default 10s
+  --stall-timeout DURATION fail when the server sends nothing for DURATION,
+                           after retrying where safe; default 30s, 0 for none
   -v                       log requests and retries to stderr
   --no-cache               do not use the remembered permanent redirects
                            (kept in the user's cache directory, or $L3_CACHE_DIR)
@@ -158,10 +164,10 @@ func report(err error, s streams) int {
 	case errors.Is(err, errHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(s.err, "l3: %s\nRun 'l3 -h' for usage.\n", ue.msg)
+		fmt.Fprintf(s.err, "l3: %s\nRun 'l3 -h' for usage.\n", inertLines(ue.msg))
 		return exitUsage
 	default:
-		fmt.Fprintf(s.err, "l3: %v\n", err)
+		fmt.Fprintf(s.err, "l3: %s\n", inertLines(timeoutHint(err).Error()))
 		return exitFailed
 	}
 }

@@ -63,7 +63,7 @@ func runPoll(ctx context.Context, o *pollOptions, s streams) error {
 		return usagef("poll: %v (pass the token 'l3 send --async' printed)", err)
 	}
 	if loc := p.Location(); loc != nil {
-		fmt.Fprintf(s.err, "watching %s\n", loc)
+		fmt.Fprintf(s.err, "watching %s\n", inert(loc.String()))
 	}
 	if err := follow(ctx, p, s); err != nil {
 		return err

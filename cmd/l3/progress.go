@@ -106,9 +106,9 @@ func (b *progressBar) drawLocked() {
 		rate += p.Rate
 		switch {
 		case p.Total > 0:
-			fmt.Fprintf(&line, " | %s %3.0f%%", shorten(name, 24), 100*float64(p.Bytes)/float64(p.Total))
+			fmt.Fprintf(&line, " | %s %3.0f%%", shorten(inert(name), 24), 100*float64(p.Bytes)/float64(p.Total))
 		default:
-			fmt.Fprintf(&line, " | %s %s", shorten(name, 24), byteSize(p.Bytes))
+			fmt.Fprintf(&line, " | %s %s", shorten(inert(name), 24), byteSize(p.Bytes))
 		}
 	}
 	fmt.Fprintf(&line, " | %s/s", byteSize(int64(rate)))

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -107,7 +106,7 @@ func writeRedirectsJSON(w io.Writer, path string, entries []redirects.Entry) err
 	if entries == nil {
 		entries = []redirects.Entry{}
 	}
-	enc := json.NewEncoder(w)
+	enc := newJSONEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(redirectsJSON{Path: path, Entries: entries})
 }
@@ -126,7 +125,7 @@ func writeRedirectsTable(w io.Writer, path string, entries []redirects.Entry) {
 		if !e.Expires.IsZero() {
 			expires = e.Expires.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.From, e.To, e.Created.UTC().Format(time.RFC3339), expires)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", inert(e.From), inert(e.To), e.Created.UTC().Format(time.RFC3339), expires)
 	}
 	tw.Flush()
 }

@@ -15,10 +15,10 @@ import (
 	"github.com/l3go/level3"
 )
 
-// printResult writes res: the summary to s.err, the body or location to
-// s.out.
+// printResult writes res: the summary to s.err, the body (data, as it came)
+// or location to s.out.
 func printResult(s streams, res *level3.Result) error {
-	fmt.Fprintf(s.err, "%s\n", summary(res))
+	fmt.Fprintf(s.err, "%s\n", inert(summary(res)))
 	switch {
 	case len(res.Body) > 0:
 		if _, err := s.out.Write(res.Body); err != nil {
@@ -29,7 +29,7 @@ func printResult(s streams, res *level3.Result) error {
 			return err
 		}
 	case res.Location != nil:
-		_, err := fmt.Fprintln(s.out, res.Location)
+		_, err := fmt.Fprintln(s.out, inert(res.Location.String()))
 		return err
 	}
 	return nil

@@ -153,15 +153,15 @@ func resultPrinter(s streams, asJSON bool, bar *progressBar) func(level3.FileRes
 				line.Error = r.Err.Error()
 			}
 			b, _ := json.Marshal(line)
-			fmt.Fprintf(s.out, "%s\n", b)
+			fmt.Fprintf(s.out, "%s\n", inertJSON(b))
 			return
 		}
 		bar.clear()
 		switch {
 		case r.Skipped:
-			fmt.Fprintf(s.out, "skipped  %s (in the journal)\n", r.File)
+			fmt.Fprintf(s.out, "skipped  %s (in the journal)\n", inert(r.File))
 		case r.Err != nil:
-			fmt.Fprintf(s.out, "FAILED   %s: %v\n", r.File, r.Err)
+			fmt.Fprintf(s.out, "FAILED   %s: %s\n", inert(r.File), inertLines(r.Err.Error()))
 		default:
 			where := r.Location
 			if where == "" {
@@ -171,7 +171,7 @@ func resultPrinter(s streams, asJSON bool, bar *progressBar) func(level3.FileRes
 			if r.ETag != "" {
 				etag = " etag " + r.ETag
 			}
-			fmt.Fprintf(s.out, "%s  %s -> %s (%s%s)\n", statusText(r.Status), r.File, where, byteSize(r.Bytes), etag)
+			fmt.Fprintf(s.out, "%s  %s -> %s (%s%s)\n", statusText(r.Status), inert(r.File), inert(where), byteSize(r.Bytes), inert(etag))
 		}
 	}
 }
