@@ -34,6 +34,9 @@ var ErrNoLocation = errors.New("level3: the response names no location")
 // carries credentials only to the origin of url (or to origins allowed with
 // [WithCredentialOrigins]).
 func (c *Client) Trigger(ctx context.Context, url string, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.Trigger"); err != nil {
+		return nil, err
+	}
 	ctx = withCallOriginOf(ctx, url)
 	res, err := c.Change(ctx, http.MethodPost, url, "", nil, opts...)
 	if err != nil {

@@ -147,6 +147,9 @@ func (c *asyncConfig) noteStartOnly(name string) {
 // [WithCredentialOrigins]), wherever the 202's location points, and so do
 // the polls of a Poller resumed from its token.
 func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error) {
+	if err := c.checkRequest("Client.DoAsync", req); err != nil {
+		return nil, err
+	}
 	cfg, err := newAsyncConfig(opts)
 	if err != nil {
 		return nil, err
@@ -194,6 +197,9 @@ func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error
 // can be retried), sets its Content-Type when contentType is not empty, and
 // sends it with [Client.DoAsync].
 func (c *Client) SendAsync(ctx context.Context, method, url, contentType string, body io.Reader, opts ...AsyncOption) (*Poller, error) {
+	if err := c.check(ctx, "Client.SendAsync"); err != nil {
+		return nil, err
+	}
 	req, err := NewRequest(ctx, method, url, body)
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)

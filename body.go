@@ -27,6 +27,9 @@ import (
 // The caller keeps ownership of body: the request never closes a file, so
 // close it after the response arrives.
 func NewRequest(ctx context.Context, method, url string, body io.Reader) (*http.Request, error) {
+	if ctx == nil {
+		return nil, misuse("NewRequest", "nil Context")
+	}
 	switch b := body.(type) {
 	case *os.File:
 		if st, err := b.Stat(); err == nil && st.Mode().IsRegular() {

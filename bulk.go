@@ -127,6 +127,9 @@ type BulkSummary struct {
 // was cut short, and describes the problem when it could not start (a bad
 // target, an unreadable journal).
 func (c *Client) UploadAll(ctx context.Context, target string, paths []string, opts *BulkOptions) (BulkSummary, error) {
+	if err := c.check(ctx, "Client.UploadAll"); err != nil {
+		return BulkSummary{}, err
+	}
 	start := time.Now()
 	var o BulkOptions
 	if opts != nil {

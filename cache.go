@@ -58,6 +58,9 @@ type cacheBypassKey struct{}
 // as given, their responses neither served from nor stored in it. A request
 // header Cache-Control: no-store has the same effect (RFC 9111 §5.2.1.5).
 func BypassCache(ctx context.Context) context.Context {
+	if ctx == nil {
+		return nil // the call it is passed to reports ErrInvalidUse
+	}
 	return context.WithValue(ctx, cacheBypassKey{}, true)
 }
 

@@ -107,6 +107,9 @@ func NewMemoryCache(maxBytes, maxEntryBytes int64) *MemoryCache {
 
 // Get returns the response stored under key and marks it recently used.
 func (m *MemoryCache) Get(key string) (*CachedResponse, bool) {
+	if m == nil {
+		return nil, false
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	el, ok := m.items[key]
@@ -121,7 +124,7 @@ func (m *MemoryCache) Get(key string) (*CachedResponse, bool) {
 // everything fits. A response larger than the per-entry bound is not stored,
 // and removes what key held.
 func (m *MemoryCache) Set(key string, r *CachedResponse) {
-	if r == nil {
+	if m == nil || r == nil {
 		return
 	}
 	size := r.Size()
@@ -140,6 +143,9 @@ func (m *MemoryCache) Set(key string, r *CachedResponse) {
 
 // Delete removes what is stored under key.
 func (m *MemoryCache) Delete(key string) {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.remove(key)
@@ -155,10 +161,18 @@ func (m *MemoryCache) remove(key string) {
 }
 
 // MaxEntrySize returns the per-response bound.
-func (m *MemoryCache) MaxEntrySize() int64 { return m.maxEntry }
+func (m *MemoryCache) MaxEntrySize() int64 {
+	if m == nil {
+		return 0
+	}
+	return m.maxEntry
+}
 
 // Len returns how many responses are stored.
 func (m *MemoryCache) Len() int {
+	if m == nil {
+		return 0
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.items)
@@ -166,6 +180,9 @@ func (m *MemoryCache) Len() int {
 
 // Size returns how many bytes the stored responses count for.
 func (m *MemoryCache) Size() int64 {
+	if m == nil {
+		return 0
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.size

@@ -113,6 +113,9 @@ type Result struct {
 // Decode unmarshals the JSON representation in r.Body into v. It fails when
 // there is no body.
 func (r *Result) Decode(v any) error {
+	if r == nil {
+		return misuse("Result.Decode", "nil *Result")
+	}
 	if len(r.Body) == 0 {
 		return fmt.Errorf("level3: decoding the %d response: no body", r.Status)
 	}
@@ -134,6 +137,9 @@ func (r *Result) Decode(v any) error {
 //	res, err := client.Change(ctx, http.MethodPut, url, "text/csv", file,
 //		level3.Conditional(doc.Validators()))
 func (c *Client) Change(ctx context.Context, method, url, contentType string, body io.Reader, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.Change"); err != nil {
+		return nil, err
+	}
 	req, err := NewRequest(ctx, method, url, body)
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)

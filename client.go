@@ -156,7 +156,12 @@ func (c *Client) buildPipeline() Doer {
 // Client's own). Do not modify it; copy it first. The pipeline sends through
 // a copy of it whose CheckRedirect hands every redirect back to the Client's
 // redirect layer.
-func (c *Client) HTTPClient() *http.Client { return c.httpClient }
+func (c *Client) HTTPClient() *http.Client {
+	if c == nil {
+		return nil
+	}
+	return c.httpClient
+}
 
 // Do sends req through the pipeline and returns the response.
 //
@@ -176,6 +181,9 @@ func (c *Client) HTTPClient() *http.Client { return c.httpClient }
 // origins allowed with [WithCredentialOrigins]; every request sent on the
 // way (redirect hops, retries, preflight probes) is held to that rule.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	if err := c.checkRequest("Client.Do", req); err != nil {
+		return nil, err
+	}
 	if err := checkURL(req); err != nil {
 		return nil, err
 	}
@@ -263,6 +271,9 @@ func checkURL(req *http.Request) error {
 // Get sends a GET request for url and returns the response, as [Client.Do]
 // does: the caller closes the body of a successful response.
 func (c *Client) Get(ctx context.Context, url string) (*http.Response, error) {
+	if err := c.check(ctx, "Client.Get"); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)
@@ -274,6 +285,9 @@ func (c *Client) Get(ctx context.Context, url string) (*http.Response, error) {
 // be retried, sets its Content-Type when contentType is not empty, and sends
 // it with [Client.Do].
 func (c *Client) Send(ctx context.Context, method, url, contentType string, body io.Reader) (*http.Response, error) {
+	if err := c.check(ctx, "Client.Send"); err != nil {
+		return nil, err
+	}
 	req, err := NewRequest(ctx, method, url, body)
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)

@@ -45,6 +45,9 @@ func ValidatorsOf(h http.Header) Validators {
 // Validators returns the resource's etag and last-modified date, for
 // [Conditional].
 func (r *Resource) Validators() Validators {
+	if r == nil {
+		return Validators{}
+	}
 	return Validators{ETag: r.ETag, LastModified: r.LastModified}
 }
 
@@ -179,6 +182,12 @@ const UpdateAttempts = 4
 // last-modified date, rather than overwrite blindly. On success, the Result
 // carries the new validators when the server sends them.
 func Update[T any](ctx context.Context, c *Client, url string, modify func(*T) error, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Update"); err != nil {
+		return nil, err
+	}
+	if modify == nil {
+		return nil, misuse("Update", "nil modify function")
+	}
 	var lastErr error
 	for attempt := 1; attempt <= UpdateAttempts; attempt++ {
 		var v T

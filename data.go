@@ -26,6 +26,9 @@ import (
 // among them it asks for application/json. A body longer than
 // [MaxResultBody] fails with [ErrResponseTooLarge]; a 204 leaves v unchanged.
 func (c *Client) GetJSON(ctx context.Context, url string, v any, opts ...RequestOption) (*Resource, error) {
+	if err := c.check(ctx, "Client.GetJSON"); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)
@@ -121,6 +124,9 @@ func orNone(s string) string {
 // validators (Entity mixin: 204 with etag) or, with [PreferRepresentation],
 // the new state.
 func (c *Client) PutJSON(ctx context.Context, url string, v any, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.PutJSON"); err != nil {
+		return nil, err
+	}
 	body, err := encodeJSON(v)
 	if err != nil {
 		return nil, fmt.Errorf("level3: PUT %s: %w", redactRawURL(url), err)
@@ -131,6 +137,9 @@ func (c *Client) PutJSON(ctx context.Context, url string, v any, opts ...Request
 // Delete deletes the resource at url. Make it conditional with [Conditional]
 // or force it with [Force], as for PUT.
 func (c *Client) Delete(ctx context.Context, url string, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.Delete"); err != nil {
+		return nil, err
+	}
 	return c.Change(ctx, http.MethodDelete, url, "", nil, opts...)
 }
 
@@ -149,16 +158,20 @@ func (c *Client) Delete(ctx context.Context, url string, opts ...RequestOption) 
 // ([*PatchFormatError] when the two sides have none in common), 422
 // semantically wrong, 428 a precondition or content-type demanded.
 func (c *Client) Patch(ctx context.Context, url string, p Patch, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.Patch"); err != nil {
+		return nil, err
+	}
 	return c.patch(ctx, url, nil, p, opts)
 }
 
 // Patch changes the resource's JSON state with p, choosing the format from
 // the resource's accept-patch; see [Client.Patch].
 func (r *Resource) Patch(ctx context.Context, p Patch, opts ...RequestOption) (*Result, error) {
-	if r.client == nil {
-		return nil, errors.New("level3: Patch: resource has no Client (use Client.Discover)")
+	c, err := r.requester(ctx, "Resource.Patch")
+	if err != nil {
+		return nil, err
 	}
-	return r.client.patch(ctx, r.URL.String(), r.AcceptPatch, p, opts)
+	return c.patch(ctx, r.URL.String(), r.AcceptPatch, p, opts)
 }
 
 // patch sends p to url, choosing from accepted, and tries once more in

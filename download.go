@@ -90,6 +90,9 @@ type DownloadResult struct {
 // It is safe to call concurrently for different destinations; two calls for
 // the same destination exclude each other ([ErrDownloadBusy]).
 func (c *Client) Download(ctx context.Context, url, dst string, opts ...DownloadOption) (*DownloadResult, error) {
+	if err := c.check(ctx, "Client.Download"); err != nil {
+		return nil, err
+	}
 	cfg, err := newDownloadConfig(opts)
 	if err != nil {
 		return nil, err

@@ -221,6 +221,9 @@ func (e *ServerError) Unwrap() error { return &e.ResponseError }
 // body while a Read may be in progress, which the bodies of net/http allow;
 // a body of another kind must allow it too.
 func CheckResponse(resp *http.Response) error {
+	if resp == nil {
+		return misuse("CheckResponse", "nil *http.Response")
+	}
 	if resp.StatusCode < 400 {
 		return nil
 	}

@@ -45,6 +45,9 @@ type Form struct {
 // [Resource], the Form keeps the credential scope of this call for its
 // submission ([Client.SubmitForm]).
 func (c *Client) FetchForm(ctx context.Context, url string) (*Form, error) {
+	if err := c.check(ctx, "Client.FetchForm"); err != nil {
+		return nil, err
+	}
 	ctx = withCallOriginOf(ctx, url)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -70,6 +73,9 @@ func (c *Client) FetchForm(ctx context.Context, url string) (*Form, error) {
 // defaults. When the form is not a JSON template (a schema, say) or either
 // side is not a JSON object, Fill returns values alone.
 func (f *Form) Fill(values any) ([]byte, error) {
+	if f == nil || f.Resource == nil {
+		return nil, misuse("Form.Fill", "nil Form (use Client.FetchForm)")
+	}
 	doc, err := encodeJSON(values)
 	if err != nil {
 		return nil, fmt.Errorf("level3: filling the form: %w", err)
@@ -97,6 +103,9 @@ func isJSONObject(b []byte) bool {
 // submission and any 303 it answers are sent with credentials only to the
 // origin of url (or to origins allowed with [WithCredentialOrigins]).
 func (c *Client) Submit(ctx context.Context, url string, values any, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.Submit"); err != nil {
+		return nil, err
+	}
 	ctx = withCallOriginOf(ctx, url)
 	f, err := c.FetchForm(ctx, url)
 	if err != nil {
@@ -139,6 +148,12 @@ func (c *Client) Submit(ctx context.Context, url string, values any, opts ...Req
 // a redirect): the submission carries credentials only where the call that
 // fetched f could send them.
 func (c *Client) SubmitForm(ctx context.Context, f *Form, doc any, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.SubmitForm"); err != nil {
+		return nil, err
+	}
+	if f == nil || f.Resource == nil || f.URL == nil {
+		return nil, misuse("Client.SubmitForm", "nil Form or a Form without a URL (use Client.FetchForm)")
+	}
 	ctx = f.scoped(ctx)
 	body, err := encodeJSON(doc)
 	if err != nil {

@@ -24,6 +24,9 @@ import (
 // result carries credentials only to the origin of url (or to origins
 // allowed with [WithCredentialOrigins]).
 func (c *Client) Lookup(ctx context.Context, url string, query any, opts ...RequestOption) (*Result, error) {
+	if err := c.check(ctx, "Client.Lookup"); err != nil {
+		return nil, err
+	}
 	ctx = withCallOriginOf(ctx, url)
 	body, err := encodeJSON(query)
 	if err != nil {

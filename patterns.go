@@ -64,6 +64,10 @@ func nextPage(r *Resource) (Link, bool) {
 //	}
 func (c *Client) Pages(ctx context.Context, url string) iter.Seq2[*Resource, error] {
 	return func(yield func(*Resource, error) bool) {
+		if err := c.check(ctx, "Client.Pages"); err != nil {
+			yield(nil, err)
+			return
+		}
 		ctx := withCallOriginOf(ctx, url)
 		seen := make(map[[sha256.Size]byte]bool)
 		next := url
@@ -111,6 +115,10 @@ func pageKey(u *url.URL) [sha256.Size]byte {
 // as Pages does, with one (Link{}, err) on failure.
 func (c *Client) Entries(ctx context.Context, url string) iter.Seq2[Link, error] {
 	return func(yield func(Link, error) bool) {
+		if err := c.check(ctx, "Client.Entries"); err != nil {
+			yield(Link{}, err)
+			return
+		}
 		for page, err := range c.Pages(ctx, url) {
 			if err != nil {
 				yield(Link{}, err)
@@ -133,8 +141,12 @@ func (c *Client) Entries(ctx context.Context, url string) iter.Seq2[Link, error]
 // [Resource.Follow] asks.
 func (r *Resource) Children(ctx context.Context) iter.Seq2[*Resource, error] {
 	return func(yield func(*Resource, error) bool) {
-		if r.client == nil {
-			yield(nil, errors.New("level3: Children: resource has no Client (use Client.Discover)"))
+		if r == nil || r.client == nil {
+			yield(nil, errNoClient("Resource.Children"))
+			return
+		}
+		if err := r.client.check(ctx, "Resource.Children"); err != nil {
+			yield(nil, err)
 			return
 		}
 		for _, l := range r.Links.All(profiles.RelTreeChild) {
@@ -158,6 +170,9 @@ func (r *Resource) Children(ctx context.Context) iter.Seq2[*Resource, error] {
 //
 //	order, err := home.FollowPath(ctx, profiles.RelListEntry, profiles.RelPageNext, profiles.RelListEntry)
 func (r *Resource) FollowPath(ctx context.Context, rels ...string) (*Resource, error) {
+	if _, err := r.requester(ctx, "Resource.FollowPath"); err != nil {
+		return nil, err
+	}
 	cur := r
 	for i, rel := range rels {
 		next, err := cur.Follow(ctx, rel)

@@ -204,28 +204,53 @@ func finished(c *Client, resp *http.Response, applied Preferences) *Poller {
 }
 
 // Done reports whether the operation has finished, successfully or not.
-func (p *Poller) Done() bool { return p.done }
+func (p *Poller) Done() bool { return p != nil && p.done }
 
 // Accepted returns the 202 Accepted response that started polling, with its
 // body already closed, or nil when the server answered synchronously (it may
 // ignore prefer: respond-async) or the Poller was resumed from a token.
-func (p *Poller) Accepted() *http.Response { return p.accepted }
+func (p *Poller) Accepted() *http.Response {
+	if p == nil {
+		return nil
+	}
+	return p.accepted
+}
 
 // PreferenceApplied returns the preferences the server said it applied to
 // the request (RFC 7240 §3), such as respond-async. A server need not say;
 // nil then. Nil for a resumed Poller.
-func (p *Poller) PreferenceApplied() Preferences { return p.applied }
+func (p *Poller) PreferenceApplied() Preferences {
+	if p == nil {
+		return nil
+	}
+	return p.applied
+}
 
 // Location returns the URL polled: the location of a 202 to POST, or the
 // resource changed or deleted. Nil when the server answered synchronously.
-func (p *Poller) Location() *url.URL { return p.target }
+func (p *Poller) Location() *url.URL {
+	if p == nil {
+		return nil
+	}
+	return p.target
+}
 
 // Polls returns how many polls the server has answered.
-func (p *Poller) Polls() int { return p.state.Polls }
+func (p *Poller) Polls() int {
+	if p == nil {
+		return 0
+	}
+	return p.state.Polls
+}
 
 // NextPoll returns the time before which [Poller.Poll] will not poll: from
 // Retry-After, or the backoff schedule. Zero when a poll is due at once.
-func (p *Poller) NextPoll() time.Time { return p.state.NextPoll }
+func (p *Poller) NextPoll() time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	return p.state.NextPoll
+}
 
 // Result returns the outcome of a finished operation: the response that
 // showed it had succeeded (the synchronous answer, the created resource's GET
@@ -234,6 +259,9 @@ func (p *Poller) NextPoll() time.Time { return p.state.NextPoll }
 // poll that showed it failed. The caller closes the response's body. Before
 // the operation has finished it returns [ErrPollerNotDone].
 func (p *Poller) Result() (*http.Response, error) {
+	if err := p.usable(context.Background(), "Poller.Result"); err != nil {
+		return nil, err
+	}
 	if !p.done {
 		return nil, ErrPollerNotDone
 	}
@@ -246,6 +274,9 @@ func (p *Poller) Result() (*http.Response, error) {
 // row got no answer (returning the last failure). Between polls it sleeps on
 // a timer.
 func (p *Poller) Wait(ctx context.Context) (*http.Response, error) {
+	if err := p.usable(ctx, "Poller.Wait"); err != nil {
+		return nil, err
+	}
 	for !p.done {
 		resp, err := p.Poll(ctx)
 		switch {
@@ -274,6 +305,9 @@ func (p *Poller) Wait(ctx context.Context) (*http.Response, error) {
 //
 // Once Done, Poll sends nothing and returns the result again.
 func (p *Poller) Poll(ctx context.Context) (*http.Response, error) {
+	if err := p.usable(ctx, "Poller.Poll"); err != nil {
+		return nil, err
+	}
 	if p.done {
 		return p.final, p.err
 	}

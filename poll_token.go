@@ -6,6 +6,7 @@
 package level3
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -51,6 +52,9 @@ type tokenEnvelope struct {
 // credentials. The format is opaque and versioned. Once the operation has
 // finished, ResumeToken returns an error wrapping [ErrPollerDone].
 func (p *Poller) ResumeToken() (string, error) {
+	if err := p.usable(context.Background(), "Poller.ResumeToken"); err != nil {
+		return "", err
+	}
 	if p.done {
 		return "", fmt.Errorf("level3: resume token: %w", ErrPollerDone)
 	}
@@ -79,6 +83,9 @@ func (p *Poller) ResumeToken() (string, error) {
 // to allowed origins, so resume it with a Client that allows the origin of
 // the operation when the polls need them.
 func (c *Client) ResumePoller(token string, opts ...AsyncOption) (*Poller, error) {
+	if err := c.check(context.Background(), "Client.ResumePoller"); err != nil {
+		return nil, err
+	}
 	cfg, err := newAsyncConfig(opts)
 	if err != nil {
 		return nil, err

@@ -298,6 +298,9 @@ func (p Preference) valid() error {
 // RFC 7240 syntax (merging would lose part of it) or a preference in add
 // cannot be sent.
 func MergePrefer(h http.Header, add ...Preference) error {
+	if h == nil {
+		return misuse("MergePrefer", "nil http.Header")
+	}
 	for _, a := range add {
 		if err := a.valid(); err != nil {
 			return err

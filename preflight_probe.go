@@ -133,6 +133,9 @@ func prefersAsync(h http.Header) bool {
 // [PreflightPolicy] says. It serves code that must decide before it has the
 // body at hand.
 func (c *Client) Preflight(ctx context.Context, method, url string, header http.Header, length int64) error {
+	if err := c.check(ctx, "Client.Preflight"); err != nil {
+		return err
+	}
 	if length == 0 {
 		return errors.New("level3: Preflight: an empty body needs no preflight")
 	}

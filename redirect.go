@@ -385,6 +385,9 @@ func (r *redirector) logHop(ctx context.Context, h Hop) {
 // absolute http or https URL, or when the store fails. Without a memory it
 // does nothing.
 func (c *Client) Forget(rawURL string) error {
+	if err := c.check(context.Background(), "Client.Forget"); err != nil {
+		return err
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return fmt.Errorf("level3: Forget: %w", err)
@@ -404,4 +407,9 @@ func (c *Client) Forget(rawURL string) error {
 
 // RedirectStore returns where the Client remembers permanent redirects, for
 // inspection (Entries) or sharing; nil when it remembers none.
-func (c *Client) RedirectStore() redirects.Store { return c.redirectStore }
+func (c *Client) RedirectStore() redirects.Store {
+	if c == nil {
+		return nil
+	}
+	return c.redirectStore
+}

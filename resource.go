@@ -58,6 +58,9 @@ type Resource struct {
 // [Resource.Children], [Resource.Upload]...) carry credentials only to the
 // origin of url (or to origins allowed with [WithCredentialOrigins]).
 func (c *Client) Discover(ctx context.Context, url string) (*Resource, error) {
+	if err := c.check(ctx, "Client.Discover"); err != nil {
+		return nil, err
+	}
 	tr := &redirectTrace{skipMemory: true}
 	ctx = context.WithValue(withCallOriginOf(ctx, url), redirectTraceKey{}, tr)
 	resp, err := c.discoverRequest(ctx, http.MethodHead, url)
@@ -87,8 +90,14 @@ func (c *Client) discoverRequest(ctx context.Context, method, url string) (*http
 
 // ResourceFromResponse reads the Level 3 headers of resp into a Resource. It
 // does not touch the body. Use it to inspect a response got by other means; the
-// Resource it returns cannot [Resource.Follow] (it has no Client).
-func ResourceFromResponse(resp *http.Response) *Resource { return newResource(resp) }
+// Resource it returns cannot [Resource.Follow] (it has no Client). A nil resp
+// gives a nil Resource, whose read-only methods report an empty resource.
+func ResourceFromResponse(resp *http.Response) *Resource {
+	if resp == nil {
+		return nil
+	}
+	return newResource(resp)
+}
 
 // newResource reads the Level 3 headers of resp.
 func newResource(resp *http.Response) *Resource {
@@ -149,10 +158,13 @@ func splitList(values []string, norm func(string) string) []string {
 
 // Has reports whether the resource declares profile p (http/https forms and
 // Root/Home are the same profile).
-func (r *Resource) Has(p profiles.Profile) bool { return r.Profiles.Has(p) }
+func (r *Resource) Has(p profiles.Profile) bool { return r != nil && r.Profiles.Has(p) }
 
 // Allows reports whether the allow header lists method (case-insensitive).
 func (r *Resource) Allows(method string) bool {
+	if r == nil {
+		return false
+	}
 	for _, m := range r.Allow {
 		if strings.EqualFold(m, method) {
 			return true
@@ -163,25 +175,31 @@ func (r *Resource) Allows(method string) bool {
 
 // Weak reports whether the entity tag is weak (W/ prefix). Weak tags cannot
 // validate ranges or If-Match.
-func (r *Resource) Weak() bool { return strings.HasPrefix(r.ETag, "W/") }
+func (r *Resource) Weak() bool { return r != nil && strings.HasPrefix(r.ETag, "W/") }
 
 // Link returns the first link with relation rel, and whether there is one.
 // rel is a registered name ("next") or an extension URI; see [Link.HasRel].
-func (r *Resource) Link(rel string) (Link, bool) { return r.Links.First(rel) }
+func (r *Resource) Link(rel string) (Link, bool) {
+	if r == nil {
+		return Link{}, false
+	}
+	return r.Links.First(rel)
+}
 
 // Follow discovers the target of the first link with relation rel. It returns
 // an error wrapping [ErrNoLink] when there is none. The link was chosen by
 // the server: the request carries credentials only to the origin of the call
 // that discovered r (or to origins allowed with [WithCredentialOrigins]).
 func (r *Resource) Follow(ctx context.Context, rel string) (*Resource, error) {
+	c, err := r.requester(ctx, "Resource.Follow")
+	if err != nil {
+		return nil, err
+	}
 	l, ok := r.Link(rel)
 	if !ok {
 		return nil, fmt.Errorf("%w: %q at %s", ErrNoLink, rel, redactURL(r.URL))
 	}
-	if r.client == nil {
-		return nil, errors.New("level3: Follow: resource has no Client (use Client.Discover)")
-	}
-	return r.client.Discover(r.scoped(ctx), l.Href.String())
+	return c.Discover(r.scoped(ctx), l.Href.String())
 }
 
 // scoped returns ctx in the credential scope r was discovered in. A
@@ -201,7 +219,7 @@ func (r *Resource) scoped(ctx context.Context) context.Context {
 // header; Hop.Profiles gives its profiles (Alias plus the target's). It
 // returns false when the URL asked for answered itself.
 func (r *Resource) Alias() (Hop, bool) {
-	if len(r.Redirects) == 0 {
+	if r == nil || len(r.Redirects) == 0 {
 		return Hop{}, false
 	}
 	h := r.Redirects[0]

@@ -79,6 +79,9 @@ func (p RetryPolicy) validate() error {
 // ones (HTTP/2 stream resets among them) with unexported types. This is safe
 // because only idempotent requests with replayable bodies reach it.
 func DefaultCheckRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx == nil {
+		return false, misuse("DefaultCheckRetry", "nil Context")
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}

@@ -108,6 +108,9 @@ type UploadResult struct {
 // whose size or modification time is not the same after the upload as
 // before fails with a [*SourceChangedError]. opts may be nil.
 func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
+	if err := c.check(ctx, "Client.Upload"); err != nil {
+		return nil, err
+	}
 	res, _, err := c.upload(ctx, http.MethodPost, url, body, nameOf(body), opts)
 	return res, err
 }
@@ -116,6 +119,9 @@ func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *U
 // with the Entity conditions of opts (IfMatch, IfUnmodifiedSince, Force). It
 // handles body as [Client.Upload] does; opts may be nil.
 func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
+	if err := c.check(ctx, "Client.Put"); err != nil {
+		return nil, err
+	}
 	res, _, err := c.upload(ctx, http.MethodPut, url, body, nameOf(body), opts)
 	return res, err
 }
@@ -126,12 +132,18 @@ func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *Uplo
 // [ErrNotRegularFile]; a file that changes while it is sent, or is replaced
 // under its name, fails with a [*SourceChangedError].
 func (c *Client) UploadFile(ctx context.Context, url, path string, opts *UploadOptions) (*UploadResult, error) {
+	if err := c.check(ctx, "Client.UploadFile"); err != nil {
+		return nil, err
+	}
 	res, _, err := c.uploadFile(ctx, http.MethodPost, url, path, opts)
 	return res, err
 }
 
 // PutFile is [Client.Put] of the regular file at path.
 func (c *Client) PutFile(ctx context.Context, url, path string, opts *UploadOptions) (*UploadResult, error) {
+	if err := c.check(ctx, "Client.PutFile"); err != nil {
+		return nil, err
+	}
 	res, _, err := c.uploadFile(ctx, http.MethodPut, url, path, opts)
 	return res, err
 }
@@ -142,8 +154,8 @@ func (c *Client) PutFile(ctx context.Context, url, path string, opts *UploadOpti
 // a fresh idempotency key, so it can be retried, when the resource accepts
 // one (idempotency-key: optional or required).
 func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
-	if r.client == nil {
-		return nil, errors.New("level3: Upload: resource has no Client (use Client.Discover)")
+	if _, err := r.requester(ctx, "Resource.Upload"); err != nil {
+		return nil, err
 	}
 	o := r.advised(opts)
 	if o.IdempotencyKey == "" && acceptsIdempotencyKey(r.IdempotencyKey) {
@@ -159,8 +171,8 @@ func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptio
 // at discovery (if-match with a strong etag, else if-unmodified-since), so it
 // fails with [*PreconditionFailedError] if someone changed the resource since.
 func (r *Resource) Put(ctx context.Context, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
-	if r.client == nil {
-		return nil, errors.New("level3: Put: resource has no Client (use Client.Discover)")
+	if _, err := r.requester(ctx, "Resource.Put"); err != nil {
+		return nil, err
 	}
 	o := r.advised(opts)
 	if o.IfMatch == "" && o.IfUnmodifiedSince.IsZero() && !o.Force {
@@ -224,6 +236,9 @@ func openUpload(path string) (*os.File, fs.FileInfo, error) {
 // [Client.Do]. The caller closes the returned file once the response has
 // arrived; opts.Progress is not called for requests built this way.
 func NewUploadRequest(ctx context.Context, method, url, path string, opts *UploadOptions) (*http.Request, io.Closer, error) {
+	if ctx == nil {
+		return nil, nil, misuse("NewUploadRequest", "nil Context")
+	}
 	f, st, err := openUpload(path)
 	if err != nil {
 		return nil, nil, err

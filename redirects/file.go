@@ -150,11 +150,22 @@ func secret(e Entry) bool {
 }
 
 // Path returns the file's path.
-func (f *File) Path() string { return f.path }
+func (f *File) Path() string {
+	if f == nil {
+		return ""
+	}
+	return f.path
+}
+
+// usable reports whether f was made by OpenFile.
+func (f *File) usable() bool { return f != nil && f.mem != nil && f.private != nil }
 
 // Get returns the entry for key from memory, marking it recently used (the
 // order reaches the file at the next write). It never fails.
 func (f *File) Get(key string) (Entry, bool, error) {
+	if !f.usable() {
+		return Entry{}, false, ErrInvalidUse
+	}
 	if e, ok, _ := f.private.Get(key); ok {
 		return e, true, nil
 	}
@@ -164,17 +175,28 @@ func (f *File) Get(key string) (Entry, bool, error) {
 // Entries returns every entry, those kept in memory only (see [File]) first,
 // then those of the file, each most recently used first. It never fails.
 func (f *File) Entries() ([]Entry, error) {
+	if !f.usable() {
+		return nil, ErrInvalidUse
+	}
 	private, _ := f.private.Entries()
 	shared, _ := f.mem.Entries()
 	return append(private, shared...), nil
 }
 
 // Len returns the number of entries in memory.
-func (f *File) Len() int { return f.private.Len() + f.mem.Len() }
+func (f *File) Len() int {
+	if !f.usable() {
+		return 0
+	}
+	return f.private.Len() + f.mem.Len()
+}
 
 // Put records e and writes the file; an entry with credentials is kept in
 // memory only (see [File]).
 func (f *File) Put(e Entry) error {
+	if !f.usable() {
+		return ErrInvalidUse
+	}
 	if e.From == "" || e.To == "" {
 		return errNoKey
 	}
@@ -192,12 +214,18 @@ func (f *File) Put(e Entry) error {
 // Delete forgets key and writes the file, unless the key was in neither
 // memory nor the file.
 func (f *File) Delete(key string) error {
+	if !f.usable() {
+		return ErrInvalidUse
+	}
 	_ = f.private.Delete(key)
 	return f.update(func(m *Memory) bool { return m.remove(key) })
 }
 
 // Clear forgets every entry and writes an empty file.
 func (f *File) Clear() error {
+	if !f.usable() {
+		return ErrInvalidUse
+	}
 	f.private.Clear()
 	return f.update(func(m *Memory) bool { m.reset(nil); return true })
 }

@@ -11,7 +11,8 @@ import (
 
 // Memory is a [Store] that keeps at most a fixed number of entries in memory,
 // evicting the least recently used (looked up or written) when full. It is
-// safe for concurrent use. The zero value is not usable: call [NewMemory].
+// safe for concurrent use. The zero value is an empty Memory of [DefaultSize]
+// entries; a nil *Memory is empty and refuses to store (see [ErrInvalidUse]).
 type Memory struct {
 	mu    sync.Mutex
 	size  int
@@ -31,9 +32,32 @@ func NewMemory(size int) *Memory {
 // errNoKey is returned by Put for an entry without From or To.
 var errNoKey = errors.New("redirects: entry needs From and To")
 
+// ErrInvalidUse is returned by the methods of a nil *Memory or *File, or of
+// a File not made by [OpenFile], instead of panicking: it reports a bug in
+// the calling code. (level3.ErrInvalidUse is the same rule for the Client.)
+var ErrInvalidUse = errors.New("redirects: nil store, or a File not made by OpenFile")
+
+// lock locks m, first making a zero Memory ready for use, and reports
+// whether m is usable at all (not nil).
+func (m *Memory) lock() bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	if m.order == nil {
+		m.order, m.index = list.New(), make(map[string]*list.Element)
+		if m.size <= 0 {
+			m.size = DefaultSize
+		}
+	}
+	return true
+}
+
 // Get returns the entry for key and marks it recently used. It never fails.
 func (m *Memory) Get(key string) (Entry, bool, error) {
-	m.mu.Lock()
+	if !m.lock() {
+		return Entry{}, false, ErrInvalidUse
+	}
 	defer m.mu.Unlock()
 	el, ok := m.index[key]
 	if !ok {
@@ -49,7 +73,9 @@ func (m *Memory) Put(e Entry) error {
 	if e.From == "" || e.To == "" {
 		return errNoKey
 	}
-	m.mu.Lock()
+	if !m.lock() {
+		return ErrInvalidUse
+	}
 	defer m.mu.Unlock()
 	m.put(e)
 	return nil
@@ -72,7 +98,9 @@ func (m *Memory) put(e Entry) {
 
 // Delete forgets key. It never fails.
 func (m *Memory) Delete(key string) error {
-	m.mu.Lock()
+	if !m.lock() {
+		return ErrInvalidUse
+	}
 	defer m.mu.Unlock()
 	m.remove(key)
 	return nil
@@ -91,7 +119,9 @@ func (m *Memory) remove(key string) bool {
 // Entries returns a copy of every entry, most recently used first. It never
 // fails.
 func (m *Memory) Entries() ([]Entry, error) {
-	m.mu.Lock()
+	if !m.lock() {
+		return nil, ErrInvalidUse
+	}
 	defer m.mu.Unlock()
 	return m.entries(), nil
 }
@@ -107,14 +137,18 @@ func (m *Memory) entries() []Entry {
 
 // Len returns the number of entries.
 func (m *Memory) Len() int {
-	m.mu.Lock()
+	if !m.lock() {
+		return 0
+	}
 	defer m.mu.Unlock()
 	return m.order.Len()
 }
 
 // Clear forgets every entry.
 func (m *Memory) Clear() {
-	m.mu.Lock()
+	if !m.lock() {
+		return
+	}
 	defer m.mu.Unlock()
 	m.reset(nil)
 }
