@@ -142,10 +142,13 @@ func TestMisuseOfFunctions(t *testing.T) {
 	var nilCtx context.Context
 	const url = "http://127.0.0.1:1/x"
 	calls := map[string]func() error{
-		"CheckResponse(nil)":      func() error { return CheckResponse(nil) },
-		"NewRequest(nil ctx)":     func() error { _, err := NewRequest(nilCtx, "GET", url, nil); return err },
-		"NewUploadRequest(nil)":   func() error { _, _, err := NewUploadRequest(nilCtx, "PUT", url, "f", nil); return err },
-		"Update(nil ctx)":         func() error { _, err := Update[map[string]any](nilCtx, c, url, func(*map[string]any) error { return nil }); return err },
+		"CheckResponse(nil)":    func() error { return CheckResponse(nil) },
+		"NewRequest(nil ctx)":   func() error { _, err := NewRequest(nilCtx, "GET", url, nil); return err },
+		"NewUploadRequest(nil)": func() error { _, _, err := NewUploadRequest(nilCtx, "PUT", url, "f", nil); return err },
+		"Update(nil ctx)": func() error {
+			_, err := Update[map[string]any](nilCtx, c, url, func(*map[string]any) error { return nil })
+			return err
+		},
 		"Update(nil client)":      func() error { _, err := Update[map[string]any](context.Background(), nil, url, nil); return err },
 		"Update(nil modify)":      func() error { _, err := Update[map[string]any](context.Background(), c, url, nil); return err },
 		"DefaultCheckRetry(nil)":  func() error { _, err := DefaultCheckRetry(nilCtx, nil, nil); return err },
