@@ -1,5 +1,5 @@
-// This file holds the flags every command shares (-H, --timeout,
-// --connect-timeout, --stall-timeout, -v), the construction of a Client from
+// This file holds the flags every command shares (-H, --credentials-to,
+// --timeout, --connect-timeout, --stall-timeout, -v), the construction of a Client from
 // them, the hints that name the flag to change after a timeout, and
 // interleaved flag parsing.
 
@@ -21,6 +21,16 @@ import (
 
 // errHelp reports that -h was asked for and usage was printed.
 var errHelp = errors.New("help requested")
+
+// stringList collects a repeated flag's values.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
 
 // headerFlags collects repeated -H 'Name: value' flags.
 type headerFlags [][2]string
@@ -45,6 +55,7 @@ const (
 // commonFlags are the flags of every command that sends requests.
 type commonFlags struct {
 	headers        headerFlags
+	credentialsTo  stringList // origins besides the URL's that get -H credentials
 	timeout        time.Duration
 	connectTimeout time.Duration // 0: net/http's own bounds
 	stallTimeout   time.Duration // 0: no stall watch (downloads keep theirs)
@@ -55,6 +66,7 @@ type commonFlags struct {
 // register adds the common flags to fs.
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.headers, "H", "add a request header 'Name: value' (repeatable)")
+	fs.Var(&c.credentialsTo, "credentials-to", "also send credentials (Authorization, Cookie...) to this origin, scheme://host[:port], when a link or redirect leads there (repeatable); by default they stay on the origin of the URL given")
 	fs.DurationVar(&c.timeout, "timeout", 0, "give up after this long (e.g. 30s; 0 means no limit)")
 	fs.DurationVar(&c.connectTimeout, "connect-timeout", defaultConnectTimeout, "give up connecting (TCP and TLS handshakes) after this long (0: net/http's defaults)")
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", defaultStallTimeout, "fail when the server sends nothing for this long, after retrying where safe (0: no limit)")
@@ -77,12 +89,15 @@ func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 	for _, h := range c.headers {
 		opts = append(opts, level3.WithHeader(h[0], h[1]))
 	}
+	if len(c.credentialsTo) > 0 {
+		opts = append(opts, level3.WithCredentialOrigins(c.credentialsTo...))
+	}
 	if c.verbose {
 		opts = append(opts, level3.WithLogger(slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 	cl, err := level3.New(opts...)
 	if err != nil {
-		return nil, usagef("%v (check the -H flags)", err)
+		return nil, usagef("%v (check the -H and --credentials-to flags)", err)
 	}
 	return cl, nil
 }

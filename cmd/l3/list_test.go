@@ -94,3 +94,22 @@ func TestBinaryListKeepsCredentialsOnTheirOrigin(t *testing.T) {
 	assert.Equal(t, 1, bWire.count("X-Trace: t1"), "other headers go along")
 	assert.NotContains(t, errOut, auth, "no credential in the output")
 }
+
+// TestBinaryListCredentialsTo: --credentials-to names an origin that gets
+// the -H credentials too; a value that is not an origin is a usage error.
+func TestBinaryListCredentialsTo(t *testing.T) {
+	const auth = "Bearer cli-allowed-42"
+	var toB, none string
+	b, bWire := pageServer(t, "/b-entry", &none)
+	toB = b.URL + "/p2"
+	a, _ := pageServer(t, "/a-entry", &toB)
+
+	code, _, errOut := runBinary(t, time.Minute, "list", "--no-cache", "--timeout", "30s",
+		"-H", "Authorization: "+auth, "--credentials-to", b.URL, a.URL+"/p1")
+	require.Equal(t, exitOK, code, "stderr: %s", errOut)
+	assert.Equal(t, 1, bWire.count(auth), "the allowed origin gets the credentials")
+
+	code, _, errOut = runBinary(t, time.Minute, "list", "--no-cache", "--credentials-to", b.URL+"/path", a.URL+"/p1")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--credentials-to")
+}
