@@ -29,6 +29,7 @@ func (c *Client) GetJSON(ctx context.Context, url string, v any, opts ...Request
 	if err := c.check(ctx, "Client.GetJSON"); err != nil {
 		return nil, err
 	}
+	ctx = withCallOriginOf(ctx, url)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)
@@ -45,7 +46,7 @@ func (c *Client) GetJSON(ctx context.Context, url string, v any, opts ...Request
 	}
 	defer resp.Body.Close()
 	res := newResource(resp)
-	res.client = c
+	res.client, res.scope = c, recordScope(ctx)
 	if resp.StatusCode == http.StatusNoContent {
 		return res, nil
 	}
@@ -171,7 +172,7 @@ func (r *Resource) Patch(ctx context.Context, p Patch, opts ...RequestOption) (*
 	if err != nil {
 		return nil, err
 	}
-	return c.patch(ctx, r.URL.String(), r.AcceptPatch, p, opts)
+	return c.patch(r.scoped(ctx), r.URL.String(), r.AcceptPatch, p, opts)
 }
 
 // patch sends p to url, choosing from accepted, and tries once more in

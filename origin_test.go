@@ -213,6 +213,15 @@ var hostilePaths = []struct {
 		_, err = up.Upload(context.Background(), strings.NewReader("bytes"), nil)
 		require.NoError(t, err)
 	}},
+	{"Resource.Patch after a redirect", nil, func(t *testing.T, c *Client, a, b string) {
+		r, err := c.Discover(context.Background(), a+"/form")
+		require.NoError(t, err)
+		require.Equal(t, b+"/form", r.URL.String(), "the resource is on the other origin")
+		patch, err := MergePatchOf(map[string]string{"name": "x"})
+		require.NoError(t, err)
+		_, err = r.Patch(context.Background(), patch)
+		require.NoError(t, err)
+	}},
 	{"Action 303 followed by the pipeline", nil, func(t *testing.T, c *Client, a, _ string) {
 		_, err := c.Trigger(context.Background(), a+"/act")
 		require.NoError(t, err)
@@ -555,6 +564,49 @@ func TestChainFromAnotherOriginBringsNoneBack(t *testing.T) {
 	assert.Equal(t, requests+1, a.wire.requests(), "the chain came back")
 	assert.Equal(t, before, a.wire.credentialBytes(), "without credentials")
 	assert.Zero(t, b.wire.credentialBytes())
+}
+
+// TestResourcesKeepTheirCallsCredentials: a request made from a Resource
+// to a URL on the origin of the call that made it carries every
+// credential, and one to another origin none, whichever call made the
+// Resource.
+func TestResourcesKeepTheirCallsCredentials(t *testing.T) {
+	perRequest := 0
+	for _, v := range wireSecrets {
+		perRequest += len(v)
+	}
+	for name, get := range map[string]func(c *Client, u string) (*Resource, error){
+		"Discover": func(c *Client, u string) (*Resource, error) { return c.Discover(context.Background(), u) },
+		"GetJSON":  func(c *Client, u string) (*Resource, error) { return c.GetJSON(context.Background(), u, nil) },
+		"FetchForm": func(c *Client, u string) (*Resource, error) {
+			f, err := c.FetchForm(context.Background(), u)
+			if err != nil {
+				return nil, err
+			}
+			return f.Resource, nil
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a, b := hostilePair(t)
+			a.mux.HandleFunc("GET /start", func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Add("Link", link(a.URL+"/c1", "about"))
+				w.Header().Add("Link", link(b.URL+"/thing", "away"))
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, "{}")
+			})
+			c := scopedClient(t)
+			r, err := get(c, a.URL+"/start")
+			require.NoError(t, err)
+			before := a.wire.credentialBytes()
+			_, err = r.Follow(context.Background(), "about")
+			require.NoError(t, err)
+			assert.Equal(t, before+perRequest, a.wire.credentialBytes(), "the call's origin gets every credential")
+			_, err = r.Follow(context.Background(), "away")
+			require.NoError(t, err)
+			require.Equal(t, 1, b.wire.requests())
+			assert.Zero(t, b.wire.credentialBytes(), "another origin gets none")
+		})
+	}
 }
 
 // TestSubmitFormBuiltByHand: a Form the caller built from a response it got
