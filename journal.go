@@ -165,14 +165,20 @@ type journal struct {
 // openJournal opens the journal at path (creating it, mode 0600, if
 // missing), takes its lock, reads it and makes it ready for appending. A
 // journal another run holds gives ErrJournalBusy at once. A journal readable
-// by others is made private (0600) first.
+// by others is made private (0600) first. Anything but a regular file is
+// refused, without an open that could block or have effects (openRegular).
 //
 // The lock is what makes cutting off a half-written last line safe: no
 // other run can be writing it. Where there is no lock (systems without
 // flock(2), see download_lock_other.go), two runs at once are not detected.
 func openJournal(path string) (*journal, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, journalMode)
-	if err != nil {
+	f, _, err := openRegular("journal", path, os.O_RDWR|os.O_CREATE|os.O_APPEND, func(flag int) (*os.File, error) {
+		return os.OpenFile(path, flag, journalMode)
+	})
+	switch {
+	case errors.Is(err, ErrNotRegularFile):
+		return nil, fmt.Errorf("level3: %w: %w", errNotJournal, err)
+	case err != nil:
 		return nil, fmt.Errorf("level3: journal: %w", err)
 	}
 	if err := lockFile(f); err != nil {
@@ -187,15 +193,11 @@ func openJournal(path string) (*journal, error) {
 	return j, nil
 }
 
-// prepareJournal checks, tightens and reads the journal open (and locked)
-// as f.
+// prepareJournal tightens and reads the journal open (and locked) as f.
 func prepareJournal(f *os.File) (*journal, error) {
 	st, err := f.Stat()
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case !st.Mode().IsRegular():
-		return nil, fmt.Errorf("%w (not a regular file)", errNotJournal)
 	}
 	if st.Mode().Perm()&^journalMode != 0 {
 		if err := f.Chmod(journalMode); err != nil {

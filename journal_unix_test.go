@@ -196,7 +196,8 @@ func TestJournalRefusesAFIFO(t *testing.T) {
 	select {
 	case err := <-done:
 		require.ErrorIs(t, err, errNotJournal)
-		assert.ErrorContains(t, err, "not a regular file")
+		assert.ErrorIs(t, err, ErrNotRegularFile)
+		assert.ErrorContains(t, err, "named pipe")
 	case <-time.After(10 * time.Second):
 		t.Fatal("openJournal blocked on a FIFO")
 	}
