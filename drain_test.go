@@ -52,9 +52,9 @@ func drip(w http.ResponseWriter, r *http.Request, head string) {
 	}
 }
 
-// forEachDripServer runs test against h served over HTTP/1.1 and over
-// HTTP/2, with a Client that trusts the server and does not retry.
-func forEachDripServer(t *testing.T, h http.HandlerFunc, test func(t *testing.T, c *Client, url string)) {
+// forEachTLSServer runs test against h served over HTTP/1.1 and over
+// HTTP/2, with a Client made with opts that trusts the server.
+func forEachTLSServer(t *testing.T, h http.HandlerFunc, opts []Option, test func(t *testing.T, c *Client, url string)) {
 	for _, h2 := range []bool{false, true} {
 		name := "HTTP1"
 		if h2 {
@@ -65,12 +65,16 @@ func forEachDripServer(t *testing.T, h http.HandlerFunc, test func(t *testing.T,
 			srv.EnableHTTP2 = h2
 			srv.StartTLS()
 			defer srv.Close()
-			c, err := New(WithHTTPClient(srv.Client()), WithRetry(RetryPolicy{}))
+			c, err := New(append([]Option{WithHTTPClient(srv.Client())}, opts...)...)
 			require.NoError(t, err)
 			test(t, c, srv.URL)
 		})
 	}
 }
+
+// dripClient is the Client of forEachTLSServer for these tests: it does
+// not retry.
+var dripClient = []Option{WithRetry(RetryPolicy{})}
 
 func TestDrippingErrorBodyIsBoundedInTime(t *testing.T) {
 	h := func(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +82,7 @@ func TestDrippingErrorBodyIsBoundedInTime(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 		drip(w, r, `{"title":"slow",`)
 	}
-	forEachDripServer(t, h, func(t *testing.T, c *Client, url string) {
+	forEachTLSServer(t, h, dripClient, func(t *testing.T, c *Client, url string) {
 		start := time.Now()
 		_, err := c.Get(context.Background(), url)
 		held := time.Since(start)
@@ -101,7 +105,7 @@ func TestDrippingRedirectBodyIsBoundedInTime(t *testing.T) {
 		w.WriteHeader(http.StatusTemporaryRedirect)
 		drip(w, r, "moved")
 	}
-	forEachDripServer(t, h, func(t *testing.T, c *Client, url string) {
+	forEachTLSServer(t, h, dripClient, func(t *testing.T, c *Client, url string) {
 		start := time.Now()
 		resp, err := c.Get(context.Background(), url+"/from")
 		held := time.Since(start)
@@ -132,7 +136,7 @@ func TestDrippingPollBodiesAreBoundedInTime(t *testing.T) {
 			_, _ = io.WriteString(w, "done")
 		}
 	}
-	forEachDripServer(t, h, func(t *testing.T, c *Client, url string) {
+	forEachTLSServer(t, h, dripClient, func(t *testing.T, c *Client, url string) {
 		polls.Store(0)
 		start := time.Now()
 		req, err := http.NewRequest(http.MethodPost, url+"/op", nil)
@@ -156,7 +160,7 @@ func TestDrippingTailAfterJSONIsBoundedInTime(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		drip(w, r, `{"a":1}`)
 	}
-	forEachDripServer(t, h, func(t *testing.T, c *Client, url string) {
+	forEachTLSServer(t, h, dripClient, func(t *testing.T, c *Client, url string) {
 		var v struct{ A int }
 		start := time.Now()
 		_, err := c.GetJSON(context.Background(), url, &v)

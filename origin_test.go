@@ -5,18 +5,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/liar"
 	"github.com/l3go/level3/profiles"
 )
 
@@ -30,65 +29,23 @@ var wireSecrets = map[string]string{
 	"X-Api-Key":           "key-7f3a91b2", // sensitive by the Client's policy
 }
 
-// wireRecorder is a listener that keeps every byte its connections read:
-// what the server received, headers included, before any parsing.
-type wireRecorder struct {
-	net.Listener
-	mu  sync.Mutex
-	raw bytes.Buffer
-}
-
-func (l *wireRecorder) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &recordedConn{Conn: c, rec: l}, nil
-}
-
-type recordedConn struct {
-	net.Conn
-	rec *wireRecorder
-}
-
-func (c *recordedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.rec.mu.Lock()
-	c.rec.raw.Write(p[:n])
-	c.rec.mu.Unlock()
-	return n, err
-}
-
-// credentialBytes counts the bytes of wireSecrets in what the listener read.
-func (l *wireRecorder) credentialBytes() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// credentialBytes counts the bytes of wireSecrets in what s received.
+func (s *recordingServer) credentialBytes() int {
 	n := 0
 	for _, v := range wireSecrets {
-		n += bytes.Count(l.raw.Bytes(), []byte(v)) * len(v)
+		n += s.wire.Count(v) * len(v)
 	}
 	return n
 }
 
-// received returns what the listener read so far.
-func (l *wireRecorder) received() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.raw.String()
-}
-
-// requests counts the requests the listener read.
-func (l *wireRecorder) requests() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Count(l.raw.Bytes(), []byte(" HTTP/1.1\r\n"))
-}
+// requests counts the requests s received.
+func (s *recordingServer) requests() int { return s.wire.Count(" HTTP/1.1\r\n") }
 
 // recordingServer is an HTTP server on 127.0.0.1 (its own port: its own
 // origin) that records every byte it receives.
 type recordingServer struct {
 	*httptest.Server
-	wire *wireRecorder
+	wire *liar.Wire
 	mux  *http.ServeMux
 }
 
@@ -96,7 +53,7 @@ func newRecordingServer(t *testing.T) *recordingServer {
 	t.Helper()
 	s := &recordingServer{mux: http.NewServeMux()}
 	s.Server = httptest.NewUnstartedServer(s.mux)
-	s.wire = &wireRecorder{Listener: s.Listener}
+	s.wire = liar.Record(s.Listener)
 	s.Listener = s.wire
 	s.Start()
 	t.Cleanup(s.Close)
@@ -333,10 +290,10 @@ func TestNoCredentialReachesAnotherOrigin(t *testing.T) {
 			a, b := hostilePair(t)
 			c := scopedClient(t, tc.opts...)
 			tc.run(t, c, a.URL, b.URL)
-			require.NotZero(t, b.wire.requests(), "the hostile origin was asked")
-			assert.Zero(t, b.wire.credentialBytes(), "credential bytes received by the other origin")
-			assert.Contains(t, b.wire.received(), "X-Trace: t1", "other headers go along")
-			assert.NotZero(t, a.wire.credentialBytes(), "the caller's origin gets its credentials")
+			require.NotZero(t, b.requests(), "the hostile origin was asked")
+			assert.Zero(t, b.credentialBytes(), "credential bytes received by the other origin")
+			assert.Contains(t, b.wire.Received(), "X-Trace: t1", "other headers go along")
+			assert.NotZero(t, a.credentialBytes(), "the caller's origin gets its credentials")
 		})
 	}
 }
@@ -350,13 +307,13 @@ func TestAllowedOriginGetsCredentials(t *testing.T) {
 			a, b := hostilePair(t)
 			c := scopedClient(t, append([]Option{WithCredentialOrigins(b.URL + "/")}, tc.opts...)...)
 			tc.run(t, c, a.URL, b.URL)
-			n := b.wire.requests()
+			n := b.requests()
 			require.NotZero(t, n)
 			perRequest := 0
 			for _, v := range wireSecrets {
 				perRequest += len(v)
 			}
-			assert.Equal(t, n*perRequest, b.wire.credentialBytes(), "every request to an allowed origin carries every credential")
+			assert.Equal(t, n*perRequest, b.credentialBytes(), "every request to an allowed origin carries every credential")
 		})
 	}
 }
@@ -378,9 +335,9 @@ func TestCredentialsFromTheRequestItself(t *testing.T) {
 	resp, err := c.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Equal(t, 1, b.wire.requests())
-	assert.Zero(t, b.wire.credentialBytes())
-	assert.Equal(t, len(wireSecrets["Cookie"])+len(wireSecrets["Authorization"])+len(wireSecrets["X-Api-Key"]), a.wire.credentialBytes())
+	assert.Equal(t, 1, b.requests())
+	assert.Zero(t, b.credentialBytes())
+	assert.Equal(t, len(wireSecrets["Cookie"])+len(wireSecrets["Authorization"])+len(wireSecrets["X-Api-Key"]), a.credentialBytes())
 	assert.Equal(t, []string{wireSecrets["Cookie"]}, req.Header["cookie"], "the caller's request is not modified")
 }
 
@@ -400,14 +357,14 @@ func TestResumeTokenOrigin(t *testing.T) {
 
 	// A version 1 token polling the caller's own origin.
 	v1 := rawToken(fmt.Sprintf(`{"v":1,"kind":"location","poll":{"url":%q,"method":"POST","pollMethod":"GET","polls":0},"op":{}}`, a.URL+"/c1"))
-	before, polls := a.wire.credentialBytes(), a.wire.requests()
+	before, polls := a.credentialBytes(), a.requests()
 	resumed, err := c.ResumePoller(v1, fastPolls)
 	require.NoError(t, err)
 	resp, err := resumed.Wait(context.Background())
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Greater(t, a.wire.requests(), polls)
-	assert.Equal(t, before, a.wire.credentialBytes(), "no origin recorded: no credentials")
+	assert.Greater(t, a.requests(), polls)
+	assert.Equal(t, before, a.credentialBytes(), "no origin recorded: no credentials")
 
 	allowing := scopedClient(t, WithCredentialOrigins(a.URL))
 	resumed, err = allowing.ResumePoller(v1, fastPolls)
@@ -415,8 +372,8 @@ func TestResumeTokenOrigin(t *testing.T) {
 	resp, err = resumed.Wait(context.Background())
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Greater(t, a.wire.credentialBytes(), before, "an allowed origin gets them")
-	assert.Zero(t, b.wire.requests())
+	assert.Greater(t, a.credentialBytes(), before, "an allowed origin gets them")
+	assert.Zero(t, b.requests())
 
 	for name, o := range map[string]string{
 		"origin in v1":  `{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://h:80"},"op":{}}`,
@@ -452,7 +409,7 @@ func TestCredentialLayerLogsWithoutValues(t *testing.T) {
 	var log bytes.Buffer
 	c := scopedClient(t, WithLogger(newTextLogger(&log)))
 	fetchAll(t, c, a.URL+"/r")
-	assert.Zero(t, b.wire.credentialBytes())
+	assert.Zero(t, b.credentialBytes())
 	assert.Contains(t, log.String(), "credentials withheld")
 	assert.Contains(t, log.String(), "Authorization")
 	for _, v := range wireSecrets {
@@ -557,13 +514,13 @@ func TestChainFromAnotherOriginBringsNoneBack(t *testing.T) {
 	c := scopedClient(t)
 	start, err := c.Discover(context.Background(), a.URL+"/start")
 	require.NoError(t, err)
-	before, requests := a.wire.credentialBytes(), a.wire.requests()
+	before, requests := a.credentialBytes(), a.requests()
 	res, err := start.Follow(context.Background(), "about")
 	require.NoError(t, err)
 	assert.Equal(t, a.URL+"/final", res.URL.String())
-	assert.Equal(t, requests+1, a.wire.requests(), "the chain came back")
-	assert.Equal(t, before, a.wire.credentialBytes(), "without credentials")
-	assert.Zero(t, b.wire.credentialBytes())
+	assert.Equal(t, requests+1, a.requests(), "the chain came back")
+	assert.Equal(t, before, a.credentialBytes(), "without credentials")
+	assert.Zero(t, b.credentialBytes())
 }
 
 // TestResourcesKeepTheirCallsCredentials: a request made from a Resource
@@ -597,14 +554,14 @@ func TestResourcesKeepTheirCallsCredentials(t *testing.T) {
 			c := scopedClient(t)
 			r, err := get(c, a.URL+"/start")
 			require.NoError(t, err)
-			before := a.wire.credentialBytes()
+			before := a.credentialBytes()
 			_, err = r.Follow(context.Background(), "about")
 			require.NoError(t, err)
-			assert.Equal(t, before+perRequest, a.wire.credentialBytes(), "the call's origin gets every credential")
+			assert.Equal(t, before+perRequest, a.credentialBytes(), "the call's origin gets every credential")
 			_, err = r.Follow(context.Background(), "away")
 			require.NoError(t, err)
-			require.Equal(t, 1, b.wire.requests())
-			assert.Zero(t, b.wire.credentialBytes(), "another origin gets none")
+			require.Equal(t, 1, b.requests())
+			assert.Zero(t, b.credentialBytes(), "another origin gets none")
 		})
 	}
 }
@@ -618,6 +575,6 @@ func TestSubmitFormBuiltByHand(t *testing.T) {
 	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: httptest.NewRequest(http.MethodGet, a.URL+"/own-form", nil)}
 	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"})
 	require.NoError(t, err)
-	assert.NotZero(t, a.wire.credentialBytes())
-	assert.Zero(t, b.wire.requests())
+	assert.NotZero(t, a.credentialBytes())
+	assert.Zero(t, b.requests())
 }

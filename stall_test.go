@@ -10,9 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,31 +19,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/internal/backlog"
+	"github.com/l3go/level3/internal/liar"
 )
 
 // testStall is the stall timeout of these tests: short, but long enough for
 // a TLS handshake and an answer on loopback under -race on a loaded machine.
 const testStall = time.Second
 
-// forEachStallServer runs test against h over HTTP/1.1 and HTTP/2 with a
-// Client that watches for stalls and retries quickly.
-func forEachStallServer(t *testing.T, h http.HandlerFunc, test func(t *testing.T, c *Client, url string)) {
-	for _, h2 := range []bool{false, true} {
-		name := "HTTP1"
-		if h2 {
-			name = "HTTP2"
-		}
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewUnstartedServer(h)
-			srv.EnableHTTP2 = h2
-			srv.StartTLS()
-			defer srv.Close()
-			c, err := New(WithHTTPClient(srv.Client()), WithRetry(fastRetry), WithStallWatch(testStall))
-			require.NoError(t, err)
-			test(t, c, srv.URL)
-		})
-	}
-}
+// stallClient is the Client of forEachTLSServer for these tests: it
+// watches for stalls and retries quickly.
+var stallClient = []Option{WithRetry(fastRetry), WithStallWatch(testStall)}
 
 // silent reads the request body, then waits, sending nothing, until the
 // client goes away or dripFor has passed. (An HTTP/1 server notices that
@@ -64,7 +47,7 @@ func TestStallWatchFailsSilentServer(t *testing.T) {
 		requests.Add(1)
 		silent(r)
 	}
-	forEachStallServer(t, h, func(t *testing.T, c *Client, url string) {
+	forEachTLSServer(t, h, stallClient, func(t *testing.T, c *Client, url string) {
 		requests.Store(0)
 		start := time.Now()
 		_, err := c.Get(context.Background(), url)
@@ -85,50 +68,15 @@ func TestStallWatchFailsSilentServer(t *testing.T) {
 // TestStallWatchFailsServerThatAcceptsAndNeverAnswers: at the TCP level,
 // a server accepts connections and reads nothing, writes nothing.
 func TestStallWatchFailsServerThatAcceptsAndNeverAnswers(t *testing.T) {
-	url, accepted := mute(t)
+	mute := liar.Raw(t, func(net.Conn) { <-t.Context().Done() }) // reads nothing, writes nothing
 	c, err := New(WithRetry(RetryPolicy{}), WithStallWatch(testStall))
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
 	start := time.Now()
-	_, err = c.Get(context.Background(), url)
+	_, err = c.Get(context.Background(), mute.URL+"/")
 	require.ErrorIs(t, err, ErrStalled)
 	assert.Less(t, time.Since(start), heldBound)
-	assert.EqualValues(t, 1, accepted.Load())
-}
-
-// mute starts a listener that accepts connections and never reads or
-// writes; it stops when the test ends.
-func mute(t *testing.T) (string, *atomic.Int32) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var accepted atomic.Int32
-	var conns []net.Conn
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String() + "/", &accepted
+	assert.Equal(t, 1, mute.Accepted())
 }
 
 func TestStallWatchFailsBodyThatStops(t *testing.T) {
@@ -138,7 +86,7 @@ func TestStallWatchFailsBodyThatStops(t *testing.T) {
 		_ = http.NewResponseController(w).Flush()
 		silent(r)
 	}
-	forEachStallServer(t, h, func(t *testing.T, c *Client, url string) {
+	forEachTLSServer(t, h, stallClient, func(t *testing.T, c *Client, url string) {
 		resp, err := c.Get(context.Background(), url)
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -194,7 +142,7 @@ func TestStallWatchAllowsSlowSteadyServers(t *testing.T) {
 			w.WriteHeader(http.StatusCreated)
 		}
 	}
-	forEachStallServer(t, h, func(t *testing.T, c *Client, url string) {
+	forEachTLSServer(t, h, stallClient, func(t *testing.T, c *Client, url string) {
 		resp, err := c.Get(context.Background(), url+"/drip")
 		require.NoError(t, err)
 		body, err := io.ReadAll(resp.Body)

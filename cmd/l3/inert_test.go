@@ -22,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/internal/liar"
 )
 
 // The hostile text: clear the screen, a hyperlink (OSC 8) whose label hides
@@ -120,16 +122,14 @@ func extValue(s string) string {
 // resp.Status), with a hostile Cache-Status.
 func hostileStatusLine(t *testing.T) string {
 	t.Helper()
-	u, _ := rawServer(t, func(conn net.Conn) {
+	return liar.Raw(t, func(conn net.Conn) {
 		buf := make([]byte, 4096)
 		if _, err := conn.Read(buf); err != nil {
 			return
 		}
 		_, _ = io.WriteString(conn, "HTTP/1.1 200 OK"+escClear+osc8+c1CSI+rlo+"\r\n"+
 			"Etag: \""+hostileHeader+"\"\r\nCache-Status: "+hostileHeader+"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-		conn.Close()
-	})
-	return u
+	}).URL + "/file.bin"
 }
 
 func TestBinaryOutputIsInert(t *testing.T) {

@@ -1,59 +1,22 @@
 package main
 
 import (
-	"bytes"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/liar"
 	"github.com/l3go/level3/profiles"
 )
-
-// wireLog is a listener that keeps every byte its connections read.
-type wireLog struct {
-	net.Listener
-	mu  sync.Mutex
-	raw bytes.Buffer
-}
-
-func (l *wireLog) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &wireLogConn{Conn: c, log: l}, nil
-}
-
-type wireLogConn struct {
-	net.Conn
-	log *wireLog
-}
-
-func (c *wireLogConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.log.mu.Lock()
-	c.log.raw.Write(p[:n])
-	c.log.mu.Unlock()
-	return n, err
-}
-
-// count returns how many times s was received.
-func (l *wireLog) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Count(l.raw.Bytes(), []byte(s))
-}
 
 // pageServer serves one page of a list on its own loopback origin,
 // recording what it receives; next is the URL of the next page ("" for
 // none), read when a request comes.
-func pageServer(t *testing.T, entry string, next *string) (*httptest.Server, *wireLog) {
+func pageServer(t *testing.T, entry string, next *string) (*httptest.Server, *liar.Wire) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Link", "<"+entry+`>; rel="`+profiles.RelListEntry+`"; title="`+entry+`"`)
@@ -61,7 +24,7 @@ func pageServer(t *testing.T, entry string, next *string) (*httptest.Server, *wi
 			w.Header().Add("Link", "<"+*next+`>; rel="`+profiles.RelPageNext+`"`)
 		}
 	}))
-	wl := &wireLog{Listener: srv.Listener}
+	wl := liar.Record(srv.Listener)
 	srv.Listener = wl
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -86,12 +49,12 @@ func TestBinaryListKeepsCredentialsOnTheirOrigin(t *testing.T) {
 	assert.Contains(t, out, "/b-entry", "the page on the other origin was listed")
 	assert.Contains(t, errOut, "on 2 pages")
 
-	assert.Equal(t, 1, aWire.count(auth), "the list's origin gets the credentials")
-	assert.Equal(t, 1, aWire.count(cookie))
-	assert.Equal(t, 1, bWire.count(" HTTP/1.1\r\n"), "the other origin was asked once")
-	leaked := bWire.count(auth)*len(auth) + bWire.count(cookie)*len(cookie)
+	assert.Equal(t, 1, aWire.Count(auth), "the list's origin gets the credentials")
+	assert.Equal(t, 1, aWire.Count(cookie))
+	assert.Equal(t, 1, bWire.Count(" HTTP/1.1\r\n"), "the other origin was asked once")
+	leaked := bWire.Count(auth)*len(auth) + bWire.Count(cookie)*len(cookie)
 	assert.Zero(t, leaked, "credential bytes received by the other origin")
-	assert.Equal(t, 1, bWire.count("X-Trace: t1"), "other headers go along")
+	assert.Equal(t, 1, bWire.Count("X-Trace: t1"), "other headers go along")
 	assert.NotContains(t, errOut, auth, "no credential in the output")
 }
 
@@ -107,7 +70,7 @@ func TestBinaryListCredentialsTo(t *testing.T) {
 	code, _, errOut := runBinary(t, time.Minute, "list", "--no-cache", "--timeout", "30s",
 		"-H", "Authorization: "+auth, "--credentials-to", b.URL, a.URL+"/p1")
 	require.Equal(t, exitOK, code, "stderr: %s", errOut)
-	assert.Equal(t, 1, bWire.count(auth), "the allowed origin gets the credentials")
+	assert.Equal(t, 1, bWire.Count(auth), "the allowed origin gets the credentials")
 
 	code, _, errOut = runBinary(t, time.Minute, "list", "--no-cache", "--credentials-to", b.URL+"/path", a.URL+"/p1")
 	assert.Equal(t, exitUsage, code)

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,81 +17,34 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/internal/backlog"
+	"github.com/l3go/level3/internal/liar"
 )
 
-// rawServer accepts connections on loopback and hands each to serve in a
-// goroutine; it counts them. When the test ends it stops accepting, closes
-// the connections and waits for serve to return.
-func rawServer(t *testing.T, serve func(net.Conn)) (url string, accepted *atomic.Int32) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	accepted = new(atomic.Int32)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				serve(conn)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + l.Addr().String() + "/file.bin", accepted
-}
-
-// hold keeps conn open, reading and discarding what the client sends, until
-// the client or the test closes it.
-func hold(conn net.Conn) { _, _ = io.Copy(io.Discard, conn) }
-
 func TestBinaryStallTimeoutServerNeverAnswers(t *testing.T) {
-	url, accepted := rawServer(t, hold)
+	srv := liar.Raw(t, liar.Hold)
+	url := srv.URL + "/file.bin"
 
 	code, _, stderr := runBinary(t, time.Minute, "get", url, "--stall-timeout", "300ms")
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, stderr, "no data received within the stall timeout (300ms)")
 	assert.Contains(t, stderr, "use --stall-timeout to wait longer")
-	assert.EqualValues(t, 4, accepted.Load(), "a GET is retried (3 retries by default)")
+	assert.Equal(t, 4, srv.Accepted(), "a GET is retried (3 retries by default)")
 
-	accepted.Store(0)
 	code, _, stderr = runBinary(t, time.Minute, "send", "POST", url, "--stall-timeout", "300ms")
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, stderr, "use --stall-timeout to wait longer")
-	assert.EqualValues(t, 1, accepted.Load(), "a POST is not safe to send again")
+	assert.Equal(t, 4+1, srv.Accepted(), "a POST is not safe to send again")
 }
 
 func TestBinaryStallTimeoutBodyStops(t *testing.T) {
-	url, _ := rawServer(t, func(conn net.Conn) {
+	url := liar.Raw(t, func(conn net.Conn) {
 		buf := make([]byte, 4096)
 		if _, err := conn.Read(buf); err != nil { // the request (small, one read)
 			return
 		}
 		_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"+strings.Repeat("x", 100))
-		hold(conn)
-	})
+		liar.Hold(conn)
+	}).URL + "/file.bin"
 
 	code, stdout, stderr := runBinary(t, time.Minute, "get", url, "--stall-timeout", "300ms")
 	assert.Equal(t, exitFailed, code)
@@ -112,7 +63,7 @@ func TestBinaryStallTimeoutBodyStops(t *testing.T) {
 // from the header; a body that drips (faster than the stall timeout, for
 // 100 s) does not hold it.
 func TestBinarySendDoesNotWaitForADrippingBody(t *testing.T) {
-	url, _ := rawServer(t, func(conn net.Conn) {
+	url := liar.Raw(t, func(conn net.Conn) {
 		buf := make([]byte, 4096)
 		if _, err := conn.Read(buf); err != nil {
 			return
@@ -126,7 +77,7 @@ func TestBinarySendDoesNotWaitForADrippingBody(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-	})
+	}).URL + "/file.bin"
 	code, stdout, stderr := runBinary(t, 20*time.Second, "send", "POST", url)
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, `etag: "v1"`)
