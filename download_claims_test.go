@@ -349,7 +349,7 @@ func TestDownloadRestartBudget(t *testing.T) {
 		_, err := downloadClient(t).Download(ctx, srv.URL+"/f.bin", dst, WithStallTimeout(50*time.Millisecond), WithMaxRestarts(3))
 		t.Logf("%d requests", len(liarGets(srv)))
 		require.ErrorIs(t, err, ErrTooManyRestarts)
-		assert.ErrorIs(t, err, errStalled)
+		assert.ErrorIs(t, err, ErrStalled)
 		assert.NoError(t, ctx.Err())
 		assert.Len(t, liarGets(srv), 4, "the first attempt and three restarts")
 		assert.NoFileExists(t, dst)

@@ -258,7 +258,7 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 		}
 		req := t.spanRequest(pos, end-1)
 		resp, a, status, h, err := t.sendRange(ctx, req)
-		if err != nil && status == 0 && !errors.Is(err, errStalled) {
+		if err != nil && status == 0 && !errors.Is(err, ErrStalled) {
 			return err
 		}
 		if err == nil || status != 0 {

@@ -51,13 +51,12 @@ func (a *attempt) end() {
 	a.cancel()
 }
 
-// errStalled is the cause recorded when the watchdog ended a request.
-var errStalled = errors.New("no data received within the stall timeout")
-
-// cause returns errStalled for an error caused by the watchdog, else err.
+// cause returns the error of a request or body read that the watchdog
+// ended, wrapping ErrStalled and naming the timeout; other errors are
+// returned as they are.
 func (a *attempt) cause(err error) error {
 	if a != nil && a.stalled.Load() {
-		return fmt.Errorf("%w (%v)", errStalled, err)
+		return fmt.Errorf("%w (%v)", ErrStalled, a.timeout)
 	}
 	return err
 }
@@ -101,7 +100,7 @@ func (t *transfer) send(ctx context.Context) (next stateFn, ok bool) {
 	case status != 0:
 		t.failErr, t.failStatus, t.failHeader = err, status, h
 		return nil, true
-	case errors.Is(err, errStalled) && ctx.Err() == nil:
+	case errors.Is(err, ErrStalled) && ctx.Err() == nil:
 		t.lastErr = err
 		return t.pause, false
 	default:

@@ -25,8 +25,9 @@ import (
 // stall timeout: no response within it (see [WithStallWatch]), or no byte
 // of a body for that long (the body's Read fails with it; downloads report
 // it for their own stall timeout, [WithStallTimeout], before they resume).
-// Its message is "no data received within the stall timeout".
-var ErrStalled = errStalled
+// Its message is "no data received within the stall timeout", followed by
+// the timeout.
+var ErrStalled = errors.New("no data received within the stall timeout")
 
 // maxPreferredWait bounds the wait a request's `prefer: wait=N` adds to the
 // stall timeout.
@@ -109,7 +110,7 @@ func stallLayer(d time.Duration) Middleware {
 				resp, err = nil, context.Canceled
 			}
 			if err != nil {
-				err = stallCause(a, d, err)
+				err = a.cause(err)
 				a.end()
 				return nil, err
 			}
@@ -121,7 +122,7 @@ func stallLayer(d time.Duration) Middleware {
 				a.end()
 				return resp, nil
 			}
-			resp.Body = &stallBody{rc: resp.Body, a: a, d: d}
+			resp.Body = &stallBody{rc: resp.Body, a: a}
 			return resp, nil
 		})
 	}
@@ -195,16 +196,6 @@ func (w *requestWatch) responded() {
 	w.a.timer.Stop()
 }
 
-// stallCause returns the error of a request or body read that the watchdog
-// a ended, wrapping ErrStalled and naming the timeout d; other errors are
-// returned as they are.
-func stallCause(a *attempt, d time.Duration, err error) error {
-	if a.stalled.Load() {
-		return fmt.Errorf("%w (%v)", ErrStalled, d)
-	}
-	return err
-}
-
 // preferredWait returns the wait a request's Prefer header asks the server
 // to take (RFC 7240 section 4.3), at most maxPreferredWait; 0 without one.
 func preferredWait(h http.Header) time.Duration {
@@ -230,7 +221,6 @@ func preferredWait(h http.Header) time.Duration {
 type stallBody struct {
 	rc io.ReadCloser
 	a  *attempt
-	d  time.Duration
 }
 
 // Read reads from the body under the watch.
@@ -239,7 +229,7 @@ func (b *stallBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	b.a.timer.Stop()
 	if err != nil && err != io.EOF {
-		err = stallCause(b.a, b.d, err)
+		err = b.a.cause(err)
 	}
 	return n, err
 }
