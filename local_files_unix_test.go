@@ -61,8 +61,9 @@ func unblock(path string) {
 }
 
 // bounded runs call and returns how long it took and its error, failing
-// the test if it is still running after a while (having first unblocked the FIFO at trap, so that
-// the call can return and leak nothing).
+// the test if it is still running after 10 s (having first unblocked the
+// FIFO at trap, for 10 s more at most, so that the call can return and leak
+// nothing).
 func bounded(t *testing.T, trap string, call func(ctx context.Context) error) (time.Duration, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -76,11 +77,14 @@ func bounded(t *testing.T, trap string, call func(ctx context.Context) error) (t
 	case <-time.After(10 * time.Second):
 	}
 	cancel()
+	giveUp := time.After(10 * time.Second)
 	for {
 		unblock(trap)
 		select {
 		case <-done:
 			t.Fatalf("blocked on %s for more than 10s (the context was not honoured)", trap)
+		case <-giveUp:
+			t.Fatalf("blocked on %s for more than 10s, and still blocked once unblocked", trap)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
