@@ -1,7 +1,7 @@
 // This file holds the journal of Client.UploadAll (bulk.go): a file of JSON
 // lines, one per file uploaded, that lets a run cut short continue where it
 // stopped. parseJournal reads it (and is fuzzed); journal appends to it,
-// holding the file's lock (download_lock_unix.go) for the whole run. URLs are
+// holding the file's lock (localfile_unix.go) for the whole run. URLs are
 // written redacted (internal/redact), and the file is private (0600).
 
 package level3
@@ -170,7 +170,7 @@ type journal struct {
 //
 // The lock is what makes cutting off a half-written last line safe: no
 // other run can be writing it. Where there is no lock (systems without
-// flock(2), see download_lock_other.go), two runs at once are not detected.
+// flock(2), see localfile_other.go), two runs at once are not detected.
 func openJournal(path string) (*journal, error) {
 	f, _, err := openRegular("journal", path, os.O_RDWR|os.O_CREATE|os.O_APPEND, func(flag int) (*os.File, error) {
 		return os.OpenFile(path, flag, journalMode)

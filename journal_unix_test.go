@@ -2,7 +2,7 @@
 
 package level3
 
-// Tests of the journal's lock (download_lock_unix.go): several runs, as
+// Tests of the journal's lock (localfile_unix.go): several runs, as
 // goroutines and as processes, on one journal.
 
 import (

@@ -1,9 +1,10 @@
 // This file holds what keeps local files from being traps: the files a
-// download keeps (download_local.go) and an upload reads (upload.go) must
-// be regular files, and are checked without ever blocking: by their
-// directory entry first (Lstat, Stat), then by the open file itself,
-// opened with the flag that makes a named pipe return at once
-// (localfile_unix.go, localfile_other.go).
+// download keeps (download_local.go), an upload reads (upload.go) and the
+// upload journal (journal.go) must be regular files, and are checked
+// without ever blocking: by their directory entry first (Lstat, Stat), then
+// by the open file itself, opened with the flag that makes a named pipe
+// return at once. The system's side, with the file lock, is in
+// localfile_unix.go and localfile_other.go.
 
 package level3
 

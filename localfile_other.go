@@ -1,7 +1,9 @@
 //go:build !unix
 
-// This file holds localfile.go's open flag on systems without named pipes
-// in the file system: none is needed, the file's type is checked after.
+// This file holds what localfile.go needs of systems without named pipes in
+// the file system or flock(2): no open flag (the file's type is checked
+// after), and no lock, so that two downloads to the same file, or two runs
+// on one upload journal, are not detected.
 
 package level3
 
@@ -12,3 +14,6 @@ const openNonBlock = 0
 
 // setBlocking has nothing to undo.
 func setBlocking(*os.File) error { return nil }
+
+// lockFile does nothing on this system.
+func lockFile(*os.File) error { return nil }
