@@ -250,8 +250,13 @@ func (f *File) update(change func(m *Memory) (changed bool)) error {
 }
 
 // readFile reads and decodes path; a missing file is empty. secrets
-// reports entries with credentials, which are left out.
+// reports entries with credentials, which are left out. Anything but a
+// regular file (a named pipe, whose open would wait for a writer) is
+// ErrBadFile, found before it is opened.
 func readFile(path string) (entries []Entry, secrets bool, err error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%w: %s is not a regular file", ErrBadFile, path)
+	}
 	fh, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
