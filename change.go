@@ -135,7 +135,7 @@ func (r *Result) Decode(v any) error {
 // [ErrResponseTooLarge].
 //
 //	res, err := client.Change(ctx, http.MethodPut, url, "text/csv", file,
-//		level3.Conditional(doc.Validators()))
+//		level3.Conditional(doc.Validators))
 func (c *Client) Change(ctx context.Context, method, url, contentType string, body io.Reader, opts ...RequestOption) (*Result, error) {
 	if err := c.check(ctx, "Client.Change"); err != nil {
 		return nil, err
