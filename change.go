@@ -108,6 +108,11 @@ type Result struct {
 	// to), at most [MaxResultBody] bytes; empty for 204 and 201 without a
 	// body.
 	Body []byte
+
+	// Sent is how many request body bytes the last attempt sent: the
+	// length of the body, unless the server answered before it had all of
+	// it (a preflighted upload refused after its headers sends none).
+	Sent int64
 }
 
 // Decode unmarshals the JSON representation in r.Body into v. It fails when
