@@ -108,6 +108,11 @@ type Result struct {
 	// to), at most [MaxResultBody] bytes; empty for 204 and 201 without a
 	// body.
 	Body []byte
+
+	// Sent is how many request body bytes the last attempt sent: the
+	// length of the body, unless the server answered before it had all of
+	// it (a preflighted upload refused after its headers sends none).
+	Sent int64
 }
 
 // Decode unmarshals the JSON representation in r.Body into v. It fails when
@@ -135,7 +140,7 @@ func (r *Result) Decode(v any) error {
 // [ErrResponseTooLarge].
 //
 //	res, err := client.Change(ctx, http.MethodPut, url, "text/csv", file,
-//		level3.Conditional(doc.Validators()))
+//		level3.Conditional(doc.Validators))
 func (c *Client) Change(ctx context.Context, method, url, contentType string, body io.Reader, opts ...RequestOption) (*Result, error) {
 	if err := c.check(ctx, "Client.Change"); err != nil {
 		return nil, err

@@ -42,21 +42,16 @@ func ValidatorsOf(h http.Header) Validators {
 	return v
 }
 
-// Validators returns the resource's etag and last-modified date, for
-// [Conditional].
-func (r *Resource) Validators() Validators {
-	if r == nil {
-		return Validators{}
-	}
-	return Validators{ETag: r.ETag, LastModified: r.LastModified}
-}
-
 // IsZero reports whether v has neither validator.
 func (v Validators) IsZero() bool { return v.ETag == "" && v.LastModified.IsZero() }
 
 // Strong reports whether the entity tag is present and strong, so that it can
 // be used with If-Match and If-Range.
 func (v Validators) Strong() bool { return isStrongETag(v.ETag) }
+
+// Weak reports whether the entity tag is weak (W/ prefix). Weak tags cannot
+// validate ranges or If-Match.
+func (v Validators) Weak() bool { return strings.HasPrefix(v.ETag, "W/") }
 
 // preconditionHeaders decides the precondition fields for a change
 // conditional on v: If-Match with a strong entity tag, or else
@@ -195,10 +190,10 @@ func Update[T any](ctx context.Context, c *Client, url string, modify func(*T) e
 		if err != nil {
 			return nil, err
 		}
-		if _, _, err := preconditionHeaders(res.Validators()); err != nil {
+		if _, _, err := preconditionHeaders(res.Validators); err != nil {
 			return nil, fmt.Errorf("level3: update %s: %w", redactURL(res.URL), err)
 		}
-		cond := Conditional(res.Validators())
+		cond := Conditional(res.Validators)
 		if err := modify(&v); err != nil {
 			return nil, fmt.Errorf("level3: update %s: %w", redactURL(res.URL), err)
 		}

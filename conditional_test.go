@@ -103,7 +103,7 @@ func TestConditionalChanges(t *testing.T) {
 		var order map[string]any
 		res, err := c.GetJSON(ctx, url, &order)
 		require.NoError(t, err)
-		v := res.Validators()
+		v := res.Validators
 		require.True(t, v.Strong())
 
 		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, Conditional(v))
@@ -157,7 +157,7 @@ func TestPreconditionRequired(t *testing.T) {
 
 	res, err := c.GetJSON(ctx, srv.URL+"/strict", nil)
 	require.NoError(t, err)
-	_, err = c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8}, Conditional(res.Validators()))
+	_, err = c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8}, Conditional(res.Validators))
 	require.NoError(t, err)
 }
 

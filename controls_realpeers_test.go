@@ -63,7 +63,7 @@ func TestRealServerConditionalPut(t *testing.T) {
 		var v map[string]any
 		res, err := c.GetJSON(ctx, url, &v)
 		require.NoError(t, err)
-		read := res.Validators()
+		read := res.Validators
 		require.True(t, read.Strong(), "%s sends a strong etag for an old file", srv.Name)
 
 		// The current etag: both servers apply the PUT.
@@ -120,7 +120,7 @@ func TestRealServerConditionalDelete(t *testing.T) {
 			require.ErrorAs(t, err, &stale)
 			_, statErr := os.Stat(filepath.Join(srv.DAVRoot, "gone.txt"))
 			assert.NoError(t, statErr, "still there")
-			_, err = c.Delete(ctx, url, Conditional(res.Validators()))
+			_, err = c.Delete(ctx, url, Conditional(res.Validators))
 			require.NoError(t, err)
 		case "nginx":
 			require.NoError(t, err, "server limitation: nginx ignores If-Match on DAV DELETE")

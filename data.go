@@ -228,8 +228,8 @@ func (c *Client) sendPatch(ctx context.Context, url string, plan patchPlan, p Pa
 		}
 		// The translation is only right for the document it was made
 		// from; the caller's own preconditions, applied after, win.
-		if _, _, err := preconditionHeaders(res.Validators()); err == nil {
-			opts = append([]RequestOption{Conditional(res.Validators())}, opts...)
+		if _, _, err := preconditionHeaders(res.Validators); err == nil {
+			opts = append([]RequestOption{Conditional(res.Validators)}, opts...)
 		}
 	}
 	if !json.Valid(body) {

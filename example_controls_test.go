@@ -69,7 +69,7 @@ func ExampleConditional() {
 	order, _ := client.GetJSON(ctx, srv.URL+mocks.PathOrder2, nil)
 	srv.SetBody(mocks.PathOrder2, []byte(`{"id":2,"state":"packed"}`)) // someone else writes
 
-	_, err := client.Delete(ctx, srv.URL+mocks.PathOrder2, level3.Conditional(order.Validators()))
+	_, err := client.Delete(ctx, srv.URL+mocks.PathOrder2, level3.Conditional(order.Validators))
 	var stale *level3.PreconditionFailedError
 	fmt.Println(errors.As(err, &stale))
 	// Output:

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/l3go/level3/profiles"
 )
@@ -27,8 +26,7 @@ type Resource struct {
 	Profiles       profiles.Set // from the profile header, in order
 	Allow          []string     // methods from the allow header, upper-cased
 	Links          Links        // from the link header(s), in order, resolved against URL
-	ETag           string       // entity tag as sent, quotes and W/ included
-	LastModified   time.Time    // zero when absent or malformed
+	Validators                  // ETag and LastModified: the Entity mixin's validators
 	ContentType    string       // content-type as sent
 	ContentLength  int64        // -1 when unknown
 	AcceptPatch    []string     // media types from accept-patch
@@ -104,7 +102,7 @@ func newResource(resp *http.Response) *Resource {
 	h := resp.Header
 	r := &Resource{
 		Status:         resp.StatusCode,
-		ETag:           h.Get("Etag"),
+		Validators:     Validators{ETag: h.Get("Etag")},
 		ContentType:    h.Get("Content-Type"),
 		ContentLength:  resp.ContentLength,
 		AcceptRanges:   strings.ToLower(strings.TrimSpace(h.Get("Accept-Ranges"))),
@@ -172,10 +170,6 @@ func (r *Resource) Allows(method string) bool {
 	}
 	return false
 }
-
-// Weak reports whether the entity tag is weak (W/ prefix). Weak tags cannot
-// validate ranges or If-Match.
-func (r *Resource) Weak() bool { return r != nil && strings.HasPrefix(r.ETag, "W/") }
 
 // Link returns the first link with relation rel, and whether there is one.
 // rel is a registered name ("next") or an extension URI; see [Link.HasRel].

@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -155,24 +154,13 @@ func capWait(d, max time.Duration) time.Duration {
 	return d
 }
 
-// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
-// relative to now. A date in the past means "now".
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
 // retryable reports whether req may be sent more than once: the method is
-// idempotent (or an Idempotency-Key makes it so) and the body can be replayed.
+// idempotent (or an Idempotency-Key makes it so), the body can be replayed,
+// and the caller did not ask for one attempt (RequestOptions.NoRetry).
 func retryable(req *http.Request) bool {
+	if req.Context().Value(noRetryKey{}) != nil {
+		return false // RequestOptions.NoRetry
+	}
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodTrace, "":
 	case http.MethodPost, http.MethodPatch:
