@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/mocks/mocktest"
 	"github.com/l3go/level3/profiles"
 	"github.com/l3go/level3/redirects"
 )
@@ -567,7 +568,7 @@ func TestRedirectsDisabled(t *testing.T) {
 func TestRedirectStoreFailuresDoNotFailRequests(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
-	store := new(mocks.RedirectStore)
+	store := new(mocktest.RedirectStore)
 	broken := errors.New("disk on fire")
 	store.On("Get", mock.Anything).Return(redirects.Entry{}, false, broken)
 	store.On("Put", mock.MatchedBy(func(e redirects.Entry) bool {

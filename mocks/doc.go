@@ -1,6 +1,8 @@
 // Package mocks is a scriptable fake Level 3 server for tests, demos and
-// examples, built on net/http/httptest, plus testify mocks of the interfaces
-// the level3 package lets callers plug in.
+// examples, built on net/http/httptest. It imports neither package testing
+// nor testify, so programs can run it too (`l3 serve`, `l3 demo`); the
+// testify mocks of the interfaces the level3 package lets callers plug in
+// are in package mocks/mocktest, which only tests import.
 //
 // A [Server] serves [Resource] values at paths. Each resource has profiles,
 // allowed methods, links, a body and validators, and answers like a Level 3
@@ -31,8 +33,7 @@
 // For redirects, [Server.AliasTo] installs an alias that lists the target's
 // profiles and allow header as the specification asks, [Server.Chain] a
 // chain of aliases and [Server.Loop] a circle of them; an alias whose target
-// is another Server's URL redirects to a second origin. [RedirectStore] is a
-// testify mock of the Client's redirect memory.
+// is another Server's URL redirects to a second origin.
 //
 //	srv := mocks.NewServer(t)
 //	srv.Handle("/orders/1", mocks.Data(`{"id":1}`))

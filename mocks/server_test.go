@@ -2,14 +2,12 @@ package mocks
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/profiles"
@@ -271,18 +269,4 @@ func TestStrictReportsUnexpectedPaths(t *testing.T) {
 	resp, _ := do(t, http.DefaultClient, "GET", s.URL+"/nowhere", nil)
 	assert.Equal(t, 404, resp.StatusCode)
 	assert.Len(t, rec.errs, 1)
-}
-
-func TestDoerMock(t *testing.T) {
-	m := new(Doer)
-	want := &http.Response{StatusCode: 204, Body: http.NoBody}
-	m.On("Do", mock.Anything).Return(want, nil).Once()
-	m.On("Do", mock.Anything).Return(nil, errors.New("boom")).Once()
-	req, _ := http.NewRequest("GET", "http://example.invalid/", nil)
-	got, err := m.Do(req)
-	assert.NoError(t, err)
-	assert.Same(t, want, got)
-	_, err = m.Do(req)
-	assert.EqualError(t, err, "boom")
-	m.AssertExpectations(t)
 }
