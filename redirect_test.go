@@ -172,7 +172,7 @@ func TestRedirect303ActionAndLookup(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.JSONEq(t, `{"id":1,"state":"open"}`, string(body))
+	assert.JSONEq(t, `{"id":1,"state":"shipped"}`, string(body))
 	assert.Equal(t, srv.URL+mocks.PathOrder1, resp.Request.URL.String())
 	require.NotNil(t, resp.Request.Response, "the 303 that led here, as net/http links it")
 	assert.Equal(t, http.StatusSeeOther, resp.Request.Response.StatusCode)

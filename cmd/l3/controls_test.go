@@ -149,7 +149,7 @@ func TestTriggerCommand(t *testing.T) {
 	srv := shop(t)
 	code, out, errOut := runL3(t, "trigger", srv.URL+mocks.PathShip)
 	require.Equal(t, exitOK, code, errOut)
-	assert.JSONEq(t, `{"id":1,"state":"open"}`, out, "the state the 303 pointed to")
+	assert.JSONEq(t, `{"id":1,"state":"shipped"}`, out, "the changed state the 303 pointed to")
 	assert.Contains(t, errOut, "200 OK, location "+srv.URL+mocks.PathOrder1)
 
 	srv.Handle("/seed", mocks.Action(""))
