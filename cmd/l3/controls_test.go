@@ -200,7 +200,7 @@ func TestControlsDemoStages(t *testing.T) {
 		"the server answered 304 Not Modified",
 		"attempt 2: PUT with If-Match succeeded: 204",
 		"one order created for three POSTs",
-		`303 See Other, followed to /orders/1: {"id":1,"state":"shipped"}`,
+		`303 See Other, followed to /orders/3: {"id":3,"note":"leave at the door","state":"shipped"}`,
 		"10 entries on 4 pages",
 	} {
 		assert.Contains(t, out.String(), want)

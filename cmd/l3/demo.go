@@ -63,7 +63,7 @@ func parseDemo(args []string, s streams) (*commonFlags, error) {
 	if len(pos) != 0 {
 		return nil, usagef("demo: unexpected argument %q", pos[0])
 	}
-	c.noCache = true // the demo's server is gone when it ends: remember nothing on disk
+	c.inMemory = true // the demo's server is gone when it ends: remember nothing on disk
 	return &c, nil
 }
 
