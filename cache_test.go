@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/mocks/mocktest"
 	"github.com/l3go/level3/profiles"
 )
 
@@ -700,7 +701,7 @@ func TestCacheConcurrentUse(t *testing.T) {
 
 func TestCacheLayerAlone(t *testing.T) {
 	// The layer as a Middleware over a testify mock, without a network.
-	next := new(mocks.Doer)
+	next := new(mocktest.Doer)
 	etag := `"x1"`
 	next.On("Do", mockReq(func(r *http.Request) bool { return r.Header.Get("If-None-Match") == "" })).Return(
 		func(r *http.Request) (*http.Response, error) {
@@ -721,7 +722,7 @@ func TestCacheLayerAlone(t *testing.T) {
 	}
 	next.AssertExpectations(t)
 
-	failing := new(mocks.Doer)
+	failing := new(mocktest.Doer)
 	boom := errors.New("boom")
 	failing.On("Do", mockReq(func(*http.Request) bool { return true })).Return(nil, boom)
 	_, err := cacheLayer(store, newCredentialPolicy(nil, nil), discardLogger())(failing).Do(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})

@@ -231,10 +231,12 @@ func (d *destination) exists() (bool, error) {
 }
 
 // openPart opens (creating it if needed, never truncating it) and locks the
-// partial file, which must be a regular file.
+// partial file, which must be a regular file. A new one gets mode 0666
+// minus the umask, as os.Create and curl -o give: the finished download is
+// this file, renamed.
 func (d *destination) openPart() (*os.File, error) {
 	f, _, err := openRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
-		return d.root.OpenFile(d.partName(), flag, 0o644)
+		return d.root.OpenFile(d.partName(), flag, 0o666)
 	})
 	if err != nil {
 		if !errors.Is(err, ErrNotRegularFile) {

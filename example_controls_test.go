@@ -125,7 +125,7 @@ func ExampleClient_Trigger() {
 	}
 	fmt.Println(res.Status, res.Location.Path, string(res.Body))
 	// Output:
-	// 200 /orders/1 {"id":1,"state":"open"}
+	// 200 /orders/1 {"id":1,"state":"shipped"}
 }
 
 // Lookup posts a query and follows the 303 to the single result; no match is

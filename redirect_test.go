@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/mocks/mocktest"
 	"github.com/l3go/level3/profiles"
 	"github.com/l3go/level3/redirects"
 )
@@ -171,7 +172,7 @@ func TestRedirect303ActionAndLookup(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.JSONEq(t, `{"id":1,"state":"open"}`, string(body))
+	assert.JSONEq(t, `{"id":1,"state":"shipped"}`, string(body))
 	assert.Equal(t, srv.URL+mocks.PathOrder1, resp.Request.URL.String())
 	require.NotNil(t, resp.Request.Response, "the 303 that led here, as net/http links it")
 	assert.Equal(t, http.StatusSeeOther, resp.Request.Response.StatusCode)
@@ -567,7 +568,7 @@ func TestRedirectsDisabled(t *testing.T) {
 func TestRedirectStoreFailuresDoNotFailRequests(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
-	store := new(mocks.RedirectStore)
+	store := new(mocktest.RedirectStore)
 	broken := errors.New("disk on fire")
 	store.On("Get", mock.Anything).Return(redirects.Entry{}, false, broken)
 	store.On("Put", mock.MatchedBy(func(e redirects.Entry) bool {

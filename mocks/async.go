@@ -122,8 +122,11 @@ func answersAsync(r *http.Request, res *Resource) bool {
 	return !(hasWait && quick && res.AsyncAfter <= time.Duration(wait)*time.Second)
 }
 
-// accepted answers 202, with Retry-After when the resource sets one.
+// accepted answers 202, with Retry-After when the resource sets one. It
+// sends no validators: the change is not made yet, and the resource's
+// present etag would name the state before it.
 func accepted(w http.ResponseWriter, res *Resource, location string) {
+	dropValidators(w.Header())
 	if location != "" {
 		w.Header().Set("Location", location)
 	}

@@ -291,8 +291,18 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, path string, res
 		return
 	}
 	s.Remove(path)
+	// Nothing is left to describe: no validators (a client must not take
+	// the deleted state's etag for a current one) and no content type.
+	dropValidators(w.Header())
 	w.Header().Del("Content-Type")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// dropValidators removes etag and last-modified from an answer that has no
+// representation to describe: a DELETE's 204, a 202 Accepted.
+func dropValidators(h http.Header) {
+	h.Del("ETag")
+	h.Del("Last-Modified")
 }
 
 // post handles POST by profile: Upload and Form create, Lookup redirects,
@@ -304,20 +314,35 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, path string, res *
 	case res.has(profiles.Form):
 		s.submit(w, r, path, res)
 	case res.has(profiles.Lookup):
-		if _, ok := readJSON(w, r, res); !ok {
+		query, ok := readJSON(w, r, res)
+		if !ok {
 			return
 		}
-		if res.Location == "" {
+		found := res.Location
+		if res.candidates != nil {
+			var f *Fault
+			if found, f = s.find(res, query); f != nil {
+				f.writeError(w)
+				return
+			}
+		}
+		if found == "" {
 			Problem(http.StatusNotFound, "No Match", "the lookup found nothing").writeError(w)
 			return
 		}
-		if wantsRepresentation(r, res) && s.represent(w, res.Location) {
+		if wantsRepresentation(r, res) && s.represent(w, found) {
 			return
 		}
-		w.Header().Set("Location", res.Location)
+		w.Header().Set("Location", found)
 		w.WriteHeader(http.StatusSeeOther)
 	case res.has(profiles.Action):
 		drain(r.Body)
+		if res.transition != nil {
+			if f := s.transit(res); f != nil {
+				f.writeError(w)
+				return
+			}
+		}
 		if res.Effect != nil {
 			res.Effect(s)
 		}

@@ -18,7 +18,7 @@ const (
 	PathOrder1      = "/orders/1"
 	PathOrder2      = "/orders/2"
 	PathOrder3      = "/orders/3"
-	PathShip        = "/orders/1/ship"
+	PathShip        = "/orders/1/ship" // order 1's; each order N has /orders/N/ship
 	PathOrderForm   = "/orders/new"
 	PathFindOrder   = "/orders/find"
 	PathStats       = "/stats"
@@ -46,10 +46,14 @@ func CatalogReport() []byte {
 //	/                 Home: links to everything below
 //	/orders           Nexus, list of orders (list-entry links, page#next)
 //	/orders/page/2    second page (page#previous)
-//	/orders/{1,2,3}   Data + Entity orders
-//	/orders/1/ship    Action (303 to the order)
+//	/orders/{1,2,3}   Data + Entity orders, {"id":N,"state":"open"}
+//	/orders/N/ship    Action: sets the order's state to "shipped" and
+//	                  answers 303 to it; 409 Conflict when it is shipped
+//	                  already ([Transition])
 //	/orders/new       Form (idempotency-key optional)
-//	/orders/find      Lookup (303 to /orders/1)
+//	/orders/find      Lookup: 303 to the order whose members match the
+//	                  query ({"id":2}, {"state":"open"}), 404 when none
+//	                  does ([LookupIn])
 //	/stats            Info
 //	/files/report.csv Content + Entity, 64 KiB
 //	/uploads          Upload, 1 MiB limit, with Preflight and Async
@@ -81,19 +85,20 @@ func (s *Server) AddCatalog() {
 	)
 	page2.With(profiles.RoleList, profiles.RolePaged)
 	s.Handle(PathOrdersPage2, page2)
-	for i, p := range []string{PathOrder1, PathOrder2, PathOrder3} {
+	orderPaths := []string{PathOrder1, PathOrder2, PathOrder3}
+	for i, p := range orderPaths {
 		d := Data(`{"id":` + strconv.Itoa(i+1) + `,"state":"open"}`)
-		d.Links = []Link{{Href: PathOrders, Rel: profiles.RelList, Title: "All orders"}}
-		if p == PathOrder1 {
-			d.Links = append(d.Links, Link{Href: PathShip, Rel: "https://level3.rest/patterns/process#activity", Title: "Ship it"})
+		d.Links = []Link{
+			{Href: PathOrders, Rel: profiles.RelList, Title: "All orders"},
+			{Href: p + "/ship", Rel: "https://level3.rest/patterns/process#activity", Title: "Ship it"},
 		}
 		s.Handle(p, d)
+		s.Handle(p+"/ship", Transition(p, "state", "shipped"))
 	}
-	s.Handle(PathShip, Action(PathOrder1))
 	form := Form(`{"item":"","quantity":1}`)
 	form.IdempotencyKey = "optional"
 	s.Handle(PathOrderForm, form)
-	s.Handle(PathFindOrder, Lookup(`{"id":0}`, PathOrder1))
+	s.Handle(PathFindOrder, LookupIn(`{"id":0}`, orderPaths...))
 	s.Handle(PathStats, Info(`{"orders":3,"revenue":"126.00 EUR"}`))
 	report := Content(CatalogReport(), "text/csv")
 	report.Header = http.Header{"Content-Disposition": {`attachment; filename="report.csv"`}}

@@ -43,6 +43,17 @@ func TestJSONPatch(t *testing.T) {
 		{"move into itself: 400", `[{"op":"move","from":"/b","path":"/b/x"}]`, "", http.StatusBadRequest},
 		{"not an array: 400", `{"op":"add"}`, "", http.StatusBadRequest},
 		{"all or nothing", `[{"op":"remove","path":"/a"},{"op":"test","path":"/a","value":1}]`, "", http.StatusConflict},
+		{"null is a value", `[{"op":"add","path":"/a","value":null}]`, `{"a":null,"b":{"c":[1,2,3]},"m~n":{"x/y":true}}`, 0},
+		{"add to the root replaces it", `[{"op":"add","path":"","value":{"x":1}}]`, `{"x":1}`, 0},
+		{"move a member to the root", `[{"op":"move","from":"/b","path":""}]`, `{"c":[1,2,3]}`, 0},
+		{"copy the root into itself", `[{"op":"copy","from":"","path":"/self"}]`, `{"a":1,"b":{"c":[1,2,3]},"m~n":{"x/y":true},"self":{"a":1,"b":{"c":[1,2,3]},"m~n":{"x/y":true}}}`, 0},
+		{"remove the root", `[{"op":"remove","path":""}]`, `null`, 0},
+		{"test without a value: 400", `[{"op":"test","path":"/a"}]`, "", http.StatusBadRequest},
+		{"member names are case-sensitive: 400", `[{"op":"remove","PATH":"/a"}]`, "", http.StatusBadRequest},
+		{"signed index: 409", `[{"op":"remove","path":"/b/c/+1"}]`, "", http.StatusConflict},
+		{"negative index: 409", `[{"op":"remove","path":"/b/c/-1"}]`, "", http.StatusConflict},
+		{"an index into an array made by an earlier operation", `[{"op":"add","path":"/l","value":[0]},{"op":"remove","path":"/l/00"}]`, "", http.StatusConflict},
+		{"a member named 01 is no index", `[{"op":"add","path":"/o","value":{"01":1}},{"op":"remove","path":"/o/01"}]`, `{"a":1,"b":{"c":[1,2,3]},"m~n":{"x/y":true},"o":{}}`, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,7 +67,21 @@ func TestJSONPatch(t *testing.T) {
 			assert.JSONEq(t, tc.want, string(got))
 		})
 	}
-	_, perr := applyPatch(MergePatch, []byte(doc), []byte(`{`))
+	// A scalar document can be patched too, and failures name the
+	// pointers as sent.
+	got, perr := applyPatch(JSONPatch, []byte(` "x" `), []byte(`[{"op":"test","path":"","value":"x"},{"op":"replace","path":"","value":2}]`))
+	require.Nil(t, perr)
+	assert.Equal(t, "2", string(got))
+	_, perr = applyPatch(JSONPatch, []byte(doc), []byte(`[{"op":"test","path":"/a","value":1},{"op":"remove","path":"/b/nope"}]`))
+	require.NotNil(t, perr)
+	assert.Contains(t, perr.detail, "operation 1 (remove)")
+	assert.Contains(t, perr.detail, "/b/nope")
+	assert.NotContains(t, perr.detail, "/0/")
+	_, perr = applyPatch(JSONPatch, []byte(`{`), []byte(`[]`))
+	require.NotNil(t, perr)
+	assert.Equal(t, http.StatusUnprocessableEntity, perr.status, "the resource is not JSON")
+
+	_, perr = applyPatch(MergePatch, []byte(doc), []byte(`{`))
 	require.NotNil(t, perr)
 	assert.Equal(t, http.StatusBadRequest, perr.status)
 	_, perr = applyPatch(JSONPatch, []byte(`not json`), []byte(`[]`))

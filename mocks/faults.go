@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -46,18 +47,48 @@ type Fault struct {
 // Status answers the request with code and an empty body.
 func Status(code int) Fault { return Fault{status: code, dropAfter: -1, times: 1} }
 
-// Problem answers with code and an application/problem+json body whose
-// members are title, detail, status and type (from code). Add members with
+// Problem answers with code and an application/problem+json body (RFC 9457)
+// whose members are title, detail, status and type, an absolute URI made
+// from code by [ProblemType]. Add members, or replace type, with
 // WithMember.
 func Problem(code int, title, detail string) Fault {
 	f := Status(code)
 	f.problem = map[string]any{
-		"type":   "https://level3.rest/problems/" + http.StatusText(code),
+		"type":   ProblemType(code),
 		"title":  title,
 		"status": code,
 		"detail": detail,
 	}
 	return f
+}
+
+// ProblemType returns the problem type URI the server sends with status
+// code: https://level3.rest/problems/ followed by the status text in lower
+// case with hyphens (404 gives .../problems/not-found), or about:blank
+// (RFC 9457 §4.2.1) for a code without a status text.
+func ProblemType(code int) string {
+	text := http.StatusText(code)
+	if text == "" {
+		return "about:blank"
+	}
+	var b strings.Builder
+	b.WriteString("https://level3.rest/problems/")
+	hyphen := false
+	for _, r := range strings.ToLower(text) {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			if hyphen {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			hyphen = false
+		case r == '\'':
+			// I'm a teapot: im-a-teapot
+		default:
+			hyphen = b.Len() > len("https://level3.rest/problems/")
+		}
+	}
+	return b.String()
 }
 
 // DropAfter serves the resource normally but closes the connection after n

@@ -1,18 +1,20 @@
 // This file holds the PATCH formats a Data resource applies: RFC 7396 JSON
 // merge patch (mergePatch, in behaviour.go) and RFC 6902 JSON Patch
-// (jsonPatch, here), chosen by content-type, with the statuses RFC 5789 §2.2
-// gives their failures. behaviour.go calls applyPatch.
+// (jsonPatch, here, on github.com/evanphx/json-patch/v5), chosen by
+// content-type, with the statuses RFC 5789 §2.2 gives their failures.
+// behaviour.go calls applyPatch.
 
 package mocks
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
+	"regexp"
 	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
 )
 
 // Patch media types a Data resource may list in AcceptPatch.
@@ -35,15 +37,7 @@ func (e *patchError) Error() string { return e.detail }
 // when the resource itself is not JSON.
 func applyPatch(mt string, doc, patch []byte) ([]byte, *patchError) {
 	if mt == JSONPatch {
-		out, err := jsonPatch(doc, patch)
-		if err != nil {
-			var pe *patchError
-			if errors.As(err, &pe) {
-				return nil, pe
-			}
-			return nil, &patchError{http.StatusConflict, err.Error()}
-		}
-		return out, nil
+		return jsonPatch(doc, patch)
 	}
 	if !json.Valid(patch) {
 		return nil, &patchError{http.StatusBadRequest, "the merge patch is not JSON"}
@@ -55,300 +49,170 @@ func applyPatch(mt string, doc, patch []byte) ([]byte, *patchError) {
 	return out, nil
 }
 
-// jsonOp is one RFC 6902 operation as sent.
-type jsonOp struct {
-	Op    string           `json:"op"`
-	Path  *string          `json:"path"`
-	From  *string          `json:"from"`
-	Value *json.RawMessage `json:"value"`
-}
+// jsonApply is how the library applies operations: RFC 6902 to the letter,
+// so no negative array indices, and no escaping of <, > and & in the result.
+var jsonApply = func() *jsonpatch.ApplyOptions {
+	o := jsonpatch.NewApplyOptions()
+	o.SupportNegativeIndices = false
+	o.EscapeHTML = false
+	return o
+}()
 
 // jsonPatch applies an RFC 6902 JSON Patch to doc. All operations apply or
-// none does.
-func jsonPatch(doc, patch []byte) ([]byte, error) {
-	var ops []jsonOp
+// none does. The library applies them; this function adds what it does not
+// check, and says which operation failed:
+//   - the patch document is checked first (400): the library's decoding
+//     (an array of operations, known ops, their members), then each pointer
+//     (empty or starting with "/") and each move (not into itself);
+//   - the document is wrapped in an array, [doc], and every pointer moved
+//     below /0, so that any JSON value (a scalar too) can be patched and
+//     the root replaced, added to or removed like any member;
+//   - operations apply one at a time, so a failure (409) names its
+//     operation, and an array index with a leading zero (RFC 6901 §4),
+//     which the library would read as a number, is refused first.
+func jsonPatch(doc, patch []byte) ([]byte, *patchError) {
+	var ops []map[string]json.RawMessage
 	if err := json.Unmarshal(patch, &ops); err != nil {
 		return nil, &patchError{http.StatusBadRequest, "the JSON Patch is not an array of operations: " + err.Error()}
 	}
-	root, err := decodeNumber(doc)
-	if err != nil {
+	if !json.Valid(doc) {
 		return nil, &patchError{http.StatusUnprocessableEntity, "the resource is not JSON"}
 	}
+	if _, err := jsonpatch.DecodePatch(patch); err != nil {
+		return nil, &patchError{http.StatusBadRequest, "the JSON Patch is not an array of valid operations: " + err.Error()}
+	}
 	for i, op := range ops {
-		if root, err = applyOp(root, op); err != nil {
-			var pe *patchError
-			if errors.As(err, &pe) {
-				pe.detail = fmt.Sprintf("operation %d (%s): %s", i, op.Op, pe.detail)
-				return nil, pe
-			}
-			return nil, fmt.Errorf("operation %d (%s): %w", i, op.Op, err)
+		if err := checkOp(op); err != nil {
+			return nil, &patchError{http.StatusBadRequest, fmt.Sprintf("operation %d (%s): %v", i, opName(op), err)}
 		}
 	}
-	return json.Marshal(root)
+	cur := append(append([]byte("["), bytes.TrimSpace(doc)...), ']')
+	for i, op := range ops {
+		next, err := applyOne(cur, op)
+		if err != nil {
+			// The library names pointers as it saw them: below /0.
+			msg := wrapperPointer.ReplaceAllString(err.Error(), "$1$2")
+			return nil, &patchError{http.StatusConflict, fmt.Sprintf("operation %d (%s): %s", i, opName(op), msg)}
+		}
+		cur = next
+	}
+	var wrapped []json.RawMessage
+	if err := json.Unmarshal(cur, &wrapped); err != nil || len(wrapped) > 1 {
+		return nil, &patchError{http.StatusInternalServerError, "the patched document is lost"}
+	}
+	if len(wrapped) == 0 {
+		return []byte("null"), nil // the root was removed
+	}
+	return wrapped[0], nil
 }
 
-// applyOp applies one operation and returns the new root.
-func applyOp(root any, op jsonOp) (any, error) {
-	if op.Path == nil {
-		return nil, &patchError{http.StatusBadRequest, "missing path"}
-	}
-	path := *op.Path
-	value := func() (any, error) {
-		if op.Value == nil {
-			return nil, &patchError{http.StatusBadRequest, "missing value"}
-		}
-		return decodeNumber(*op.Value)
-	}
-	from := func() (string, error) {
-		if op.From == nil {
-			return "", &patchError{http.StatusBadRequest, "missing from"}
-		}
-		return *op.From, nil
-	}
-	switch op.Op {
-	case "add":
-		v, err := value()
-		if err != nil {
-			return nil, err
-		}
-		return pointerAdd(root, path, v)
-	case "remove":
-		root, _, err := pointerRemove(root, path)
-		return root, err
-	case "replace":
-		v, err := value()
-		if err != nil {
-			return nil, err
-		}
-		if root, _, err = pointerRemove(root, path); err != nil {
-			return nil, err
-		}
-		return pointerAdd(root, path, v)
-	case "move", "copy":
-		f, err := from()
-		if err != nil {
-			return nil, err
-		}
-		if op.Op == "move" && strings.HasPrefix(path+"/", f+"/") && path != f {
-			return nil, &patchError{http.StatusBadRequest, "cannot move a value into itself"}
-		}
-		v, err := pointerGet(root, f)
-		if err != nil {
-			return nil, err
-		}
-		if op.Op == "move" {
-			if root, _, err = pointerRemove(root, f); err != nil {
-				return nil, err
-			}
-		} else {
-			v = deepCopy(v)
-		}
-		return pointerAdd(root, path, v)
-	case "test":
-		v, err := value()
-		if err != nil {
-			return nil, err
-		}
-		got, err := pointerGet(root, path)
-		if err != nil {
-			return nil, err
-		}
-		a, _ := json.Marshal(got)
-		b, _ := json.Marshal(v)
-		if !bytes.Equal(a, b) {
-			return nil, fmt.Errorf("test failed at %q", path)
-		}
-		return root, nil
-	default:
-		return nil, &patchError{http.StatusBadRequest, fmt.Sprintf("unknown op %q", op.Op)}
-	}
-}
+// wrapperPointer finds the /0 jsonPatch puts before pointers, as the
+// library's messages quote them.
+var wrapperPointer = regexp.MustCompile(`([\s"':])/0([/"'\s:]|$)`)
 
-// splitPointer splits an RFC 6901 JSON Pointer into unescaped tokens.
-func splitPointer(p string) ([]string, error) {
-	if p == "" {
-		return nil, nil
+// applyOne applies one operation to cur, a document wrapped in an array,
+// and returns the new wrapped document (one element).
+func applyOne(cur []byte, op map[string]json.RawMessage) ([]byte, error) {
+	shifted := make(map[string]json.RawMessage, len(op))
+	for k, v := range op {
+		shifted[k] = v
 	}
-	if p[0] != '/' {
-		return nil, &patchError{http.StatusBadRequest, fmt.Sprintf("pointer %q does not start with /", p)}
+	for _, member := range []string{"path", "from"} {
+		p, ok := pointerOf(op, member)
+		if !ok {
+			continue
+		}
+		if err := checkIndices(cur, "/0"+p); err != nil {
+			return nil, err
+		}
+		shifted[member], _ = json.Marshal("/0" + p)
 	}
-	parts := strings.Split(p[1:], "/")
-	for i, s := range parts {
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
-	}
-	return parts, nil
-}
-
-// pointerGet returns the value at p.
-func pointerGet(root any, p string) (any, error) {
-	tokens, err := splitPointer(p)
+	b, err := json.Marshal([]map[string]json.RawMessage{shifted})
 	if err != nil {
 		return nil, err
 	}
-	cur := root
-	for _, t := range tokens {
+	p, err := jsonpatch.DecodePatch(b)
+	if err != nil {
+		return nil, err
+	}
+	out, err := p.ApplyWithOptions(cur, jsonApply)
+	if err != nil {
+		return nil, err
+	}
+	// An add, copy or move to the root inserted the new document before
+	// the old one: keep the first.
+	var wrapped []json.RawMessage
+	if err := json.Unmarshal(out, &wrapped); err != nil {
+		return nil, err
+	}
+	if len(wrapped) > 1 {
+		return json.Marshal(wrapped[:1])
+	}
+	return out, nil
+}
+
+// checkOp checks what the library does not: a test has a value, pointers
+// are empty or start with "/", and a move does not go into its own value.
+func checkOp(op map[string]json.RawMessage) error {
+	if _, ok := op["value"]; !ok && opName(op) == "test" {
+		return fmt.Errorf("missing value")
+	}
+	path, _ := pointerOf(op, "path")
+	for _, member := range []string{"path", "from"} {
+		if p, ok := pointerOf(op, member); ok && p != "" && p[0] != '/' {
+			return fmt.Errorf("%s %q does not start with /", member, p)
+		}
+	}
+	if from, ok := pointerOf(op, "from"); ok && opName(op) == "move" && path != from && strings.HasPrefix(path+"/", from+"/") {
+		return fmt.Errorf("cannot move %q into itself (%q)", from, path)
+	}
+	return nil
+}
+
+// arrayIndex is an RFC 6901 array index: no sign, no leading zero.
+var arrayIndex = regexp.MustCompile(`^(0|[1-9][0-9]*|-)$`)
+
+// checkIndices refuses a pointer that indexes an array of doc with
+// anything but an RFC 6901 index ("01", "+1", "1e0"...).
+func checkIndices(doc []byte, pointer string) error {
+	var cur any
+	if err := json.Unmarshal(doc, &cur); err != nil {
+		return err
+	}
+	for _, tok := range strings.Split(pointer, "/")[1:] {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 		switch c := cur.(type) {
-		case map[string]any:
-			v, ok := c[t]
-			if !ok {
-				return nil, fmt.Errorf("no member %q", t)
-			}
-			cur = v
 		case []any:
-			i, err := arrayIndex(t, len(c), false)
-			if err != nil {
-				return nil, err
+			if !arrayIndex.MatchString(tok) {
+				return fmt.Errorf("bad array index %q", tok)
+			}
+			var i int
+			if _, err := fmt.Sscan(tok, &i); err != nil || i >= len(c) {
+				return nil // the library reports "-" and indices out of range
 			}
 			cur = c[i]
+		case map[string]any:
+			cur = c[tok]
 		default:
-			return nil, fmt.Errorf("cannot descend into a scalar at %q", t)
+			return nil
 		}
 	}
-	return cur, nil
+	return nil
 }
 
-// pointerAdd adds v at p (replacing an object member, inserting into an
-// array) and returns the new root.
-func pointerAdd(root any, p string, v any) (any, error) {
-	tokens, err := splitPointer(p)
-	if err != nil {
-		return nil, err
+// pointerOf returns the string member (path or from) of op.
+func pointerOf(op map[string]json.RawMessage, member string) (string, bool) {
+	var p string
+	raw, ok := op[member]
+	if !ok || json.Unmarshal(raw, &p) != nil {
+		return "", false
 	}
-	if len(tokens) == 0 {
-		return v, nil
-	}
-	parentPath := p[:strings.LastIndex(p, "/")]
-	parent, err := pointerGet(root, parentPath)
-	if err != nil {
-		return nil, err
-	}
-	last := tokens[len(tokens)-1]
-	switch c := parent.(type) {
-	case map[string]any:
-		c[last] = v
-		return root, nil
-	case []any:
-		i := len(c)
-		if last != "-" {
-			if i, err = arrayIndex(last, len(c), true); err != nil {
-				return nil, err
-			}
-		}
-		grown := append(c[:i:i], append([]any{v}, c[i:]...)...)
-		return pointerSet(root, parentPath, grown)
-	default:
-		return nil, fmt.Errorf("cannot add a member to a scalar at %q", parentPath)
-	}
+	return p, true
 }
 
-// pointerSet replaces the existing value at p with v (used to put back an
-// array that grew or shrank) and returns the new root.
-func pointerSet(root any, p string, v any) (any, error) {
-	tokens, err := splitPointer(p)
-	if err != nil {
-		return nil, err
-	}
-	if len(tokens) == 0 {
-		return v, nil
-	}
-	parentPath := p[:strings.LastIndex(p, "/")]
-	parent, err := pointerGet(root, parentPath)
-	if err != nil {
-		return nil, err
-	}
-	last := tokens[len(tokens)-1]
-	switch c := parent.(type) {
-	case map[string]any:
-		c[last] = v
-	case []any:
-		i, err := arrayIndex(last, len(c), false)
-		if err != nil {
-			return nil, err
-		}
-		c[i] = v
-	default:
-		return nil, fmt.Errorf("cannot set a member of a scalar at %q", parentPath)
-	}
-	return root, nil
-}
-
-// pointerRemove removes the value at p and returns the new root and the
-// removed value.
-func pointerRemove(root any, p string) (any, any, error) {
-	tokens, err := splitPointer(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(tokens) == 0 {
-		return nil, root, nil
-	}
-	parentPath := p[:strings.LastIndex(p, "/")]
-	parent, err := pointerGet(root, parentPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	last := tokens[len(tokens)-1]
-	switch c := parent.(type) {
-	case map[string]any:
-		v, ok := c[last]
-		if !ok {
-			return nil, nil, fmt.Errorf("no member %q to remove", last)
-		}
-		delete(c, last)
-		return root, v, nil
-	case []any:
-		i, err := arrayIndex(last, len(c), false)
-		if err != nil {
-			return nil, nil, err
-		}
-		v := c[i]
-		shrunk := append(append([]any{}, c[:i]...), c[i+1:]...)
-		root, err := pointerSet(root, parentPath, shrunk)
-		return root, v, err
-	default:
-		return nil, nil, fmt.Errorf("cannot remove from a scalar at %q", parentPath)
-	}
-}
-
-// arrayIndex parses an array index token (no leading zeros, RFC 6901 §4);
-// insert allows the index one past the end.
-func arrayIndex(t string, n int, insert bool) (int, error) {
-	if t == "" || len(t) > 1 && t[0] == '0' {
-		return 0, fmt.Errorf("bad array index %q", t)
-	}
-	i, err := strconv.Atoi(t)
-	if err != nil || i < 0 || i > n || i == n && !insert {
-		return 0, fmt.Errorf("array index %q out of range", t)
-	}
-	return i, nil
-}
-
-// decodeNumber decodes JSON keeping numbers exact.
-func decodeNumber(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// deepCopy copies a decoded JSON value.
-func deepCopy(v any) any {
-	switch c := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(c))
-		for k, x := range c {
-			m[k] = deepCopy(x)
-		}
-		return m
-	case []any:
-		s := make([]any, len(c))
-		for i, x := range c {
-			s[i] = deepCopy(x)
-		}
-		return s
-	}
-	return v
+// opName returns the op member of op.
+func opName(op map[string]json.RawMessage) string {
+	var name string
+	_ = json.Unmarshal(op["op"], &name)
+	return name
 }

@@ -1,17 +1,13 @@
-// This file holds helpers that install redirect resources (aliases that take
-// the target's profiles, chains and loops) and a testify mock of
-// redirects.Store. The Alias, Action and Lookup constructors are in
-// resource.go; what they answer is in behaviour.go.
+// This file holds helpers that install redirect resources: aliases that
+// take the target's profiles, chains and loops. The Alias, Action and Lookup
+// constructors are in resource.go; what they answer is in behaviour.go.
 
 package mocks
 
 import (
 	"strings"
 
-	"github.com/stretchr/testify/mock"
-
 	"github.com/l3go/level3/profiles"
-	"github.com/l3go/level3/redirects"
 )
 
 // AliasTo installs at path an Alias that redirects every method to target
@@ -67,44 +63,3 @@ func (s *Server) Loop(status int, paths ...string) string {
 	}
 	return s.URL + paths[0]
 }
-
-// RedirectStore is a testify mock of redirects.Store, for testing how code
-// uses a redirect memory, or a Client's behaviour when the memory fails:
-//
-//	store := new(mocks.RedirectStore)
-//	store.On("Get", mock.Anything).Return(redirects.Entry{}, false, nil)
-//	store.On("Put", mock.Anything).Return(nil)
-//	client, _ := level3.New(level3.WithRedirectStore(store))
-type RedirectStore struct {
-	mock.Mock
-}
-
-// Get records the call and returns what On("Get", key).Return(entry, ok, err)
-// set up.
-func (m *RedirectStore) Get(key string) (redirects.Entry, bool, error) {
-	args := m.Called(key)
-	e, _ := args.Get(0).(redirects.Entry)
-	return e, args.Bool(1), args.Error(2)
-}
-
-// Put records the call and returns what On("Put", entry).Return(err) set up.
-func (m *RedirectStore) Put(e redirects.Entry) error {
-	return m.Called(e).Error(0)
-}
-
-// Delete records the call and returns what On("Delete", key).Return(err) set
-// up.
-func (m *RedirectStore) Delete(key string) error {
-	return m.Called(key).Error(0)
-}
-
-// Entries records the call and returns what On("Entries").Return(entries,
-// err) set up.
-func (m *RedirectStore) Entries() ([]redirects.Entry, error) {
-	args := m.Called()
-	e, _ := args.Get(0).([]redirects.Entry)
-	return e, args.Error(1)
-}
-
-// Compile-time check that the mock satisfies the interface it mocks.
-var _ redirects.Store = (*RedirectStore)(nil)

@@ -42,7 +42,8 @@ type Resource struct {
 	// status of an Action (204, or 303 with Location).
 	Status int
 	// Location is the target of an Alias, the changed state an Action
-	// points to (303), and the single result of a Lookup.
+	// points to (303), and the single result of a [Lookup] (unused by
+	// [LookupIn], which searches).
 	Location string
 	// MaxBody makes PUT and POST bodies larger than this many bytes fail
 	// with 413, decided from content-length before the body is read.
@@ -92,6 +93,9 @@ type Resource struct {
 	// NoRanges makes GET ignore range requests (always 200 with the whole
 	// body) and answer accept-ranges: none.
 	NoRanges bool
+
+	transition *transition // set by Transition (state.go)
+	candidates []string    // set by LookupIn (state.go): nil for a fixed Location
 }
 
 // With returns r with the profiles (typically mixins) added.
@@ -230,7 +234,9 @@ func Alias(status int, target string) *Resource {
 }
 
 // Action is triggered by POST with no body. With an empty seeOther it answers
-// 204 (older draft); otherwise 303 See Other to seeOther (later draft).
+// 204 (older draft); otherwise 303 See Other to seeOther (later draft). It
+// changes nothing by itself: set Effect, or build it with [Transition] for
+// an action that changes a resource's state and is refused from that state.
 func Action(seeOther string) *Resource {
 	r := &Resource{
 		Profiles: []profiles.Profile{profiles.Action},
@@ -254,8 +260,9 @@ func Form(template string) *Resource {
 	}
 }
 
-// Lookup serves a JSON query template; a POST answers 303 See Other to
-// result, or 404 when result is empty.
+// Lookup serves a JSON query template; a POST with any query answers 303
+// See Other to result, or 404 when result is empty. [LookupIn] builds a
+// Lookup that searches resources for the query.
 func Lookup(template, result string) *Resource {
 	return &Resource{
 		Profiles:    []profiles.Profile{profiles.Lookup},

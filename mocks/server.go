@@ -14,7 +14,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/l3go/level3/profiles"
@@ -28,7 +27,7 @@ type Server struct {
 	URL string
 
 	ts      *httptest.Server
-	t       testing.TB // non-nil with Strict: unknown paths fail the test
+	t       TB // non-nil with Strict: unknown paths fail the test
 	mu      sync.Mutex
 	entries map[string]*entry
 	log     []Request
@@ -66,7 +65,7 @@ type Option func(*config)
 type config struct {
 	tls, http2 bool
 	addr       string
-	strict     testing.TB
+	strict     TB
 	now        func() time.Time
 }
 
@@ -81,9 +80,10 @@ func WithHTTP2() Option { return func(c *config) { c.tls, c.http2 = true, true }
 // loopback port.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
-// Strict makes any request for a path with no resource fail t, like
-// go-github's trap handler: a test notices when the client goes astray.
-func Strict(t testing.TB) Option { return func(c *config) { c.strict = t } }
+// Strict makes any request for a path with no resource fail t (with
+// t.Errorf), like go-github's trap handler: a test notices when the client
+// goes astray. So does [Server.Fail] for a path with no resource.
+func Strict(t TB) Option { return func(c *config) { c.strict = t } }
 
 // WithClock makes the server read the time from now instead of
 // [time.Now]: for [Request.Time], new last-modified dates and
@@ -91,8 +91,28 @@ func Strict(t testing.TB) Option { return func(c *config) { c.strict = t } }
 // server this way, so server-side timestamps follow the fake time.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// NewServer starts a Server for a test and closes it when the test ends.
-func NewServer(t testing.TB, opts ...Option) *Server {
+// TB is the part of [testing.TB] the server uses. *testing.T, *testing.B
+// and *testing.F satisfy it, as do the test types of other frameworks. The
+// package takes this interface rather than testing.TB so that programs that
+// run the server (such as `l3 serve`) do not link package testing.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// NewServer starts a Server for a test and closes it when the test ends,
+// as [httptest.NewServer] does with a deferred Close: t is usually a
+// *testing.T. A server that cannot start (only with [WithAddr]) fails the
+// test with t.Fatalf. Programs outside tests use [Start] and Close.
+//
+//	func TestOrders(t *testing.T) {
+//		srv := mocks.NewServer(t, mocks.Strict(t))
+//		srv.AddCatalog()
+//		// ... requests to srv.URL + mocks.PathOrders ...
+//	}
+func NewServer(t TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := Start(opts...)
 	if err != nil {
@@ -102,8 +122,9 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// Start starts a Server; the caller must Close it. It fails only when the
-// address given by [WithAddr] cannot be listened on.
+// Start starts a Server outside a test (a demo, a command such as
+// `l3 serve`); the caller must Close it. It fails only when the address
+// given by [WithAddr] cannot be listened on.
 func Start(opts ...Option) (*Server, error) {
 	var cfg config
 	for _, o := range opts {

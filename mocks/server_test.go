@@ -2,14 +2,14 @@ package mocks
 
 import (
 	"bytes"
-	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
 	"github.com/l3go/level3/profiles"
@@ -273,16 +273,44 @@ func TestStrictReportsUnexpectedPaths(t *testing.T) {
 	assert.Len(t, rec.errs, 1)
 }
 
-func TestDoerMock(t *testing.T) {
-	m := new(Doer)
-	want := &http.Response{StatusCode: 204, Body: http.NoBody}
-	m.On("Do", mock.Anything).Return(want, nil).Once()
-	m.On("Do", mock.Anything).Return(nil, errors.New("boom")).Once()
-	req, _ := http.NewRequest("GET", "http://example.invalid/", nil)
-	got, err := m.Do(req)
-	assert.NoError(t, err)
-	assert.Same(t, want, got)
-	_, err = m.Do(req)
-	assert.EqualError(t, err, "boom")
-	m.AssertExpectations(t)
+// fakeTB is a TB that is not from package testing: the server needs no
+// more than these four methods.
+type fakeTB struct {
+	cleanups []func()
+	errors   []string
+	fatal    string
+}
+
+func (f *fakeTB) Helper()                           {}
+func (f *fakeTB) Cleanup(fn func())                 { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) Errorf(format string, args ...any) { f.errors = append(f.errors, format) }
+func (f *fakeTB) Fatalf(format string, args ...any) { f.fatal = fmt.Sprintf(format, args...) }
+
+func TestNewServerTakesAnyTB(t *testing.T) {
+	var tb fakeTB
+	s := NewServer(&tb, Strict(&tb))
+	resp, _ := do(t, http.DefaultClient, "GET", s.URL+"/nowhere", nil)
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Len(t, tb.errors, 1, "Strict reports through Errorf")
+	require.Len(t, tb.cleanups, 1)
+	tb.cleanups[0]() // the test ends
+	_, err := http.Get(s.URL + "/")
+	assert.Error(t, err, "the server is closed at cleanup")
+
+	busy := NewServer(t)
+	var tb2 fakeTB
+	NewServer(&tb2, WithAddr(strings.TrimPrefix(busy.URL, "http://")))
+	assert.Contains(t, tb2.fatal, "mocks: ", "a server that cannot start fails the test")
+}
+
+// Programs import the server: it must not link package testing or testify.
+func TestServerLinksNoTestCode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, dep := range strings.Fields(string(out)) {
+		assert.False(t, dep == "testing" || strings.Contains(dep, "testify"), "mocks depends on %s", dep)
+	}
 }

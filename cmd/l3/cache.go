@@ -1,6 +1,7 @@
-// This file holds where l3 keeps its cache (the memory of 308 Permanent
-// Redirects) and the Client option that uses it. flags.go adds --no-cache;
-// redirects.go is the command that shows and edits the memory.
+// This file holds the caches l3 keeps: where the memory of 308 Permanent
+// Redirects lives, and the Client options for it and for the response
+// cache, both of which --no-cache turns off. flags.go registers --no-cache;
+// redirects.go is the command that shows and edits the redirect memory.
 
 package main
 
@@ -37,18 +38,32 @@ func openRedirects() (*redirects.File, error) {
 	return redirects.OpenFile(path, 0)
 }
 
-// redirectStore returns the option giving the Client its 308 memory: the
-// file in the cache directory, so that a permanent redirect learned by one
-// command saves a round trip in the next; with --no-cache, or when the file
-// cannot be used (a warning says why), a memory for this run only.
-func (c *commonFlags) redirectStore(errOut io.Writer) level3.Option {
-	if c.noCache {
-		return level3.WithRedirectStore(redirects.NewMemory(0))
+// noCacheUsage describes --no-cache: every cache it turns off.
+const noCacheUsage = "keep no cache: neither the permanent redirects remembered in the user's cache directory (or $" + cacheDirEnv + ") nor, for this run, the responses kept to revalidate a repeated GET (sent again without If-None-Match)"
+
+// cacheOptions returns the options that give the Client its caches, which
+// --no-cache turns off together:
+//   - the 308 memory: the file in the cache directory, so that a permanent
+//     redirect learned by one command saves a round trip in the next (a
+//     memory for this run only when the file cannot be used, with a warning
+//     saying why);
+//   - the response cache (the library's default, in memory), so that a URL
+//     fetched twice in one run (`l3 get URL URL`) is revalidated, 304 Not
+//     Modified answered from it.
+//
+// The demo keeps both in memory (inMemory): its stages show them at work,
+// and its server is gone when it ends.
+func (c *commonFlags) cacheOptions(errOut io.Writer) []level3.Option {
+	switch {
+	case c.inMemory:
+		return []level3.Option{level3.WithRedirectStore(redirects.NewMemory(0))}
+	case c.noCache:
+		return []level3.Option{level3.WithRedirectStore(nil), level3.WithoutCache()}
 	}
 	f, err := openRedirects()
 	if err != nil {
 		fmt.Fprintf(errOut, "l3: warning: redirect memory not used: %v (delete the file, or use --no-cache)\n", err)
-		return level3.WithRedirectStore(redirects.NewMemory(0))
+		return []level3.Option{level3.WithRedirectStore(redirects.NewMemory(0))}
 	}
-	return level3.WithRedirectStore(f)
+	return []level3.Option{level3.WithRedirectStore(f)}
 }

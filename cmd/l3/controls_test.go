@@ -149,7 +149,7 @@ func TestTriggerCommand(t *testing.T) {
 	srv := shop(t)
 	code, out, errOut := runL3(t, "trigger", srv.URL+mocks.PathShip)
 	require.Equal(t, exitOK, code, errOut)
-	assert.JSONEq(t, `{"id":1,"state":"open"}`, out, "the state the 303 pointed to")
+	assert.JSONEq(t, `{"id":1,"state":"shipped"}`, out, "the changed state the 303 pointed to")
 	assert.Contains(t, errOut, "200 OK, location "+srv.URL+mocks.PathOrder1)
 
 	srv.Handle("/seed", mocks.Action(""))
@@ -200,7 +200,7 @@ func TestControlsDemoStages(t *testing.T) {
 		"the server answered 304 Not Modified",
 		"attempt 2: PUT with If-Match succeeded: 204",
 		"one order created for three POSTs",
-		`303 See Other, followed to /orders/1: {"id":1,"state":"shipped"}`,
+		`303 See Other, followed to /orders/3: {"id":3,"note":"leave at the door","state":"shipped"}`,
 		"10 entries on 4 pages",
 	} {
 		assert.Contains(t, out.String(), want)

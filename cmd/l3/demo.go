@@ -63,7 +63,7 @@ func parseDemo(args []string, s streams) (*commonFlags, error) {
 	if len(pos) != 0 {
 		return nil, usagef("demo: unexpected argument %q", pos[0])
 	}
-	c.noCache = true // the demo's server is gone when it ends: remember nothing on disk
+	c.inMemory = true // the demo's server is gone when it ends: remember nothing on disk
 	return &c, nil
 }
 
@@ -177,17 +177,27 @@ func demoErrors(ctx context.Context, d *demo) error {
 	}
 	d.say("PUT with a stale If-Match -> %T: %d", stale, stale.StatusCode)
 
-	d.srv.Fail(mocks.PathShip, mocks.Problem(http.StatusConflict, "Order already shipped", "order 1 left on 2026-11-24").
-		WithMember("trackingId", "ZX-991"))
-	_, err = d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil)
+	// The ship action changes the order's state, and is refused from it.
+	ship := func() (*http.Response, error) {
+		return d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil)
+	}
+	resp, err := ship()
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	d.say("POST the ship action: order 1 is now shipped (%s after the 303)", resp.Status)
+	if resp, err = ship(); err == nil {
+		resp.Body.Close()
+	}
 	var conflict *level3.ConflictError
 	if !errors.As(err, &conflict) || conflict.Problem == nil {
-		return fmt.Errorf("want *ConflictError with problem details, got %v", err)
+		return fmt.Errorf("want *ConflictError with problem details for shipping twice, got %v", err)
 	}
-	var tracking string
-	conflict.Problem.Extension("trackingId", &tracking)
-	d.say("POST the ship action -> %T", conflict)
-	d.say("  title %q, detail %q, trackingId %q", conflict.Problem.Title, conflict.Problem.Detail, tracking)
+	var state string
+	conflict.Problem.Extension("state", &state)
+	d.say("POST it again -> %T: shipping twice conflicts with the order's state", conflict)
+	d.say("  title %q, detail %q, state %q", conflict.Problem.Title, conflict.Problem.Detail, state)
 	d.say("  message: %v", err)
 	var base *level3.ResponseError
 	if !errors.As(err, &base) {

@@ -60,7 +60,8 @@ type commonFlags struct {
 	connectTimeout time.Duration // 0: net/http's own bounds
 	stallTimeout   time.Duration // 0: no stall watch (downloads keep theirs)
 	verbose        bool
-	noCache        bool // do not read or write the 308 memory file (cache.go)
+	noCache        bool // keep no cache: no 308 memory, no response cache (cache.go)
+	inMemory       bool // keep the caches in memory, never on disk (the demo; wins over noCache)
 }
 
 // register adds the common flags to fs.
@@ -71,7 +72,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.connectTimeout, "connect-timeout", defaultConnectTimeout, "give up connecting (TCP and TLS handshakes) after this long (0: net/http's defaults)")
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", defaultStallTimeout, "fail when the server sends nothing for this long, after retrying where safe (0: no limit)")
 	fs.BoolVar(&c.verbose, "v", false, "log requests and retries to stderr")
-	fs.BoolVar(&c.noCache, "no-cache", false, "do not use the memory of permanent redirects kept in the user's cache directory")
+	fs.BoolVar(&c.noCache, "no-cache", false, noCacheUsage)
 }
 
 // client builds a Client from the flags. Logs go to errOut.
@@ -79,7 +80,7 @@ func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 	if c.connectTimeout < 0 || c.stallTimeout < 0 {
 		return nil, usagef("--connect-timeout and --stall-timeout must not be negative")
 	}
-	opts := []level3.Option{c.redirectStore(errOut)}
+	opts := c.cacheOptions(errOut)
 	if c.connectTimeout > 0 {
 		opts = append(opts, level3.WithConnectTimeout(c.connectTimeout))
 	}
@@ -132,13 +133,22 @@ func (c *commonFlags) context(ctx context.Context) (context.Context, context.Can
 	return context.WithCancel(ctx)
 }
 
-// newFlagSet returns a FlagSet that reports errors instead of exiting.
+// newFlagSet returns a FlagSet that reports errors instead of exiting. It
+// prints nothing itself: parse writes the command's usage to out when -h is
+// given, and a flag error reaches the user once, through report.
 func newFlagSet(name, usage string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "usage: l3 %s %s\n\nflags:\n", name, usage)
-		fs.PrintDefaults()
+		fmt.Fprintln(out, strings.TrimSpace("usage: l3 "+name+" "+usage))
+		flags := 0
+		fs.VisitAll(func(*flag.Flag) { flags++ })
+		if flags > 0 {
+			fmt.Fprint(out, "\nflags:\n")
+			fs.SetOutput(out)
+			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
+		}
 	}
 	return fs
 }
@@ -155,9 +165,13 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 	}
 	var positional []string
+	help := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on errors too
+	defer func() { fs.Usage = help }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				help()
 				return nil, errHelp
 			}
 			return nil, usagef("%s: %v", fs.Name(), err)

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/l3go/level3"
@@ -78,7 +77,7 @@ func runGet(ctx context.Context, o *getOptions, s streams) error {
 	if o.common.verbose {
 		describeResponse(s.err, resp)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(o.output), "."+filepath.Base(o.output)+".*.part")
+	tmp, err := createPart(o.output) // mode 0666 minus umask, as a download's (output.go)
 	if err != nil {
 		return err
 	}

@@ -1,34 +1,19 @@
 // Command l3 is a command-line client for Level 3 REST APIs: discover what a
-// URL is, fetch it, run the fake server, and tour every profile with `l3 demo`.
+// URL is, fetch, change and transfer resources, run the fake server, and tour
+// every profile with `l3 demo`.
 //
 // Usage:
 //
-//	l3 discover URL [--json]   profiles, allowed methods, links and validators of URL
-//	l3 get URL [-o FILE]       fetch URL to stdout or FILE
-//	l3 send METHOD URL [FILE]  send any request; --async polls a 202 to completion
-//	l3 poll TOKEN              continue an asynchronous operation from its resume token
-//	l3 get URL... [-o FILE]    fetch URLs to stdout (a repeated URL is revalidated: 304) or one to FILE
-//	l3 patch URL FILE          PATCH a Data resource (merge patch or JSON Patch) [--if-match ETAG]
-//	l3 delete URL              DELETE [--if-match ETAG | --force]
-//	l3 submit FORM_URL FILE    fill and submit a Form (201) or Lookup (303 followed)
-//	l3 trigger ACTION_URL      trigger an Action (303 followed, or 204)
-//	l3 list URL                print a paged list's entries, walking page#next
-//	l3 redirects [--forget URL | --clear]  the permanent redirects l3 remembers
-//	l3 download URL [-o PATH]  resumable, verified download to a file or directory
-//	l3 upload URL PATH...      upload files and directories (POST, or PUT with --put)
-//	l3 put URL FILE            replace a Content resource's bytes
-//	l3 serve [--addr ADDR]     run the fake Level 3 server (mocks) until interrupted
-//	l3 demo                    a tour of the SDK against the fake server on loopback
+//	l3 <command> [flags] [args]
 //
-// Common flags: -H 'Name: value' (repeatable), --timeout DURATION,
-// --connect-timeout DURATION (default 10s), --stall-timeout DURATION (default
-// 30s: fail when the server sends nothing for that long), -v (debug logging
-// to stderr), --no-cache (do not use the memory of permanent redirects kept
-// in the user's cache directory, or in $L3_CACHE_DIR).
-// Exit status: 0 success, 1 the request failed, 2 usage.
+// `l3 help` lists the commands and the flags they share; `l3 COMMAND -h`
+// shows a command's own flags; `l3 version` prints the version. Exit status:
+// 0 success, 1 the request failed, 2 usage.
 //
-// This file dispatches to one file per command; each has an options struct,
-// a parse function and a run function, so parsing and behaviour are tested
+// This file holds the table of commands (the usage text and the dispatch
+// both come from it, so each command is listed once), the version and the
+// reporting of errors. Each command has a file with an options struct, a
+// parse function and a run function, so parsing and behaviour are tested
 // apart.
 package main
 
@@ -39,38 +24,54 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	usageFormat = `usage: l3 <command> [flags] [args]
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
 
-commands:
-  discover URL [--json]    show profiles, allowed methods, links and validators
-  get URL [-o FILE]        fetch URL to stdout or FILE
-  send METHOD URL [FILE]   send a request; --async [--wait SECONDS] [--detach] asks for
-                           prefer: respond-async and polls a 202 to completion
-  poll TOKEN               continue an asynchronous operation from its resume token
-  get URL... [-o FILE]     fetch URLs to stdout (a repeated URL is revalidated: 304) or one to FILE
-  patch URL FILE           PATCH with a merge patch or JSON Patch [--if-match ETAG] [--type merge|json]
-  delete URL               DELETE [--if-match ETAG | --force]
-  submit FORM_URL FILE     fill and submit a Form (201) or Lookup (303 followed) [--key KEY]
-  trigger ACTION_URL       trigger an Action (303 followed, or 204)
-  list URL                 print a paged list's entries in order, walking page#next [--max N]
-  redirects [--forget URL | --clear]
-                           list (or forget) the permanent redirects remembered
-  download URL [-o PATH]   resumable, verified download to a file or directory
-                           (--connections N, --sha256 HEX, --fail-fast, --no-resume, --json)
-  upload URL PATH...       upload files and directories (--put for WebDAV targets)
-  put URL FILE             replace a resource's bytes (--if-match ETAG, --force)
-  serve [--addr ADDR]      run the fake Level 3 server until interrupted
-  demo                     tour every profile against the fake server
+// command is one subcommand of l3: its name and arguments as the usage text
+// shows them, a summary (lines after the first are continuation lines), and
+// the function that parses its arguments and runs it.
+type command struct {
+	name, args string
+	summary    []string
+	run        func(ctx context.Context, args []string, s streams) error
+}
 
-common flags:
+// commands lists every command once, in the order the usage text shows them.
+func commands() []command {
+	return []command{
+		{"discover", "URL [--json]", []string{"show profiles, allowed methods, links and validators"}, discoverCmd},
+		{"get", "URL... [-o FILE]", []string{"fetch URLs to stdout, in order (a repeated URL is revalidated: 304),", "or one URL to FILE"}, getCmd},
+		{"send", "METHOD URL [FILE]", []string{"send a request; --async [--wait SECONDS] [--detach] asks for", "prefer: respond-async and polls a 202 to completion"}, sendCmd},
+		{"poll", "TOKEN", []string{"continue an asynchronous operation from its resume token"}, pollCmd},
+		{"patch", "URL FILE", []string{"PATCH with a merge patch or JSON Patch [--if-match ETAG] [--type merge|json]"}, patchCmd},
+		{"delete", "URL", []string{"DELETE [--if-match ETAG | --force]"}, deleteCmd},
+		{"submit", "FORM_URL FILE", []string{"fill and submit a Form (201) or Lookup (303 followed) [--key KEY]"}, submitCmd},
+		{"trigger", "ACTION_URL", []string{"trigger an Action (303 followed, or 204)"}, triggerCmd},
+		{"list", "URL", []string{"print a paged list's entries in order, walking page#next [--max N]"}, listCmd},
+		{"redirects", "[--forget URL | --clear]", []string{"list (or forget) the permanent redirects remembered"}, redirectsCmd},
+		{"download", "URL [-o PATH]", []string{"resumable, verified download to a file or directory", "(--connections N, --sha256 HEX, --fail-fast, --no-resume, --json)"}, downloadCmd},
+		{"upload", "URL PATH...", []string{"upload files and directories (--put for WebDAV targets)"}, uploadCmd},
+		{"put", "URL FILE", []string{"replace a resource's bytes (--if-match ETAG, --force)"}, putCmd},
+		{"serve", "[--addr ADDR]", []string{"run the fake Level 3 server until interrupted"}, serveCmd},
+		{"demo", "", []string{"tour every profile against the fake server"}, demoCmd},
+		{"version", "", []string{"print the version of l3 (also --version)"}, versionCmd},
+		{"help", "", []string{"print this text (also -h, --help)"}, nil},
+	}
+}
+
+// commonUsage describes the flags every command that sends requests takes
+// (flags.go registers them).
+const commonUsage = `common flags:
   -H 'Name: value'         add a request header (repeatable)
   --timeout DURATION       give up after DURATION (e.g. 30s); default none
   --connect-timeout DURATION
@@ -78,12 +79,31 @@ common flags:
   --stall-timeout DURATION fail when the server sends nothing for DURATION,
                            after retrying where safe; default 30s, 0 for none
   -v                       log requests and retries to stderr
-  --no-cache               do not use the remembered permanent redirects
-                           (kept in the user's cache directory, or $L3_CACHE_DIR)
-
-Run 'l3 <command> -h' for a command's flags.
+  --no-cache               keep no cache: neither the permanent redirects l3
+                           remembers (in the user's cache directory, or
+                           $L3_CACHE_DIR) nor the responses it revalidates
+                           (a repeated GET is sent without If-None-Match)
 `
-)
+
+// usage returns the usage text: the commands, then the common flags.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: l3 <command> [flags] [args]\n\ncommands:\n")
+	const width = 25 // the column where summaries start
+	for _, c := range commands() {
+		left := strings.TrimSpace(c.name + " " + c.args)
+		if len(left) < width-1 {
+			fmt.Fprintf(&b, "  %-*s%s\n", width-1, left, c.summary[0])
+		} else {
+			fmt.Fprintf(&b, "  %s\n  %-*s%s\n", left, width-1, "", c.summary[0])
+		}
+		for _, more := range c.summary[1:] {
+			fmt.Fprintf(&b, "  %-*s%s\n", width-1, "", more)
+		}
+	}
+	b.WriteString("\n" + commonUsage + "\nRun 'l3 <command> -h' for a command's flags.\n")
+	return b.String()
+}
 
 // streams are the standard streams, injected so tests can capture them.
 type streams struct {
@@ -92,7 +112,10 @@ type streams struct {
 }
 
 // usageError is a mistake on the command line: exit status 2.
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	cmd string // the command whose -h to suggest; "" for l3 -h
+}
 
 func (e *usageError) Error() string { return e.msg }
 
@@ -111,63 +134,122 @@ func main() {
 // run executes one command line and returns the exit status.
 func run(ctx context.Context, args []string, s streams) int {
 	if len(args) == 0 {
-		fmt.Fprint(s.err, usageFormat)
+		fmt.Fprint(s.err, usage())
 		return exitUsage
 	}
-	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "discover":
-		err = discoverCmd(ctx, rest, s)
-	case "get":
-		err = getCmd(ctx, rest, s)
-	case "send":
-		err = sendCmd(ctx, rest, s)
-	case "poll":
-		err = pollCmd(ctx, rest, s)
-	case "patch":
-		err = patchCmd(ctx, rest, s)
-	case "delete":
-		err = deleteCmd(ctx, rest, s)
-	case "submit":
-		err = submitCmd(ctx, rest, s)
-	case "trigger":
-		err = triggerCmd(ctx, rest, s)
-	case "list":
-		err = listCmd(ctx, rest, s)
-	case "redirects":
-		err = redirectsCmd(ctx, rest, s)
-	case "download":
-		err = downloadCmd(ctx, rest, s)
-	case "upload":
-		err = uploadCmd(ctx, rest, s)
-	case "put":
-		err = putCmd(ctx, rest, s)
-	case "serve":
-		err = serveCmd(ctx, rest, s)
-	case "demo":
-		err = demoCmd(ctx, rest, s)
-	case "help", "-h", "--help":
-		fmt.Fprint(s.out, usageFormat)
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(s.out, usage())
 		return exitOK
-	default:
-		err = usagef("unknown command %q", cmd)
+	case "--version", "-version":
+		name = "version"
 	}
-	return report(err, s)
+	for _, c := range commands() {
+		if c.name == name && c.run != nil {
+			err := c.run(ctx, rest, s)
+			if ue := (*usageError)(nil); errors.As(err, &ue) && ue.cmd == "" {
+				ue.cmd = name
+			}
+			return report(err, s)
+		}
+	}
+	return report(usagef("unknown command %q", name), s)
 }
 
-// report prints err and maps it to an exit status.
+// report prints err once, on stderr, and maps it to an exit status.
 func report(err error, s streams) int {
-	var ue *usageError
+	var (
+		ue    *usageError
+		shown *shownError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errHelp):
 		return exitOK
+	case errors.As(err, &shown):
+		return exitFailed
 	case errors.As(err, &ue):
-		fmt.Fprintf(s.err, "l3: %s\nRun 'l3 -h' for usage.\n", inertLines(ue.msg))
+		hint := "Run 'l3 -h' for usage."
+		if ue.cmd != "" {
+			hint = "Run 'l3 " + ue.cmd + " -h' for its usage."
+		}
+		fmt.Fprintf(s.err, "l3: %s\n%s\n", inertLines(message(ue)), hint)
 		return exitUsage
 	default:
-		fmt.Fprintf(s.err, "l3: %s\n", inertLines(timeoutHint(err).Error()))
+		fmt.Fprintf(s.err, "l3: %s\n", inertLines(message(timeoutHint(err))))
 		return exitFailed
 	}
+}
+
+// shownError is a failure the command has already shown in its output (a
+// --json record with an error member): report exits 1 without printing it
+// again.
+type shownError struct{ err error }
+
+func (e *shownError) Error() string { return e.err.Error() }
+func (e *shownError) Unwrap() error { return e.err }
+
+// message is the text of err as l3 prints it after its own "l3: ": without
+// the "level3: " that begins the library's errors, so no message reads
+// "l3: level3: ...", nor "l3: poll: level3: ...".
+func message(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "level3: ")
+	return strings.ReplaceAll(msg, ": level3: ", ": ")
+}
+
+// buildVersion, when set at link time (go build -ldflags "-X
+// main.buildVersion=v1.2.3"), is the version l3 reports.
+var buildVersion string
+
+// version returns the version of l3: buildVersion when set, else the module
+// version the Go toolchain stamped into the binary (a tag, or a
+// pseudo-version from the commit, +dirty for a modified tree), else "devel"
+// and the commit (builds with -buildvcs=false, or from a git worktree, have
+// none).
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	v := info.Main.Version
+	if v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, st := range info.Settings {
+		switch st.Key {
+		case "vcs.revision":
+			rev = st.Value
+		case "vcs.modified":
+			if st.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		return "devel " + rev[:min(len(rev), 12)] + modified
+	}
+	return "devel"
+}
+
+// versionCmd prints the version of l3, of its module and of Go.
+func versionCmd(_ context.Context, args []string, s streams) error {
+	pos, err := parse(newFlagSet("version", "", s.err), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("version: unexpected argument %q", pos[0])
+	}
+	path := "github.com/l3go/level3"
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Path != "" {
+		path = info.Main.Path
+	}
+	_, err = fmt.Fprintf(s.out, "l3 version %s (%s, %s %s/%s)\n", version(), path, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
 }

@@ -179,6 +179,6 @@ func TestDemo(t *testing.T) {
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, fmt.Sprintf("all %d stages passed", len(demoStages())))
 	assert.Contains(t, out, "*level3.PreconditionFailedError")
-	assert.Contains(t, out, "*level3.ConflictError")
+	assert.Contains(t, out, "*level3.ConflictError: shipping twice conflicts with the order's state")
 	assert.Contains(t, out, "body bytes the server received: 0 of 52428800")
 }

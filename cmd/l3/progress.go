@@ -19,15 +19,27 @@ import (
 // redrawEvery is the least time between two redraws of the progress line.
 const redrawEvery = 100 * time.Millisecond
 
-// progressBar shows the files in flight on one line. A nil *progressBar (not
-// a terminal) does nothing. It is safe for concurrent use.
+// progressBar shows the files in flight on one line: each with its bytes
+// sent, its total and share, then the rate of the whole run. A nil
+// *progressBar (not a terminal) does nothing. It is safe for concurrent use.
 type progressBar struct {
-	w        io.Writer
-	mu       sync.Mutex
-	inFlight map[string]level3.Progress
-	finished int
-	last     time.Time
-	shown    bool
+	w         io.Writer
+	mu        sync.Mutex
+	inFlight  map[string]level3.Progress
+	finished  int
+	doneBytes int64     // bytes sent by the files finished
+	start     time.Time // when the first body byte went out
+	last      time.Time
+	shown     bool
+	now       func() time.Time // nil: time.Now (tests set a clock)
+}
+
+// clock returns the time now.
+func (b *progressBar) clock() time.Time {
+	if b.now != nil {
+		return b.now()
+	}
+	return time.Now()
 }
 
 // newProgressBar returns a bar drawing on w, or nil when w is not a terminal.
@@ -65,7 +77,12 @@ func (b *progressBar) update(name string, p level3.Progress) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.inFlight[name] = p
-	if time.Since(b.last) >= redrawEvery {
+	if b.start.IsZero() && p.Bytes > 0 {
+		// The first report of a file's first bytes: they went out over its
+		// Elapsed (0 in a first report, whose time is the start).
+		b.start = b.clock().Add(-p.Elapsed)
+	}
+	if b.clock().Sub(b.last) >= redrawEvery {
 		b.drawLocked()
 	}
 }
@@ -77,6 +94,7 @@ func (b *progressBar) done(name string) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.doneBytes += b.inFlight[name].Bytes
 	delete(b.inFlight, name)
 	b.finished++
 }
@@ -94,26 +112,47 @@ func (b *progressBar) clear() {
 	}
 }
 
-// drawLocked redraws the line: files done, then each file in flight. b.mu
-// is held.
+// drawLocked redraws the line: files done (once there are some), each file
+// in flight with its bytes, total and share, then the rate of the run: all
+// the bytes sent since the first one went out, over that time, shown once
+// there is a time to divide by. b.mu is held.
 func (b *progressBar) drawLocked() {
-	b.last = time.Now()
-	var line strings.Builder
-	fmt.Fprintf(&line, "%d done", b.finished)
-	var rate float64
+	now := b.clock()
+	b.last = now
+	var parts []string
+	if b.finished > 0 {
+		parts = append(parts, fmt.Sprintf("%d done", b.finished))
+	}
+	sent := b.doneBytes
 	for _, name := range slices.Sorted(maps.Keys(b.inFlight)) { // a steady order, not the map's
 		p := b.inFlight[name]
-		rate += p.Rate
-		switch {
-		case p.Total > 0:
-			fmt.Fprintf(&line, " | %s %3.0f%%", shorten(inert(name), 24), 100*float64(p.Bytes)/float64(p.Total))
-		default:
-			fmt.Fprintf(&line, " | %s %s", shorten(inert(name), 24), byteSize(p.Bytes))
-		}
+		sent += p.Bytes
+		parts = append(parts, shorten(inert(name), 24)+" "+progressText(p))
 	}
-	fmt.Fprintf(&line, " | %s/s", byteSize(int64(rate)))
-	fmt.Fprint(b.w, "\r\033[K"+shorten(line.String(), 120))
+	if rate, ok := rateOf(sent, now.Sub(b.start), !b.start.IsZero()); ok {
+		parts = append(parts, rate)
+	}
+	fmt.Fprint(b.w, "\r\033[K"+shorten(strings.Join(parts, " | "), 120))
 	b.shown = true
+}
+
+// progressText describes one transfer: "1.5 MiB of 4.0 MiB (37%)", or the
+// bytes alone while the total is unknown.
+func progressText(p level3.Progress) string {
+	if p.Total <= 0 {
+		return byteSize(p.Bytes)
+	}
+	return fmt.Sprintf("%s of %s (%.0f%%)", byteSize(p.Bytes), byteSize(p.Total), 100*float64(p.Bytes)/float64(p.Total))
+}
+
+// rateOf formats the rate of sent bytes over elapsed ("12.5 MiB/s"), and
+// reports false while there is none to show: before the first byte, or
+// before a millisecond has passed.
+func rateOf(sent int64, elapsed time.Duration, started bool) (string, bool) {
+	if !started || elapsed < time.Millisecond {
+		return "", false
+	}
+	return byteSize(int64(float64(sent)/elapsed.Seconds())) + "/s", true
 }
 
 // shorten cuts s to at most n runes, marking the cut with "…".

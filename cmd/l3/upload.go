@@ -114,9 +114,7 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 				r.Location = res.Location.String()
 			}
 		}
-		print(r)
-		bar.clear()
-		return err
+		return printOne(s, o.json, bar, r)
 	}
 
 	retries := o.retries
@@ -161,7 +159,7 @@ func resultPrinter(s streams, asJSON bool, bar *progressBar) func(level3.FileRes
 		case r.Skipped:
 			fmt.Fprintf(s.out, "skipped  %s (in the journal)\n", inert(r.File))
 		case r.Err != nil:
-			fmt.Fprintf(s.out, "FAILED   %s: %s\n", inert(r.File), inertLines(r.Err.Error()))
+			fmt.Fprintf(s.out, "FAILED   %s: %s\n", inert(r.File), inertLines(message(r.Err)))
 		default:
 			where := r.Location
 			if where == "" {
@@ -254,9 +252,21 @@ func runPut(ctx context.Context, o *putOptions, s streams) error {
 		r.Status, r.ETag, r.Bytes = res.Status, res.ETag, res.Bytes
 		r.Location = res.Location.String()
 	}
-	resultPrinter(s, o.json, bar)(r)
+	return printOne(s, o.json, bar, r)
+}
+
+// printOne shows the result of a command that sends one file (put, upload
+// --slug) and returns its error, so that a failure is shown once: in text,
+// by report on stderr; with --json, in the JSON record only.
+func printOne(s streams, asJSON bool, bar *progressBar, r level3.FileResult) error {
+	if r.Err == nil || asJSON {
+		resultPrinter(s, asJSON, bar)(r)
+	}
 	bar.clear()
-	return err
+	if r.Err != nil && asJSON {
+		return &shownError{err: r.Err}
+	}
+	return r.Err
 }
 
 // byteSize formats n bytes for people: 512 B, 1.5 KiB, 20.0 MiB.

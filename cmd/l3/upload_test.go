@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,7 +106,7 @@ func TestUploadFailuresExit1AndJournalSkips(t *testing.T) {
 	srv.Fail(mocks.PathUploads, mocks.Problem(http.StatusUnsupportedMediaType, "No thanks", "not this type").OnlyFor("POST"))
 	code, out, errOut := runL3(t, "upload", "--concurrency", "1", "--journal", journal, srv.URL+mocks.PathUploads, dir)
 	assert.Equal(t, exitFailed, code)
-	assert.Contains(t, out, "FAILED   "+filepath.Join(dir, "a")+": level3: POST")
+	assert.Contains(t, out, "FAILED   "+filepath.Join(dir, "a")+": POST")
 	assert.Contains(t, out, "415")
 	assert.Contains(t, errOut, "1 uploaded, 0 skipped, 1 failed")
 	assert.Contains(t, errOut, "l3: 1 of 2 files failed")
@@ -177,18 +178,25 @@ func TestByteSize(t *testing.T) {
 
 func TestProgressBarDrawsOneLine(t *testing.T) {
 	var buf bytes.Buffer
-	b := &progressBar{w: &buf, inFlight: map[string]level3.Progress{}}
-	b.update("sub/a-rather-long-file-name-for-the-bar.bin", level3.Progress{Bytes: 512 << 10, Total: 1 << 20, Rate: 2 << 20})
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	b := &progressBar{w: &buf, inFlight: map[string]level3.Progress{}, now: func() time.Time { return now }}
+	b.update("sub/a-rather-long-file-name-for-the-bar.bin", level3.Progress{Bytes: 0, Total: 1 << 20}) // waiting for 100 Continue
+	now = now.Add(time.Second)
+	// The first bytes went out over the last 250ms.
+	b.update("sub/a-rather-long-file-name-for-the-bar.bin", level3.Progress{Bytes: 512 << 10, Total: 1 << 20, Elapsed: 250 * time.Millisecond})
+	b.update("other", level3.Progress{Bytes: 1 << 20, Total: 1 << 20}) // within redrawEvery: not drawn
 	b.done("other")
-	b.update("stream", level3.Progress{Bytes: 3 << 20, Total: -1, Rate: 1 << 20}) // within redrawEvery: not drawn
-	b.mu.Lock()
-	b.drawLocked()
-	b.mu.Unlock()
+	now = now.Add(250 * time.Millisecond)
+	b.update("stream", level3.Progress{Bytes: 3 << 20, Total: -1}) // a body of unknown length
 	out := buf.String()
-	first, second, _ := strings.Cut(strings.TrimPrefix(out, "\r\033[K"), "\r\033[K")
-	assert.Equal(t, "0 done | sub/a-rather-long-file-…  50% | 2.0 MiB/s", first)
-	assert.Equal(t, "1 done | stream 3.0 MiB | sub/a-rather-long-file-…  50% | 3.0 MiB/s", second)
+	lines := strings.Split(strings.TrimPrefix(out, "\r\033[K"), "\r\033[K")
+	require.Len(t, lines, 3)
+	assert.Equal(t, "sub/a-rather-long-file-… 0 B of 1.0 MiB (0%)", lines[0], "no rate before the first byte")
+	assert.Equal(t, "sub/a-rather-long-file-… 512.0 KiB of 1.0 MiB (50%) | 2.0 MiB/s", lines[1])
+	assert.Equal(t, "1 done | stream 3.0 MiB | sub/a-rather-long-file-… 512.0 KiB of 1.0 MiB (50%) | 9.0 MiB/s", lines[2],
+		"4.5 MiB sent in 500ms, the finished file's bytes included")
 	assert.NotContains(t, out, "\n")
+	assert.NotContains(t, out, " 0 B/s")
 	b.clear()
 	assert.True(t, strings.HasSuffix(buf.String(), "\r\033[K"))
 }

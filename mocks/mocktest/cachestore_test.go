@@ -1,4 +1,4 @@
-package cachestore
+package mocktest_test
 
 import (
 	"context"
@@ -15,7 +15,11 @@ import (
 
 	"github.com/l3go/level3"
 	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/mocks/mocktest"
 )
+
+// The mock satisfies the interface it mocks.
+var _ level3.CacheStore = (*mocktest.CacheStore[level3.CachedResponse])(nil)
 
 // TestMain fails the package's tests if any goroutine outlives them.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -25,7 +29,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestClientUsesTheStore(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
-	store := new(CacheStore)
+	store := new(mocktest.CacheStore[level3.CachedResponse])
 	store.On("MaxEntrySize").Return(int64(1 << 20))
 	var stored *level3.CachedResponse
 	store.On("Get", mock.Anything).Return((*level3.CachedResponse)(nil), false).Once()
@@ -70,7 +74,7 @@ func TestSharedStoreNeverCrossesUsers(t *testing.T) {
 
 	var mu sync.Mutex
 	entries := map[string]*level3.CachedResponse{}
-	store := new(CacheStore)
+	store := new(mocktest.CacheStore[level3.CachedResponse])
 	store.On("MaxEntrySize").Return(int64(1 << 20))
 	get := store.On("Get", mock.Anything)
 	get.Run(func(args mock.Arguments) {

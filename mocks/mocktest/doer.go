@@ -1,7 +1,7 @@
-// This file holds testify mocks of the interfaces the level3 package lets
-// callers plug in. They are kept by hand: each is a few lines.
+// This file holds Doer, the testify mock of level3.Doer. redirectstore.go
+// and cachestore.go hold the mocks of the Client's two stores.
 
-package mocks
+package mocktest
 
 import (
 	"net/http"
@@ -12,10 +12,12 @@ import (
 // Doer is a testify mock of level3.Doer, the shape of every layer of the
 // Client's pipeline. Use it to test a level3.Middleware alone:
 //
-//	next := new(mocks.Doer)
+//	next := new(mocktest.Doer)
 //	next.On("Do", mock.Anything).Return(&http.Response{StatusCode: 200, Body: http.NoBody}, nil)
 //	resp, err := myMiddleware(next).Do(req)
 //	next.AssertExpectations(t)
+//
+// Like every testify mock it is safe for concurrent use.
 type Doer struct {
 	mock.Mock
 }
