@@ -40,7 +40,7 @@ func TestTriggerSeeOther(t *testing.T) {
 				opts = append(opts, WithHTTPClient(noRedirects(srv)))
 			}
 			c := newTestClient(t, srv, opts...)
-			res, err := c.Trigger(context.Background(), srv.URL+mocks.PathShip)
+			res, err := c.Trigger(context.Background(), srv.URL+mocks.PathShip, nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 			assert.Equal(t, srv.URL+mocks.PathOrder1, res.URL.String())
@@ -63,7 +63,7 @@ func TestTriggerSeed204(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.Handle("/reindex", mocks.Action(""))
 	c := newTestClient(t, srv)
-	res, err := c.Trigger(context.Background(), srv.URL+"/reindex")
+	res, err := c.Trigger(context.Background(), srv.URL+"/reindex", nil)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusNoContent, res.Status)
 	assert.Nil(t, res.Location)
@@ -91,18 +91,18 @@ func TestTriggerRefused(t *testing.T) {
 	c := newTestClient(t, srv)
 	ctx := context.Background()
 	srv.Fail(mocks.PathShip, mocks.Problem(http.StatusForbidden, "Not paid", "pay first"))
-	_, err := c.Trigger(ctx, srv.URL+mocks.PathShip)
+	_, err := c.Trigger(ctx, srv.URL+mocks.PathShip, nil)
 	var forbidden *ForbiddenError
 	require.ErrorAs(t, err, &forbidden)
 	assert.Equal(t, "Not paid", forbidden.Problem.Title)
 
 	srv.Fail(mocks.PathShip, mocks.Problem(http.StatusConflict, "Already shipped", "seed draft business rule"))
-	_, err = c.Trigger(ctx, srv.URL+mocks.PathShip)
+	_, err = c.Trigger(ctx, srv.URL+mocks.PathShip, nil)
 	var conflict *ConflictError
 	require.ErrorAs(t, err, &conflict)
 
 	srv.Fail(mocks.PathShip, mocks.Status(http.StatusServiceUnavailable))
-	_, err = c.Trigger(ctx, srv.URL+mocks.PathShip)
+	_, err = c.Trigger(ctx, srv.URL+mocks.PathShip, nil)
 	var unavailable *ServerError
 	require.ErrorAs(t, err, &unavailable)
 	assert.Equal(t, 1, unavailable.Attempts, "an action is never resent")
@@ -115,7 +115,7 @@ func TestSeeOtherWithoutLocation(t *testing.T) {
 	defer hs.Close()
 	c, err := New(WithHTTPClient(&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}))
 	require.NoError(t, err)
-	_, err = c.Trigger(context.Background(), hs.URL)
+	_, err = c.Trigger(context.Background(), hs.URL, nil)
 	assert.ErrorIs(t, err, ErrNoLocation)
 	c.HTTPClient().CloseIdleConnections()
 }
@@ -131,7 +131,7 @@ func TestLookup(t *testing.T) {
 			}
 			c := newTestClient(t, srv, opts...)
 			ctx := context.Background()
-			res, err := c.Lookup(ctx, srv.URL+mocks.PathFindOrder, map[string]int{"id": 1})
+			res, err := c.Lookup(ctx, srv.URL+mocks.PathFindOrder, map[string]int{"id": 1}, nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 			assert.Equal(t, srv.URL+mocks.PathOrder1, res.URL.String())
@@ -141,7 +141,7 @@ func TestLookup(t *testing.T) {
 			assert.Equal(t, "application/json", post[0].Header.Get("Content-Type"))
 			assert.Equal(t, int64(len(`{"id":1}`)), post[0].BodyBytes)
 
-			res, err = c.Submit(ctx, srv.URL+mocks.PathFindOrder, map[string]int{"id": 1})
+			res, err = c.Submit(ctx, srv.URL+mocks.PathFindOrder, map[string]int{"id": 1}, nil)
 			require.NoError(t, err, "Submit on a Lookup looks up")
 			assert.Equal(t, srv.URL+mocks.PathOrder1, res.URL.String())
 		})
@@ -153,7 +153,7 @@ func TestLookupFailures(t *testing.T) {
 	srv.Handle("/find", mocks.Lookup(`{"id":0}`, ""))
 	c := newTestClient(t, srv)
 	ctx := context.Background()
-	_, err := c.Lookup(ctx, srv.URL+"/find", map[string]int{"id": 9})
+	_, err := c.Lookup(ctx, srv.URL+"/find", map[string]int{"id": 9}, nil)
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf, "no match")
 	assert.Equal(t, http.MethodPost, nf.Method)
@@ -163,11 +163,11 @@ func TestLookupFailures(t *testing.T) {
 	require.ErrorAs(t, err, &unsupported)
 
 	srv.Fail("/find", mocks.Problem(http.StatusUnprocessableEntity, "Bad id", "ids are positive"))
-	_, err = c.Lookup(ctx, srv.URL+"/find", map[string]int{"id": -1})
+	_, err = c.Lookup(ctx, srv.URL+"/find", map[string]int{"id": -1}, nil)
 	var unprocessable *UnprocessableEntityError
 	require.ErrorAs(t, err, &unprocessable)
 
-	_, err = c.Lookup(ctx, srv.URL+"/find", func() {})
+	_, err = c.Lookup(ctx, srv.URL+"/find", func() {}, nil)
 	assert.Error(t, err)
 }
 

@@ -91,7 +91,7 @@ func BenchmarkCachedGet(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer c.HTTPClient().CloseIdleConnections()
-			run(b, func() (*http.Response, error) { return c.Get(ctx, srv.URL) })
+			run(b, func() (*http.Response, error) { return c.Get(ctx, srv.URL, nil) })
 		})
 	}
 }

@@ -471,13 +471,13 @@ func TestCacheInvalidation(t *testing.T) {
 
 	getBody(t, c, ctx, key)
 	require.True(t, has(key))
-	_, err := c.PutJSON(ctx, key, map[string]any{"id": 1, "state": "packed"})
+	_, err := c.PutJSON(ctx, key, map[string]any{"id": 1, "state": "packed"}, nil)
 	require.NoError(t, err)
 	assert.False(t, has(key), "a successful PUT invalidates the URL")
 
 	getBody(t, c, ctx, key)
 	require.True(t, has(key))
-	_, err = c.Trigger(ctx, srv.URL+mocks.PathShip) // 303 to /orders/1, followed by the *http.Client
+	_, err = c.Trigger(ctx, srv.URL+mocks.PathShip, nil) // 303 to /orders/1, followed by the *http.Client
 	require.NoError(t, err)
 	assert.False(t, has(key), "the state an action's 303 points to is invalidated")
 
@@ -486,7 +486,7 @@ func TestCacheInvalidation(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, has(key), "a failed change invalidates nothing")
 
-	_, err = c.Delete(ctx, key)
+	_, err = c.Delete(ctx, key, nil)
 	require.NoError(t, err)
 	assert.False(t, has(key))
 
@@ -494,7 +494,7 @@ func TestCacheInvalidation(t *testing.T) {
 	getBody(t, c, ctx, key2)
 	require.True(t, has(key2))
 	srv.Remove(mocks.PathOrder2) // removed by someone else
-	_, err = c.Get(ctx, key2)
+	_, err = c.Get(ctx, key2, nil)
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf)
 	assert.False(t, has(key2), "a 404 removes the entry")
@@ -520,7 +520,7 @@ func TestCacheBypass(t *testing.T) {
 
 	getBody(t, c, context.Background(), url)
 	require.Equal(t, 1, store.Len())
-	resp, err := c.Get(BypassCache(context.Background()), url)
+	resp, err := c.Get(BypassCache(context.Background()), url, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Empty(t, lastRequest(t, srv, mocks.PathReport).Header.Get("If-None-Match"), "bypassing sends no validator")
@@ -561,7 +561,7 @@ func TestCacheBounds(t *testing.T) {
 	defer hs.Close()
 	c2, err := New(WithCache(store), WithRetry(fastRetry))
 	require.NoError(t, err)
-	resp, err := c2.Get(context.Background(), hs.URL)
+	resp, err := c2.Get(context.Background(), hs.URL, nil)
 	require.NoError(t, err)
 	assert.Equal(t, int64(-1), resp.ContentLength)
 	got, err := io.ReadAll(resp.Body)
@@ -577,7 +577,7 @@ func TestCacheDoesNotStoreTruncatedBodies(t *testing.T) {
 	srv.AddCatalog()
 	c, store := cacheClient(t, srv, WithRetry(RetryPolicy{}))
 	srv.Fail(mocks.PathReport, mocks.DropAfter(1000))
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathReport)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathReport, nil)
 	require.NoError(t, err)
 	_, err = io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -585,7 +585,7 @@ func TestCacheDoesNotStoreTruncatedBodies(t *testing.T) {
 	assert.Equal(t, 0, store.Len())
 
 	// Read partly and closed: not stored either.
-	resp, err = c.Get(context.Background(), srv.URL+mocks.PathReport)
+	resp, err = c.Get(context.Background(), srv.URL+mocks.PathReport, nil)
 	require.NoError(t, err)
 	_, err = io.ReadFull(resp.Body, make([]byte, 100))
 	require.NoError(t, err)
@@ -637,7 +637,7 @@ func TestCacheRefetchesAfterA304ForAnotherVersion(t *testing.T) {
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
 	for _, want := range []string{"one", "two"} {
-		resp, err := c.Get(context.Background(), hs.URL)
+		resp, err := c.Get(context.Background(), hs.URL, nil)
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -673,7 +673,7 @@ func TestCacheConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 10; i++ {
 				p := paths[(g+i)%len(paths)]
-				resp, err := c.Get(context.Background(), srv.URL+p)
+				resp, err := c.Get(context.Background(), srv.URL+p, nil)
 				if err != nil {
 					errs <- err
 					return

@@ -101,7 +101,7 @@ func TestConditionalChanges(t *testing.T) {
 		url := srv.URL + mocks.PathOrder1
 
 		var order map[string]any
-		res, err := c.GetJSON(ctx, url, &order)
+		res, err := c.GetJSON(ctx, url, &order, nil)
 		require.NoError(t, err)
 		v := res.Validators
 		require.True(t, v.Strong())
@@ -148,14 +148,14 @@ func TestPreconditionRequired(t *testing.T) {
 	c := newTestClient(t, srv)
 	ctx := context.Background()
 
-	_, err := c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8})
+	_, err := c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8}, nil)
 	var required *PreconditionRequiredError
 	require.ErrorAs(t, err, &required)
 	assert.Equal(t, 428, required.StatusCode)
-	_, err = c.Delete(ctx, srv.URL+"/strict")
+	_, err = c.Delete(ctx, srv.URL+"/strict", nil)
 	require.ErrorAs(t, err, &required)
 
-	res, err := c.GetJSON(ctx, srv.URL+"/strict", nil)
+	res, err := c.GetJSON(ctx, srv.URL+"/strict", nil, nil)
 	require.NoError(t, err)
 	_, err = c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8}, Conditional(res.Validators))
 	require.NoError(t, err)
@@ -180,7 +180,7 @@ func TestUpdate(t *testing.T) {
 			calls++
 			o.State = "packed"
 			return nil
-		})
+		}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, 1, calls)
 		stored, _ := srv.Resource(mocks.PathOrder1)
@@ -199,7 +199,7 @@ func TestUpdate(t *testing.T) {
 			}
 			o.Notes = append(o.Notes, "checked")
 			return nil
-		})
+		}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, 2, calls)
 		assert.Equal(t, []string{"packed", "cancelled"}, seen, "the second attempt sees the other write")
@@ -213,7 +213,7 @@ func TestUpdate(t *testing.T) {
 			calls++
 			srv.SetBody(mocks.PathOrder1, []byte(`{"id":1,"state":"busy`+string(rune('a'+calls))+`"}`))
 			return nil
-		})
+		}, nil)
 		var stale *PreconditionFailedError
 		require.ErrorAs(t, err, &stale)
 		assert.Equal(t, UpdateAttempts, calls)
@@ -222,7 +222,7 @@ func TestUpdate(t *testing.T) {
 	t.Run("modify refuses", func(t *testing.T) {
 		srv.ResetLog()
 		boom := errors.New("order is closed")
-		_, err := Update(ctx, c, url, func(*order) error { return boom })
+		_, err := Update(ctx, c, url, func(*order) error { return boom }, nil)
 		assert.ErrorIs(t, err, boom)
 		for _, r := range srv.Requests() {
 			assert.NotEqual(t, http.MethodPut, r.Method, "nothing written")
@@ -231,13 +231,13 @@ func TestUpdate(t *testing.T) {
 
 	t.Run("no validators", func(t *testing.T) {
 		srv.Handle("/plain", mocks.Info(`{"id":2}`))
-		_, err := Update(ctx, c, srv.URL+"/plain", func(*order) error { return nil })
+		_, err := Update(ctx, c, srv.URL+"/plain", func(*order) error { return nil }, nil)
 		assert.ErrorIs(t, err, ErrNoValidator)
 		assert.Equal(t, 1, srv.Count("/plain"), "only the GET")
 	})
 
 	t.Run("GET fails", func(t *testing.T) {
-		_, err := Update(ctx, c, srv.URL+"/missing", func(*order) error { return nil })
+		_, err := Update(ctx, c, srv.URL+"/missing", func(*order) error { return nil }, nil)
 		var nf *NotFoundError
 		assert.ErrorAs(t, err, &nf)
 	})

@@ -30,7 +30,7 @@ func TestRealServerRevalidation(t *testing.T) {
 		ctx := context.Background()
 
 		for i, wantCached := range []bool{false, true, true} {
-			resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt")
+			resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
 			require.NoError(t, err)
 			got, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -42,7 +42,7 @@ func TestRealServerRevalidation(t *testing.T) {
 		}
 
 		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", []byte("changed\n"))
-		resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt")
+		resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
 		require.NoError(t, err)
 		got, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -61,7 +61,7 @@ func TestRealServerConditionalPut(t *testing.T) {
 		url := srv.URL + "/dav/order.json"
 
 		var v map[string]any
-		res, err := c.GetJSON(ctx, url, &v)
+		res, err := c.GetJSON(ctx, url, &v, nil)
 		require.NoError(t, err)
 		read := res.Validators
 		require.True(t, read.Strong(), "%s sends a strong etag for an old file", srv.Name)
@@ -144,7 +144,7 @@ func TestRealServerUpdate(t *testing.T) {
 			}
 			o.Notes = append(o.Notes, "seen")
 			return nil
-		})
+		}, nil)
 		require.NoError(t, err)
 		onDisk, _ := os.ReadFile(filepath.Join(srv.DAVRoot, "counter.json"))
 		switch srv.Name {

@@ -210,7 +210,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 	t.Run("merge patch from a Go value", func(t *testing.T) {
 		p, err := MergePatchOf(map[string]any{"state": "paid"})
 		require.NoError(t, err)
-		res, err := c.Patch(ctx, srv.URL+mocks.PathOrder1, p)
+		res, err := c.Patch(ctx, srv.URL+mocks.PathOrder1, p, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, res.Status)
 		stored, _ := srv.Resource(mocks.PathOrder1)
@@ -221,7 +221,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 
 	t.Run("JSON Patch", func(t *testing.T) {
 		res, err := c.Patch(ctx, srv.URL+"/products/1", Patch{JSON: json.RawMessage(
-			`[{"op":"test","path":"/id","value":1},{"op":"add","path":"/tags","value":["new"]},{"op":"add","path":"/tags/0","value":"hot"}]`)})
+			`[{"op":"test","path":"/id","value":1},{"op":"add","path":"/tags","value":["new"]},{"op":"add","path":"/tags/0","value":"hot"}]`)}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, res.Status)
 		stored, _ := srv.Resource("/products/1")
@@ -234,7 +234,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 		srv.Handle("/pref", d)
 		res, err := c.Discover(ctx, srv.URL+"/pref")
 		require.NoError(t, err)
-		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)})
+		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)}, nil)
 		require.NoError(t, err)
 		stored, _ := srv.Resource("/pref")
 		assert.JSONEq(t, `{"id":5,"state":"y"}`, string(stored.Body), "the server's first choice, JSON Patch")
@@ -244,7 +244,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 		d := mocks.Data(`{"id":6,"state":"open"}`)
 		d.AcceptPatch = []string{mocks.JSONPatch}
 		srv.Handle("/jsononly", d)
-		_, err := c.Patch(ctx, srv.URL+"/jsononly", Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)})
+		_, err := c.Patch(ctx, srv.URL+"/jsononly", Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, 2, patchCount("/jsononly"))
 		stored, _ := srv.Resource("/jsononly")
@@ -258,7 +258,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 		res, err := c.Discover(ctx, srv.URL+"/translate")
 		require.NoError(t, err)
 		before, _ := srv.Resource("/translate")
-		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"paid","lines":{"a":null,"c":3}}`)})
+		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"paid","lines":{"a":null,"c":3}}`)}, nil)
 		require.NoError(t, err)
 		stored, _ := srv.Resource("/translate")
 		assert.JSONEq(t, `{"id":7,"state":"paid","lines":{"b":2,"c":3}}`, string(stored.Body))
@@ -272,35 +272,35 @@ func TestPatchAgainstMocks(t *testing.T) {
 		res, err := c.Discover(ctx, srv.URL+mocks.PathOrder2)
 		require.NoError(t, err)
 		n := srv.Count(mocks.PathOrder2)
-		_, err = res.Patch(ctx, Patch{JSON: json.RawMessage(`[]`)})
+		_, err = res.Patch(ctx, Patch{JSON: json.RawMessage(`[]`)}, nil)
 		assert.ErrorIs(t, err, ErrPatchFormat)
 		assert.Equal(t, n, srv.Count(mocks.PathOrder2))
 
-		_, err = c.Patch(ctx, srv.URL+mocks.PathOrder2, Patch{JSON: json.RawMessage(`[]`)})
+		_, err = c.Patch(ctx, srv.URL+mocks.PathOrder2, Patch{JSON: json.RawMessage(`[]`)}, nil)
 		var unsupported *UnsupportedMediaTypeError
 		require.ErrorAs(t, err, &unsupported, "without discovery, the server's 415 is the answer")
 		assert.Equal(t, 1, patchCount(mocks.PathOrder2))
 	})
 
 	t.Run("typed rejections", func(t *testing.T) {
-		_, err := c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"test","path":"/id","value":99}]`)})
+		_, err := c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"test","path":"/id","value":99}]`)}, nil)
 		var conflict *ConflictError
 		require.ErrorAs(t, err, &conflict, "409: the patch cannot apply")
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"frobnicate","path":"/id"}]`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"frobnicate","path":"/id"}]`)}, nil)
 		var bad *BadRequestError
 		require.ErrorAs(t, err, &bad, "400: malformed patch")
 		srv.Fail("/products/2", mocks.Problem(http.StatusForbidden, "Order locked", "closed orders cannot change"))
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"a":1}`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"a":1}`)}, nil)
 		var forbidden *ForbiddenError
 		require.ErrorAs(t, err, &forbidden)
 		assert.Equal(t, "Order locked", forbidden.Problem.Title)
 		srv.Fail("/products/2", mocks.Problem(http.StatusUnprocessableEntity, "Bad state", "no such state"))
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":"x"}`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":"x"}`)}, nil)
 		var unprocessable *UnprocessableEntityError
 		require.ErrorAs(t, err, &unprocessable)
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":`)}, nil)
 		assert.ErrorContains(t, err, "not valid JSON", "checked before sending")
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{}, nil)
 		assert.Error(t, err)
 	})
 }
@@ -312,7 +312,7 @@ func TestGetJSON(t *testing.T) {
 	ctx := context.Background()
 
 	var o order
-	res, err := c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o)
+	res, err := c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, nil)
 	require.NoError(t, err)
 	assert.Equal(t, order{ID: 2, State: "open"}, o)
 	stored, _ := srv.Resource(mocks.PathOrder2)
@@ -322,7 +322,7 @@ func TestGetJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "application/vnd.shop+json", lastRequest(t, srv, mocks.PathOrder2).Header.Get("Accept"))
 
-	_, err = c.GetJSON(ctx, srv.URL+mocks.PathReport, &o)
+	_, err = c.GetJSON(ctx, srv.URL+mocks.PathReport, &o, nil)
 	assert.ErrorContains(t, err, "text/csv", "the error names the content-type")
 	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, Header("Bad Name", "x"))
 	assert.Error(t, err)
@@ -341,19 +341,19 @@ func TestGetJSON(t *testing.T) {
 	c2, err := New(WithoutCache())
 	require.NoError(t, err)
 	defer c2.HTTPClient().CloseIdleConnections()
-	_, err = c2.GetJSON(ctx, big.URL, nil)
+	_, err = c2.GetJSON(ctx, big.URL, nil, nil)
 	assert.ErrorIs(t, err, ErrResponseTooLarge)
 
-	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, json.RawMessage(`{"id":`))
+	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, json.RawMessage(`{"id":`), nil)
 	assert.ErrorContains(t, err, "not valid JSON")
-	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, func() {})
+	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, func() {}, nil)
 	assert.Error(t, err)
 }
 
 func TestPatchEdges(t *testing.T) {
 	err := &PatchFormatError{Accepted: []string{"application/xml-patch+xml"}, Offered: []string{MediaMergePatch}}
 	assert.Equal(t, "level3: the server accepts PATCH as application/xml-patch+xml; offered application/merge-patch+json", err.Error())
-	_, perr := ResourceFromResponse(&http.Response{Header: http.Header{}}).Patch(context.Background(), Patch{Merge: json.RawMessage(`{}`)})
+	_, perr := ResourceFromResponse(&http.Response{Header: http.Header{}}).Patch(context.Background(), Patch{Merge: json.RawMessage(`{}`)}, nil)
 	assert.ErrorContains(t, perr, "no Client")
 	assert.Equal(t, "(unparsable URL)", redactRawURL("http://a b/%zz"))
 	assert.Equal(t, "http://u:xxxxx@h/?token=xxxxx", redactRawURL("http://u:p@h/?token=s3cret"))

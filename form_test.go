@@ -37,7 +37,7 @@ func TestSubmitForm(t *testing.T) {
 		c := newTestClient(t, srv)
 		ctx := context.Background()
 
-		res, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "book"})
+		res, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "book"}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
 		require.NotNil(t, res.Location)
@@ -52,7 +52,7 @@ func TestSubmitForm(t *testing.T) {
 		assert.Equal(t, "application/json", sent[0].Header.Get("Content-Type"))
 		assert.Equal(t, 1, srv.Count(mocks.PathOrderForm)-1, "one GET of the form, one POST")
 
-		_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "pen"})
+		_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "pen"}, nil)
 		require.NoError(t, err)
 		sent = posts(srv, mocks.PathOrderForm)
 		require.Len(t, sent, 2)
@@ -64,14 +64,14 @@ func TestSubmitWithoutKeys(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.Handle("/f", mocks.Form(`{"name":""}`))
 	c := newTestClient(t, srv)
-	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]string{"name": "x"})
+	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]string{"name": "x"}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, posts(srv, "/f")[0].Header.Get("Idempotency-Key"), "the form asks for no key")
 
 	required := mocks.Form(`{"name":""}`)
 	required.IdempotencyKey = "required"
 	srv.Handle("/r", required)
-	_, err = c.Submit(context.Background(), srv.URL+"/r", map[string]string{"name": "x"})
+	_, err = c.Submit(context.Background(), srv.URL+"/r", map[string]string{"name": "x"}, nil)
 	require.NoError(t, err)
 	assert.Regexp(t, uuidKey, posts(srv, "/r")[0].Header.Get("Idempotency-Key"))
 }
@@ -88,7 +88,7 @@ func TestSubmitSurvivesALostResponse(t *testing.T) {
 		srv.Fail("/orders/new", mocks.DropResponse().OnlyFor(http.MethodPost))
 		c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
 
-		res, err := c.Submit(context.Background(), srv.URL+"/orders/new", map[string]any{"item": "lamp"})
+		res, err := c.Submit(context.Background(), srv.URL+"/orders/new", map[string]any{"item": "lamp"}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
 
@@ -120,7 +120,7 @@ func TestSubmitBusyGivesUp(t *testing.T) {
 	srv.Handle("/f", form)
 	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
 	c := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{MaxWaits: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
-	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"a": 1})
+	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"a": 1}, nil)
 	var conflict *ConflictError
 	require.ErrorAs(t, err, &conflict)
 	assert.ErrorContains(t, err, "still being processed")
@@ -130,7 +130,7 @@ func TestSubmitBusyGivesUp(t *testing.T) {
 	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
 	slow := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{MaxWaits: 5, MinWait: time.Hour, MaxWait: time.Hour}))
 	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err = slow.Submit(ctx, srv.URL+"/f", map[string]any{"a": 2})
+	_, err = slow.Submit(ctx, srv.URL+"/f", map[string]any{"a": 2}, nil)
 	assert.ErrorIs(t, err, context.Canceled, "a wait ends with the context")
 }
 
@@ -139,7 +139,7 @@ func TestSubmitBusinessRule409(t *testing.T) {
 	srv.AddCatalog()
 	srv.Fail(mocks.PathOrderForm, mocks.Problem(http.StatusConflict, "Out of stock", "no more lamps").OnlyFor(http.MethodPost))
 	c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
-	_, err := c.Submit(context.Background(), srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"})
+	_, err := c.Submit(context.Background(), srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"}, nil)
 	var conflict *ConflictError
 	require.ErrorAs(t, err, &conflict)
 	assert.Equal(t, "Out of stock", conflict.Problem.Title)
@@ -172,7 +172,7 @@ func TestSubmitKeyReused(t *testing.T) {
 
 	// A 422 about the content stays a plain 422.
 	srv.Fail(mocks.PathOrderForm, mocks.Problem(http.StatusUnprocessableEntity, "Unknown item", "no such item").OnlyFor(http.MethodPost))
-	_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "zz"})
+	_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "zz"}, nil)
 	require.ErrorAs(t, err, &unprocessable)
 	assert.False(t, errors.As(err, &reused))
 }
@@ -304,22 +304,22 @@ func TestSubmitEdges(t *testing.T) {
 	c := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{}))
 	ctx := context.Background()
 
-	_, err := c.Submit(ctx, srv.URL+"/missing", map[string]any{})
+	_, err := c.Submit(ctx, srv.URL+"/missing", map[string]any{}, nil)
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf, "fetching the form fails")
 
-	_, err = c.Submit(ctx, srv.URL+"/f", func() {})
+	_, err = c.Submit(ctx, srv.URL+"/f", func() {}, nil)
 	assert.Error(t, err, "values that do not marshal")
 
 	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
-	_, err = c.Submit(ctx, srv.URL+"/f", map[string]any{"a": 1})
+	_, err = c.Submit(ctx, srv.URL+"/f", map[string]any{"a": 1}, nil)
 	var conflict *ConflictError
 	require.ErrorAs(t, err, &conflict, "the zero BusyPolicy gives up at the first 409")
 	assert.ErrorContains(t, err, "still being processed after 1 submissions")
 
 	f, err := c.FetchForm(ctx, srv.URL+"/f")
 	require.NoError(t, err)
-	_, err = c.SubmitForm(ctx, f, json.RawMessage(`{"a":`))
+	_, err = c.SubmitForm(ctx, f, json.RawMessage(`{"a":`), nil)
 	assert.ErrorContains(t, err, "not valid JSON")
 	_, err = c.SubmitForm(ctx, f, map[string]int{"a": 1}, WithIdempotencyKey(""))
 	assert.ErrorContains(t, err, "empty key")

@@ -214,28 +214,28 @@ var hostilePaths = []struct {
 		require.NoError(t, err)
 	}},
 	{"Action 303 followed by the pipeline", nil, func(t *testing.T, c *Client, a, _ string) {
-		_, err := c.Trigger(context.Background(), a+"/act")
+		_, err := c.Trigger(context.Background(), a+"/act", nil)
 		require.NoError(t, err)
 	}},
 	{"Action 303 followed by Trigger", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
-			res, err := c.Trigger(context.Background(), a+"/act")
+			res, err := c.Trigger(context.Background(), a+"/act", nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 		}},
 	{"Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
-			res, err := c.Lookup(context.Background(), a+"/lookup", map[string]string{"q": "x"})
+			res, err := c.Lookup(context.Background(), a+"/lookup", map[string]string{"q": "x"}, nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 		}},
 	{"Submit to a Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
-			_, err := c.Submit(context.Background(), a+"/lookup", map[string]string{"q": "x"})
+			_, err := c.Submit(context.Background(), a+"/lookup", map[string]string{"q": "x"}, nil)
 			require.NoError(t, err)
 		}},
 	{"Submit to a form that moved", nil, func(t *testing.T, c *Client, a, _ string) {
-		res, err := c.Submit(context.Background(), a+"/form", map[string]string{"name": "x"})
+		res, err := c.Submit(context.Background(), a+"/form", map[string]string{"name": "x"}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
 	}},
@@ -243,7 +243,7 @@ var hostilePaths = []struct {
 		func(t *testing.T, c *Client, a, _ string) {
 			f, err := c.FetchForm(context.Background(), a+"/form")
 			require.NoError(t, err)
-			_, err = c.SubmitForm(context.Background(), f, map[string]string{"name": "x"})
+			_, err = c.SubmitForm(context.Background(), f, map[string]string{"name": "x"}, nil)
 			require.NoError(t, err)
 		}},
 	{"redirect hops", nil, func(t *testing.T, c *Client, a, _ string) {
@@ -272,7 +272,7 @@ var fastPolls = AsyncSchedule(PollSchedule{MinWait: time.Millisecond, MaxWait: 5
 // fetchAll GETs u and reads the body.
 func fetchAll(t *testing.T, c *Client, u string) {
 	t.Helper()
-	resp, err := c.Get(context.Background(), u)
+	resp, err := c.Get(context.Background(), u, nil)
 	require.NoError(t, err)
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
@@ -564,7 +564,7 @@ func TestSubmitFormBuiltByHand(t *testing.T) {
 	a.mux.Handle("POST /own-form", level3(http.StatusCreated, "Location", a.URL+"/created"))
 	c := scopedClient(t)
 	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: httptest.NewRequest(http.MethodGet, a.URL+"/own-form", nil)}
-	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"})
+	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"}, nil)
 	require.NoError(t, err)
 	assert.NotZero(t, a.wire.credentialBytes())
 	assert.Zero(t, b.wire.requests())

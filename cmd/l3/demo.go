@@ -179,7 +179,7 @@ func demoErrors(ctx context.Context, d *demo) error {
 
 	d.srv.Fail(mocks.PathShip, mocks.Problem(http.StatusConflict, "Order already shipped", "order 1 left on 2026-11-24").
 		WithMember("trackingId", "ZX-991"))
-	_, err = d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil)
+	_, err = d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil, nil)
 	var conflict *level3.ConflictError
 	if !errors.As(err, &conflict) || conflict.Problem == nil {
 		return fmt.Errorf("want *ConflictError with problem details, got %v", err)
@@ -201,7 +201,7 @@ func demoRetries(ctx context.Context, d *demo) error {
 	d.srv.Fail(mocks.PathStats, mocks.Problem(http.StatusServiceUnavailable, "Warming up", "try again shortly").
 		WithRetryAfter("1").Times(2))
 	t0 := time.Now()
-	resp, err := d.client.Get(ctx, d.srv.URL+mocks.PathStats)
+	resp, err := d.client.Get(ctx, d.srv.URL+mocks.PathStats, nil)
 	if err != nil {
 		return err
 	}
