@@ -76,7 +76,7 @@ func TestTriggerRepresentation(t *testing.T) {
 	srv.AddCatalog()
 	srv.Handle(mocks.PathShip, mocks.Action(mocks.PathOrder1).With(profiles.Representation))
 	c := newTestClient(t, srv, WithHTTPClient(noRedirects(srv)))
-	res, err := c.Trigger(context.Background(), srv.URL+mocks.PathShip, PreferRepresentation())
+	res, err := c.Trigger(context.Background(), srv.URL+mocks.PathShip, &RequestOptions{Return: "representation"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, res.Status)
 	assert.JSONEq(t, `{"id":1,"state":"open"}`, string(res.Body), "the body instead of a 303")
@@ -158,7 +158,7 @@ func TestLookupFailures(t *testing.T) {
 	require.ErrorAs(t, err, &nf, "no match")
 	assert.Equal(t, http.MethodPost, nf.Method)
 
-	_, err = c.Lookup(ctx, srv.URL+"/find", `id=9`, Header("Content-Type", "text/plain"))
+	_, err = c.Lookup(ctx, srv.URL+"/find", `id=9`, &RequestOptions{Header: http.Header{"Content-Type": {"text/plain"}}})
 	var unsupported *UnsupportedMediaTypeError
 	require.ErrorAs(t, err, &unsupported)
 
@@ -176,7 +176,7 @@ func TestLookupRepresentation(t *testing.T) {
 	srv.AddCatalog()
 	srv.Handle(mocks.PathFindOrder, mocks.Lookup(`{"id":0}`, mocks.PathOrder2).With(profiles.Representation))
 	c := newTestClient(t, srv)
-	res, err := c.Lookup(context.Background(), srv.URL+mocks.PathFindOrder, map[string]int{"id": 2}, PreferRepresentation())
+	res, err := c.Lookup(context.Background(), srv.URL+mocks.PathFindOrder, map[string]int{"id": 2}, &RequestOptions{Return: "representation"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, res.Status)
 	assert.Equal(t, srv.URL+mocks.PathOrder2, res.Location.String(), "from content-location")
@@ -189,7 +189,7 @@ func TestRepresentationOfAPut(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.Handle("/d", mocks.Data(`{"a":1}`).With(profiles.Representation))
 	c := newTestClient(t, srv)
-	res, err := c.PutJSON(context.Background(), srv.URL+"/d", map[string]int{"a": 2}, PreferRepresentation())
+	res, err := c.PutJSON(context.Background(), srv.URL+"/d", map[string]int{"a": 2}, &RequestOptions{Return: "representation"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, res.Status)
 	assert.JSONEq(t, `{"a":2}`, string(res.Body))
@@ -197,7 +197,7 @@ func TestRepresentationOfAPut(t *testing.T) {
 	assert.Equal(t, stored.ETag, res.Validators.ETag)
 	assert.Equal(t, srv.URL+"/d", res.Location.String())
 
-	res, err = c.PutJSON(context.Background(), srv.URL+"/d", map[string]int{"a": 3}, PreferMinimal())
+	res, err = c.PutJSON(context.Background(), srv.URL+"/d", map[string]int{"a": 3}, &RequestOptions{Return: "minimal"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusNoContent, res.Status)
 	assert.Empty(t, res.Body)
@@ -227,8 +227,11 @@ func TestSetPreference(t *testing.T) {
 		})
 	}
 	req, _ := http.NewRequest(http.MethodPut, "http://h/", nil)
-	require.NoError(t, applyOptions(req, []RequestOption{PreferRepresentation(), PreferMinimal()}))
-	assert.Equal(t, "return=minimal", req.Header.Get("Prefer"), "the last return preference wins")
+	out, err := (&RequestOptions{Header: http.Header{"Prefer": {"return=representation, respond-async"}}, Return: "minimal"}).Apply(req)
+	require.NoError(t, err)
+	assert.Equal(t, "respond-async, return=minimal", out.Header.Get("Prefer"), "Return wins over a return preference in Header")
+	_, err = (&RequestOptions{Return: "full"}).Apply(req)
+	assert.ErrorContains(t, err, "RequestOptions.Return")
 }
 
 func TestReadResult(t *testing.T) {
@@ -258,7 +261,9 @@ func TestReadResult(t *testing.T) {
 	_, err = readResult(req, mk(200, strings.Repeat("x", MaxResultBody+1)))
 	assert.ErrorIs(t, err, ErrResponseTooLarge)
 
-	assert.Error(t, Header("X-A", "a\nb")(req))
-	assert.NoError(t, Header("X-A", "ok")(req))
-	assert.Equal(t, "ok", req.Header.Get("X-A"))
+	_, err = (&RequestOptions{Header: http.Header{"X-A": {"a\nb"}}}).Apply(req)
+	assert.Error(t, err)
+	out, err := (&RequestOptions{Header: http.Header{"X-A": {"ok"}}}).Apply(req)
+	require.NoError(t, err)
+	assert.Equal(t, "ok", out.Header.Get("X-A"))
 }

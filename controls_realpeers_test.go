@@ -67,14 +67,14 @@ func TestRealServerConditionalPut(t *testing.T) {
 		require.True(t, read.Strong(), "%s sends a strong etag for an old file", srv.Name)
 
 		// The current etag: both servers apply the PUT.
-		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, Conditional(read))
+		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, &RequestOptions{IfVersion: read})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, out.Status)
 		assert.True(t, out.Validators.IsZero(), "neither server sends validators after a PUT (realpeers/doc.go)")
 
 		// A stale etag: someone else changed the file since we read it.
 		realpeers.WriteFile(t, srv.DAVRoot, "order.json", []byte(`{"id":1,"state":"cancelled"}`))
-		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "shipped"}, Conditional(read))
+		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "shipped"}, &RequestOptions{IfVersion: read})
 		onDisk, _ := os.ReadFile(filepath.Join(srv.DAVRoot, "order.json"))
 		switch srv.Name {
 		case "apache":
@@ -91,7 +91,7 @@ func TestRealServerConditionalPut(t *testing.T) {
 		}
 
 		// Forced change to a missing resource.
-		_, err = c.PutJSON(ctx, srv.URL+"/dav/missing.json", map[string]int{"id": 2}, Force())
+		_, err = c.PutJSON(ctx, srv.URL+"/dav/missing.json", map[string]int{"id": 2}, &RequestOptions{Force: true})
 		switch srv.Name {
 		case "apache":
 			var stale *PreconditionFailedError
@@ -113,14 +113,14 @@ func TestRealServerConditionalDelete(t *testing.T) {
 
 		res, err := c.Discover(ctx, url)
 		require.NoError(t, err)
-		_, err = c.Delete(ctx, url, IfMatch(`"not-the-etag"`))
+		_, err = c.Delete(ctx, url, &RequestOptions{IfVersion: Validators{ETag: `"not-the-etag"`}})
 		switch srv.Name {
 		case "apache":
 			var stale *PreconditionFailedError
 			require.ErrorAs(t, err, &stale)
 			_, statErr := os.Stat(filepath.Join(srv.DAVRoot, "gone.txt"))
 			assert.NoError(t, statErr, "still there")
-			_, err = c.Delete(ctx, url, Conditional(res.Validators))
+			_, err = c.Delete(ctx, url, &RequestOptions{IfVersion: res.Validators})
 			require.NoError(t, err)
 		case "nginx":
 			require.NoError(t, err, "server limitation: nginx ignores If-Match on DAV DELETE")

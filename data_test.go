@@ -318,13 +318,13 @@ func TestGetJSON(t *testing.T) {
 	stored, _ := srv.Resource(mocks.PathOrder2)
 	assert.Equal(t, stored.ETag, res.ETag)
 	assert.Equal(t, "application/json", lastRequest(t, srv, mocks.PathOrder2).Header.Get("Accept"))
-	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, Header("Accept", "application/vnd.shop+json"))
+	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, &RequestOptions{Header: http.Header{"Accept": {"application/vnd.shop+json"}}})
 	require.NoError(t, err)
 	assert.Equal(t, "application/vnd.shop+json", lastRequest(t, srv, mocks.PathOrder2).Header.Get("Accept"))
 
 	_, err = c.GetJSON(ctx, srv.URL+mocks.PathReport, &o, nil)
 	assert.ErrorContains(t, err, "text/csv", "the error names the content-type")
-	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, Header("Bad Name", "x"))
+	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, &RequestOptions{Header: http.Header{"Bad Name": {"x"}}})
 	assert.Error(t, err)
 
 	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -338,7 +338,7 @@ func TestGetJSON(t *testing.T) {
 		_, _ = io.WriteString(w, `"}`)
 	}))
 	defer big.Close()
-	c2, err := New(WithoutCache())
+	c2, err := New(WithCache(nil))
 	require.NoError(t, err)
 	defer c2.HTTPClient().CloseIdleConnections()
 	_, err = c2.GetJSON(ctx, big.URL, nil, nil)

@@ -17,7 +17,7 @@ import (
 )
 
 // fastBusy waits briefly for submissions still being processed.
-var fastBusy = BusyPolicy{MaxWaits: 5, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}
+var fastBusy = Schedule{Attempts: 5, Initial: time.Millisecond, Max: 5 * time.Millisecond}
 
 // posts returns the requests of the given method the server saw for path.
 func posts(srv *mocks.Server, path string) []mocks.Request {
@@ -86,7 +86,7 @@ func TestSubmitSurvivesALostResponse(t *testing.T) {
 		form.Processing = 2
 		srv.Handle("/orders/new", form)
 		srv.Fail("/orders/new", mocks.DropResponse().OnlyFor(http.MethodPost))
-		c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
+		c := newTestClient(t, srv, WithBusyWait(fastBusy))
 
 		res, err := c.Submit(context.Background(), srv.URL+"/orders/new", map[string]any{"item": "lamp"}, nil)
 		require.NoError(t, err)
@@ -119,7 +119,7 @@ func TestSubmitBusyGivesUp(t *testing.T) {
 	form.Processing = 100
 	srv.Handle("/f", form)
 	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
-	c := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{MaxWaits: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	c := newTestClient(t, srv, WithBusyWait(Schedule{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond}))
 	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"a": 1}, nil)
 	var conflict *ConflictError
 	require.ErrorAs(t, err, &conflict)
@@ -128,7 +128,7 @@ func TestSubmitBusyGivesUp(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
-	slow := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{MaxWaits: 5, MinWait: time.Hour, MaxWait: time.Hour}))
+	slow := newTestClient(t, srv, WithBusyWait(Schedule{Attempts: 5, Initial: time.Hour, Max: time.Hour}))
 	time.AfterFunc(50*time.Millisecond, cancel)
 	_, err = slow.Submit(ctx, srv.URL+"/f", map[string]any{"a": 2}, nil)
 	assert.ErrorIs(t, err, context.Canceled, "a wait ends with the context")
@@ -138,7 +138,7 @@ func TestSubmitBusinessRule409(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
 	srv.Fail(mocks.PathOrderForm, mocks.Problem(http.StatusConflict, "Out of stock", "no more lamps").OnlyFor(http.MethodPost))
-	c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
+	c := newTestClient(t, srv, WithBusyWait(fastBusy))
 	_, err := c.Submit(context.Background(), srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"}, nil)
 	var conflict *ConflictError
 	require.ErrorAs(t, err, &conflict)
@@ -149,17 +149,17 @@ func TestSubmitBusinessRule409(t *testing.T) {
 func TestSubmitKeyReused(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
-	c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
+	c := newTestClient(t, srv, WithBusyWait(fastBusy))
 	ctx := context.Background()
-	first, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "a"}, WithIdempotencyKey("order-42"))
+	first, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "a"}, &RequestOptions{IdempotencyKey: "order-42"})
 	require.NoError(t, err)
 	assert.Equal(t, `"order-42"`, posts(srv, mocks.PathOrderForm)[0].Header.Get("Idempotency-Key"))
 
-	again, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "a"}, WithIdempotencyKey("order-42"))
+	again, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "a"}, &RequestOptions{IdempotencyKey: "order-42"})
 	require.NoError(t, err, "the same submission again: replayed")
 	assert.Equal(t, first.Location.String(), again.Location.String())
 
-	_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "b"}, WithIdempotencyKey("order-42"))
+	_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "b"}, &RequestOptions{IdempotencyKey: "order-42"})
 	var reused *KeyReusedError
 	require.ErrorAs(t, err, &reused)
 	assert.Equal(t, `"order-42"`, reused.Key)
@@ -183,7 +183,7 @@ func TestSubmitRepresentation(t *testing.T) {
 	form.IdempotencyKey = "optional"
 	srv.Handle("/f", form)
 	c := newTestClient(t, srv)
-	res, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "cup"}, PreferRepresentation())
+	res, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "cup"}, &RequestOptions{Return: "representation"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, res.Status)
 	require.NotNil(t, res.Location, "content-location stands in for location")
@@ -196,7 +196,7 @@ func TestSubmitRepresentation(t *testing.T) {
 	assert.Equal(t, created.ETag, res.Validators.ETag)
 	assert.Equal(t, "return=representation", res.Header.Get("Preference-Applied"))
 
-	res, err = c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "mug"}, PreferMinimal())
+	res, err = c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "mug"}, &RequestOptions{Return: "minimal"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, res.Status)
 	assert.Empty(t, res.Body)
@@ -266,33 +266,39 @@ func TestIdempotencyKeys(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 100; i++ {
 		k := NewIdempotencyKey()
-		q, err := quoteSFString(k)
+		q, err := idempotencyKeyField(k)
 		require.NoError(t, err)
 		assert.Regexp(t, uuidKey, q)
 		assert.False(t, seen[k], "keys are unique")
 		seen[k] = true
 	}
-	for in, want := range map[string]string{`abc`: `"abc"`, `a"b\c`: `"a\"b\\c"`, ` x `: `" x "`} {
-		got, err := quoteSFString(in)
+	for in, want := range map[string]string{`abc`: `"abc"`, `a"b\c`: `"a\"b\\c"`, ` x `: `" x "`, `"abc"`: `"abc"`} {
+		got, err := idempotencyKeyField(in)
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
 	}
 	for _, bad := range []string{"", "caf\u00e9", "a\nb", "\x7f"} {
-		_, err := quoteSFString(bad)
+		_, err := idempotencyKeyField(bad)
 		assert.Error(t, err, "%q", bad)
 	}
 	req, _ := http.NewRequest(http.MethodPost, "http://h/", nil)
-	assert.Error(t, WithIdempotencyKey("a\r\nX-Evil: 1")(req))
+	out, err := (&RequestOptions{IdempotencyKey: "a\r\nX-Evil: 1"}).Apply(req)
+	assert.Error(t, err)
+	assert.Nil(t, out)
 	assert.Empty(t, req.Header.Get("Idempotency-Key"))
 }
 
-func TestWithBusyPolicyValidates(t *testing.T) {
-	for _, p := range []BusyPolicy{{MaxWaits: -1}, {MinWait: -1}, {MinWait: 2, MaxWait: 1}} {
-		_, err := New(WithBusyPolicy(p))
-		assert.Error(t, err, "%+v", p)
+func TestWithBusyWaitValidates(t *testing.T) {
+	for _, s := range []Schedule{{Initial: -1}, {Max: -1}, {Initial: 2, Max: 1}, {Multiplier: 0.5}, {Jitter: 1}} {
+		_, err := New(WithBusyWait(s))
+		assert.ErrorContains(t, err, "WithBusyWait", "%+v", s)
 	}
-	_, err := New(WithBusyPolicy(BusyPolicy{}))
-	assert.NoError(t, err, "the zero policy never waits")
+	for _, s := range []Schedule{{}, {Attempts: -1}, {Jitter: -1}} {
+		_, err := New(WithBusyWait(s))
+		assert.NoError(t, err, "%+v", s)
+	}
+	assert.Equal(t, defaultBusyWait, Schedule{}.or(defaultBusyWait), "the zero Schedule is the default")
+	assert.Equal(t, 0, Schedule{Attempts: -1}.or(defaultBusyWait).Attempts, "a negative Attempts never resubmits")
 }
 
 func TestSubmitEdges(t *testing.T) {
@@ -301,7 +307,7 @@ func TestSubmitEdges(t *testing.T) {
 	form.IdempotencyKey = "optional"
 	form.Processing = 5
 	srv.Handle("/f", form)
-	c := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{}))
+	c := newTestClient(t, srv, WithBusyWait(Schedule{Attempts: -1}))
 	ctx := context.Background()
 
 	_, err := c.Submit(ctx, srv.URL+"/missing", map[string]any{}, nil)
@@ -314,13 +320,13 @@ func TestSubmitEdges(t *testing.T) {
 	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
 	_, err = c.Submit(ctx, srv.URL+"/f", map[string]any{"a": 1}, nil)
 	var conflict *ConflictError
-	require.ErrorAs(t, err, &conflict, "the zero BusyPolicy gives up at the first 409")
+	require.ErrorAs(t, err, &conflict, "a negative Attempts gives up at the first 409")
 	assert.ErrorContains(t, err, "still being processed after 1 submissions")
 
 	f, err := c.FetchForm(ctx, srv.URL+"/f")
 	require.NoError(t, err)
 	_, err = c.SubmitForm(ctx, f, json.RawMessage(`{"a":`), nil)
 	assert.ErrorContains(t, err, "not valid JSON")
-	_, err = c.SubmitForm(ctx, f, map[string]int{"a": 1}, WithIdempotencyKey(""))
-	assert.ErrorContains(t, err, "empty key")
+	_, err = c.SubmitForm(ctx, f, map[string]int{"a": 1}, &RequestOptions{IdempotencyKey: "caf\u00e9"})
+	assert.ErrorContains(t, err, "RequestOptions.IdempotencyKey")
 }

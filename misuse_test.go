@@ -182,7 +182,6 @@ func TestMisuseOfFunctions(t *testing.T) {
 		"Do(nil)":                 func() error { _, err := c.Do(nil); return err },
 		"DoAsync(nil)":            func() error { _, err := c.DoAsync(nil); return err },
 		"SubmitForm(nil form)":    func() error { _, err := c.SubmitForm(context.Background(), nil, nil, nil); return err },
-		"Get(BypassCache(nil))":   func() error { _, err := c.Get(BypassCache(nilCtx), url, nil); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {

@@ -123,7 +123,7 @@ func link(href, rel string) string { return fmt.Sprintf(`<%s>; rel="%s"`, href, 
 func scopedClient(t *testing.T, opts ...Option) *Client {
 	t.Helper()
 	all := []Option{
-		WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithRetry(fastRetry), WithoutCache(),
+		WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithRetry(fastRetry), WithCache(nil),
 		WithRedirectPolicy(RedirectPolicy{MaxRedirects: 10, SensitiveHeaders: []string{"x-api-key"}}),
 		WithHeader("X-Trace", "t1"),
 	}
@@ -357,7 +357,7 @@ func TestAllowedOriginGetsCredentials(t *testing.T) {
 // another origin does not, whatever their spelling.
 func TestCredentialsFromTheRequestItself(t *testing.T) {
 	a, b := hostilePair(t)
-	c, err := New(WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithoutCache(),
+	c, err := New(WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithCache(nil),
 		WithRedirectPolicy(RedirectPolicy{MaxRedirects: 10, SensitiveHeaders: []string{"X-Api-Key"}}))
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
