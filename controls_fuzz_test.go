@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dunglas/httpsfv"
 )
 
 // FuzzMergeToJSONPatch checks that translating a merge patch into JSON Patch
@@ -164,6 +166,43 @@ func FuzzIfMatch(f *testing.F) {
 		}
 		if !isStrongETag(got) || !validHeaderValue(got) {
 			t.Fatalf("IfVersion{ETag: %q} sent %q", tag, got)
+		}
+	})
+}
+
+// FuzzIdempotencyKeyField checks the one serialisation of idempotency keys:
+// a key is either refused or sent as an RFC 9651 string item that cannot
+// split the header and that parses back (with github.com/dunglas/httpsfv)
+// to the key itself; a key given already serialised (a quoted string, with
+// any parameters) is sent as that item.
+func FuzzIdempotencyKeyField(f *testing.F) {
+	for _, s := range []string{"order-42", NewIdempotencyKey(), `"quoted"`, `a"b\c`, "", " x ", "caf\u00e9", "a\r\nX: y", `"unterminated`, `"a"; p=1`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		v, err := idempotencyKeyField(key)
+		if err != nil {
+			return
+		}
+		if !validHeaderValue(v) {
+			t.Fatalf("%q became the invalid field %q", key, v)
+		}
+		it, err := httpsfv.UnmarshalItem([]string{v})
+		if err != nil {
+			t.Fatalf("%q became %q, not an RFC 9651 item: %v", key, v, err)
+		}
+		got, ok := it.Value.(string)
+		if !ok {
+			t.Fatalf("%q became %q, not a string", key, v)
+		}
+		if given, err := httpsfv.UnmarshalItem([]string{key}); err == nil && strings.HasPrefix(strings.TrimSpace(key), `"`) {
+			if want, _ := httpsfv.Marshal(given); v != want {
+				t.Fatalf("the serialised key %q became %q, not %q", key, v, want)
+			}
+			return
+		}
+		if got != key || len(it.Params.Names()) != 0 {
+			t.Fatalf("%q became %q, which holds %q", key, v, got)
 		}
 	})
 }
