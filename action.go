@@ -24,7 +24,7 @@ var ErrNoLocation = errors.New("level3: the response names no location")
 //     state's URL, Body its representation, Validators its own;
 //   - 204 No Content (older draft): done, nothing to read;
 //   - 200 with the changed state in the body, when you asked for it with
-//     [PreferRepresentation] (Representation mixin).
+//     Return: "representation" in opts (Representation mixin).
 //
 // The 303 is followed whether the *http.Client below the Client follows it
 // (it does by default) or returns it. A refusal is typed: 403
@@ -32,13 +32,13 @@ var ErrNoLocation = errors.New("level3: the response names no location")
 // the business state does not allow the action. An Action is not
 // idempotent: Trigger never resends it. The GET of the 303's location
 // carries credentials only to the origin of url (or to origins allowed with
-// [WithCredentialOrigins]).
-func (c *Client) Trigger(ctx context.Context, url string, opts ...RequestOption) (*Result, error) {
+// [WithCredentialOrigins]). opts (nil: none) apply to the POST only.
+func (c *Client) Trigger(ctx context.Context, url string, opts *RequestOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.Trigger"); err != nil {
 		return nil, err
 	}
 	ctx = withCallOriginOf(ctx, url)
-	res, err := c.Change(ctx, http.MethodPost, url, "", nil, opts...)
+	res, err := c.Change(ctx, http.MethodPost, url, "", nil, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func BenchmarkGet(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer c.HTTPClient().CloseIdleConnections()
-			benchGets(b, func() (*http.Response, error) { return c.Get(ctx, srv.URL) })
+			benchGets(b, func() (*http.Response, error) { return c.Get(ctx, srv.URL, nil) })
 		})
 	}
 }
@@ -98,7 +98,7 @@ func BenchmarkPipelineOverhead(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			resp, err := c.Get(ctx, "http://api.example/")
+			resp, err := c.Get(ctx, "http://api.example/", nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -397,7 +397,7 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 	if !r.put {
 		o.Slug = job.name
 		if r.keyed {
-			o.IdempotencyKey = newIdempotencyKey() // the same for every attempt of this file
+			o.IdempotencyKey = NewIdempotencyKey() // the same for every attempt of this file
 		}
 	}
 	if r.onProgress != nil {

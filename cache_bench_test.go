@@ -82,7 +82,7 @@ func BenchmarkCachedGet(b *testing.B) {
 		name string
 		opts []Option
 	}{
-		{"name=level3-uncached", []Option{WithoutCache()}},
+		{"name=level3-uncached", []Option{WithCache(nil)}},
 		{"name=level3-cached-304", nil},
 	} {
 		b.Run(v.name, func(b *testing.B) {
@@ -91,7 +91,7 @@ func BenchmarkCachedGet(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer c.HTTPClient().CloseIdleConnections()
-			run(b, func() (*http.Response, error) { return c.Get(ctx, srv.URL) })
+			run(b, func() (*http.Response, error) { return c.Get(ctx, srv.URL, nil) })
 		})
 	}
 }

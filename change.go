@@ -1,9 +1,9 @@
-// This file holds what every state-changing call shares: RequestOption (the
-// per-call options: preconditions in conditional.go, preferences in
-// representation.go, idempotency keys in form.go), Result (what a successful
-// change answered) and Client.Change, the one primitive that sends a change
-// and reads its Result. The profile helpers build on it: data.go (Data),
-// form.go (Form), action.go (Action), lookup.go (Lookup).
+// This file holds what every state-changing call shares: Result (what a
+// successful change answered) and Client.Change, the one primitive that
+// sends a change with its RequestOptions (request_options.go) and reads its
+// Result. The profile calls build on it: data.go (Data), conditional.go
+// (Entity), form.go and idempotency.go (Form), action.go (Action), lookup.go
+// (Lookup); representation.go holds the Representation mixin's preference.
 
 package level3
 
@@ -30,49 +30,12 @@ const MaxResultBody = 8 << 20
 // into memory is longer than [MaxResultBody].
 var ErrResponseTooLarge = errors.New("level3: response body too large to read into memory")
 
-// RequestOption changes one request before it is sent: a precondition
-// ([Conditional], [IfMatch], [Force]), a preference ([PreferRepresentation]),
-// an idempotency key ([WithIdempotencyKey]) or any header ([Header]). The
-// helpers of this package ([Client.Change], [Client.PutJSON], [Client.Submit],
-// [Client.Trigger], ...) take them as trailing arguments and apply them in
-// order; one that returns an error stops the call before anything is sent.
-// Code that builds its own *http.Request may call an option on it directly.
-type RequestOption func(req *http.Request) error
-
-// Header returns a RequestOption that sets a request header, replacing any
-// value the request already had (Client defaults included). It fails for a
-// name that is not a token or a value with a line break.
-func Header(name, value string) RequestOption {
-	return func(req *http.Request) error {
-		if !validHeaderName(name) {
-			return fmt.Errorf("level3: Header: invalid header name %q", name)
-		}
-		if !validHeaderValue(value) {
-			return fmt.Errorf("level3: Header: invalid value for header %s", name)
-		}
-		req.Header.Set(name, value)
-		return nil
-	}
-}
-
-// applyOptions applies opts to req in order.
-func applyOptions(req *http.Request, opts []RequestOption) error {
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(req); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Result is what a successful request answered, read into memory: the status,
 // where the server points, the new validators and the representation, if the
-// server sent one. Helpers return it for PUT, PATCH, DELETE, form and lookup
-// submissions and actions. Statuses of 400 and more never make a Result: they
-// are typed errors (see [CheckResponse]).
+// server sent one. It is the one result of every change: PUT, PATCH, DELETE,
+// form and lookup submissions, actions and uploads. Statuses of 400 and more
+// never make a Result: they are typed errors (see [CheckResponse]). A Result
+// is not modified after it is returned; the caller owns it.
 type Result struct {
 	// Status is the status code of the final response: 200 with a
 	// representation, 201 created, 204 no content, or, when the call
@@ -131,17 +94,18 @@ func (r *Result) Decode(v any) error {
 }
 
 // Change sends one state-changing request (PUT, PATCH, DELETE or POST) with
-// body, sets its content-type when contentType is not empty, applies opts,
-// and reads the successful response into a [Result]. The body is made
+// body, sets its content-type when contentType is not empty, applies opts
+// with [RequestOptions.Apply] (nil: none; a content-type in opts.Header
+// wins), and reads the successful response into a [Result]. The body is made
 // replayable as [NewRequest] does, so a file or an [io.ReadSeeker] can be
 // retried; Change never closes body. A status of 400 or more is a typed
 // error ([*PreconditionFailedError] for 412, [*PreconditionRequiredError] for
 // 428, ...). A response body longer than [MaxResultBody] fails with
-// [ErrResponseTooLarge].
+// [ErrResponseTooLarge]. Invalid opts fail before anything is sent.
 //
 //	res, err := client.Change(ctx, http.MethodPut, url, "text/csv", file,
-//		level3.Conditional(doc.Validators))
-func (c *Client) Change(ctx context.Context, method, url, contentType string, body io.Reader, opts ...RequestOption) (*Result, error) {
+//		&level3.RequestOptions{IfVersion: doc.Validators})
+func (c *Client) Change(ctx context.Context, method, url, contentType string, body io.Reader, opts *RequestOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.Change"); err != nil {
 		return nil, err
 	}
@@ -152,7 +116,7 @@ func (c *Client) Change(ctx context.Context, method, url, contentType string, bo
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if err := applyOptions(req, opts); err != nil {
+	if req, err = opts.Apply(req); err != nil {
 		return nil, err
 	}
 	resp, err := c.Do(req)

@@ -50,7 +50,7 @@ type Middleware func(next Doer) Doer
 //
 //	Client.Do          default headers, logging, status → typed error
 //	  caller's layers  WithMiddleware, in the order given
-//	  cache            Entity revalidation (cache.go): WithCache, WithoutCache
+//	  cache            Entity revalidation (cache.go): WithCache
 //	  redirect         RedirectPolicy and the 308 memory (redirect.go)
 //	  retry            RetryPolicy (retry.go), via go-retryablehttp
 //	  preflight        PreflightPolicy (preflight.go): expect: 100-continue
@@ -70,7 +70,7 @@ type Client struct {
 	middlewares []Middleware
 	pipeline    Doer
 	cache       CacheStore // nil: no cache layer
-	busy        BusyPolicy // Submit's waits for a submission still processing
+	busy        Schedule   // Submit's waits for a submission still processing (WithBusyWait; zero fields: defaultBusyWait)
 
 	// redirect and redirectStore configure the redirect layer.
 	redirect      RedirectPolicy
@@ -98,7 +98,6 @@ func New(opts ...Option) (*Client, error) {
 		logger: slog.New(slog.DiscardHandler),
 		retry:  DefaultRetryPolicy(),
 		cache:  NewMemoryCache(DefaultCacheSize, DefaultCacheEntrySize),
-		busy:   DefaultBusyPolicy(),
 
 		redirect:      DefaultRedirectPolicy(),
 		redirectStore: redirects.NewMemory(redirects.DefaultSize),
@@ -268,9 +267,11 @@ func checkURL(req *http.Request) error {
 	return nil
 }
 
-// Get sends a GET request for url and returns the response, as [Client.Do]
-// does: the caller closes the body of a successful response.
-func (c *Client) Get(ctx context.Context, url string) (*http.Response, error) {
+// Get sends a GET request for url with opts (nil: none; see
+// [RequestOptions]) and returns the response, as [Client.Do] does: the
+// caller closes the body of a successful response. The GET goes through the
+// Client's cache unless opts.NoCache.
+func (c *Client) Get(ctx context.Context, url string, opts *RequestOptions) (*http.Response, error) {
 	if err := c.check(ctx, "Client.Get"); err != nil {
 		return nil, err
 	}
@@ -278,13 +279,18 @@ func (c *Client) Get(ctx context.Context, url string) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)
 	}
+	if req, err = opts.Apply(req); err != nil {
+		return nil, err
+	}
 	return c.Do(req)
 }
 
 // Send builds a request with [NewRequest], so that a file or seekable body can
-// be retried, sets its Content-Type when contentType is not empty, and sends
-// it with [Client.Do].
-func (c *Client) Send(ctx context.Context, method, url, contentType string, body io.Reader) (*http.Response, error) {
+// be retried, sets its Content-Type when contentType is not empty, applies
+// opts (nil: none; a content-type in opts.Header wins), and sends it with
+// [Client.Do], whose contract it shares: the caller closes the body of a
+// successful response. Send never closes body.
+func (c *Client) Send(ctx context.Context, method, url, contentType string, body io.Reader, opts *RequestOptions) (*http.Response, error) {
 	if err := c.check(ctx, "Client.Send"); err != nil {
 		return nil, err
 	}
@@ -294,6 +300,9 @@ func (c *Client) Send(ctx context.Context, method, url, contentType string, body
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if req, err = opts.Apply(req); err != nil {
+		return nil, err
 	}
 	return c.Do(req)
 }

@@ -73,7 +73,7 @@ func TestNewValidatesOptions(t *testing.T) {
 func TestDefaultHeaders(t *testing.T) {
 	forEachProto(t, func(t *testing.T, srv *mocks.Server) {
 		c := newTestClient(t, srv, WithHeader("Authorization", "Bearer t0k"), WithHeader("X-Tenant", "a"), WithHeader("X-Tenant", "b"))
-		resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+		resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 		require.NoError(t, err)
 		resp.Body.Close()
 
@@ -99,7 +99,7 @@ func TestWithUserAgent(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
 	c := newTestClient(t, srv, WithUserAgent("acme-sync/2.0"))
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "acme-sync/2.0", srv.Requests()[0].Header.Get("User-Agent"))
@@ -109,7 +109,7 @@ func TestRetriesUntilSuccess(t *testing.T) {
 	forEachProto(t, func(t *testing.T, srv *mocks.Server) {
 		srv.Fail(mocks.PathStats, mocks.Status(503).WithRetryAfter("0"), mocks.Status(429), mocks.Hangup())
 		c := newTestClient(t, srv)
-		resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+		resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
@@ -123,7 +123,7 @@ func TestRetriesRunOutKeepLastStatusAndProblem(t *testing.T) {
 	srv.AddCatalog()
 	srv.Fail(mocks.PathStats, mocks.Problem(503, "Maintenance", "back at noon").WithRetryAfter("1").Times(100))
 	c := newTestClient(t, srv)
-	_, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+	_, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 503, se.StatusCode)
@@ -140,7 +140,7 @@ func TestConnectionErrorsRunOut(t *testing.T) {
 	srv.AddCatalog()
 	srv.Fail(mocks.PathStats, mocks.Hangup().Times(10))
 	c := newTestClient(t, srv)
-	_, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+	_, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "giving up after 4 attempts")
 	var ue *url.Error
@@ -158,7 +158,7 @@ func TestNotRetried(t *testing.T) {
 	t.Run("500", func(t *testing.T) {
 		srv.ResetLog()
 		srv.Fail(mocks.PathStats, mocks.Status(500))
-		_, err := c.Get(ctx, srv.URL+mocks.PathStats)
+		_, err := c.Get(ctx, srv.URL+mocks.PathStats, nil)
 		var se *ServerError
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, 1, se.Attempts)
@@ -167,7 +167,7 @@ func TestNotRetried(t *testing.T) {
 	t.Run("POST without idempotency key", func(t *testing.T) {
 		srv.ResetLog()
 		srv.Fail(mocks.PathOrderForm, mocks.Status(503).Times(5))
-		_, err := c.Send(ctx, "POST", srv.URL+mocks.PathOrderForm, "application/json", strings.NewReader(`{"item":"a"}`))
+		_, err := c.Send(ctx, "POST", srv.URL+mocks.PathOrderForm, "application/json", strings.NewReader(`{"item":"a"}`), nil)
 		var se *ServerError
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, 1, srv.Count(mocks.PathOrderForm))
@@ -175,7 +175,7 @@ func TestNotRetried(t *testing.T) {
 	t.Run("one-shot body", func(t *testing.T) {
 		srv.ResetLog()
 		srv.Fail(mocks.PathOrder1, mocks.Status(503).Times(5))
-		_, err := c.Send(ctx, "PUT", srv.URL+mocks.PathOrder1, "application/json", io.MultiReader(strings.NewReader(`{}`)))
+		_, err := c.Send(ctx, "PUT", srv.URL+mocks.PathOrder1, "application/json", io.MultiReader(strings.NewReader(`{}`)), nil)
 		require.Error(t, err)
 		assert.Equal(t, 1, srv.Count(mocks.PathOrder1))
 	})
@@ -210,7 +210,7 @@ func TestFileBodyIsRewoundOnRetry(t *testing.T) {
 
 		srv.Fail(mocks.PathReport, mocks.Status(502).Times(2))
 		c := newTestClient(t, srv)
-		resp, err := c.Send(context.Background(), "PUT", srv.URL+mocks.PathReport, "application/octet-stream", f)
+		resp, err := c.Send(context.Background(), "PUT", srv.URL+mocks.PathReport, "application/octet-stream", f, nil)
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, 204, resp.StatusCode)
@@ -228,7 +228,7 @@ func TestSeekerBodyIsRewoundOnRetry(t *testing.T) {
 	srv.AddCatalog()
 	srv.Fail(mocks.PathReport, mocks.Status(503))
 	c := newTestClient(t, srv)
-	resp, err := c.Send(context.Background(), "PUT", srv.URL+mocks.PathReport, "text/plain", seekOnly{strings.NewReader("new report")})
+	resp, err := c.Send(context.Background(), "PUT", srv.URL+mocks.PathReport, "text/plain", seekOnly{strings.NewReader("new report")}, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	got, _ := srv.Resource(mocks.PathReport)
@@ -243,7 +243,7 @@ func TestContextCancelsRetryWait(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.Get(ctx, srv.URL+mocks.PathStats)
+	_, err := c.Get(ctx, srv.URL+mocks.PathStats, nil)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), mocks.PathStats, "the error names the URL")
 	assert.Less(t, time.Since(start), 10*time.Second, "the 30s Retry-After wait ended with the context")
@@ -255,7 +255,7 @@ func TestRetryDisabled(t *testing.T) {
 	srv.AddCatalog()
 	srv.Fail(mocks.PathStats, mocks.Status(503))
 	c := newTestClient(t, srv, WithRetry(RetryPolicy{}))
-	_, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+	_, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 1, srv.Count(mocks.PathStats))
@@ -278,7 +278,7 @@ func TestMiddlewareOrderAndOncePerCall(t *testing.T) {
 		}
 	}
 	c := newTestClient(t, srv, WithMiddleware(layer("outer"), layer("inner")))
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, []string{"outer", "inner"}, trace, "caller layers sit outside the retry layer")
@@ -295,7 +295,7 @@ func TestInjectedHTTPClientIsUsed(t *testing.T) {
 	})}
 	c, err := New(WithHTTPClient(hc))
 	require.NoError(t, err)
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 1, n)
@@ -309,7 +309,7 @@ func TestLoggingRedactsAndIsStructured(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newTestClient(t, srv, WithLogger(logger))
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats+"?token=s3cret")
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats+"?token=s3cret", nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	out := buf.String()
@@ -322,12 +322,12 @@ func TestLoggingRedactsAndIsStructured(t *testing.T) {
 func TestTransportErrorIsNotWrappedTwice(t *testing.T) {
 	c, err := New(WithRetry(RetryPolicy{}))
 	require.NoError(t, err)
-	_, err = c.Get(context.Background(), "http://127.0.0.1:1/")
+	_, err = c.Get(context.Background(), "http://127.0.0.1:1/", nil)
 	require.Error(t, err)
 	assert.Equal(t, 1, strings.Count(err.Error(), "http://127.0.0.1:1/"), err.Error())
 	var ue *url.Error
 	assert.ErrorAs(t, err, &ue)
-	_, err = c.Get(context.Background(), "::not a url")
+	_, err = c.Get(context.Background(), "::not a url", nil)
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "level3: "))
 	assert.False(t, errors.Is(err, context.Canceled))

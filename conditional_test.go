@@ -26,12 +26,14 @@ func TestPreconditionHeaders(t *testing.T) {
 		{"weak tag and a date", Validators{ETag: `W/"a1"`, LastModified: lm}, "", "Tue, 24 Nov 2026 09:00:00 GMT", false},
 		{"date only", Validators{LastModified: lm}, "", "Tue, 24 Nov 2026 09:00:00 GMT", false},
 		{"weak tag only", Validators{ETag: `W/"a1"`}, "", "", true},
-		{"malformed tag only", Validators{ETag: `a1`}, "", "", true},
+		{"bare tag, quoted", Validators{ETag: `a1`}, `"a1"`, "", false},
+		{"malformed tag only", Validators{ETag: `"a"1"`}, "", "", true},
+		{"malformed tag and a date", Validators{ETag: `"a"1"`, LastModified: lm}, "", "Tue, 24 Nov 2026 09:00:00 GMT", false},
 		{"nothing", Validators{}, "", "", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			im, ius, err := preconditionHeaders(tc.v)
+			im, ius, err := tc.v.preconditions()
 			assert.Equal(t, tc.im, im)
 			assert.Equal(t, tc.ius, ius)
 			if tc.err {
@@ -53,41 +55,50 @@ func TestIsStrongETag(t *testing.T) {
 }
 
 func TestConditionOptions(t *testing.T) {
-	apply := func(opts ...RequestOption) (http.Header, error) {
+	apply := func(o RequestOptions) (http.Header, error) {
 		req := httptest.NewRequest(http.MethodPut, "http://h/x", nil)
-		err := applyOptions(req, opts)
-		return req.Header, err
+		out, err := o.Apply(req)
+		if err != nil {
+			return nil, err
+		}
+		return out.Header, nil
 	}
-	h, err := apply(IfMatch("abc"))
+	etag := func(tag string) RequestOptions { return RequestOptions{IfVersion: Validators{ETag: tag}} }
+	h, err := apply(etag("abc"))
 	require.NoError(t, err)
 	assert.Equal(t, `"abc"`, h.Get("If-Match"), "a bare tag is quoted")
-	h, err = apply(IfMatch(` "abc" `))
+	h, err = apply(etag(` "abc" `))
 	require.NoError(t, err)
 	assert.Equal(t, `"abc"`, h.Get("If-Match"))
-	_, err = apply(IfMatch(`W/"abc"`))
+	_, err = apply(etag(`W/"abc"`))
 	assert.ErrorIs(t, err, ErrNoValidator, "a weak tag never matches")
-	for _, bad := range []string{"", `"a"b"`, "a b", "\"a\r\nX: y\""} {
-		_, err = apply(IfMatch(bad))
-		assert.Error(t, err, "%q", bad)
+	for _, bad := range []string{`"a"b"`, "a b", "\"a\r\nX: y\""} {
+		_, err = apply(etag(bad))
+		assert.ErrorIs(t, err, ErrNoValidator, "%q", bad)
+		assert.ErrorContains(t, err, "RequestOptions.IfVersion", "%q", bad)
 	}
 
 	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	h, err = apply(IfUnmodifiedSince(at))
+	h, err = apply(RequestOptions{IfVersion: Validators{LastModified: at}})
 	require.NoError(t, err)
 	assert.Equal(t, "Tue, 24 Nov 2026 10:00:00 GMT", h.Get("If-Unmodified-Since"))
-	_, err = apply(IfUnmodifiedSince(time.Time{}))
-	assert.ErrorIs(t, err, ErrNoValidator)
+	assert.Empty(t, h.Get("If-Match"))
 
-	h, err = apply(IfUnmodifiedSince(at), Force())
+	h, err = apply(RequestOptions{Force: true, Header: http.Header{"If-Unmodified-Since": {"Tue, 24 Nov 2026 10:00:00 GMT"}}})
 	require.NoError(t, err)
 	assert.Equal(t, "*", h.Get("If-Match"))
 	assert.Empty(t, h.Get("If-Unmodified-Since"), "Force replaces other preconditions")
 
-	h, err = apply(Force(), Conditional(Validators{ETag: `"v2"`}))
+	_, err = apply(RequestOptions{Force: true, IfVersion: Validators{ETag: `"v2"`}})
+	assert.ErrorContains(t, err, "Force and IfVersion", "they exclude each other")
+
+	h, err = apply(RequestOptions{IfVersion: Validators{ETag: `"v2"`}, Header: http.Header{"If-Match": {`"v1"`}}})
 	require.NoError(t, err)
-	assert.Equal(t, `"v2"`, h.Get("If-Match"), "the last option wins")
-	_, err = apply(Conditional(Validators{}))
-	assert.ErrorIs(t, err, ErrNoValidator)
+	assert.Equal(t, []string{`"v2"`}, h.Values("If-Match"), "IfVersion wins over a header")
+	h, err = apply(RequestOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, h.Get("If-Match"), "the zero IfVersion sends no precondition")
+	assert.Empty(t, h.Get("If-Unmodified-Since"))
 
 	assert.True(t, Validators{}.IsZero())
 	assert.False(t, Validators{ETag: `W/"x"`}.Strong())
@@ -101,12 +112,12 @@ func TestConditionalChanges(t *testing.T) {
 		url := srv.URL + mocks.PathOrder1
 
 		var order map[string]any
-		res, err := c.GetJSON(ctx, url, &order)
+		res, err := c.GetJSON(ctx, url, &order, nil)
 		require.NoError(t, err)
 		v := res.Validators
 		require.True(t, v.Strong())
 
-		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, Conditional(v))
+		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, &RequestOptions{IfVersion: v})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, out.Status)
 		stored, _ := srv.Resource(mocks.PathOrder1)
@@ -114,27 +125,27 @@ func TestConditionalChanges(t *testing.T) {
 		assert.NotEqual(t, v.ETag, out.Validators.ETag)
 		assert.Equal(t, v.ETag, lastRequest(t, srv, mocks.PathOrder1).Header.Get("If-Match"))
 
-		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "lost"}, Conditional(v))
+		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "lost"}, &RequestOptions{IfVersion: v})
 		var stale *PreconditionFailedError
 		require.ErrorAs(t, err, &stale, "the old validators are stale now")
 		assert.Equal(t, http.MethodPut, stale.Method)
 		stored, _ = srv.Resource(mocks.PathOrder1)
 		assert.JSONEq(t, `{"id":1,"state":"packed"}`, string(stored.Body), "nothing was lost")
 
-		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "forced"}, Force())
+		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "forced"}, &RequestOptions{Force: true})
 		require.NoError(t, err)
 		assert.Equal(t, "*", lastRequest(t, srv, mocks.PathOrder1).Header.Get("If-Match"))
 
-		_, err = c.Delete(ctx, url, Conditional(v))
+		_, err = c.Delete(ctx, url, &RequestOptions{IfVersion: v})
 		require.ErrorAs(t, err, &stale)
-		_, err = c.Delete(ctx, url, Conditional(out.Validators))
+		_, err = c.Delete(ctx, url, &RequestOptions{IfVersion: out.Validators})
 		require.ErrorAs(t, err, &stale, "the forced PUT changed it again")
-		_, err = c.Delete(ctx, url, IfUnmodifiedSince(time.Now().Add(time.Hour)))
+		_, err = c.Delete(ctx, url, &RequestOptions{IfVersion: Validators{LastModified: time.Now().Add(time.Hour)}})
 		require.NoError(t, err)
 		_, ok := srv.Resource(mocks.PathOrder1)
 		assert.False(t, ok)
 
-		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1}, Force())
+		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1}, &RequestOptions{Force: true})
 		var nf *NotFoundError
 		assert.ErrorAs(t, err, &nf, "a forced PUT never creates")
 	})
@@ -148,16 +159,16 @@ func TestPreconditionRequired(t *testing.T) {
 	c := newTestClient(t, srv)
 	ctx := context.Background()
 
-	_, err := c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8})
+	_, err := c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8}, nil)
 	var required *PreconditionRequiredError
 	require.ErrorAs(t, err, &required)
 	assert.Equal(t, 428, required.StatusCode)
-	_, err = c.Delete(ctx, srv.URL+"/strict")
+	_, err = c.Delete(ctx, srv.URL+"/strict", nil)
 	require.ErrorAs(t, err, &required)
 
-	res, err := c.GetJSON(ctx, srv.URL+"/strict", nil)
+	res, err := c.GetJSON(ctx, srv.URL+"/strict", nil, nil)
 	require.NoError(t, err)
-	_, err = c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8}, Conditional(res.Validators))
+	_, err = c.PutJSON(ctx, srv.URL+"/strict", map[string]int{"id": 8}, &RequestOptions{IfVersion: res.Validators})
 	require.NoError(t, err)
 }
 
@@ -180,7 +191,7 @@ func TestUpdate(t *testing.T) {
 			calls++
 			o.State = "packed"
 			return nil
-		})
+		}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, 1, calls)
 		stored, _ := srv.Resource(mocks.PathOrder1)
@@ -199,7 +210,7 @@ func TestUpdate(t *testing.T) {
 			}
 			o.Notes = append(o.Notes, "checked")
 			return nil
-		})
+		}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, 2, calls)
 		assert.Equal(t, []string{"packed", "cancelled"}, seen, "the second attempt sees the other write")
@@ -213,7 +224,7 @@ func TestUpdate(t *testing.T) {
 			calls++
 			srv.SetBody(mocks.PathOrder1, []byte(`{"id":1,"state":"busy`+string(rune('a'+calls))+`"}`))
 			return nil
-		})
+		}, nil)
 		var stale *PreconditionFailedError
 		require.ErrorAs(t, err, &stale)
 		assert.Equal(t, UpdateAttempts, calls)
@@ -222,7 +233,7 @@ func TestUpdate(t *testing.T) {
 	t.Run("modify refuses", func(t *testing.T) {
 		srv.ResetLog()
 		boom := errors.New("order is closed")
-		_, err := Update(ctx, c, url, func(*order) error { return boom })
+		_, err := Update(ctx, c, url, func(*order) error { return boom }, nil)
 		assert.ErrorIs(t, err, boom)
 		for _, r := range srv.Requests() {
 			assert.NotEqual(t, http.MethodPut, r.Method, "nothing written")
@@ -231,13 +242,13 @@ func TestUpdate(t *testing.T) {
 
 	t.Run("no validators", func(t *testing.T) {
 		srv.Handle("/plain", mocks.Info(`{"id":2}`))
-		_, err := Update(ctx, c, srv.URL+"/plain", func(*order) error { return nil })
+		_, err := Update(ctx, c, srv.URL+"/plain", func(*order) error { return nil }, nil)
 		assert.ErrorIs(t, err, ErrNoValidator)
 		assert.Equal(t, 1, srv.Count("/plain"), "only the GET")
 	})
 
 	t.Run("GET fails", func(t *testing.T) {
-		_, err := Update(ctx, c, srv.URL+"/missing", func(*order) error { return nil })
+		_, err := Update(ctx, c, srv.URL+"/missing", func(*order) error { return nil }, nil)
 		var nf *NotFoundError
 		assert.ErrorAs(t, err, &nf)
 	})

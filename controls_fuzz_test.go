@@ -1,16 +1,22 @@
 package level3
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dunglas/httpsfv"
 )
 
 // FuzzMergeToJSONPatch checks that translating a merge patch into JSON Patch
 // never panics and, whenever both documents are JSON, gives operations that
-// do to the document exactly what the merge patch does.
+// do to the document exactly what the merge patch does: the operations are
+// applied by github.com/evanphx/json-patch/v5 (mustJSONPatch), the merge by
+// our own jsonmerge. Pointers naming a member "" are left out of the
+// comparison: that library misapplies them.
 func FuzzMergeToJSONPatch(f *testing.F) {
 	for _, seed := range [][2]string{
 		{`{"a":1,"b":{"c":2}}`, `{"a":3,"d":4}`},
@@ -38,6 +44,9 @@ func FuzzMergeToJSONPatch(f *testing.F) {
 		}
 		if !json.Valid(ops) {
 			t.Fatalf("invalid JSON Patch %s", ops)
+		}
+		if bytes.Contains(ops, []byte(`/"`)) || bytes.Contains(ops, []byte(`//`)) {
+			return // a member named "": the reference engine misapplies those pointers
 		}
 		if got, want := mustJSONPatch(t, doc, string(ops)), mustMerge(t, doc, merge); got != want {
 			t.Fatalf("doc %s merge %s\nops %s\n got %s\nwant %s", doc, merge, ops, got, want)
@@ -138,20 +147,62 @@ func FuzzSetPreference(f *testing.F) {
 	})
 }
 
-// FuzzIfMatch checks that IfMatch either refuses a tag or sends a valid strong
-// entity tag that cannot split the header.
+// FuzzIfMatch checks that RequestOptions.IfVersion with an entity tag
+// either refuses it or sends a valid strong entity tag that cannot split the
+// header.
 func FuzzIfMatch(f *testing.F) {
 	for _, s := range []string{"abc", `"abc"`, `W/"x"`, "", `"a"b"`, "a\r\nX: y"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tag string) {
 		req, _ := http.NewRequest(http.MethodPut, "http://h/", nil)
-		if err := IfMatch(tag)(req); err != nil {
+		out, err := (&RequestOptions{IfVersion: Validators{ETag: tag}}).Apply(req)
+		if err != nil {
 			return
 		}
-		got := req.Header.Get("If-Match")
+		got := out.Header.Get("If-Match")
+		if tag == "" && got == "" {
+			return // no validator, no precondition
+		}
 		if !isStrongETag(got) || !validHeaderValue(got) {
-			t.Fatalf("IfMatch(%q) sent %q", tag, got)
+			t.Fatalf("IfVersion{ETag: %q} sent %q", tag, got)
+		}
+	})
+}
+
+// FuzzIdempotencyKeyField checks the one serialisation of idempotency keys:
+// a key is either refused or sent as an RFC 9651 string item that cannot
+// split the header and that parses back (with github.com/dunglas/httpsfv)
+// to the key itself; a key given already serialised (a quoted string, with
+// any parameters) is sent as that item.
+func FuzzIdempotencyKeyField(f *testing.F) {
+	for _, s := range []string{"order-42", NewIdempotencyKey(), `"quoted"`, `a"b\c`, "", " x ", "caf\u00e9", "a\r\nX: y", `"unterminated`, `"a"; p=1`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		v, err := idempotencyKeyField(key)
+		if err != nil {
+			return
+		}
+		if !validHeaderValue(v) {
+			t.Fatalf("%q became the invalid field %q", key, v)
+		}
+		it, err := httpsfv.UnmarshalItem([]string{v})
+		if err != nil {
+			t.Fatalf("%q became %q, not an RFC 9651 item: %v", key, v, err)
+		}
+		got, ok := it.Value.(string)
+		if !ok {
+			t.Fatalf("%q became %q, not a string", key, v)
+		}
+		if given, err := httpsfv.UnmarshalItem([]string{key}); err == nil && strings.HasPrefix(strings.TrimSpace(key), `"`) {
+			if want, _ := httpsfv.Marshal(given); v != want {
+				t.Fatalf("the serialised key %q became %q, not %q", key, v, want)
+			}
+			return
+		}
+		if got != key || len(it.Params.Names()) != 0 {
+			t.Fatalf("%q became %q, which holds %q", key, v, got)
 		}
 	})
 }

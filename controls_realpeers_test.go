@@ -30,7 +30,7 @@ func TestRealServerRevalidation(t *testing.T) {
 		ctx := context.Background()
 
 		for i, wantCached := range []bool{false, true, true} {
-			resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt")
+			resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
 			require.NoError(t, err)
 			got, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -42,7 +42,7 @@ func TestRealServerRevalidation(t *testing.T) {
 		}
 
 		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", []byte("changed\n"))
-		resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt")
+		resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
 		require.NoError(t, err)
 		got, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -61,20 +61,20 @@ func TestRealServerConditionalPut(t *testing.T) {
 		url := srv.URL + "/dav/order.json"
 
 		var v map[string]any
-		res, err := c.GetJSON(ctx, url, &v)
+		res, err := c.GetJSON(ctx, url, &v, nil)
 		require.NoError(t, err)
 		read := res.Validators
 		require.True(t, read.Strong(), "%s sends a strong etag for an old file", srv.Name)
 
 		// The current etag: both servers apply the PUT.
-		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, Conditional(read))
+		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, &RequestOptions{IfVersion: read})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, out.Status)
 		assert.True(t, out.Validators.IsZero(), "neither server sends validators after a PUT (realpeers/doc.go)")
 
 		// A stale etag: someone else changed the file since we read it.
 		realpeers.WriteFile(t, srv.DAVRoot, "order.json", []byte(`{"id":1,"state":"cancelled"}`))
-		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "shipped"}, Conditional(read))
+		_, err = c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "shipped"}, &RequestOptions{IfVersion: read})
 		onDisk, _ := os.ReadFile(filepath.Join(srv.DAVRoot, "order.json"))
 		switch srv.Name {
 		case "apache":
@@ -91,7 +91,7 @@ func TestRealServerConditionalPut(t *testing.T) {
 		}
 
 		// Forced change to a missing resource.
-		_, err = c.PutJSON(ctx, srv.URL+"/dav/missing.json", map[string]int{"id": 2}, Force())
+		_, err = c.PutJSON(ctx, srv.URL+"/dav/missing.json", map[string]int{"id": 2}, &RequestOptions{Force: true})
 		switch srv.Name {
 		case "apache":
 			var stale *PreconditionFailedError
@@ -113,14 +113,14 @@ func TestRealServerConditionalDelete(t *testing.T) {
 
 		res, err := c.Discover(ctx, url)
 		require.NoError(t, err)
-		_, err = c.Delete(ctx, url, IfMatch(`"not-the-etag"`))
+		_, err = c.Delete(ctx, url, &RequestOptions{IfVersion: Validators{ETag: `"not-the-etag"`}})
 		switch srv.Name {
 		case "apache":
 			var stale *PreconditionFailedError
 			require.ErrorAs(t, err, &stale)
 			_, statErr := os.Stat(filepath.Join(srv.DAVRoot, "gone.txt"))
 			assert.NoError(t, statErr, "still there")
-			_, err = c.Delete(ctx, url, Conditional(res.Validators))
+			_, err = c.Delete(ctx, url, &RequestOptions{IfVersion: res.Validators})
 			require.NoError(t, err)
 		case "nginx":
 			require.NoError(t, err, "server limitation: nginx ignores If-Match on DAV DELETE")
@@ -144,7 +144,7 @@ func TestRealServerUpdate(t *testing.T) {
 			}
 			o.Notes = append(o.Notes, "seen")
 			return nil
-		})
+		}, nil)
 		require.NoError(t, err)
 		onDisk, _ := os.ReadFile(filepath.Join(srv.DAVRoot, "counter.json"))
 		switch srv.Name {

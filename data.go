@@ -1,7 +1,7 @@
 // This file holds the Data profile's calls: GetJSON, PutJSON, Patch (with the
 // format chosen from accept-patch) and Delete. Patch documents and their
-// translation are in patch.go; preconditions in conditional.go; Result and
-// Change in change.go.
+// translation are in patch.go; validators and Update in conditional.go;
+// Result and Change in change.go.
 
 package level3
 
@@ -20,12 +20,13 @@ import (
 
 // GetJSON GETs url and decodes its JSON body into v (which may be nil to
 // discard it), and returns what the headers say about the resource: its
-// profiles, links and, for [Conditional] or [Update], its validators. The
-// GET goes through the Client's cache, so a second GetJSON of an unchanged
-// resource costs a 304. opts apply to the request; without an Accept header
-// among them it asks for application/json. A body longer than
-// [MaxResultBody] fails with [ErrResponseTooLarge]; a 204 leaves v unchanged.
-func (c *Client) GetJSON(ctx context.Context, url string, v any, opts ...RequestOption) (*Resource, error) {
+// profiles, links and, for [RequestOptions.IfVersion] or [Update], its
+// validators. The GET goes through the Client's cache (unless opts.NoCache),
+// so a second GetJSON of an unchanged resource costs a 304. opts (nil: none)
+// apply to the request; without an Accept header among them it asks for
+// application/json. A body longer than [MaxResultBody] fails with
+// [ErrResponseTooLarge]; a 204 leaves v unchanged.
+func (c *Client) GetJSON(ctx context.Context, url string, v any, opts *RequestOptions) (*Resource, error) {
 	if err := c.check(ctx, "Client.GetJSON"); err != nil {
 		return nil, err
 	}
@@ -34,7 +35,7 @@ func (c *Client) GetJSON(ctx context.Context, url string, v any, opts ...Request
 	if err != nil {
 		return nil, fmt.Errorf("level3: %w", err)
 	}
-	if err := applyOptions(req, opts); err != nil {
+	if req, err = opts.Apply(req); err != nil {
 		return nil, err
 	}
 	if req.Header.Get("Accept") == "" {
@@ -120,11 +121,12 @@ func orNone(s string) string {
 // PutJSON replaces the state of the Data resource at url with v, marshalled
 // as JSON (a json.RawMessage or []byte is sent as it is, once checked). A
 // Level 3 PUT replaces and never creates; make it safe against a concurrent
-// change with [Conditional] (412 [*PreconditionFailedError] when you lost the
-// race), or a forced overwrite with [Force]. The Result carries the new
-// validators (Entity mixin: 204 with etag) or, with [PreferRepresentation],
-// the new state.
-func (c *Client) PutJSON(ctx context.Context, url string, v any, opts ...RequestOption) (*Result, error) {
+// change with [RequestOptions.IfVersion] (412 [*PreconditionFailedError]
+// when you lost the race), or a forced overwrite with
+// [RequestOptions.Force]. The Result carries the new validators (Entity
+// mixin: 204 with etag) or, with Return: "representation", the new state.
+// opts may be nil.
+func (c *Client) PutJSON(ctx context.Context, url string, v any, opts *RequestOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.PutJSON"); err != nil {
 		return nil, err
 	}
@@ -132,16 +134,17 @@ func (c *Client) PutJSON(ctx context.Context, url string, v any, opts ...Request
 	if err != nil {
 		return nil, fmt.Errorf("level3: PUT %s: %w", redactRawURL(url), err)
 	}
-	return c.Change(ctx, http.MethodPut, url, "application/json", bytes.NewReader(body), opts...)
+	return c.Change(ctx, http.MethodPut, url, "application/json", bytes.NewReader(body), opts)
 }
 
-// Delete deletes the resource at url. Make it conditional with [Conditional]
-// or force it with [Force], as for PUT.
-func (c *Client) Delete(ctx context.Context, url string, opts ...RequestOption) (*Result, error) {
+// Delete deletes the resource at url. Make it conditional with
+// [RequestOptions.IfVersion] or force it with [RequestOptions.Force], as for
+// PUT; opts may be nil.
+func (c *Client) Delete(ctx context.Context, url string, opts *RequestOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.Delete"); err != nil {
 		return nil, err
 	}
-	return c.Change(ctx, http.MethodDelete, url, "", nil, opts...)
+	return c.Change(ctx, http.MethodDelete, url, "", nil, opts)
 }
 
 // Patch changes the JSON state at url with p, in a format the server accepts
@@ -152,13 +155,14 @@ func (c *Client) Delete(ctx context.Context, url string, opts ...RequestOption) 
 // detour. When the server takes only JSON Patch and p has only a merge
 // patch, Patch GETs the current document, translates the merge patch against
 // it and sends the translation conditional on that document's validators
-// (a 412 then means the document changed in between).
+// (a 412 then means the document changed in between), unless opts carry a
+// precondition of their own. opts (nil: none) apply to every PATCH sent.
 //
 // The server's rejections come back typed: 400 malformed, 403 or 409 a
 // business rule or a patch that cannot apply, 415 no acceptable format
 // ([*PatchFormatError] when the two sides have none in common), 422
 // semantically wrong, 428 a precondition or content-type demanded.
-func (c *Client) Patch(ctx context.Context, url string, p Patch, opts ...RequestOption) (*Result, error) {
+func (c *Client) Patch(ctx context.Context, url string, p Patch, opts *RequestOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.Patch"); err != nil {
 		return nil, err
 	}
@@ -167,7 +171,7 @@ func (c *Client) Patch(ctx context.Context, url string, p Patch, opts ...Request
 
 // Patch changes the resource's JSON state with p, choosing the format from
 // the resource's accept-patch; see [Client.Patch].
-func (r *Resource) Patch(ctx context.Context, p Patch, opts ...RequestOption) (*Result, error) {
+func (r *Resource) Patch(ctx context.Context, p Patch, opts *RequestOptions) (*Result, error) {
 	c, err := r.requester(ctx, "Resource.Patch")
 	if err != nil {
 		return nil, err
@@ -177,7 +181,7 @@ func (r *Resource) Patch(ctx context.Context, p Patch, opts ...RequestOption) (*
 
 // patch sends p to url, choosing from accepted, and tries once more in
 // another format after a 415 that names the accepted ones.
-func (c *Client) patch(ctx context.Context, url string, accepted []string, p Patch, opts []RequestOption) (*Result, error) {
+func (c *Client) patch(ctx context.Context, url string, accepted []string, p Patch, opts *RequestOptions) (*Result, error) {
 	plan, err := choosePatch(accepted, p)
 	if err != nil {
 		return nil, err
@@ -215,11 +219,11 @@ func patchRetryPlan(acceptPatch []string, refused string, p Patch) (patchPlan, b
 }
 
 // sendPatch sends one PATCH as planned, translating first when needed.
-func (c *Client) sendPatch(ctx context.Context, url string, plan patchPlan, p Patch, opts []RequestOption) (*Result, error) {
+func (c *Client) sendPatch(ctx context.Context, url string, plan patchPlan, p Patch, opts *RequestOptions) (*Result, error) {
 	body := plan.body
 	if plan.translate {
 		var current json.RawMessage
-		res, err := c.GetJSON(ctx, url, &current)
+		res, err := c.GetJSON(ctx, url, &current, nil)
 		if err != nil {
 			return nil, fmt.Errorf("level3: PATCH %s: fetching the document to translate the merge patch: %w", redactRawURL(url), err)
 		}
@@ -227,15 +231,34 @@ func (c *Client) sendPatch(ctx context.Context, url string, plan patchPlan, p Pa
 			return nil, fmt.Errorf("level3: PATCH %s: %w", redactRawURL(url), err)
 		}
 		// The translation is only right for the document it was made
-		// from; the caller's own preconditions, applied after, win.
-		if _, _, err := preconditionHeaders(res.Validators); err == nil {
-			opts = append([]RequestOption{Conditional(res.Validators)}, opts...)
+		// from; the caller's own precondition, if any, wins.
+		if _, _, err := res.Validators.preconditions(); err == nil && !hasPrecondition(opts) {
+			cond := RequestOptions{IfVersion: res.Validators}
+			if opts != nil {
+				cond = *opts
+				cond.IfVersion = res.Validators
+			}
+			opts = &cond
 		}
 	}
 	if !json.Valid(body) {
 		return nil, fmt.Errorf("level3: PATCH %s: the %s document is not valid JSON", redactRawURL(url), plan.mediaType)
 	}
-	return c.Change(ctx, http.MethodPatch, url, plan.mediaType, bytes.NewReader(body), opts...)
+	return c.Change(ctx, http.MethodPatch, url, plan.mediaType, bytes.NewReader(body), opts)
+}
+
+// hasPrecondition reports whether o asks for a precondition of its own:
+// IfVersion, Force, or an If-Match or If-Unmodified-Since header.
+func hasPrecondition(o *RequestOptions) bool {
+	if o == nil {
+		return false
+	}
+	for name := range o.Header {
+		if strings.EqualFold(name, "If-Match") || strings.EqualFold(name, "If-Unmodified-Since") {
+			return true
+		}
+	}
+	return o.Force || !o.IfVersion.IsZero()
 }
 
 // encodeJSON marshals v, passing json.RawMessage and []byte through as they

@@ -15,183 +15,6 @@ import (
 	"github.com/l3go/level3/mocks"
 )
 
-func TestChoosePatch(t *testing.T) {
-	merge := json.RawMessage(`{"a":1}`)
-	ops := json.RawMessage(`[{"op":"add","path":"/a","value":1}]`)
-	both := Patch{Merge: merge, JSON: ops}
-	cases := []struct {
-		name      string
-		accepted  []string
-		p         Patch
-		mediaType string
-		translate bool
-		err       error
-	}{
-		{"unknown server, merge first", nil, both, MediaMergePatch, false, nil},
-		{"unknown server, JSON Patch only", nil, Patch{JSON: ops}, MediaJSONPatch, false, nil},
-		{"server order wins", []string{MediaJSONPatch, MediaMergePatch}, both, MediaJSONPatch, false, nil},
-		{"parameters and case ignored", []string{"Application/Merge-Patch+JSON; charset=utf-8"}, both, MediaMergePatch, false, nil},
-		{"server takes only JSON Patch: translate", []string{MediaJSONPatch}, Patch{Merge: merge}, MediaJSONPatch, true, nil},
-		{"server takes only merge, we have JSON Patch", []string{MediaMergePatch}, Patch{JSON: ops}, "", false, ErrPatchFormat},
-		{"nothing in common", []string{"application/xml-patch+xml", "bad;;"}, both, "", false, ErrPatchFormat},
-		{"empty patch", nil, Patch{}, "", false, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			plan, err := choosePatch(tc.accepted, tc.p)
-			if tc.mediaType == "" {
-				require.Error(t, err)
-				if tc.err != nil {
-					assert.ErrorIs(t, err, tc.err)
-					var pfe *PatchFormatError
-					require.ErrorAs(t, err, &pfe)
-					assert.Equal(t, tc.accepted, pfe.Accepted)
-				}
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.mediaType, plan.mediaType)
-			assert.Equal(t, tc.translate, plan.translate)
-			if !tc.translate {
-				assert.NotNil(t, plan.body)
-			}
-		})
-	}
-}
-
-func TestPatchRetryPlan(t *testing.T) {
-	merge := json.RawMessage(`{"a":1}`)
-	ops := json.RawMessage(`[]`)
-	plan, ok := patchRetryPlan([]string{"application/json-patch+json"}, MediaMergePatch, Patch{Merge: merge, JSON: ops})
-	require.True(t, ok)
-	assert.Equal(t, MediaJSONPatch, plan.mediaType)
-	plan, ok = patchRetryPlan([]string{"application/json-patch+json"}, MediaMergePatch, Patch{Merge: merge})
-	require.True(t, ok)
-	assert.True(t, plan.translate)
-	_, ok = patchRetryPlan([]string{"application/merge-patch+json"}, MediaMergePatch, Patch{Merge: merge, JSON: ops})
-	assert.False(t, ok, "never the refused format again")
-	plan, ok = patchRetryPlan(nil, MediaMergePatch, Patch{Merge: merge, JSON: ops})
-	require.True(t, ok, "without accept-patch, the other format offered")
-	assert.Equal(t, MediaJSONPatch, plan.mediaType)
-	_, ok = patchRetryPlan(nil, MediaMergePatch, Patch{Merge: merge})
-	assert.False(t, ok)
-}
-
-func TestMergeToJSONPatch(t *testing.T) {
-	cases := []struct {
-		name, doc, merge, want string
-	}{
-		{"replace and add", `{"a":1,"b":{"c":2}}`, `{"a":3,"d":4}`,
-			`[{"op":"replace","path":"/a","value":3},{"op":"add","path":"/d","value":4}]`},
-		{"nested merge", `{"b":{"c":2,"e":1}}`, `{"b":{"c":null,"f":[1]}}`,
-			`[{"op":"remove","path":"/b/c"},{"op":"add","path":"/b/f","value":[1]}]`},
-		{"removing an absent member is nothing", `{"a":1}`, `{"z":null}`, `[]`},
-		{"object over a scalar", `{"a":1}`, `{"a":{"x":null,"y":2}}`, `[{"op":"replace","path":"/a","value":{"y":2}}]`},
-		{"new object drops nulls", `{}`, `{"a":{"x":null,"y":{"z":null}}}`, `[{"op":"add","path":"/a","value":{"y":{}}}]`},
-		{"pointer escapes", `{"a/b":1,"m~n":2}`, `{"a/b":null,"m~n":3}`,
-			`[{"op":"remove","path":"/a~1b"},{"op":"replace","path":"/m~0n","value":3}]`},
-		{"array replaced whole", `{"a":[1,2]}`, `{"a":[3]}`, `[{"op":"replace","path":"/a","value":[3]}]`},
-		{"whole document", `[1]`, `{"a":1}`, `[{"op":"replace","path":"","value":{"a":1}}]`},
-		{"non-object patch", `{"a":1}`, `"x"`, `[{"op":"replace","path":"","value":"x"}]`},
-		{"null patch", `{"a":1}`, `null`, `[{"op":"replace","path":"","value":null}]`},
-		{"big numbers survive", `{"n":1}`, `{"n":12345678901234567890}`, `[{"op":"replace","path":"/n","value":12345678901234567890}]`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := mergeToJSONPatch([]byte(tc.doc), []byte(tc.merge))
-			require.NoError(t, err)
-			assert.JSONEq(t, tc.want, string(got))
-			assert.Equal(t, mustMerge(t, tc.doc, tc.merge), mustJSONPatch(t, tc.doc, string(got)),
-				"the translation does what the merge patch does")
-		})
-	}
-	_, err := mergeToJSONPatch([]byte(`{`), []byte(`{}`))
-	assert.Error(t, err)
-	_, err = mergeToJSONPatch([]byte(`{}`), []byte(`{} x`))
-	assert.Error(t, err)
-}
-
-// mustMerge applies a merge patch and returns the canonical JSON.
-func mustMerge(t testing.TB, doc, merge string) string {
-	out, err := applyMerge([]byte(doc), []byte(merge))
-	require.NoError(t, err)
-	return canonicalJSON(t, out)
-}
-
-// mustJSONPatch applies the add/remove/replace operations that
-// mergeToJSONPatch emits (a test-only applier) and returns canonical JSON.
-func mustJSONPatch(t testing.TB, doc, patch string) string {
-	root, err := decodeJSON([]byte(doc))
-	require.NoError(t, err)
-	var ops []struct {
-		Op    string          `json:"op"`
-		Path  string          `json:"path"`
-		Value json.RawMessage `json:"value"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(patch), &ops))
-	for _, op := range ops {
-		var v any
-		if op.Op != "remove" {
-			v, err = decodeJSON(op.Value)
-			require.NoError(t, err)
-		}
-		if op.Path == "" {
-			require.Equal(t, "replace", op.Op)
-			root = v
-			continue
-		}
-		tokens := strings.Split(op.Path[1:], "/")
-		parent := root
-		for _, tok := range tokens[:len(tokens)-1] {
-			parent = parent.(map[string]any)[unescapePointer(tok)]
-		}
-		m := parent.(map[string]any)
-		last := unescapePointer(tokens[len(tokens)-1])
-		_, exists := m[last]
-		switch op.Op {
-		case "add":
-			m[last] = v
-		case "replace":
-			require.True(t, exists, "replace of a missing member %s", op.Path)
-			m[last] = v
-		case "remove":
-			require.True(t, exists, "remove of a missing member %s", op.Path)
-			delete(m, last)
-		}
-	}
-	b, err := json.Marshal(root)
-	require.NoError(t, err)
-	return canonicalJSON(t, b)
-}
-
-func unescapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
-}
-
-func canonicalJSON(t testing.TB, b []byte) string {
-	v, err := decodeJSON(b)
-	require.NoError(t, err)
-	out, err := json.Marshal(v)
-	require.NoError(t, err)
-	return string(out)
-}
-
-func TestMergePatchOf(t *testing.T) {
-	type change struct {
-		State string         `json:"state,omitempty"`
-		Note  *string        `json:"note,omitempty"`
-		Gone  map[string]any `json:"gone"`
-	}
-	p, err := MergePatchOf(change{State: "paid"})
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"state":"paid","gone":null}`, string(p.Merge))
-	assert.Nil(t, p.JSON)
-	_, err = MergePatchOf([]int{1})
-	assert.Error(t, err, "a merge patch is an object")
-	_, err = MergePatchOf(func() {})
-	assert.Error(t, err)
-}
-
 func TestPatchAgainstMocks(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog() // orders take merge patch only; products take both
@@ -210,7 +33,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 	t.Run("merge patch from a Go value", func(t *testing.T) {
 		p, err := MergePatchOf(map[string]any{"state": "paid"})
 		require.NoError(t, err)
-		res, err := c.Patch(ctx, srv.URL+mocks.PathOrder1, p)
+		res, err := c.Patch(ctx, srv.URL+mocks.PathOrder1, p, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, res.Status)
 		stored, _ := srv.Resource(mocks.PathOrder1)
@@ -221,7 +44,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 
 	t.Run("JSON Patch", func(t *testing.T) {
 		res, err := c.Patch(ctx, srv.URL+"/products/1", Patch{JSON: json.RawMessage(
-			`[{"op":"test","path":"/id","value":1},{"op":"add","path":"/tags","value":["new"]},{"op":"add","path":"/tags/0","value":"hot"}]`)})
+			`[{"op":"test","path":"/id","value":1},{"op":"add","path":"/tags","value":["new"]},{"op":"add","path":"/tags/0","value":"hot"}]`)}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, res.Status)
 		stored, _ := srv.Resource("/products/1")
@@ -234,7 +57,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 		srv.Handle("/pref", d)
 		res, err := c.Discover(ctx, srv.URL+"/pref")
 		require.NoError(t, err)
-		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)})
+		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)}, nil)
 		require.NoError(t, err)
 		stored, _ := srv.Resource("/pref")
 		assert.JSONEq(t, `{"id":5,"state":"y"}`, string(stored.Body), "the server's first choice, JSON Patch")
@@ -244,7 +67,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 		d := mocks.Data(`{"id":6,"state":"open"}`)
 		d.AcceptPatch = []string{mocks.JSONPatch}
 		srv.Handle("/jsononly", d)
-		_, err := c.Patch(ctx, srv.URL+"/jsononly", Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)})
+		_, err := c.Patch(ctx, srv.URL+"/jsononly", Patch{Merge: json.RawMessage(`{"state":"x"}`), JSON: json.RawMessage(`[{"op":"replace","path":"/state","value":"y"}]`)}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, 2, patchCount("/jsononly"))
 		stored, _ := srv.Resource("/jsononly")
@@ -258,7 +81,7 @@ func TestPatchAgainstMocks(t *testing.T) {
 		res, err := c.Discover(ctx, srv.URL+"/translate")
 		require.NoError(t, err)
 		before, _ := srv.Resource("/translate")
-		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"paid","lines":{"a":null,"c":3}}`)})
+		_, err = res.Patch(ctx, Patch{Merge: json.RawMessage(`{"state":"paid","lines":{"a":null,"c":3}}`)}, nil)
 		require.NoError(t, err)
 		stored, _ := srv.Resource("/translate")
 		assert.JSONEq(t, `{"id":7,"state":"paid","lines":{"b":2,"c":3}}`, string(stored.Body))
@@ -272,35 +95,35 @@ func TestPatchAgainstMocks(t *testing.T) {
 		res, err := c.Discover(ctx, srv.URL+mocks.PathOrder2)
 		require.NoError(t, err)
 		n := srv.Count(mocks.PathOrder2)
-		_, err = res.Patch(ctx, Patch{JSON: json.RawMessage(`[]`)})
+		_, err = res.Patch(ctx, Patch{JSON: json.RawMessage(`[]`)}, nil)
 		assert.ErrorIs(t, err, ErrPatchFormat)
 		assert.Equal(t, n, srv.Count(mocks.PathOrder2))
 
-		_, err = c.Patch(ctx, srv.URL+mocks.PathOrder2, Patch{JSON: json.RawMessage(`[]`)})
+		_, err = c.Patch(ctx, srv.URL+mocks.PathOrder2, Patch{JSON: json.RawMessage(`[]`)}, nil)
 		var unsupported *UnsupportedMediaTypeError
 		require.ErrorAs(t, err, &unsupported, "without discovery, the server's 415 is the answer")
 		assert.Equal(t, 1, patchCount(mocks.PathOrder2))
 	})
 
 	t.Run("typed rejections", func(t *testing.T) {
-		_, err := c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"test","path":"/id","value":99}]`)})
+		_, err := c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"test","path":"/id","value":99}]`)}, nil)
 		var conflict *ConflictError
 		require.ErrorAs(t, err, &conflict, "409: the patch cannot apply")
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"frobnicate","path":"/id"}]`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{JSON: json.RawMessage(`[{"op":"frobnicate","path":"/id"}]`)}, nil)
 		var bad *BadRequestError
 		require.ErrorAs(t, err, &bad, "400: malformed patch")
 		srv.Fail("/products/2", mocks.Problem(http.StatusForbidden, "Order locked", "closed orders cannot change"))
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"a":1}`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"a":1}`)}, nil)
 		var forbidden *ForbiddenError
 		require.ErrorAs(t, err, &forbidden)
 		assert.Equal(t, "Order locked", forbidden.Problem.Title)
 		srv.Fail("/products/2", mocks.Problem(http.StatusUnprocessableEntity, "Bad state", "no such state"))
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":"x"}`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":"x"}`)}, nil)
 		var unprocessable *UnprocessableEntityError
 		require.ErrorAs(t, err, &unprocessable)
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":`)})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{Merge: json.RawMessage(`{"state":`)}, nil)
 		assert.ErrorContains(t, err, "not valid JSON", "checked before sending")
-		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{})
+		_, err = c.Patch(ctx, srv.URL+"/products/2", Patch{}, nil)
 		assert.Error(t, err)
 	})
 }
@@ -312,19 +135,19 @@ func TestGetJSON(t *testing.T) {
 	ctx := context.Background()
 
 	var o order
-	res, err := c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o)
+	res, err := c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, nil)
 	require.NoError(t, err)
 	assert.Equal(t, order{ID: 2, State: "open"}, o)
 	stored, _ := srv.Resource(mocks.PathOrder2)
 	assert.Equal(t, stored.ETag, res.ETag)
 	assert.Equal(t, "application/json", lastRequest(t, srv, mocks.PathOrder2).Header.Get("Accept"))
-	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, Header("Accept", "application/vnd.shop+json"))
+	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, &RequestOptions{Header: http.Header{"Accept": {"application/vnd.shop+json"}}})
 	require.NoError(t, err)
 	assert.Equal(t, "application/vnd.shop+json", lastRequest(t, srv, mocks.PathOrder2).Header.Get("Accept"))
 
-	_, err = c.GetJSON(ctx, srv.URL+mocks.PathReport, &o)
+	_, err = c.GetJSON(ctx, srv.URL+mocks.PathReport, &o, nil)
 	assert.ErrorContains(t, err, "text/csv", "the error names the content-type")
-	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, Header("Bad Name", "x"))
+	_, err = c.GetJSON(ctx, srv.URL+mocks.PathOrder2, &o, &RequestOptions{Header: http.Header{"Bad Name": {"x"}}})
 	assert.Error(t, err)
 
 	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -338,22 +161,22 @@ func TestGetJSON(t *testing.T) {
 		_, _ = io.WriteString(w, `"}`)
 	}))
 	defer big.Close()
-	c2, err := New(WithoutCache())
+	c2, err := New(WithCache(nil))
 	require.NoError(t, err)
 	defer c2.HTTPClient().CloseIdleConnections()
-	_, err = c2.GetJSON(ctx, big.URL, nil)
+	_, err = c2.GetJSON(ctx, big.URL, nil, nil)
 	assert.ErrorIs(t, err, ErrResponseTooLarge)
 
-	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, json.RawMessage(`{"id":`))
+	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, json.RawMessage(`{"id":`), nil)
 	assert.ErrorContains(t, err, "not valid JSON")
-	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, func() {})
+	_, err = c.PutJSON(ctx, srv.URL+mocks.PathOrder2, func() {}, nil)
 	assert.Error(t, err)
 }
 
 func TestPatchEdges(t *testing.T) {
 	err := &PatchFormatError{Accepted: []string{"application/xml-patch+xml"}, Offered: []string{MediaMergePatch}}
 	assert.Equal(t, "level3: the server accepts PATCH as application/xml-patch+xml; offered application/merge-patch+json", err.Error())
-	_, perr := ResourceFromResponse(&http.Response{Header: http.Header{}}).Patch(context.Background(), Patch{Merge: json.RawMessage(`{}`)})
+	_, perr := ResourceFromResponse(&http.Response{Header: http.Header{}}).Patch(context.Background(), Patch{Merge: json.RawMessage(`{}`)}, nil)
 	assert.ErrorContains(t, perr, "no Client")
 	assert.Equal(t, "(unparsable URL)", redactRawURL("http://a b/%zz"))
 	assert.Equal(t, "http://u:xxxxx@h/?token=xxxxx", redactRawURL("http://u:p@h/?token=s3cret"))

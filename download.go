@@ -100,7 +100,7 @@ func (c *Client) Download(ctx context.Context, url, dst string, opts ...Download
 	// The content streams to disk: keeping a copy in the memory cache would
 	// only cost memory, and a 304 from the cache would hide what the server
 	// sends now.
-	ctx = BypassCache(ctx)
+	ctx = bypassCache(ctx)
 	probe, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("level3: download: %w", err)

@@ -84,7 +84,7 @@ func TestDrippingErrorBodyIsBoundedInTime(t *testing.T) {
 	}
 	forEachTLSServer(t, h, dripClient, func(t *testing.T, c *Client, url string) {
 		start := time.Now()
-		_, err := c.Get(context.Background(), url)
+		_, err := c.Get(context.Background(), url, nil)
 		held := time.Since(start)
 		t.Logf("a dripping error body held the call %v", held.Round(10*time.Millisecond))
 		var se *ServerError
@@ -107,7 +107,7 @@ func TestDrippingRedirectBodyIsBoundedInTime(t *testing.T) {
 	}
 	forEachTLSServer(t, h, dripClient, func(t *testing.T, c *Client, url string) {
 		start := time.Now()
-		resp, err := c.Get(context.Background(), url+"/from")
+		resp, err := c.Get(context.Background(), url+"/from", nil)
 		held := time.Since(start)
 		t.Logf("a dripping redirect body held the call %v", held.Round(10*time.Millisecond))
 		require.NoError(t, err)
@@ -163,7 +163,7 @@ func TestDrippingTailAfterJSONIsBoundedInTime(t *testing.T) {
 	forEachTLSServer(t, h, dripClient, func(t *testing.T, c *Client, url string) {
 		var v struct{ A int }
 		start := time.Now()
-		_, err := c.GetJSON(context.Background(), url, &v)
+		_, err := c.GetJSON(context.Background(), url, &v, nil)
 		held := time.Since(start)
 		t.Logf("a dripping tail after the JSON value held the call %v", held.Round(10*time.Millisecond))
 		require.NoError(t, err)

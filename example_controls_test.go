@@ -9,6 +9,7 @@ import (
 
 	"github.com/l3go/level3"
 	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/profiles"
 )
 
 // Every GET goes to the server, but an unchanged resource costs a 304: the
@@ -16,9 +17,9 @@ import (
 func ExampleFromCache() {
 	srv := startShop()
 	defer srv.Close()
-	client, _ := level3.New() // a MemoryCache by default; WithCache, WithoutCache
+	client, _ := level3.New() // a MemoryCache by default; WithCache(nil) for none
 	for i := 0; i < 2; i++ {
-		resp, err := client.Get(context.Background(), srv.URL+mocks.PathReport)
+		resp, err := client.Get(context.Background(), srv.URL+mocks.PathReport, nil)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -48,7 +49,7 @@ func ExampleUpdate() {
 		}
 		o.State = "paid"
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -58,22 +59,68 @@ func ExampleUpdate() {
 	// 204 {"id":1,"state":"paid"} true
 }
 
-// Conditional makes a change apply only to the version that was read; a
-// stale one gets a typed 412.
-func ExampleConditional() {
+// IfVersion makes a change apply only to the version that was read (Entity
+// mixin: If-Match); a stale one gets a typed 412.
+func ExampleRequestOptions_ifVersion() {
 	srv := startShop()
 	defer srv.Close()
 	client, _ := level3.New()
 	ctx := context.Background()
 
-	order, _ := client.GetJSON(ctx, srv.URL+mocks.PathOrder2, nil)
+	order, _ := client.GetJSON(ctx, srv.URL+mocks.PathOrder2, nil, nil)
 	srv.SetBody(mocks.PathOrder2, []byte(`{"id":2,"state":"packed"}`)) // someone else writes
 
-	_, err := client.Delete(ctx, srv.URL+mocks.PathOrder2, level3.Conditional(order.Validators))
+	_, err := client.Delete(ctx, srv.URL+mocks.PathOrder2, &level3.RequestOptions{IfVersion: order.Validators})
 	var stale *level3.PreconditionFailedError
 	fmt.Println(errors.As(err, &stale))
 	// Output:
 	// true
+}
+
+// PutJSON replaces the state of a Data resource; with IfVersion it does so
+// only if nobody changed it since it was read, and the Result carries the
+// new validators for the next change.
+func ExampleClient_PutJSON() {
+	srv := startShop()
+	defer srv.Close()
+	client, _ := level3.New()
+	ctx := context.Background()
+
+	var order map[string]any
+	read, err := client.GetJSON(ctx, srv.URL+mocks.PathOrder2, &order, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	order["state"] = "packed"
+	res, err := client.PutJSON(ctx, srv.URL+mocks.PathOrder2, order, &level3.RequestOptions{IfVersion: read.Validators})
+	if err != nil {
+		log.Fatal(err)
+	}
+	stored, _ := srv.Resource(mocks.PathOrder2)
+	fmt.Println(res.Status, string(stored.Body), res.Validators.ETag == stored.ETag)
+	// Output:
+	// 204 {"id":2,"state":"packed"} true
+}
+
+// Return: "representation" asks a server with the Representation mixin to
+// answer a change with the resulting state (200 and a body) instead of 204.
+func ExampleRequestOptions_return() {
+	srv, err := mocks.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Handle("/notes/1", mocks.Data(`{"text":"draft"}`).With(profiles.Representation))
+	client, _ := level3.New()
+
+	res, err := client.PutJSON(context.Background(), srv.URL+"/notes/1", map[string]string{"text": "final"},
+		&level3.RequestOptions{Return: "representation"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Status, string(res.Body))
+	// Output:
+	// 200 {"text":"final"}
 }
 
 // A merge patch built from a Go value; the format is chosen from the
@@ -85,7 +132,7 @@ func ExampleClient_Patch() {
 	client, _ := level3.New()
 
 	patch, _ := level3.MergePatchOf(map[string]any{"state": "cancelled"})
-	res, err := client.Patch(context.Background(), srv.URL+mocks.PathOrder3, patch)
+	res, err := client.Patch(context.Background(), srv.URL+mocks.PathOrder3, patch, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -96,13 +143,14 @@ func ExampleClient_Patch() {
 }
 
 // Submit fetches the form afresh, fills its JSON template, and posts it with
-// an idempotency key when the form asks for one.
+// an idempotency key when the form asks for one. A 409 for a submission
+// still being processed is waited out as WithBusyWait says.
 func ExampleClient_Submit() {
 	srv := startShop()
 	defer srv.Close()
-	client, _ := level3.New()
+	client, _ := level3.New(level3.WithBusyWait(level3.Schedule{Attempts: 3})) // other fields: the defaults
 
-	res, err := client.Submit(context.Background(), srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"})
+	res, err := client.Submit(context.Background(), srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -112,6 +160,35 @@ func ExampleClient_Submit() {
 	// 201 /orders/new/1 {"item":"lamp","quantity":1}
 }
 
+// A key chosen by the caller (kept, say, in a job's state) makes a
+// submission safe to repeat after a restart: the server answers the same
+// key and body with the first submission's answer instead of creating
+// another order.
+func ExampleClient_SubmitForm() {
+	srv := startShop()
+	defer srv.Close()
+	client, _ := level3.New()
+	ctx := context.Background()
+	opts := &level3.RequestOptions{IdempotencyKey: "job-42"} // or level3.NewIdempotencyKey(), stored
+
+	var created []string
+	for range 2 {
+		form, err := client.FetchForm(ctx, srv.URL+mocks.PathOrderForm)
+		if err != nil {
+			log.Fatal(err)
+		}
+		doc, _ := form.Fill(map[string]any{"item": "desk"})
+		res, err := client.SubmitForm(ctx, form, doc, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		created = append(created, res.Location.Path)
+	}
+	fmt.Println(created)
+	// Output:
+	// [/orders/new/1 /orders/new/1]
+}
+
 // Trigger posts to an Action and follows its 303 to the changed state (a
 // 204 from an older server is just as fine).
 func ExampleClient_Trigger() {
@@ -119,7 +196,7 @@ func ExampleClient_Trigger() {
 	defer srv.Close()
 	client, _ := level3.New()
 
-	res, err := client.Trigger(context.Background(), srv.URL+mocks.PathShip)
+	res, err := client.Trigger(context.Background(), srv.URL+mocks.PathShip, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -135,7 +212,7 @@ func ExampleClient_Lookup() {
 	defer srv.Close()
 	client, _ := level3.New()
 
-	res, err := client.Lookup(context.Background(), srv.URL+mocks.PathFindOrder, map[string]int{"id": 1})
+	res, err := client.Lookup(context.Background(), srv.URL+mocks.PathFindOrder, map[string]int{"id": 1}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func Example_errorHandling() {
 	client, _ := level3.New()
 
 	_, err := client.Send(context.Background(), http.MethodPut, srv.URL+mocks.PathOrder1,
-		"application/json", strings.NewReader(`{"state":"cancelled"}`))
+		"application/json", strings.NewReader(`{"state":"cancelled"}`), nil)
 
 	var conflict *level3.ConflictError
 	var rerr *level3.ResponseError

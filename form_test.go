@@ -3,11 +3,9 @@ package level3
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,9 +13,6 @@ import (
 	"github.com/l3go/level3/mocks"
 	"github.com/l3go/level3/profiles"
 )
-
-// fastBusy waits briefly for submissions still being processed.
-var fastBusy = BusyPolicy{MaxWaits: 5, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}
 
 // posts returns the requests of the given method the server saw for path.
 func posts(srv *mocks.Server, path string) []mocks.Request {
@@ -37,7 +32,7 @@ func TestSubmitForm(t *testing.T) {
 		c := newTestClient(t, srv)
 		ctx := context.Background()
 
-		res, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "book"})
+		res, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "book"}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
 		require.NotNil(t, res.Location)
@@ -52,7 +47,7 @@ func TestSubmitForm(t *testing.T) {
 		assert.Equal(t, "application/json", sent[0].Header.Get("Content-Type"))
 		assert.Equal(t, 1, srv.Count(mocks.PathOrderForm)-1, "one GET of the form, one POST")
 
-		_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "pen"})
+		_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "pen"}, nil)
 		require.NoError(t, err)
 		sent = posts(srv, mocks.PathOrderForm)
 		require.Len(t, sent, 2)
@@ -64,117 +59,16 @@ func TestSubmitWithoutKeys(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.Handle("/f", mocks.Form(`{"name":""}`))
 	c := newTestClient(t, srv)
-	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]string{"name": "x"})
+	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]string{"name": "x"}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, posts(srv, "/f")[0].Header.Get("Idempotency-Key"), "the form asks for no key")
 
 	required := mocks.Form(`{"name":""}`)
 	required.IdempotencyKey = "required"
 	srv.Handle("/r", required)
-	_, err = c.Submit(context.Background(), srv.URL+"/r", map[string]string{"name": "x"})
+	_, err = c.Submit(context.Background(), srv.URL+"/r", map[string]string{"name": "x"}, nil)
 	require.NoError(t, err)
 	assert.Regexp(t, uuidKey, posts(srv, "/r")[0].Header.Get("Idempotency-Key"))
-}
-
-func TestSubmitSurvivesALostResponse(t *testing.T) {
-	// The first POST is processed but its answer lost; the retry layer
-	// sends it again with the same key while the server is still busy
-	// with it (409), SubmitForm waits, and gets the first answer replayed.
-	forEachProto(t, func(t *testing.T, srv *mocks.Server) {
-		form := mocks.Form(`{"item":"","quantity":1}`)
-		form.IdempotencyKey = "optional"
-		form.Processing = 2
-		srv.Handle("/orders/new", form)
-		srv.Fail("/orders/new", mocks.DropResponse().OnlyFor(http.MethodPost))
-		c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
-
-		res, err := c.Submit(context.Background(), srv.URL+"/orders/new", map[string]any{"item": "lamp"})
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusCreated, res.Status)
-
-		sent := posts(srv, "/orders/new")
-		require.Len(t, sent, 4, "lost, 409, 409, 201")
-		key := sent[0].Header.Get("Idempotency-Key")
-		for i, r := range sent {
-			assert.Equal(t, key, r.Header.Get("Idempotency-Key"), "attempt %d reuses the key", i+1)
-			assert.Equal(t, sent[0].BodyBytes, r.BodyBytes, "and the same body")
-		}
-		n, ok := srv.Submissions("/orders/new", key)
-		require.True(t, ok)
-		assert.Equal(t, 4, n)
-		var children []string
-		for _, p := range srv.Paths() {
-			if len(p) > len("/orders/new/") && p[:len("/orders/new/")] == "/orders/new/" {
-				children = append(children, p)
-			}
-		}
-		assert.Equal(t, []string{res.Location.Path}, children, "created exactly once")
-	})
-}
-
-func TestSubmitBusyGivesUp(t *testing.T) {
-	srv := mocks.NewServer(t)
-	form := mocks.Form(`{}`)
-	form.IdempotencyKey = "optional"
-	form.Processing = 100
-	srv.Handle("/f", form)
-	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
-	c := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{MaxWaits: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
-	_, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"a": 1})
-	var conflict *ConflictError
-	require.ErrorAs(t, err, &conflict)
-	assert.ErrorContains(t, err, "still being processed")
-	assert.Len(t, posts(srv, "/f"), 4, "lost, 409, then two waits and 409s")
-
-	ctx, cancel := context.WithCancel(context.Background())
-	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
-	slow := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{MaxWaits: 5, MinWait: time.Hour, MaxWait: time.Hour}))
-	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err = slow.Submit(ctx, srv.URL+"/f", map[string]any{"a": 2})
-	assert.ErrorIs(t, err, context.Canceled, "a wait ends with the context")
-}
-
-func TestSubmitBusinessRule409(t *testing.T) {
-	srv := mocks.NewServer(t)
-	srv.AddCatalog()
-	srv.Fail(mocks.PathOrderForm, mocks.Problem(http.StatusConflict, "Out of stock", "no more lamps").OnlyFor(http.MethodPost))
-	c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
-	_, err := c.Submit(context.Background(), srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"})
-	var conflict *ConflictError
-	require.ErrorAs(t, err, &conflict)
-	assert.Equal(t, "Out of stock", conflict.Problem.Title)
-	assert.Len(t, posts(srv, mocks.PathOrderForm), 1, "a 409 to a fresh key is a business rule: not resent")
-}
-
-func TestSubmitKeyReused(t *testing.T) {
-	srv := mocks.NewServer(t)
-	srv.AddCatalog()
-	c := newTestClient(t, srv, WithBusyPolicy(fastBusy))
-	ctx := context.Background()
-	first, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "a"}, WithIdempotencyKey("order-42"))
-	require.NoError(t, err)
-	assert.Equal(t, `"order-42"`, posts(srv, mocks.PathOrderForm)[0].Header.Get("Idempotency-Key"))
-
-	again, err := c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "a"}, WithIdempotencyKey("order-42"))
-	require.NoError(t, err, "the same submission again: replayed")
-	assert.Equal(t, first.Location.String(), again.Location.String())
-
-	_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "b"}, WithIdempotencyKey("order-42"))
-	var reused *KeyReusedError
-	require.ErrorAs(t, err, &reused)
-	assert.Equal(t, `"order-42"`, reused.Key)
-	var unprocessable *UnprocessableEntityError
-	require.ErrorAs(t, err, &unprocessable)
-	var base *ResponseError
-	require.ErrorAs(t, err, &base)
-	assert.Equal(t, 422, base.StatusCode)
-	assert.Contains(t, err.Error(), "order-42")
-
-	// A 422 about the content stays a plain 422.
-	srv.Fail(mocks.PathOrderForm, mocks.Problem(http.StatusUnprocessableEntity, "Unknown item", "no such item").OnlyFor(http.MethodPost))
-	_, err = c.Submit(ctx, srv.URL+mocks.PathOrderForm, map[string]any{"item": "zz"})
-	require.ErrorAs(t, err, &unprocessable)
-	assert.False(t, errors.As(err, &reused))
 }
 
 func TestSubmitRepresentation(t *testing.T) {
@@ -183,7 +77,7 @@ func TestSubmitRepresentation(t *testing.T) {
 	form.IdempotencyKey = "optional"
 	srv.Handle("/f", form)
 	c := newTestClient(t, srv)
-	res, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "cup"}, PreferRepresentation())
+	res, err := c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "cup"}, &RequestOptions{Return: "representation"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, res.Status)
 	require.NotNil(t, res.Location, "content-location stands in for location")
@@ -196,7 +90,7 @@ func TestSubmitRepresentation(t *testing.T) {
 	assert.Equal(t, created.ETag, res.Validators.ETag)
 	assert.Equal(t, "return=representation", res.Header.Get("Preference-Applied"))
 
-	res, err = c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "mug"}, PreferMinimal())
+	res, err = c.Submit(context.Background(), srv.URL+"/f", map[string]any{"item": "mug"}, &RequestOptions{Return: "minimal"})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, res.Status)
 	assert.Empty(t, res.Body)
@@ -224,103 +118,32 @@ func TestFormFill(t *testing.T) {
 	assert.Error(t, err)
 }
 
-func TestStillProcessing(t *testing.T) {
-	conflict := func(attempts int, retryAfter time.Duration) error {
-		return &ConflictError{ResponseError{StatusCode: 409, Attempts: attempts, RetryAfter: retryAfter}}
-	}
-	cases := []struct {
-		name        string
-		err         error
-		resubmitted bool
-		busy        bool
-		wait        time.Duration
-	}{
-		{"fresh key, first attempt: business rule", conflict(1, 0), false, false, 0},
-		{"retry layer resent it", conflict(2, 0), false, true, 0},
-		{"our own resubmission", conflict(1, 3*time.Second), true, true, 3 * time.Second},
-		{"another status", &ForbiddenError{ResponseError{StatusCode: 403, Attempts: 2}}, true, false, 0},
-		{"a transport error", errors.New("reset"), true, false, 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			wait, busy := stillProcessing(tc.err, tc.resubmitted)
-			assert.Equal(t, tc.busy, busy)
-			assert.Equal(t, tc.wait, wait)
-		})
-	}
-}
-
-func TestKeyReusedDecision(t *testing.T) {
-	mk := func(status int, p *Problem) error {
-		base := ResponseError{StatusCode: status, Problem: p}
-		return typed(base)
-	}
-	assert.NotNil(t, keyReused(mk(422, &Problem{Type: "https://example/idempotency", Title: "Key already used"}), `"k"`))
-	assert.NotNil(t, keyReused(mk(422, &Problem{Type: "about:blank", Title: "Idempotency-Key is already used"}), `"k"`))
-	assert.Nil(t, keyReused(mk(422, &Problem{Title: "Unknown item"}), `"k"`))
-	assert.Nil(t, keyReused(mk(422, nil), `"k"`))
-	assert.Nil(t, keyReused(mk(409, &Problem{Title: "idempotency"}), `"k"`))
-}
-
-func TestIdempotencyKeys(t *testing.T) {
-	seen := map[string]bool{}
-	for i := 0; i < 100; i++ {
-		k := NewIdempotencyKey()
-		q, err := quoteSFString(k)
-		require.NoError(t, err)
-		assert.Regexp(t, uuidKey, q)
-		assert.False(t, seen[k], "keys are unique")
-		seen[k] = true
-	}
-	for in, want := range map[string]string{`abc`: `"abc"`, `a"b\c`: `"a\"b\\c"`, ` x `: `" x "`} {
-		got, err := quoteSFString(in)
-		require.NoError(t, err)
-		assert.Equal(t, want, got)
-	}
-	for _, bad := range []string{"", "caf\u00e9", "a\nb", "\x7f"} {
-		_, err := quoteSFString(bad)
-		assert.Error(t, err, "%q", bad)
-	}
-	req, _ := http.NewRequest(http.MethodPost, "http://h/", nil)
-	assert.Error(t, WithIdempotencyKey("a\r\nX-Evil: 1")(req))
-	assert.Empty(t, req.Header.Get("Idempotency-Key"))
-}
-
-func TestWithBusyPolicyValidates(t *testing.T) {
-	for _, p := range []BusyPolicy{{MaxWaits: -1}, {MinWait: -1}, {MinWait: 2, MaxWait: 1}} {
-		_, err := New(WithBusyPolicy(p))
-		assert.Error(t, err, "%+v", p)
-	}
-	_, err := New(WithBusyPolicy(BusyPolicy{}))
-	assert.NoError(t, err, "the zero policy never waits")
-}
-
 func TestSubmitEdges(t *testing.T) {
 	srv := mocks.NewServer(t)
 	form := mocks.Form(`{}`)
 	form.IdempotencyKey = "optional"
 	form.Processing = 5
 	srv.Handle("/f", form)
-	c := newTestClient(t, srv, WithBusyPolicy(BusyPolicy{}))
+	c := newTestClient(t, srv, WithBusyWait(Schedule{Attempts: -1}))
 	ctx := context.Background()
 
-	_, err := c.Submit(ctx, srv.URL+"/missing", map[string]any{})
+	_, err := c.Submit(ctx, srv.URL+"/missing", map[string]any{}, nil)
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf, "fetching the form fails")
 
-	_, err = c.Submit(ctx, srv.URL+"/f", func() {})
+	_, err = c.Submit(ctx, srv.URL+"/f", func() {}, nil)
 	assert.Error(t, err, "values that do not marshal")
 
 	srv.Fail("/f", mocks.DropResponse().OnlyFor(http.MethodPost))
-	_, err = c.Submit(ctx, srv.URL+"/f", map[string]any{"a": 1})
+	_, err = c.Submit(ctx, srv.URL+"/f", map[string]any{"a": 1}, nil)
 	var conflict *ConflictError
-	require.ErrorAs(t, err, &conflict, "the zero BusyPolicy gives up at the first 409")
+	require.ErrorAs(t, err, &conflict, "a negative Attempts gives up at the first 409")
 	assert.ErrorContains(t, err, "still being processed after 1 submissions")
 
 	f, err := c.FetchForm(ctx, srv.URL+"/f")
 	require.NoError(t, err)
-	_, err = c.SubmitForm(ctx, f, json.RawMessage(`{"a":`))
+	_, err = c.SubmitForm(ctx, f, json.RawMessage(`{"a":`), nil)
 	assert.ErrorContains(t, err, "not valid JSON")
-	_, err = c.SubmitForm(ctx, f, map[string]int{"a": 1}, WithIdempotencyKey(""))
-	assert.ErrorContains(t, err, "empty key")
+	_, err = c.SubmitForm(ctx, f, map[string]int{"a": 1}, &RequestOptions{IdempotencyKey: "caf\u00e9"})
+	assert.ErrorContains(t, err, "RequestOptions.IdempotencyKey")
 }

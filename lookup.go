@@ -15,15 +15,17 @@ import (
 // the Lookup at url and returns the single result it finds: the server
 // answers 303 See Other with the result's location, which Lookup follows
 // with a GET (through the cache), so the Result holds the result's URL,
-// representation and validators. With [PreferRepresentation] a server with
-// the Representation mixin sends the result at once (200, content-location).
+// representation and validators. With Return: "representation" in opts, a
+// server with the Representation mixin sends the result at once (200,
+// content-location).
 //
 // No match is a 404, returned as [*NotFoundError]; a malformed query 400,
 // an unsupported media type 415 and a semantically wrong one 422, all typed.
 // To fill the lookup's template first, use [Client.Submit]. The GET of the
 // result carries credentials only to the origin of url (or to origins
-// allowed with [WithCredentialOrigins]).
-func (c *Client) Lookup(ctx context.Context, url string, query any, opts ...RequestOption) (*Result, error) {
+// allowed with [WithCredentialOrigins]). opts (nil: none) apply to the POST
+// only; a content-type in opts.Header replaces application/json.
+func (c *Client) Lookup(ctx context.Context, url string, query any, opts *RequestOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.Lookup"); err != nil {
 		return nil, err
 	}

@@ -172,17 +172,16 @@ func TestMisuseOfFunctions(t *testing.T) {
 		"NewRequest(nil ctx)":   func() error { _, err := NewRequest(nilCtx, "GET", url, nil); return err },
 		"NewUploadRequest(nil)": func() error { _, _, err := NewUploadRequest(nilCtx, "PUT", url, "f", nil); return err },
 		"Update(nil ctx)": func() error {
-			_, err := Update[map[string]any](nilCtx, c, url, func(*map[string]any) error { return nil })
+			_, err := Update[map[string]any](nilCtx, c, url, func(*map[string]any) error { return nil }, nil)
 			return err
 		},
-		"Update(nil client)":      func() error { _, err := Update[map[string]any](context.Background(), nil, url, nil); return err },
-		"Update(nil modify)":      func() error { _, err := Update[map[string]any](context.Background(), c, url, nil); return err },
+		"Update(nil client)":      func() error { _, err := Update[map[string]any](context.Background(), nil, url, nil, nil); return err },
+		"Update(nil modify)":      func() error { _, err := Update[map[string]any](context.Background(), c, url, nil, nil); return err },
 		"DefaultCheckRetry(nil)":  func() error { _, err := DefaultCheckRetry(nilCtx, nil, nil); return err },
 		"MergePrefer(nil header)": func() error { return MergePrefer(nil, RespondAsync()) },
 		"Do(nil)":                 func() error { _, err := c.Do(nil); return err },
 		"DoAsync(nil)":            func() error { _, err := c.DoAsync(nil); return err },
-		"SubmitForm(nil form)":    func() error { _, err := c.SubmitForm(context.Background(), nil, nil); return err },
-		"Get(BypassCache(nil))":   func() error { _, err := c.Get(BypassCache(nilCtx), url); return err },
+		"SubmitForm(nil form)":    func() error { _, err := c.SubmitForm(context.Background(), nil, nil, nil); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
@@ -203,7 +202,7 @@ func TestMisuseOfFunctions(t *testing.T) {
 // TestMisuseErrorNamesTheCall checks what a user reads.
 func TestMisuseErrorNamesTheCall(t *testing.T) {
 	var c *Client
-	_, err := c.Get(context.Background(), "http://127.0.0.1:1/")
+	_, err := c.Get(context.Background(), "http://127.0.0.1:1/", nil)
 	require.Error(t, err)
 	assert.Equal(t, "level3: Client.Get: nil *Client (make one with New)", err.Error())
 	assert.True(t, errors.Is(err, ErrInvalidUse))

@@ -80,7 +80,7 @@ func link(href, rel string) string { return fmt.Sprintf(`<%s>; rel="%s"`, href, 
 func scopedClient(t *testing.T, opts ...Option) *Client {
 	t.Helper()
 	all := []Option{
-		WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithRetry(fastRetry), WithoutCache(),
+		WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithRetry(fastRetry), WithCache(nil),
 		WithRedirectPolicy(RedirectPolicy{MaxRedirects: 10, SensitiveHeaders: []string{"x-api-key"}}),
 		WithHeader("X-Trace", "t1"),
 	}
@@ -176,32 +176,32 @@ var hostilePaths = []struct {
 		require.Equal(t, b+"/form", r.URL.String(), "the resource is on the other origin")
 		patch, err := MergePatchOf(map[string]string{"name": "x"})
 		require.NoError(t, err)
-		_, err = r.Patch(context.Background(), patch)
+		_, err = r.Patch(context.Background(), patch, nil)
 		require.NoError(t, err)
 	}},
 	{"Action 303 followed by the pipeline", nil, func(t *testing.T, c *Client, a, _ string) {
-		_, err := c.Trigger(context.Background(), a+"/act")
+		_, err := c.Trigger(context.Background(), a+"/act", nil)
 		require.NoError(t, err)
 	}},
 	{"Action 303 followed by Trigger", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
-			res, err := c.Trigger(context.Background(), a+"/act")
+			res, err := c.Trigger(context.Background(), a+"/act", nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 		}},
 	{"Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
-			res, err := c.Lookup(context.Background(), a+"/lookup", map[string]string{"q": "x"})
+			res, err := c.Lookup(context.Background(), a+"/lookup", map[string]string{"q": "x"}, nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 		}},
 	{"Submit to a Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
-			_, err := c.Submit(context.Background(), a+"/lookup", map[string]string{"q": "x"})
+			_, err := c.Submit(context.Background(), a+"/lookup", map[string]string{"q": "x"}, nil)
 			require.NoError(t, err)
 		}},
 	{"Submit to a form that moved", nil, func(t *testing.T, c *Client, a, _ string) {
-		res, err := c.Submit(context.Background(), a+"/form", map[string]string{"name": "x"})
+		res, err := c.Submit(context.Background(), a+"/form", map[string]string{"name": "x"}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
 	}},
@@ -209,7 +209,7 @@ var hostilePaths = []struct {
 		func(t *testing.T, c *Client, a, _ string) {
 			f, err := c.FetchForm(context.Background(), a+"/form")
 			require.NoError(t, err)
-			_, err = c.SubmitForm(context.Background(), f, map[string]string{"name": "x"})
+			_, err = c.SubmitForm(context.Background(), f, map[string]string{"name": "x"}, nil)
 			require.NoError(t, err)
 		}},
 	{"redirect hops", nil, func(t *testing.T, c *Client, a, _ string) {
@@ -238,7 +238,7 @@ var fastPolls = AsyncSchedule(PollSchedule{MinWait: time.Millisecond, MaxWait: 5
 // fetchAll GETs u and reads the body.
 func fetchAll(t *testing.T, c *Client, u string) {
 	t.Helper()
-	resp, err := c.Get(context.Background(), u)
+	resp, err := c.Get(context.Background(), u, nil)
 	require.NoError(t, err)
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
@@ -323,7 +323,7 @@ func TestAllowedOriginGetsCredentials(t *testing.T) {
 // another origin does not, whatever their spelling.
 func TestCredentialsFromTheRequestItself(t *testing.T) {
 	a, b := hostilePair(t)
-	c, err := New(WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithoutCache(),
+	c, err := New(WithHTTPClient(&http.Client{Transport: &http.Transport{}}), WithCache(nil),
 		WithRedirectPolicy(RedirectPolicy{MaxRedirects: 10, SensitiveHeaders: []string{"X-Api-Key"}}))
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
@@ -534,7 +534,7 @@ func TestResourcesKeepTheirCallsCredentials(t *testing.T) {
 	}
 	for name, get := range map[string]func(c *Client, u string) (*Resource, error){
 		"Discover": func(c *Client, u string) (*Resource, error) { return c.Discover(context.Background(), u) },
-		"GetJSON":  func(c *Client, u string) (*Resource, error) { return c.GetJSON(context.Background(), u, nil) },
+		"GetJSON":  func(c *Client, u string) (*Resource, error) { return c.GetJSON(context.Background(), u, nil, nil) },
 		"FetchForm": func(c *Client, u string) (*Resource, error) {
 			f, err := c.FetchForm(context.Background(), u)
 			if err != nil {
@@ -573,7 +573,7 @@ func TestSubmitFormBuiltByHand(t *testing.T) {
 	a.mux.Handle("POST /own-form", level3(http.StatusCreated, "Location", a.URL+"/created"))
 	c := scopedClient(t)
 	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: httptest.NewRequest(http.MethodGet, a.URL+"/own-form", nil)}
-	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"})
+	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"}, nil)
 	require.NoError(t, err)
 	assert.NotZero(t, a.credentialBytes())
 	assert.Zero(t, b.requests())

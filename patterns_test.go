@@ -217,7 +217,7 @@ func (t longURLTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func walkRetained(tb testing.TB, pages, urlLen int) int64 {
 	tb.Helper()
 	pad := strings.Repeat("a", urlLen)
-	c, err := New(WithHTTPClient(&http.Client{Transport: longURLTransport{pad: pad}}), WithoutCache(),
+	c, err := New(WithHTTPClient(&http.Client{Transport: longURLTransport{pad: pad}}), WithCache(nil),
 		WithRedirectStore(nil))
 	require.NoError(tb, err)
 	var ms runtime.MemStats

@@ -271,7 +271,7 @@ func TestAsyncPatchWithExpectedETag(t *testing.T) {
 	d.AsyncPolls = 1
 	e.srv.Handle("/d", d)
 	// Learn the tag the change will give by making it, synchronously, on a twin.
-	resp, err := e.client.Send(context.Background(), http.MethodPatch, e.srv.URL+"/twin", "application/merge-patch+json", strings.NewReader(`{"w":2}`))
+	resp, err := e.client.Send(context.Background(), http.MethodPatch, e.srv.URL+"/twin", "application/merge-patch+json", strings.NewReader(`{"w":2}`), nil)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	want := resp.Header.Get("ETag")

@@ -94,7 +94,7 @@ func TestRealServerRedirectBodies(t *testing.T) {
 		// target.
 		for _, alias := range []string{"/redirect307/a.txt", "/redirect308/a.txt"} {
 			realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("x"))
-			resp, err := c.Send(ctx, http.MethodPost, srv.URL+alias, "text/plain", strings.NewReader("posted"))
+			resp, err := c.Send(ctx, http.MethodPost, srv.URL+alias, "text/plain", strings.NewReader("posted"), nil)
 			var re *ResponseError
 			switch {
 			case err == nil:
@@ -128,7 +128,7 @@ func TestRealServerDiscoverAlias(t *testing.T) {
 		assert.Equal(t, srv.URL+"/files/a.txt", a.Location.String(), "nginx's relative and Apache's absolute Location alike")
 		assert.Equal(t, int64(5), r.ContentLength)
 
-		_, err = c.Get(context.Background(), srv.URL+"/redirect307/missing.txt")
+		_, err = c.Get(context.Background(), srv.URL+"/redirect307/missing.txt", nil)
 		var nf *NotFoundError
 		require.ErrorAs(t, err, &nf)
 		assert.Equal(t, srv.URL+"/files/missing.txt", nf.URL)

@@ -70,7 +70,7 @@ func TestRealServerErrors(t *testing.T) {
 		require.NoError(t, err)
 		ctx := context.Background()
 
-		_, err = c.Get(ctx, srv.URL+"/problem/409")
+		_, err = c.Get(ctx, srv.URL+"/problem/409", nil)
 		var conflict *ConflictError
 		require.ErrorAs(t, err, &conflict)
 		require.NotNil(t, conflict.Problem, "problem+json body from %s", srv.Name)
@@ -80,7 +80,7 @@ func TestRealServerErrors(t *testing.T) {
 		assert.True(t, conflict.Problem.Extension("balance", &balance))
 		assert.Equal(t, 30, balance)
 
-		_, err = c.Get(ctx, srv.URL+"/problem/503")
+		_, err = c.Get(ctx, srv.URL+"/problem/503", nil)
 		var se *ServerError
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, 503, se.StatusCode)
@@ -89,7 +89,7 @@ func TestRealServerErrors(t *testing.T) {
 		require.NotNil(t, se.Problem)
 
 		big := make([]byte, 2<<20)
-		_, err = c.Send(ctx, http.MethodPut, srv.URL+"/small/big.bin", "application/octet-stream", bytes.NewReader(big))
+		_, err = c.Send(ctx, http.MethodPut, srv.URL+"/small/big.bin", "application/octet-stream", bytes.NewReader(big), nil)
 		var tooLarge *PayloadTooLargeError
 		require.ErrorAs(t, err, &tooLarge, "%s with a 1 MiB limit", srv.Name)
 	})

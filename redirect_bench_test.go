@@ -54,12 +54,12 @@ func BenchmarkRedirect308(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer c.HTTPClient().CloseIdleConnections()
-		resp, err := c.Get(ctx, alias) // learn the 308 before timing
+		resp, err := c.Get(ctx, alias, nil) // learn the 308 before timing
 		if err != nil {
 			b.Fatal(err)
 		}
 		resp.Body.Close()
-		run(b, func() (*http.Response, error) { return c.Get(ctx, alias) })
+		run(b, func() (*http.Response, error) { return c.Get(ctx, alias, nil) })
 	})
 }
 
@@ -87,7 +87,7 @@ func BenchmarkRedirectMemoryMiss(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				resp, err := c.Get(ctx, "http://api.example/orders")
+				resp, err := c.Get(ctx, "http://api.example/orders", nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -23,7 +23,7 @@ func ExampleWithRedirectStore() {
 		log.Fatal(err)
 	}
 	for range 3 {
-		resp, err := client.Get(context.Background(), srv.URL+"/old-orders")
+		resp, err := client.Get(context.Background(), srv.URL+"/old-orders", nil)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func ExampleRedirectError() {
 	defer srv.Close()
 	loop := srv.Loop(http.StatusTemporaryRedirect, "/a", "/b")
 	client, _ := level3.New()
-	_, err := client.Get(context.Background(), loop)
+	_, err := client.Get(context.Background(), loop, nil)
 	var re *level3.RedirectError
 	if errors.Is(err, level3.ErrRedirectLoop) && errors.As(err, &re) {
 		for _, h := range re.Hops {

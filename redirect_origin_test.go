@@ -92,7 +92,7 @@ func TestCrossOriginPortChange(t *testing.T) {
 		fetchBody(t, c, a.URL+"/go307")
 		fetchBody(t, c, a.URL+"/go308")
 	}
-	resp, err := c.Send(ctx, http.MethodPut, a.URL+"/put", "application/json", strings.NewReader(`{"id":1}`))
+	resp, err := c.Send(ctx, http.MethodPut, a.URL+"/put", "application/json", strings.NewReader(`{"id":1}`), nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 
@@ -121,7 +121,7 @@ func TestCrossOriginRemembered308SendsNoCredentials(t *testing.T) {
 	// A remembered upload goes to the other origin directly, body and all,
 	// still without credentials.
 	for range 2 {
-		resp, err := c.Send(context.Background(), http.MethodPost, a.URL+"/uploads", "text/plain", strings.NewReader("hello"))
+		resp, err := c.Send(context.Background(), http.MethodPost, a.URL+"/uploads", "text/plain", strings.NewReader("hello"), nil)
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusCreated, resp.StatusCode)
@@ -177,7 +177,7 @@ func TestCrossOriginSchemeDowngrade(t *testing.T) {
 	secure.AliasTo("/orders", http.StatusTemporaryRedirect, plain.URL+mocks.PathOrders)
 
 	c := credentialed(t, secure.Client(), DefaultRedirectPolicy())
-	_, err := c.Get(context.Background(), secure.URL+"/orders")
+	_, err := c.Get(context.Background(), secure.URL+"/orders", nil)
 	require.ErrorIs(t, err, ErrInsecureRedirect)
 	var re *RedirectError
 	require.ErrorAs(t, err, &re)
@@ -208,7 +208,7 @@ func TestCrossOriginRefused(t *testing.T) {
 	p := DefaultRedirectPolicy()
 	p.CrossOrigin = RefuseCrossOrigin
 	c := credentialed(t, a.Client(), p)
-	_, err := c.Get(context.Background(), a.URL+"/elsewhere")
+	_, err := c.Get(context.Background(), a.URL+"/elsewhere", nil)
 	require.ErrorIs(t, err, ErrCrossOriginRedirect)
 	assert.Zero(t, len(b.Requests()))
 

@@ -27,7 +27,7 @@ func TestRedirectWithCredentialsIsRememberedInMemoryOnly(t *testing.T) {
 	ctx := context.Background()
 	signed := srv.URL + mocks.PathOldOrders + "?X-Amz-Signature=SIGVALUE"
 	for range 2 {
-		resp, err := c.Get(ctx, signed)
+		resp, err := c.Get(ctx, signed, nil)
 		require.NoError(t, err)
 		drainAndClose(resp.Body)
 		assert.Equal(t, http.StatusOK, resp.StatusCode)

@@ -28,7 +28,7 @@ import (
 // fetchBody GETs url with c and returns the body.
 func fetchBody(t *testing.T, c *Client, url string) string {
 	t.Helper()
-	resp, err := c.Get(context.Background(), url)
+	resp, err := c.Get(context.Background(), url, nil)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -69,7 +69,7 @@ func TestRedirect308IsRememberedForEveryMethod(t *testing.T) {
 		fetchBody(t, c, srv.URL+"/v1/orders/2")
 		srv.ResetLog()
 		resp, err := c.Send(context.Background(), http.MethodPut, srv.URL+"/v1/orders/2", "application/json",
-			strings.NewReader(`{"id":2,"state":"paid"}`))
+			strings.NewReader(`{"id":2,"state":"paid"}`), nil)
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, []int{0, 1}, counts(srv, "/v1/orders/2", mocks.PathOrder2))
@@ -121,7 +121,7 @@ func TestRedirectReplaysBodies(t *testing.T) {
 				c := newTestClient(t, srv)
 				ctx := context.Background()
 
-				resp, err := c.Send(ctx, http.MethodPost, srv.URL+"/inbox", "application/octet-stream", open(t))
+				resp, err := c.Send(ctx, http.MethodPost, srv.URL+"/inbox", "application/octet-stream", open(t), nil)
 				require.NoError(t, err)
 				resp.Body.Close()
 				assert.Equal(t, http.StatusCreated, resp.StatusCode)
@@ -129,7 +129,7 @@ func TestRedirectReplaysBodies(t *testing.T) {
 				require.True(t, ok)
 				assert.True(t, bytes.Equal(payload, created.Body), "the POST body arrived whole at the target")
 
-				resp, err = c.Send(ctx, http.MethodPut, srv.URL+"/blob", "application/octet-stream", open(t))
+				resp, err = c.Send(ctx, http.MethodPut, srv.URL+"/blob", "application/octet-stream", open(t), nil)
 				require.NoError(t, err)
 				resp.Body.Close()
 				blob, _ := srv.Resource("/files/blob")
@@ -184,7 +184,7 @@ func TestRedirect303ActionAndLookup(t *testing.T) {
 
 	// Lookup: POST a query, GET the single result, without the query body.
 	srv.ResetLog()
-	resp, err = c.Send(ctx, http.MethodPost, srv.URL+mocks.PathFindOrder, "application/json", strings.NewReader(`{"id":1}`))
+	resp, err = c.Send(ctx, http.MethodPost, srv.URL+mocks.PathFindOrder, "application/json", strings.NewReader(`{"id":1}`), nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	log = srv.Requests()
@@ -196,7 +196,7 @@ func TestRedirect303ActionAndLookup(t *testing.T) {
 
 	// Action (seed): 204 is the answer, no redirect.
 	srv.Handle("/orders/2/archive", mocks.Action(""))
-	resp, err = c.Send(ctx, http.MethodPost, srv.URL+"/orders/2/archive", "", nil)
+	resp, err = c.Send(ctx, http.MethodPost, srv.URL+"/orders/2/archive", "", nil, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
@@ -243,7 +243,7 @@ func TestRedirectLoopsAndLimits(t *testing.T) {
 	for _, status := range []int{http.StatusPermanentRedirect, http.StatusTemporaryRedirect} {
 		prefix := "/loop" + http.StatusText(status)[:4]
 		url := srv.Loop(status, prefix+"1", prefix+"2", prefix+"3")
-		_, err := c.Get(context.Background(), url)
+		_, err := c.Get(context.Background(), url, nil)
 		require.ErrorIs(t, err, ErrRedirectLoop)
 		var re *RedirectError
 		require.ErrorAs(t, err, &re)
@@ -261,7 +261,7 @@ func TestRedirectLoopsAndLimits(t *testing.T) {
 
 	hops := []string{"/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "/h7", "/h8", "/h9", "/h10", "/h11"}
 	long := srv.Chain(http.StatusTemporaryRedirect, mocks.PathStats, hops...)
-	_, err := c.Get(context.Background(), long)
+	_, err := c.Get(context.Background(), long, nil)
 	require.ErrorIs(t, err, ErrTooManyRedirects)
 	var re *RedirectError
 	require.ErrorAs(t, err, &re)
@@ -301,7 +301,7 @@ func TestRedirectLoopThroughTheMemory(t *testing.T) {
 	url := srv.Loop(http.StatusPermanentRedirect, "/l1", "/l2")
 	plant("/l1", "/l2")
 	plant("/l2", "/l1")
-	_, err := c.Get(context.Background(), url)
+	_, err := c.Get(context.Background(), url, nil)
 	require.ErrorIs(t, err, ErrRedirectLoop)
 	var re *RedirectError
 	require.ErrorAs(t, err, &re)
@@ -334,7 +334,7 @@ func TestRedirectMemoryIsDroppedWhenTheTargetIsGone(t *testing.T) {
 	// The alias is gone too: the error is the alias's own 404.
 	srv.Remove(mocks.PathStats)
 	srv.Remove("/report")
-	_, err := c.Get(context.Background(), srv.URL+"/report")
+	_, err := c.Get(context.Background(), srv.URL+"/report", nil)
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf)
 	assert.Equal(t, srv.URL+"/report", nf.URL)
@@ -536,7 +536,7 @@ func TestRedirectHonoursCheckRedirect(t *testing.T) {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c, err = New(WithHTTPClient(hc))
 	require.NoError(t, err)
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusPermanentRedirect, resp.StatusCode)
@@ -547,7 +547,7 @@ func TestRedirectHonoursCheckRedirect(t *testing.T) {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return stop }
 	c, err = New(WithHTTPClient(hc))
 	require.NoError(t, err)
-	_, err = c.Get(context.Background(), srv.URL+mocks.PathOldOrders)
+	_, err = c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
 	require.ErrorIs(t, err, stop)
 	var re *RedirectError
 	assert.ErrorAs(t, err, &re)
@@ -557,7 +557,7 @@ func TestRedirectsDisabled(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
 	c := newTestClient(t, srv, WithRedirectPolicy(RedirectPolicy{}))
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusPermanentRedirect, resp.StatusCode)
@@ -585,7 +585,7 @@ func TestRedirectLinksResponses(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
 	c := newTestClient(t, srv)
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathLatest)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathLatest, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.NotNil(t, resp.Request.Response)
@@ -623,7 +623,7 @@ func TestRedirectConcurrentCalls(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range calls {
-				resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders)
+				resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
 				if err != nil {
 					errs <- err
 					continue
@@ -650,7 +650,7 @@ func TestRedirectContextEndsTheChain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.Get(ctx, srv.URL+mocks.PathOldOrders)
+	_, err := c.Get(ctx, srv.URL+mocks.PathOldOrders, nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 3*time.Second)
 }

@@ -1,8 +1,11 @@
-// This file holds the Representation mixin's options: prefer:
-// return=representation and return=minimal (RFC 7240 §4.2). Reading the
+// This file holds how the Representation mixin's preference is sent:
+// RequestOptions.Return (request_options.go) becomes prefer:
+// return=representation or return=minimal (RFC 7240 §4.2) through
+// setPreference, which keeps the caller's other preferences. Reading the
 // answers (200 with a body instead of 204, content-location instead of
 // location, a body instead of a 303) is done by readResult in change.go, and
-// by Trigger (action.go) and Lookup (lookup.go).
+// by Trigger (action.go) and Lookup (lookup.go). The general Prefer grammar
+// used by the Async mixin is in prefer.go.
 
 package level3
 
@@ -10,29 +13,6 @@ import (
 	"net/http"
 	"strings"
 )
-
-// PreferRepresentation asks the server to answer a change with the resulting
-// representation (prefer: return=representation, RFC 7240 §4.2): with the
-// Representation mixin, 200 and the body instead of 204, content-location
-// instead of location for a POST, and for an Action or Lookup the body
-// instead of a 303. A server without the mixin ignores it; the helpers handle
-// both answers, so [Result.Body] is simply empty then.
-func PreferRepresentation() RequestOption {
-	return func(req *http.Request) error {
-		setPreference(req.Header, "return", "representation")
-		return nil
-	}
-}
-
-// PreferMinimal asks the server to answer a change without a body (prefer:
-// return=minimal): the normal status (204, 201 + location, 303) with nothing
-// to read.
-func PreferMinimal() RequestOption {
-	return func(req *http.Request) error {
-		setPreference(req.Header, "return", "minimal")
-		return nil
-	}
-}
 
 // setPreference adds the preference name=value to the prefer field of h,
 // replacing an earlier preference of the same name and keeping the others

@@ -50,7 +50,7 @@ func TestStallWatchFailsSilentServer(t *testing.T) {
 	forEachTLSServer(t, h, stallClient, func(t *testing.T, c *Client, url string) {
 		requests.Store(0)
 		start := time.Now()
-		_, err := c.Get(context.Background(), url)
+		_, err := c.Get(context.Background(), url, nil)
 		require.ErrorIs(t, err, ErrStalled)
 		assert.Less(t, time.Since(start), heldBound)
 		assert.EqualValues(t, 1+fastRetry.MaxRetries, requests.Load(), "a GET is safe to send again")
@@ -73,7 +73,7 @@ func TestStallWatchFailsServerThatAcceptsAndNeverAnswers(t *testing.T) {
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
 	start := time.Now()
-	_, err = c.Get(context.Background(), mute.URL+"/")
+	_, err = c.Get(context.Background(), mute.URL+"/", nil)
 	require.ErrorIs(t, err, ErrStalled)
 	assert.Less(t, time.Since(start), heldBound)
 	assert.Equal(t, 1, mute.Accepted())
@@ -87,7 +87,7 @@ func TestStallWatchFailsBodyThatStops(t *testing.T) {
 		silent(r)
 	}
 	forEachTLSServer(t, h, stallClient, func(t *testing.T, c *Client, url string) {
-		resp, err := c.Get(context.Background(), url)
+		resp, err := c.Get(context.Background(), url, nil)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		start := time.Now()
@@ -143,14 +143,14 @@ func TestStallWatchAllowsSlowSteadyServers(t *testing.T) {
 		}
 	}
 	forEachTLSServer(t, h, stallClient, func(t *testing.T, c *Client, url string) {
-		resp, err := c.Get(context.Background(), url+"/drip")
+		resp, err := c.Get(context.Background(), url+"/drip", nil)
 		require.NoError(t, err)
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.NoError(t, err)
 		assert.Len(t, body, 30)
 
-		resp, err = c.Get(context.Background(), url+"/big")
+		resp, err = c.Get(context.Background(), url+"/big", nil)
 		require.NoError(t, err)
 		_, err = resp.Body.Read(make([]byte, 1))
 		require.NoError(t, err)
@@ -184,7 +184,7 @@ func TestConnectTimeout(t *testing.T) {
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
 	start := time.Now()
-	_, err = c.Get(context.Background(), "http://"+addr+"/")
+	_, err = c.Get(context.Background(), "http://"+addr+"/", nil)
 	held := time.Since(start)
 	t.Logf("no connection: failed after %v", held.Round(10*time.Millisecond))
 	var ne net.Error

@@ -159,7 +159,7 @@ func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptio
 	}
 	o := r.advised(opts)
 	if o.IdempotencyKey == "" && acceptsIdempotencyKey(r.IdempotencyKey) {
-		o.IdempotencyKey = newIdempotencyKey()
+		o.IdempotencyKey = NewIdempotencyKey()
 	}
 	res, _, err := r.client.upload(r.scoped(ctx), http.MethodPost, r.URL.String(), body, nameOf(body), o)
 	return res, err

@@ -8,8 +8,6 @@ package level3
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -329,13 +327,6 @@ func quoteKey(key string) string {
 		return key
 	}
 	return `"` + key + `"`
-}
-
-// newIdempotencyKey returns a fresh random key of 128 bits.
-func newIdempotencyKey() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24)
-	return hex.EncodeToString(b[:])
 }
 
 // acceptsIdempotencyKey reports whether a resource's idempotency-key header

@@ -58,7 +58,7 @@ func (c *commonFlags) cacheOptions(errOut io.Writer) []level3.Option {
 	case c.inMemory:
 		return []level3.Option{level3.WithRedirectStore(redirects.NewMemory(0))}
 	case c.noCache:
-		return []level3.Option{level3.WithRedirectStore(nil), level3.WithoutCache()}
+		return []level3.Option{level3.WithRedirectStore(nil), level3.WithCache(nil)}
 	}
 	f, err := openRedirects()
 	if err != nil {

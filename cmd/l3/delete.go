@@ -49,20 +49,14 @@ func deleteCmd(ctx context.Context, args []string, s streams) error {
 
 // runDelete deletes o.url.
 func runDelete(ctx context.Context, o *deleteOptions, s streams) error {
-	var opts []level3.RequestOption
-	switch {
-	case o.force:
-		opts = append(opts, level3.Force())
-	case o.ifMatch != "":
-		opts = append(opts, level3.IfMatch(o.ifMatch))
-	}
+	opts := &level3.RequestOptions{Force: o.force, IfVersion: level3.Validators{ETag: o.ifMatch}}
 	client, err := o.common.client(s.err)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
-	res, err := client.Delete(ctx, o.url, opts...)
+	res, err := client.Delete(ctx, o.url, opts)
 	if err != nil {
 		return hint(err)
 	}

@@ -179,7 +179,7 @@ func demoErrors(ctx context.Context, d *demo) error {
 
 	// The ship action changes the order's state, and is refused from it.
 	ship := func() (*http.Response, error) {
-		return d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil)
+		return d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil, nil)
 	}
 	resp, err := ship()
 	if err != nil {
@@ -211,7 +211,7 @@ func demoRetries(ctx context.Context, d *demo) error {
 	d.srv.Fail(mocks.PathStats, mocks.Problem(http.StatusServiceUnavailable, "Warming up", "try again shortly").
 		WithRetryAfter("1").Times(2))
 	t0 := time.Now()
-	resp, err := d.client.Get(ctx, d.srv.URL+mocks.PathStats)
+	resp, err := d.client.Get(ctx, d.srv.URL+mocks.PathStats, nil)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ import (
 func demoRevalidate(ctx context.Context, d *demo) error {
 	url := d.srv.URL + mocks.PathReport
 	for i := 1; i <= 2; i++ {
-		resp, err := d.client.Get(ctx, url)
+		resp, err := d.client.Get(ctx, url, nil)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func demoOptimistic(ctx context.Context, d *demo) error {
 		}
 		(*order)["note"] = "gift wrap"
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func demoIdempotency(ctx context.Context, d *demo) error {
 	d.srv.Fail(mocks.PathOrderForm, mocks.DropResponse().OnlyFor(http.MethodPost))
 	before := len(d.srv.Paths())
 
-	res, err := d.client.Submit(ctx, d.srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"})
+	res, err := d.client.Submit(ctx, d.srv.URL+mocks.PathOrderForm, map[string]any{"item": "lamp"}, nil)
 	if err != nil {
 		return err
 	}
@@ -122,14 +122,14 @@ func demoDataActionLookup(ctx context.Context, d *demo) error {
 	if err != nil {
 		return err
 	}
-	res, err := d.client.Patch(ctx, d.srv.URL+mocks.PathOrder3, p)
+	res, err := d.client.Patch(ctx, d.srv.URL+mocks.PathOrder3, p, nil)
 	if err != nil {
 		return err
 	}
 	d.say("PATCH %s (application/merge-patch+json): %d, new etag %s", mocks.PathOrder3, res.Status, res.Validators.ETag)
 
 	ship := mocks.PathOrder3 + "/ship"
-	res, err = d.client.Trigger(ctx, d.srv.URL+ship)
+	res, err = d.client.Trigger(ctx, d.srv.URL+ship, nil)
 	if err != nil {
 		return err
 	}
@@ -138,13 +138,13 @@ func demoDataActionLookup(ctx context.Context, d *demo) error {
 		return fmt.Errorf("the action's 303 did not lead to the changed state: %s", res.Body)
 	}
 
-	res, err = d.client.Lookup(ctx, d.srv.URL+mocks.PathFindOrder, map[string]int{"id": 1})
+	res, err = d.client.Lookup(ctx, d.srv.URL+mocks.PathFindOrder, map[string]int{"id": 1}, nil)
 	if err != nil {
 		return err
 	}
 	d.say("POST %s (Lookup) {\"id\":1}: 303, GET %s: %s", mocks.PathFindOrder, res.URL.Path, res.Body)
 
-	_, err = d.client.Lookup(ctx, d.srv.URL+mocks.PathFindOrder, map[string]int{"id": 99})
+	_, err = d.client.Lookup(ctx, d.srv.URL+mocks.PathFindOrder, map[string]int{"id": 99}, nil)
 	var nf *level3.NotFoundError
 	if !errors.As(err, &nf) {
 		return fmt.Errorf("want *NotFoundError for no match, got %v", err)

@@ -19,7 +19,7 @@ func demoRedirects(ctx context.Context, d *demo) error {
 	alias, target := mocks.PathOldOrders, mocks.PathOrders
 	counts := func() (int, int) { return d.srv.Count(alias), d.srv.Count(target) }
 	get := func(url string) error {
-		resp, err := d.client.Get(ctx, url)
+		resp, err := d.client.Get(ctx, url, nil)
 		if err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func demoRedirects(ctx context.Context, d *demo) error {
 	}
 	d.say("GET %s (307 Temporary Redirect) twice: the alias is asked every time", mocks.PathLatest)
 
-	resp, err := d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil)
+	resp, err := d.client.Send(ctx, http.MethodPost, d.srv.URL+mocks.PathShip, "", nil, nil)
 	if err != nil {
 		return err
 	}

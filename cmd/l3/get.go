@@ -69,7 +69,7 @@ func runGet(ctx context.Context, o *getOptions, s streams) error {
 		}
 		return nil
 	}
-	resp, err := client.Get(ctx, o.url)
+	resp, err := client.Get(ctx, o.url, nil)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func runGet(ctx context.Context, o *getOptions, s streams) error {
 
 // getTo fetches url to s.out, describing the response on s.err when verbose.
 func getTo(ctx context.Context, client *level3.Client, url string, s streams, verbose bool) error {
-	resp, err := client.Get(ctx, url)
+	resp, err := client.Get(ctx, url, nil)
 	if err != nil {
 		return err
 	}

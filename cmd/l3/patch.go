@@ -66,17 +66,14 @@ func runPatch(ctx context.Context, o *patchOptions, s streams) error {
 	if err != nil {
 		return err
 	}
-	var opts []level3.RequestOption
-	if o.ifMatch != "" {
-		opts = append(opts, level3.IfMatch(o.ifMatch))
-	}
+	opts := &level3.RequestOptions{IfVersion: level3.Validators{ETag: o.ifMatch}}
 	client, err := o.common.client(s.err)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
-	res, err := client.Patch(ctx, o.url, p, opts...)
+	res, err := client.Patch(ctx, o.url, p, opts)
 	if err != nil {
 		return hint(err)
 	}

@@ -57,12 +57,9 @@ func runSubmit(ctx context.Context, o *submitOptions, s streams) error {
 	if !json.Valid(doc) {
 		return fmt.Errorf("submit: %s is not valid JSON", o.file)
 	}
-	var opts []level3.RequestOption
-	if o.key != "" {
-		opts = append(opts, level3.WithIdempotencyKey(o.key))
-	}
+	opts := &level3.RequestOptions{IdempotencyKey: o.key}
 	if o.repr {
-		opts = append(opts, level3.PreferRepresentation())
+		opts.Return = "representation"
 	}
 	client, err := o.common.client(s.err)
 	if err != nil {
@@ -70,7 +67,7 @@ func runSubmit(ctx context.Context, o *submitOptions, s streams) error {
 	}
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
-	res, err := client.Submit(ctx, o.url, json.RawMessage(doc), opts...)
+	res, err := client.Submit(ctx, o.url, json.RawMessage(doc), opts)
 	if err != nil {
 		return err
 	}

@@ -44,9 +44,9 @@ func triggerCmd(ctx context.Context, args []string, s streams) error {
 // runTrigger POSTs to the action and prints what it answered: 204, or the
 // changed state a 303 pointed to.
 func runTrigger(ctx context.Context, o *triggerOptions, s streams) error {
-	var opts []level3.RequestOption
+	opts := &level3.RequestOptions{}
 	if o.repr {
-		opts = append(opts, level3.PreferRepresentation())
+		opts.Return = "representation"
 	}
 	client, err := o.common.client(s.err)
 	if err != nil {
@@ -54,7 +54,7 @@ func runTrigger(ctx context.Context, o *triggerOptions, s streams) error {
 	}
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
-	res, err := client.Trigger(ctx, o.url, opts...)
+	res, err := client.Trigger(ctx, o.url, opts)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func TestClientUsesTheStore(t *testing.T) {
 
 	c, err := level3.New(level3.WithCache(store), level3.WithHTTPClient(srv.Client()))
 	require.NoError(t, err)
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathReport)
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathReport, nil)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -47,7 +47,7 @@ func TestClientUsesTheStore(t *testing.T) {
 	assert.Equal(t, body, stored.Body)
 
 	store.On("Get", mock.Anything).Return(stored, true).Once()
-	resp, err = c.Get(context.Background(), srv.URL+mocks.PathReport)
+	resp, err = c.Get(context.Background(), srv.URL+mocks.PathReport, nil)
 	require.NoError(t, err)
 	again, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -91,7 +91,7 @@ func TestSharedStoreNeverCrossesUsers(t *testing.T) {
 	store.On("Delete", mock.Anything).Return()
 
 	fetch := func(c *level3.Client) string {
-		resp, err := c.Get(context.Background(), srv.URL+"/me")
+		resp, err := c.Get(context.Background(), srv.URL+"/me", nil)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
