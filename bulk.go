@@ -242,8 +242,8 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 		retries:     o.Retries,
 		opts:        up,
 		onProgress:  o.OnProgress,
-		minWait:     c.retry.MinWait,
-		maxWait:     c.retry.MaxWait,
+		minWait:     c.retry.schedule().Initial,
+		maxWait:     c.retry.schedule().Max,
 	}
 	if run.concurrency == 0 {
 		run.concurrency = DefaultBulkConcurrency
@@ -255,10 +255,10 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 		run.retries = 0
 	}
 	if run.minWait <= 0 {
-		run.minWait = DefaultRetryPolicy().MinWait
+		run.minWait = defaultRetrySchedule.Initial
 	}
 	if run.maxWait < run.minWait {
-		run.maxWait = max(DefaultRetryPolicy().MaxWait, run.minWait)
+		run.maxWait = max(defaultRetrySchedule.Max, run.minWait)
 	}
 	if o.Journal != "" {
 		// First, so that a run refused the journal sends nothing.
@@ -289,7 +289,7 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 // whole files itself.
 func (c *Client) withoutRetries() *Client {
 	d := *c
-	d.retry = RetryPolicy{}
+	d.retry = RetryPolicy{Schedule: Schedule{Attempts: -1}}
 	d.pipeline = d.buildPipeline()
 	return &d
 }
