@@ -65,7 +65,7 @@ func forEachDripServer(t *testing.T, h http.HandlerFunc, test func(t *testing.T,
 			srv.EnableHTTP2 = h2
 			srv.StartTLS()
 			defer srv.Close()
-			c, err := New(WithHTTPClient(srv.Client()), WithRetry(RetryPolicy{}))
+			c, err := New(WithHTTPClient(srv.Client()), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
 			require.NoError(t, err)
 			test(t, c, srv.URL)
 		})
@@ -137,7 +137,7 @@ func TestDrippingPollBodiesAreBoundedInTime(t *testing.T) {
 		start := time.Now()
 		req, err := http.NewRequest(http.MethodPost, url+"/op", nil)
 		require.NoError(t, err)
-		p, err := c.DoAsync(req)
+		p, err := c.DoAsync(req, nil)
 		require.NoError(t, err)
 		resp, err := p.Wait(context.Background())
 		held := time.Since(start)

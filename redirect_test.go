@@ -555,7 +555,7 @@ func TestRedirectHonoursCheckRedirect(t *testing.T) {
 func TestRedirectsDisabled(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
-	c := newTestClient(t, srv, WithRedirectPolicy(RedirectPolicy{}))
+	c := newTestClient(t, srv, WithRedirectPolicy(RedirectPolicy{MaxRedirects: -1}))
 	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders)
 	require.NoError(t, err)
 	resp.Body.Close()

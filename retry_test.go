@@ -43,24 +43,32 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
-func TestDefaultBackoff(t *testing.T) {
-	min, max := 100*time.Millisecond, 2*time.Second
+func TestRetryWaits(t *testing.T) {
+	s := RetryPolicy{Schedule: Schedule{Initial: 100 * time.Millisecond, Max: 2 * time.Second}}.schedule()
+	assert.Equal(t, Schedule{Initial: 100 * time.Millisecond, Max: 2 * time.Second, Multiplier: 2, Jitter: 0.5, Attempts: 3}, s,
+		"zero fields take the defaults")
 	for attempt := 0; attempt < 8; attempt++ {
-		ceiling := min << attempt
-		if ceiling > max {
-			ceiling = max
-		}
+		center := min(s.Initial<<attempt, s.Max)
 		for i := 0; i < 50; i++ {
-			d := DefaultBackoff(min, max, attempt, nil)
-			assert.GreaterOrEqual(t, d, ceiling/2, "attempt %d", attempt)
-			assert.LessOrEqual(t, d, ceiling, "attempt %d", attempt)
+			d, fromServer := s.wait(attemptBackOff{s: s, n: attempt}, "", 0)
+			assert.False(t, fromServer)
+			assert.GreaterOrEqual(t, d, center/2, "attempt %d", attempt)
+			assert.LessOrEqual(t, d, min(center*3/2, s.Max), "attempt %d: never more than Max", attempt)
 		}
 	}
-	resp := &http.Response{Header: http.Header{"Retry-After": {"3600"}}}
-	assert.Equal(t, max, DefaultBackoff(min, max, 0, resp), "Retry-After is capped")
-	resp.Header.Set("Retry-After", "1")
-	assert.Equal(t, time.Second, DefaultBackoff(min, max, 5, resp), "Retry-After wins over the schedule")
-	assert.Equal(t, time.Duration(0), DefaultBackoff(0, 0, 3, nil))
+	d, fromServer := s.wait(attemptBackOff{s: s}, "3600", 0)
+	assert.True(t, fromServer)
+	assert.Equal(t, s.Max, d, "Retry-After is capped")
+	d, _ = s.wait(attemptBackOff{s: s, n: 5}, "1", 0)
+	assert.Equal(t, time.Second, d, "Retry-After wins over the schedule")
+	d, _ = s.wait(attemptBackOff{s: s, n: 5}, "0", 0)
+	assert.Equal(t, time.Duration(0), d, "a retry has no floor: Retry-After: 0 retries at once")
+	none := Schedule{Initial: 0, Max: 0, Multiplier: 2}
+	assert.Equal(t, time.Duration(0), none.nth(3))
+
+	def := RetryPolicy{}.schedule()
+	assert.Equal(t, defaultRetrySchedule, def, "the zero RetryPolicy: 3 retries, 250ms doubling to 10s, ±50%")
+	assert.Equal(t, 0, RetryPolicy{Schedule: Schedule{Attempts: -1}}.schedule().Attempts, "negative Attempts: no retries")
 }
 
 func TestDefaultCheckRetry(t *testing.T) {
@@ -133,8 +141,10 @@ func TestRetryable(t *testing.T) {
 
 func TestRetryPolicyValidate(t *testing.T) {
 	assert.NoError(t, RetryPolicy{}.validate())
-	assert.NoError(t, DefaultRetryPolicy().validate())
-	assert.Error(t, RetryPolicy{MaxRetries: -1}.validate())
-	assert.Error(t, RetryPolicy{MinWait: -1}.validate())
-	assert.Error(t, RetryPolicy{MinWait: time.Second, MaxWait: time.Millisecond}.validate())
+	assert.NoError(t, RetryPolicy{Schedule: defaultRetrySchedule}.validate())
+	assert.NoError(t, RetryPolicy{Schedule: Schedule{Attempts: -1}}.validate(), "negative Attempts disables retries")
+	assert.ErrorContains(t, RetryPolicy{Schedule: Schedule{Initial: -1}}.validate(), "RetryPolicy")
+	assert.Error(t, RetryPolicy{Schedule: Schedule{Initial: time.Second, Max: time.Millisecond}}.validate())
+	assert.Error(t, RetryPolicy{Schedule: Schedule{Multiplier: 0.5}}.validate())
+	assert.Error(t, RetryPolicy{Schedule: Schedule{Jitter: 1}}.validate())
 }
