@@ -148,10 +148,7 @@ func TestRedirectBehavior(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := tc.policy
-			if p.MaxRedirects == 0 && tc.name != "following disabled" {
-				p = def
-			}
+			p := tc.policy // the zero policy is the default
 			h := http.Header{}
 			if tc.location != "" {
 				h.Set("Location", tc.location)
@@ -228,10 +225,7 @@ func TestRememberedBehavior(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := tc.policy
-			if p.MaxRedirects == 0 {
-				p = def
-			}
+			p := tc.policy // the zero policy is the default
 			d := rememberedBehavior(&p, "GET", mustURL(t, tc.from), tc.e, tc.chain, now)
 			assert.Equal(t, tc.use, d.use, "use")
 			assert.Equal(t, tc.drop, d.drop, "drop")
