@@ -114,7 +114,7 @@ type BulkSummary struct {
 // they come (only the journal's set of files already uploaded grows with
 // their number). A failed file is sent again, after a backoff
 // (cenkalti/backoff/v4, honouring Retry-After within the Client's
-// RetryPolicy.MaxWait), only where that is safe: the failure was a 5xx, a
+// RetryPolicy Schedule's Max), only where that is safe: the failure was a 5xx, a
 // 429 or a connection failure, and the request was a PUT, a POST with an
 // idempotency key (then a 409 "key still being processed" too), or a POST
 // whose body the server never got a byte of. These file-level retries replace

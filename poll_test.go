@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -263,6 +264,54 @@ func TestAsyncPutWithIfMatchSendsNoHead(t *testing.T) {
 	require.NoError(t, resp.Body.Close())
 	assert.Equal(t, []string{"PUT", "HEAD", "HEAD"}, methods(e.log("/d")))
 	assert.Empty(t, req.Header.Get("Prefer"), "DoAsync does not modify the caller's request")
+}
+
+func TestAsyncRequestOptionsApplyToTheRequest(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	e.srv.Handle("/d", d)
+	before, _ := e.srv.Resource("/d")
+
+	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":3}`),
+		e.opts(AsyncOptions{RequestOptions: RequestOptions{
+			IfVersion: Validators{ETag: before.ETag},
+			Return:    "minimal",
+			Header:    http.Header{"X-Trace": {"t1"}},
+		}}))
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	log := e.log("/d")
+	assert.Equal(t, []string{"PUT", "HEAD", "HEAD"}, methods(log), "IfVersion names the version before: no HEAD first")
+	assert.Equal(t, before.ETag, log[0].Header.Get("If-Match"))
+	assert.Equal(t, "return=minimal, respond-async", log[0].Header.Get("Prefer"), "Return merged with respond-async")
+	assert.Equal(t, "t1", log[0].Header.Get("X-Trace"))
+	for _, poll := range log[1:] {
+		assert.Empty(t, poll.Header.Get("X-Trace"), "the options are the request's, not the polls'")
+		assert.Empty(t, poll.Header.Get("If-Match"))
+	}
+}
+
+func TestPreferenceAppliedAsSent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Preference-Applied", `respond-async, wait = 10, bad elem`)
+		w.Header().Add("Preference-Applied", `return="minimal"`)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c, err := New(WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	p, err := c.SendAsync(context.Background(), http.MethodDelete, srv.URL+"/x", "", nil, nil)
+	require.NoError(t, err)
+	require.True(t, p.Done(), "a synchronous answer")
+	got := p.PreferenceApplied()
+	assert.Equal(t, []string{"respond-async", "wait=10", "return=minimal"}, got, "well-formed elements, as name or name=value")
+	got[0] = "changed"
+	assert.Equal(t, "respond-async", p.PreferenceApplied()[0], "the slice is the caller's")
+	resp, err := p.Result()
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
 }
 
 func TestAsyncPatchWithExpectedETag(t *testing.T) {

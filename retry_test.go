@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/l3go/level3/mocks"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -147,4 +148,43 @@ func TestRetryPolicyValidate(t *testing.T) {
 	assert.Error(t, RetryPolicy{Schedule: Schedule{Initial: time.Second, Max: time.Millisecond}}.validate())
 	assert.Error(t, RetryPolicy{Schedule: Schedule{Multiplier: 0.5}}.validate())
 	assert.Error(t, RetryPolicy{Schedule: Schedule{Jitter: 1}}.validate())
+}
+
+func TestRetryCheckOfOurOwn(t *testing.T) {
+	srv := mocks.NewServer(t)
+	srv.AddCatalog()
+	srv.Fail(mocks.PathStats, mocks.Status(http.StatusInternalServerError).Times(2))
+	var calls int
+	retry500 := func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		calls++
+		if err == nil && resp.StatusCode == http.StatusInternalServerError {
+			return true, nil
+		}
+		return DefaultCheckRetry(ctx, resp, err)
+	}
+	c := newTestClient(t, srv, WithRetry(RetryPolicy{Schedule: fastRetry.Schedule, Check: retry500}))
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, 3, srv.Count(mocks.PathStats), "two 500s retried by the Check")
+	assert.Equal(t, 3, calls, "once per attempt")
+}
+
+func TestRetryCheckErrorStopsAndClosesTheResponse(t *testing.T) {
+	stop := errors.New("stop here")
+	var sent int
+	body := &closeCounter{ReadCloser: io.NopCloser(strings.NewReader("busy"))}
+	hc := &http.Client{Transport: roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		sent++
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{}, Body: body, Request: req}, nil
+	})}
+	c, err := New(WithHTTPClient(hc), WithRetry(RetryPolicy{
+		Schedule: Schedule{Initial: time.Millisecond},
+		Check:    func(context.Context, *http.Response, error) (bool, error) { return false, stop },
+	}))
+	require.NoError(t, err)
+	_, err = c.Get(context.Background(), "http://h.example/x")
+	assert.ErrorIs(t, err, stop, "the Check's error is the call's")
+	assert.Equal(t, 1, sent)
+	assert.Positive(t, body.closed, "the response it came with is closed")
 }
