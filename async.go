@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -106,28 +107,21 @@ func newAsyncConfig(o *AsyncOptions) (*asyncConfig, error) {
 }
 
 // startOnly names the first field of o that only starting an operation
-// uses, "" when none is set.
+// uses (Wait, ExpectETag, or any field of the RequestOptions), "" when none
+// is set.
 func (o *AsyncOptions) startOnly() string {
-	if o == nil {
+	switch {
+	case o == nil:
 		return ""
+	case o.Wait != 0:
+		return "Wait"
+	case o.ExpectETag != "":
+		return "ExpectETag"
 	}
-	r := &o.RequestOptions
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{
-		{"Wait", o.Wait != 0},
-		{"ExpectETag", o.ExpectETag != ""},
-		{"Header", len(r.Header) > 0},
-		{"IfVersion", !r.IfVersion.IsZero()},
-		{"Force", r.Force},
-		{"IdempotencyKey", r.IdempotencyKey != ""},
-		{"Return", r.Return != ""},
-		{"NoCache", r.NoCache},
-		{"NoRetry", r.NoRetry},
-	} {
-		if f.set {
-			return f.name
+	v := reflect.ValueOf(o.RequestOptions)
+	for i := range v.NumField() {
+		if !v.Field(i).IsZero() {
+			return v.Type().Field(i).Name
 		}
 	}
 	return ""

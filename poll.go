@@ -1,9 +1,9 @@
 // This file holds the Poller, which follows an operation a Level 3 server
 // accepted with 202 Accepted until it finishes: when to poll
 // (AsyncOptions.Poll, a Schedule, and Retry-After), one poll at a time
-// (Poll), or until done (Wait). What a poll
-// means is decided by the strategies in poll_strategy.go; async.go starts
-// operations and poll_token.go saves and restores Pollers as resume tokens.
+// (Poll), or until done (Wait). What a poll means is decided by the
+// strategies in poll_strategy.go; async.go starts operations and
+// poll_token.go saves and restores Pollers as resume tokens.
 
 package level3
 
@@ -16,10 +16,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-	"slices"
 )
 
 // ErrPollerNotDone is returned by [Poller.Result] before the operation has

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/l3go/level3/internal/prefer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/prefer"
 	"github.com/l3go/level3/mocks"
 	"github.com/l3go/level3/profiles"
 )

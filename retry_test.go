@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/l3go/level3/mocks"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/mocks"
 )
 
 func TestParseRetryAfter(t *testing.T) {
