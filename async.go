@@ -1,7 +1,7 @@
 // This file starts asynchronous operations (the Level 3 Async mixin): it
 // sends a state-changing request with prefer: respond-async, reads what the
 // Poller will need to observe the outcome, and hands a 202 Accepted to a
-// Poller (poll.go). The Prefer header itself is handled in prefer.go.
+// Poller (poll.go). The Prefer grammar (RFC 7240) is in internal/prefer.
 
 package level3
 
@@ -11,105 +11,127 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
+
+	"github.com/l3go/level3/internal/prefer"
 )
 
-// AsyncOption configures [Client.DoAsync], [Client.SendAsync] or
-// [Client.ResumePoller]. Invalid values make those calls return an error
-// before anything is sent.
-type AsyncOption func(*asyncConfig) error
+// AsyncOptions are the settings of [Client.DoAsync], [Client.SendAsync] and
+// [Client.ResumePoller]; nil means none. Invalid values make those calls
+// return an error, naming the field, before anything is sent.
+type AsyncOptions struct {
+	// RequestOptions are the settings of the request that starts the
+	// operation (not of the polls), applied with [RequestOptions.Apply].
+	// IfVersion also gives the Poller of a PUT or PATCH the version to
+	// compare with. ResumePoller refuses them.
+	RequestOptions
 
-// asyncConfig is what the options set.
+	// Wait, when positive, adds wait=N to the preference (RFC 7240 §4.3):
+	// the server may work up to Wait (in whole seconds, rounded up) and
+	// answer synchronously if it finishes, before falling back to 202
+	// Accepted. The request's context, and the *http.Client's Timeout,
+	// must allow for that wait. Zero sends no wait; it must not be
+	// negative. ResumePoller refuses it.
+	Wait time.Duration
+
+	// ExpectETag tells the Poller of a PUT or PATCH the entity tag the
+	// resource will have once the change is applied, when the caller can
+	// know it (a content hash, say): the operation is done when the
+	// resource's etag matches it (weak comparison), and no validators need
+	// be read before the request. It may be given with or without its
+	// quotes. Empty: none. ResumePoller refuses it.
+	ExpectETag string
+
+	// Poll says when the Poller polls. Its zero fields take the defaults:
+	// waits from 500ms (Initial) growing 1.5× per poll (Multiplier) up to
+	// 30s (Max), each spread ±20% at random (Jitter). A Retry-After from
+	// the server replaces the computed wait, capped at Max; the Poller
+	// never polls sooner than Initial after the last poll, even when
+	// Retry-After says 0, so a server cannot make it spin. Attempts counts
+	// the polls in a row that got no answer from the server (connection
+	// refused, reset...) before [Poller.Wait] gives up: zero means 3, a
+	// negative number gives up at the first; error statuses that mean
+	// "try later" (408, 429, 5xx) are answers, and never count. There is no
+	// overall limit: the context given to [Poller.Wait] or [Poller.Poll] is
+	// the deadline.
+	Poll Schedule
+
+	clock pollClock // the Poller's time (tests); nil: the real clock
+}
+
+// defaultPollSchedule is what the zero fields of AsyncOptions.Poll take.
+var defaultPollSchedule = Schedule{
+	Initial: 500 * time.Millisecond, Max: 30 * time.Second, Multiplier: 1.5, Jitter: 0.2, Attempts: 3,
+}
+
+// asyncConfig is AsyncOptions checked, with the defaults applied.
 type asyncConfig struct {
-	wait      time.Duration
-	hasWait   bool
-	expect    string
-	schedule  PollSchedule
-	clock     pollClock
-	startOnly string // the first option given that only starting uses
+	req      *RequestOptions // nil: none
+	wait     time.Duration   // 0: no wait preference
+	expect   string          // quoted entity tag; "" for none
+	schedule Schedule        // defaults applied
+	clock    pollClock
 }
 
-// newAsyncConfig applies opts to the defaults.
-func newAsyncConfig(opts []AsyncOption) (*asyncConfig, error) {
-	cfg := &asyncConfig{schedule: DefaultPollSchedule(), clock: systemClock{}}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(cfg); err != nil {
-			return nil, err
-		}
+// newAsyncConfig checks o and applies the defaults.
+func newAsyncConfig(o *AsyncOptions) (*asyncConfig, error) {
+	cfg := &asyncConfig{schedule: defaultPollSchedule, clock: systemClock{}}
+	if o == nil {
+		return cfg, nil
 	}
-	return cfg, nil
-}
-
-// AsyncWait adds wait=N to the preference (RFC 7240 §4.3): the server may
-// work up to d (in whole seconds, rounded up) and answer synchronously if it
-// finishes, before falling back to 202 Accepted. The request's context, and
-// the *http.Client's Timeout, must allow for that wait.
-func AsyncWait(d time.Duration) AsyncOption {
-	return func(c *asyncConfig) error {
-		if d < 0 {
-			return fmt.Errorf("level3: AsyncWait: negative wait %v", d)
-		}
-		c.wait, c.hasWait = d, true
-		c.noteStartOnly("AsyncWait")
-		return nil
+	if err := o.Poll.validate("AsyncOptions.Poll"); err != nil {
+		return nil, err
 	}
-}
-
-// AsyncExpectETag tells the Poller of a PUT or PATCH the entity tag the
-// resource will have once the change is applied, when the caller can know
-// it (a content hash, say): the operation is done when the resource's
-// etag matches it (weak comparison), and no validators need be read before
-// the request. etag may be given with or without its quotes.
-func AsyncExpectETag(etag string) AsyncOption {
-	return func(c *asyncConfig) error {
-		etag = strings.TrimSpace(etag)
+	cfg.schedule = o.Poll.or(defaultPollSchedule)
+	if o.clock != nil {
+		cfg.clock = o.clock
+	}
+	if o.Wait < 0 {
+		return nil, fmt.Errorf("level3: AsyncOptions.Wait %v is negative", o.Wait)
+	}
+	cfg.wait = o.Wait
+	if o.ExpectETag != "" {
+		etag := strings.TrimSpace(o.ExpectETag)
 		if etag == "" || etag == "*" || !validHeaderValue(etag) {
-			return fmt.Errorf("level3: AsyncExpectETag: invalid entity tag %q", etag)
+			return nil, fmt.Errorf("level3: AsyncOptions.ExpectETag: invalid entity tag %q", o.ExpectETag)
 		}
 		if !strings.HasPrefix(etag, `"`) && !strings.HasPrefix(etag, `W/"`) {
 			etag = `"` + etag + `"`
 		}
-		c.expect = etag
-		c.noteStartOnly("AsyncExpectETag")
-		return nil
+		cfg.expect = etag
 	}
+	cfg.req = &o.RequestOptions
+	return cfg, nil
 }
 
-// AsyncSchedule sets when the Poller polls; see [PollSchedule] and
-// [DefaultPollSchedule].
-func AsyncSchedule(s PollSchedule) AsyncOption {
-	return func(c *asyncConfig) error {
-		if err := s.validate(); err != nil {
-			return err
+// startOnly names the first field of o that only starting an operation
+// uses (Wait, ExpectETag, or any field of the RequestOptions), "" when none
+// is set.
+func (o *AsyncOptions) startOnly() string {
+	switch {
+	case o == nil:
+		return ""
+	case o.Wait != 0:
+		return "Wait"
+	case o.ExpectETag != "":
+		return "ExpectETag"
+	}
+	v := reflect.ValueOf(o.RequestOptions)
+	for i := range v.NumField() {
+		if !v.Field(i).IsZero() {
+			return v.Type().Field(i).Name
 		}
-		c.schedule = s
-		return nil
 	}
+	return ""
 }
 
-// withPollClock replaces the Poller's clock (tests).
-func withPollClock(clk pollClock) AsyncOption {
-	return func(c *asyncConfig) error {
-		c.clock = clk
-		return nil
-	}
-}
-
-// noteStartOnly remembers the first option given that ResumePoller refuses.
-func (c *asyncConfig) noteStartOnly(name string) {
-	if c.startOnly == "" {
-		c.startOnly = name
-	}
-}
-
-// DoAsync sends req, a POST, PUT, PATCH or DELETE, asking for asynchronous
-// processing with prefer: respond-async (plus wait=N with [AsyncWait]),
-// merged with any Prefer values req already has (such as
-// return=representation; RFC 7240 syntax), or else the Client's default
+// DoAsync sends req, a POST, PUT, PATCH or DELETE, with opts (nil: none)
+// applied, asking for asynchronous processing with prefer: respond-async
+// (plus wait=N with [AsyncOptions.Wait]), merged with any Prefer values the
+// request already has (such as return=representation, or
+// [RequestOptions.Return]; RFC 7240 syntax), or else the Client's default
 // Prefer ([WithHeader]). It returns a [Poller]:
 //
 //   - The server answered synchronously (200, 201, 204...; a server may
@@ -119,19 +141,20 @@ func (c *asyncConfig) noteStartOnly(name string) {
 //     client observe. POST: the location of the 202, until it answers 2xx
 //     (404 or 202: not yet). PUT and PATCH: the resource's Entity
 //     validators, until its etag differs from the one before the request, or
-//     equals the one given with [AsyncExpectETag] (last-modified when there
+//     equals [AsyncOptions.ExpectETag] (last-modified when there
 //     is no etag). DELETE: the resource, until it answers 404 or 410. A 202
 //     to POST without a location returns an error wrapping
 //     [ErrNotObservable].
 //   - An error status (a rejection: 400, 412, 422...) is returned as the
 //     typed error, as [Client.Do] does, with a nil Poller.
 //
-// For PUT and PATCH the validators "before" come from req's If-Match (a
-// single entity tag) or If-Unmodified-Since; otherwise DoAsync first sends
-// HEAD for them (a resource that does not exist yet counts as "absent", and
-// the operation is done when it exists). Give If-Match to avoid that
-// request and to make the change conditional: without it, a change by
-// someone else between the HEAD and the PUT would be taken for this one. A
+// For PUT and PATCH the validators "before" come from the request's
+// If-Match (a single entity tag; [RequestOptions.IfVersion] sets it) or
+// If-Unmodified-Since; otherwise DoAsync first sends HEAD for them (a
+// resource that does not exist yet counts as "absent", and the operation is
+// done when it exists). Give IfVersion to avoid that request and to make the
+// change conditional: without it, a change by someone else between the HEAD
+// and the PUT would be taken for this one. A
 // resource with neither etag nor last-modified returns an error wrapping
 // [ErrNotObservable] before the request is sent.
 //
@@ -146,12 +169,15 @@ func (c *asyncConfig) noteStartOnly(name string) {
 // to the origin of req.URL (or to origins allowed with
 // [WithCredentialOrigins]), wherever the 202's location points, and so do
 // the polls of a Poller resumed from its token.
-func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error) {
+func (c *Client) DoAsync(req *http.Request, opts *AsyncOptions) (*Poller, error) {
 	if err := c.checkRequest("Client.DoAsync", req); err != nil {
 		return nil, err
 	}
 	cfg, err := newAsyncConfig(opts)
 	if err != nil {
+		return nil, err
+	}
+	if req, err = cfg.req.Apply(req); err != nil {
 		return nil, err
 	}
 	if !asyncMethod(req.Method) {
@@ -171,11 +197,11 @@ func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error
 		// would otherwise lose by setting its own.
 		out.Header["Prefer"] = append([]string(nil), c.header["Prefer"]...)
 	}
-	prefs := []Preference{RespondAsync()}
-	if cfg.hasWait {
-		prefs = append(prefs, WaitPreference(cfg.wait))
+	prefs := []prefer.Preference{prefer.RespondAsync()}
+	if cfg.wait > 0 {
+		prefs = append(prefs, prefer.Wait(cfg.wait))
 	}
-	if err := MergePrefer(out.Header, prefs...); err != nil {
+	if err := prefer.Merge(out.Header, prefs...); err != nil {
 		return nil, fmt.Errorf("level3: DoAsync: the request's Prefer header: %w", err)
 	}
 	resp, err := c.Do(out)
@@ -184,19 +210,19 @@ func (c *Client) DoAsync(req *http.Request, opts ...AsyncOption) (*Poller, error
 	}
 	// A malformed Preference-Applied keeps its well-formed part: it is
 	// informational, and the status says what happened.
-	applied, _ := ParsePreferences(resp.Header.Values("Preference-Applied")...)
+	applied, _ := prefer.Parse(resp.Header.Values("Preference-Applied")...)
 	if resp.StatusCode != http.StatusAccepted {
-		return finished(c, resp, applied), nil
+		return finished(c, resp, applied.Strings()), nil
 	}
 	drainAndClose(resp.Body)
 	resp.Body = http.NoBody
-	return c.startPolling(out, resp, applied, before, cfg)
+	return c.startPolling(out, resp, applied.Strings(), before, cfg)
 }
 
 // SendAsync builds a request with [NewRequest] (so a file or seekable body
 // can be retried), sets its Content-Type when contentType is not empty, and
-// sends it with [Client.DoAsync].
-func (c *Client) SendAsync(ctx context.Context, method, url, contentType string, body io.Reader, opts ...AsyncOption) (*Poller, error) {
+// sends it with [Client.DoAsync] and opts (nil: none).
+func (c *Client) SendAsync(ctx context.Context, method, url, contentType string, body io.Reader, opts *AsyncOptions) (*Poller, error) {
 	if err := c.check(ctx, "Client.SendAsync"); err != nil {
 		return nil, err
 	}
@@ -207,7 +233,7 @@ func (c *Client) SendAsync(ctx context.Context, method, url, contentType string,
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	return c.DoAsync(req, opts...)
+	return c.DoAsync(req, opts)
 }
 
 // asyncMethod reports whether method may ask for respond-async: the
@@ -228,49 +254,48 @@ func needsValidators(method string) bool {
 // conditionValidators reads the validators a conditional request names: a
 // single entity tag in If-Match, or else If-Unmodified-Since. "*" and lists
 // say nothing about the current state.
-func conditionValidators(h http.Header) (validators, bool) {
+func conditionValidators(h http.Header) (Validators, bool) {
 	if im := strings.TrimSpace(h.Get("If-Match")); im != "" && im != "*" && !strings.Contains(im, ",") {
-		return validators{ETag: im}, true
+		return Validators{ETag: im}, true
 	}
 	if ius := h.Get("If-Unmodified-Since"); ius != "" {
 		if t, err := http.ParseTime(ius); err == nil {
-			return validators{LastModified: t}, true
+			return Validators{LastModified: t}, true
 		}
 	}
-	return validators{}, false
+	return Validators{}, false
 }
 
 // validatorsBefore returns what a PUT or PATCH Poller compares against:
 // nothing for other methods or with an expected etag, the request's
 // conditions when they name the state, or else a HEAD (via Discover).
-func (c *Client) validatorsBefore(ctx context.Context, req *http.Request, cfg *asyncConfig) (validators, error) {
+func (c *Client) validatorsBefore(ctx context.Context, req *http.Request, cfg *asyncConfig) (priorState, error) {
 	if !needsValidators(req.Method) || cfg.expect != "" {
-		return validators{}, nil
+		return priorState{}, nil
 	}
 	if v, ok := conditionValidators(req.Header); ok {
-		return v, nil
+		return priorState{Validators: v}, nil
 	}
 	res, err := c.Discover(ctx, req.URL.String())
 	var nf *NotFoundError
 	var gone *GoneError
 	switch {
 	case errors.As(err, &nf), errors.As(err, &gone):
-		return validators{Absent: true}, nil
+		return priorState{Absent: true}, nil
 	case err != nil:
-		return validators{}, fmt.Errorf("level3: %s %s with respond-async: reading the validators first: %w", req.Method, redactURL(req.URL), err)
+		return priorState{}, fmt.Errorf("level3: %s %s with respond-async: reading the validators first: %w", req.Method, redactURL(req.URL), err)
 	}
-	v := validators{ETag: res.ETag, LastModified: res.LastModified}
-	if !v.observable() {
-		return validators{}, fmt.Errorf("%w: %s has neither etag nor last-modified, so a change cannot be seen (send If-Match, or use AsyncExpectETag)",
+	if res.Validators.IsZero() {
+		return priorState{}, fmt.Errorf("%w: %s has neither etag nor last-modified, so a change cannot be seen (give RequestOptions.IfVersion, or AsyncOptions.ExpectETag)",
 			ErrNotObservable, redactURL(req.URL))
 	}
-	return v, nil
+	return priorState{Validators: res.Validators}, nil
 }
 
 // startPolling picks the strategy for a 202 answer and returns its Poller,
 // with the first poll due after the 202's Retry-After or the first backoff
 // interval.
-func (c *Client) startPolling(req *http.Request, accepted *http.Response, applied Preferences, before validators, cfg *asyncConfig) (*Poller, error) {
+func (c *Client) startPolling(req *http.Request, accepted *http.Response, applied []string, before priorState, cfg *asyncConfig) (*Poller, error) {
 	for _, k := range strategyKinds {
 		if !k.fits(req.Method, accepted) {
 			continue

@@ -28,7 +28,7 @@ func TestAsyncUploadIsPreflightedWithoutPrefer(t *testing.T) {
 			ctx := context.Background()
 
 			body := bytes.Repeat([]byte("x"), 64<<10)
-			p, err := c.SendAsync(ctx, http.MethodPost, srv.URL+mocks.PathUploads, "application/octet-stream", bytes.NewReader(body))
+			p, err := c.SendAsync(ctx, http.MethodPost, srv.URL+mocks.PathUploads, "application/octet-stream", bytes.NewReader(body), nil)
 			require.NoError(t, err)
 			resp, err := p.Wait(ctx)
 			require.NoError(t, err)
@@ -51,7 +51,7 @@ func TestAsyncUploadIsPreflightedWithoutPrefer(t *testing.T) {
 
 			srv.ResetLog()
 			big := bytes.Repeat([]byte("x"), 2<<20)
-			_, err = c.SendAsync(ctx, http.MethodPost, srv.URL+mocks.PathUploads, "application/octet-stream", bytes.NewReader(big))
+			_, err = c.SendAsync(ctx, http.MethodPost, srv.URL+mocks.PathUploads, "application/octet-stream", bytes.NewReader(big), nil)
 			var tooLarge *PayloadTooLargeError
 			require.ErrorAs(t, err, &tooLarge)
 			assert.EqualValues(t, 0, srv.BodyBytes(mocks.PathUploads), "a refused async upload sends no body byte")

@@ -35,12 +35,12 @@ func BenchmarkPoll(b *testing.B) {
 	up.AsyncPolls = 1 << 30 // never finishes
 	srv.Handle("/up", up)
 	ctx := context.Background()
-	c, err := New(WithRetry(RetryPolicy{}))
+	c, err := New(WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.HTTPClient().CloseIdleConnections()
-	p, err := c.SendAsync(ctx, http.MethodPost, srv.URL+"/up", "text/plain", strings.NewReader("x"), withPollClock(instantClock{}))
+	p, err := c.SendAsync(ctx, http.MethodPost, srv.URL+"/up", "text/plain", strings.NewReader("x"), &AsyncOptions{clock: instantClock{}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func BenchmarkWaitCPU(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.HTTPClient().CloseIdleConnections()
-	sched := AsyncSchedule(PollSchedule{MinWait: 50 * time.Millisecond, MaxWait: 100 * time.Millisecond, Multiplier: 2, MaxFailures: 1}) // no jitter: 50ms, then 100ms
+	sched := &AsyncOptions{Poll: Schedule{Initial: 50 * time.Millisecond, Max: 100 * time.Millisecond, Multiplier: 2, Jitter: -1, Attempts: 1}} // no jitter: 50ms, then 100ms
 	ctx := context.Background()
 
 	b.Run("sleep-only", func(b *testing.B) {
@@ -215,7 +215,7 @@ func BenchmarkPollOverhead(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cfg, err := newAsyncConfig([]AsyncOption{withPollClock(instantClock{})})
+		cfg, err := newAsyncConfig(&AsyncOptions{clock: instantClock{}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -114,7 +114,7 @@ type BulkSummary struct {
 // they come (only the journal's set of files already uploaded grows with
 // their number). A failed file is sent again, after a backoff
 // (cenkalti/backoff/v4, honouring Retry-After within the Client's
-// RetryPolicy.MaxWait), only where that is safe: the failure was a 5xx, a
+// RetryPolicy Schedule's Max), only where that is safe: the failure was a 5xx, a
 // 429 or a connection failure, and the request was a PUT, a POST with an
 // idempotency key (then a 409 "key still being processed" too), or a POST
 // whose body the server never got a byte of. These file-level retries replace
@@ -242,8 +242,8 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 		retries:     o.Retries,
 		opts:        up,
 		onProgress:  o.OnProgress,
-		minWait:     c.retry.MinWait,
-		maxWait:     c.retry.MaxWait,
+		minWait:     c.retry.schedule().Initial,
+		maxWait:     c.retry.schedule().Max,
 	}
 	if run.concurrency == 0 {
 		run.concurrency = DefaultBulkConcurrency
@@ -255,10 +255,10 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 		run.retries = 0
 	}
 	if run.minWait <= 0 {
-		run.minWait = DefaultRetryPolicy().MinWait
+		run.minWait = defaultRetrySchedule.Initial
 	}
 	if run.maxWait < run.minWait {
-		run.maxWait = max(DefaultRetryPolicy().MaxWait, run.minWait)
+		run.maxWait = max(defaultRetrySchedule.Max, run.minWait)
 	}
 	if o.Journal != "" {
 		// First, so that a run refused the journal sends nothing.
@@ -289,7 +289,7 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 // whole files itself.
 func (c *Client) withoutRetries() *Client {
 	d := *c
-	d.retry = RetryPolicy{}
+	d.retry = RetryPolicy{Schedule: Schedule{Attempts: -1}}
 	d.pipeline = d.buildPipeline()
 	return &d
 }

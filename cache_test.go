@@ -240,7 +240,7 @@ func TestCacheBounds(t *testing.T) {
 func TestCacheDoesNotStoreTruncatedBodies(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
-	c, store := cacheClient(t, srv, WithRetry(RetryPolicy{}))
+	c, store := cacheClient(t, srv, WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
 	srv.Fail(mocks.PathReport, mocks.DropAfter(1000))
 	resp, err := c.Get(context.Background(), srv.URL+mocks.PathReport, nil)
 	require.NoError(t, err)

@@ -64,9 +64,9 @@ type Client struct {
 	httpClient  *http.Client
 	header      http.Header
 	logger      *slog.Logger
-	retry       RetryPolicy
-	preflight   PreflightPolicy
-	origins     *originMemory // origins that do not preflight (preflight.go)
+	retry       RetryPolicy     // as given: the retry layer applies its defaults
+	preflight   PreflightPolicy // defaults applied (its Wait sets the transport's)
+	origins     *originMemory   // origins that do not preflight (preflight.go)
 	middlewares []Middleware
 	pipeline    Doer
 	cache       CacheStore // nil: no cache layer
@@ -87,21 +87,20 @@ type Client struct {
 }
 
 // New returns a Client configured by opts. Without options it uses its own
-// *http.Client (never http.DefaultClient), [DefaultUserAgent],
-// [DefaultRetryPolicy], a [MemoryCache] (see [WithCache]) and a logger that
-// discards everything. It returns an
-// error when an option is invalid, such as a nil *http.Client or a header
-// value with a line break.
+// *http.Client (never http.DefaultClient), [DefaultUserAgent], the zero
+// [RetryPolicy], [RedirectPolicy] and [PreflightPolicy] (each documents its
+// defaults), a [redirects.Memory] for 308s, a [MemoryCache] (see
+// [WithCache]) and a logger that discards everything. It returns an error
+// when an option is invalid, such as a nil *http.Client or a header value
+// with a line break.
 func New(opts ...Option) (*Client, error) {
 	c := &Client{
 		header: http.Header{"User-Agent": {DefaultUserAgent}},
 		logger: slog.New(slog.DiscardHandler),
-		retry:  DefaultRetryPolicy(),
 		cache:  NewMemoryCache(DefaultCacheSize, DefaultCacheEntrySize),
 
-		redirect:      DefaultRedirectPolicy(),
 		redirectStore: redirects.NewMemory(redirects.DefaultSize),
-		preflight:     DefaultPreflightPolicy(),
+		preflight:     PreflightPolicy{}.withDefaults(),
 		origins:       newOriginMemory(),
 	}
 	for _, opt := range opts {

@@ -22,7 +22,7 @@ import (
 )
 
 // fastRetry retries quickly so tests do not sleep.
-var fastRetry = RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond}
+var fastRetry = RetryPolicy{Schedule: Schedule{Attempts: 3, Initial: time.Millisecond, Max: 20 * time.Millisecond}}
 
 // newTestClient returns a Client for srv (trusting its certificate) with fast
 // retries and the given options.
@@ -51,12 +51,12 @@ func forEachProto(t *testing.T, test func(t *testing.T, srv *mocks.Server)) {
 
 func TestNewValidatesOptions(t *testing.T) {
 	cases := map[string]Option{
-		"nil client":      WithHTTPClient(nil),
-		"bad header name": WithHeader("Bad Name", "x"),
-		"header CRLF":     WithHeader("X-A", "a\r\nInjected: yes"),
-		"empty UA":        WithUserAgent(" "),
-		"negative retry":  WithRetry(RetryPolicy{MaxRetries: -1}),
-		"nil middleware":  WithMiddleware(nil),
+		"nil client":          WithHTTPClient(nil),
+		"bad header name":     WithHeader("Bad Name", "x"),
+		"header CRLF":         WithHeader("X-A", "a\r\nInjected: yes"),
+		"empty UA":            WithUserAgent(" "),
+		"negative retry wait": WithRetry(RetryPolicy{Schedule: Schedule{Initial: -1}}),
+		"nil middleware":      WithMiddleware(nil),
 	}
 	for name, opt := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -239,7 +239,7 @@ func TestContextCancelsRetryWait(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
 	srv.Fail(mocks.PathStats, mocks.Status(503).WithRetryAfter("30").Times(5))
-	c := newTestClient(t, srv, WithRetry(RetryPolicy{MaxRetries: 3, MinWait: time.Second, MaxWait: time.Minute}))
+	c := newTestClient(t, srv, WithRetry(RetryPolicy{Schedule: Schedule{Attempts: 3, Initial: time.Second, Max: time.Minute}}))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -254,7 +254,7 @@ func TestRetryDisabled(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
 	srv.Fail(mocks.PathStats, mocks.Status(503))
-	c := newTestClient(t, srv, WithRetry(RetryPolicy{}))
+	c := newTestClient(t, srv, WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
 	_, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
@@ -320,7 +320,7 @@ func TestLoggingRedactsAndIsStructured(t *testing.T) {
 }
 
 func TestTransportErrorIsNotWrappedTwice(t *testing.T) {
-	c, err := New(WithRetry(RetryPolicy{}))
+	c, err := New(WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
 	require.NoError(t, err)
 	_, err = c.Get(context.Background(), "http://127.0.0.1:1/", nil)
 	require.Error(t, err)

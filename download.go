@@ -206,16 +206,13 @@ func (t *transfer) resolveTarget(dst string) stateFn {
 }
 
 // newBackOff returns the schedule of waits between restarts: the Client's
-// RetryPolicy waits (MinWait doubling to MaxWait, with jitter), or
-// DefaultRetryPolicy's when the policy has none.
+// RetryPolicy waits (Initial doubling to Max, with jitter; the defaults for
+// its zero fields).
 func (t *transfer) newBackOff() backoff.BackOff {
-	p := t.c.retry
-	if p.MaxWait == 0 {
-		p = DefaultRetryPolicy()
-	}
+	s := t.c.retry.schedule()
 	return backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(p.MinWait),
-		backoff.WithMaxInterval(p.MaxWait),
+		backoff.WithInitialInterval(s.Initial),
+		backoff.WithMaxInterval(s.Max),
 		backoff.WithMaxElapsedTime(0),
 	)
 }

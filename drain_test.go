@@ -74,7 +74,7 @@ func forEachTLSServer(t *testing.T, h http.HandlerFunc, opts []Option, test func
 
 // dripClient is the Client of forEachTLSServer for these tests: it does
 // not retry.
-var dripClient = []Option{WithRetry(RetryPolicy{})}
+var dripClient = []Option{WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}})}
 
 func TestDrippingErrorBodyIsBoundedInTime(t *testing.T) {
 	h := func(w http.ResponseWriter, r *http.Request) {
@@ -141,7 +141,7 @@ func TestDrippingPollBodiesAreBoundedInTime(t *testing.T) {
 		start := time.Now()
 		req, err := http.NewRequest(http.MethodPost, url+"/op", nil)
 		require.NoError(t, err)
-		p, err := c.DoAsync(req)
+		p, err := c.DoAsync(req, nil)
 		require.NoError(t, err)
 		resp, err := p.Wait(context.Background())
 		held := time.Since(start)

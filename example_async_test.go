@@ -15,10 +15,9 @@ import (
 )
 
 // quickPolls keeps the examples fast; real servers usually send Retry-After,
-// and DefaultPollSchedule starts at 500ms.
-var quickPolls = level3.AsyncSchedule(level3.PollSchedule{
-	MinWait: 10 * time.Millisecond, MaxWait: time.Second, Multiplier: 2, Jitter: 0.2, MaxFailures: 3,
-})
+// and the default schedule starts at 500ms. Its zero fields (Multiplier,
+// Jitter, Attempts) take the defaults.
+var quickPolls = &level3.AsyncOptions{Poll: level3.Schedule{Initial: 10 * time.Millisecond, Max: time.Second}}
 
 // An upload accepted with 202 is polled at its location until it exists.
 func ExampleClient_SendAsync() {
@@ -34,7 +33,10 @@ func ExampleClient_SendAsync() {
 	client, _ := level3.New()
 	ctx := context.Background()
 	p, err := client.SendAsync(ctx, http.MethodPost, srv.URL+"/uploads", "text/plain",
-		strings.NewReader("hello"), level3.AsyncWait(2*time.Second), quickPolls)
+		strings.NewReader("hello"), &level3.AsyncOptions{
+			Wait: 2 * time.Second, // prefer: respond-async, wait=2
+			Poll: quickPolls.Poll,
+		})
 	if err != nil {
 		log.Fatal(err) // a rejection (415, 413...) is a typed error here
 	}
@@ -48,7 +50,7 @@ func ExampleClient_SendAsync() {
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(resp.StatusCode, string(body), "after", p.Polls(), "polls")
 	// Output:
-	// accepted: true | preference-applied: respond-async
+	// accepted: true | preference-applied: [respond-async]
 	// 200 hello after 2 polls
 }
 

@@ -38,7 +38,7 @@ func ExampleClient_Download() {
 func ExampleWithFailFast() {
 	srv := startShop()
 	defer srv.Close()
-	client, _ := level3.New(level3.WithRetry(level3.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	client, _ := level3.New(level3.WithRetry(level3.RetryPolicy{Schedule: level3.Schedule{Attempts: 1, Initial: time.Millisecond, Max: time.Millisecond}}))
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	dst := filepath.Join(dir, "report.csv")

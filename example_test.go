@@ -31,7 +31,7 @@ func ExampleNew() {
 		level3.WithHeader("Authorization", "Bearer "+os.Getenv("API_TOKEN")),
 		level3.WithUserAgent("acme-sync/1.0"),
 		level3.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}),
-		level3.WithRetry(level3.RetryPolicy{MaxRetries: 5, MinWait: 200 * time.Millisecond, MaxWait: 5 * time.Second}),
+		level3.WithRetry(level3.RetryPolicy{Schedule: level3.Schedule{Attempts: 5, Initial: 200 * time.Millisecond, Max: 5 * time.Second}}),
 		level3.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 	)
 	if err != nil {

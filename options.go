@@ -77,8 +77,13 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithRetry sets the retry policy. RetryPolicy{} disables retries; see
-// [DefaultRetryPolicy] for the default.
+// WithRetry sets the retry policy; see [RetryPolicy] for its defaults (the
+// zero RetryPolicy, which [New] uses). A negative Attempts disables retries:
+//
+//	level3.WithRetry(level3.RetryPolicy{Schedule: level3.Schedule{Attempts: -1}})
+//
+// An invalid Schedule (a negative wait, Max below Initial, Multiplier below
+// 1, Jitter of 1 or more) makes New fail with an error naming the field.
 func WithRetry(p RetryPolicy) Option {
 	return func(c *Client) error {
 		if err := p.validate(); err != nil {

@@ -183,19 +183,19 @@ var hostilePaths = []struct {
 		_, err := c.Trigger(context.Background(), a+"/act", nil)
 		require.NoError(t, err)
 	}},
-	{"Action 303 followed by Trigger", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
+	{"Action 303 followed by Trigger", []Option{WithRedirectPolicy(RedirectPolicy{MaxRedirects: -1, SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
 			res, err := c.Trigger(context.Background(), a+"/act", nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 		}},
-	{"Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
+	{"Lookup", []Option{WithRedirectPolicy(RedirectPolicy{MaxRedirects: -1, SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
 			res, err := c.Lookup(context.Background(), a+"/lookup", map[string]string{"q": "x"}, nil)
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, res.Status)
 		}},
-	{"Submit to a Lookup", []Option{WithRedirectPolicy(RedirectPolicy{SensitiveHeaders: []string{"X-Api-Key"}})},
+	{"Submit to a Lookup", []Option{WithRedirectPolicy(RedirectPolicy{MaxRedirects: -1, SensitiveHeaders: []string{"X-Api-Key"}})},
 		func(t *testing.T, c *Client, a, _ string) {
 			_, err := c.Submit(context.Background(), a+"/lookup", map[string]string{"q": "x"}, nil)
 			require.NoError(t, err)
@@ -233,7 +233,7 @@ var hostilePaths = []struct {
 }
 
 // fastPolls makes Pollers poll at once.
-var fastPolls = AsyncSchedule(PollSchedule{MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, Multiplier: 1, MaxFailures: 1})
+var fastPolls = &AsyncOptions{Poll: Schedule{Initial: time.Millisecond, Max: 5 * time.Millisecond, Multiplier: 1, Jitter: -1, Attempts: 1}}
 
 // fetchAll GETs u and reads the body.
 func fetchAll(t *testing.T, c *Client, u string) {
@@ -347,7 +347,7 @@ func TestCredentialsFromTheRequestItself(t *testing.T) {
 func TestResumeTokenOrigin(t *testing.T) {
 	a, b := hostilePair(t)
 	c := scopedClient(t)
-	p, err := c.SendAsync(context.Background(), http.MethodPost, a.URL+"/jobs", "text/plain", strings.NewReader("x"))
+	p, err := c.SendAsync(context.Background(), http.MethodPost, a.URL+"/jobs", "text/plain", strings.NewReader("x"), nil)
 	require.NoError(t, err)
 	token, err := p.ResumeToken()
 	require.NoError(t, err)
@@ -381,7 +381,7 @@ func TestResumeTokenOrigin(t *testing.T) {
 		"not canonical": `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://H"},"op":{}}`,
 		"file":          `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"file:///"},"op":{}}`,
 	} {
-		_, err := c.ResumePoller(rawToken(o))
+		_, err := c.ResumePoller(rawToken(o), nil)
 		assert.ErrorIs(t, err, ErrInvalidResumeToken, name)
 	}
 }

@@ -1,8 +1,9 @@
 // This file holds the Poller, which follows an operation a Level 3 server
-// accepted with 202 Accepted until it finishes: when to poll (PollSchedule,
-// Retry-After), one poll at a time (Poll), or until done (Wait). What a poll
-// means is decided by the strategies in poll_strategy.go; async.go starts
-// operations and poll_token.go saves and restores Pollers as resume tokens.
+// accepted with 202 Accepted until it finishes: when to poll
+// (AsyncOptions.Poll, a Schedule, and Retry-After), one poll at a time
+// (Poll), or until done (Wait). What a poll means is decided by the
+// strategies in poll_strategy.go; async.go starts operations and
+// poll_token.go saves and restores Pollers as resume tokens.
 
 package level3
 
@@ -15,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -35,73 +37,8 @@ var ErrPollerDone = errors.New("level3: the operation has finished")
 // status channel (see the Async row of the Level 3 specification).
 var ErrNotObservable = errors.New("level3: the outcome of the asynchronous operation cannot be observed")
 
-// PollSchedule says when a [Poller] polls. Without Retry-After from the
-// server, waits follow exponential backoff with jitter (from
-// github.com/cenkalti/backoff/v4); with it, the server's wait is used. Every
-// wait is bounded to [MinWait, MaxWait]. There is no overall limit: the
-// context given to [Poller.Wait] or [Poller.Poll] is the deadline.
-type PollSchedule struct {
-	// MinWait is the first backoff interval and the least time between two
-	// polls, even when Retry-After asks for less (a server answering
-	// Retry-After: 0 cannot make the Poller spin). Must be positive.
-	MinWait time.Duration
-	// MaxWait caps every wait, Retry-After included, so a server cannot
-	// park the Poller for hours. Must be at least MinWait.
-	MaxWait time.Duration
-	// Multiplier is how much the backoff interval grows per poll (≥ 1).
-	Multiplier float64
-	// Jitter spreads each backoff wait randomly by up to this fraction
-	// either way (0 ≤ Jitter < 1), so many clients do not poll in step.
-	Jitter float64
-	// MaxFailures is how many polls in a row may fail without any answer
-	// from the server (connection refused, reset...) before [Poller.Wait]
-	// gives up. Error statuses that mean "try later" (408, 429, 5xx) are
-	// answers, and never count. Must be at least 1.
-	MaxFailures int
-}
-
-// DefaultPollSchedule returns the schedule Pollers use unless told
-// otherwise: waits from 500ms growing 1.5× per poll up to 30s, ±20% jitter,
-// and 3 failed polls in a row tolerated.
-func DefaultPollSchedule() PollSchedule {
-	return PollSchedule{MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, Multiplier: 1.5, Jitter: 0.2, MaxFailures: 3}
-}
-
-// validate reports a schedule that cannot work.
-func (s PollSchedule) validate() error {
-	switch {
-	case s.MinWait <= 0:
-		return errors.New("level3: PollSchedule.MinWait must be positive")
-	case s.MaxWait < s.MinWait:
-		return errors.New("level3: PollSchedule.MaxWait is less than MinWait")
-	case !(s.Multiplier >= 1): // also rejects NaN
-		return errors.New("level3: PollSchedule.Multiplier must be at least 1")
-	case !(s.Jitter >= 0 && s.Jitter < 1):
-		return errors.New("level3: PollSchedule.Jitter must be in [0, 1)")
-	case s.MaxFailures < 1:
-		return errors.New("level3: PollSchedule.MaxFailures must be at least 1")
-	}
-	return nil
-}
-
-// pollWait decides how long to wait before the next poll: the Retry-After
-// value retryAfter (seconds or an HTTP-date, RFC 9110 §10.2.3) when it is
-// valid, otherwise the next backoff interval, and in both cases at least
-// MinWait and at most MaxWait. fromServer says whether Retry-After decided.
-// next is only called when Retry-After does not decide, so the backoff
-// sequence is not advanced by waits the server chose.
-func pollWait(retryAfter string, now time.Time, next func() time.Duration, s PollSchedule) (wait time.Duration, fromServer bool) {
-	if d, ok := parseRetryAfter(retryAfter, now); ok {
-		return min(max(d, s.MinWait), s.MaxWait), true
-	}
-	d := next()
-	if d == backoff.Stop {
-		d = s.MaxWait
-	}
-	return min(max(d, s.MinWait), s.MaxWait), false
-}
-
-// pollClock is the Poller's time: real by default, fake in tests.
+// pollClock is the Poller's time: real by default, fake in tests
+// (AsyncOptions.clock).
 type pollClock interface {
 	Now() time.Time
 	// Sleep waits d or until ctx ends, and then returns ctx.Err().
@@ -111,21 +48,8 @@ type pollClock interface {
 // systemClock is the real clock. Waiting blocks on a timer: no CPU is used.
 type systemClock struct{}
 
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (systemClock) Now() time.Time                                   { return time.Now() }
+func (systemClock) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
 
 // pollState is what a Poller must remember to continue, saved in resume
 // tokens beside its strategy.
@@ -155,12 +79,12 @@ type Poller struct {
 	state    pollState
 	scope    callScope // from state.Origin
 	target   *url.URL
-	sched    PollSchedule
+	sched    Schedule // defaults applied
 	clock    pollClock
 	backoff  *backoff.ExponentialBackOff
 
 	accepted *http.Response // the 202; nil for a synchronous answer or a resumed Poller
-	applied  Preferences
+	applied  []string       // Preference-Applied
 
 	done     bool
 	final    *http.Response
@@ -174,11 +98,8 @@ func newPoller(c *Client, s pollStrategy, st pollState, cfg *asyncConfig) (*Poll
 	if err != nil {
 		return nil, fmt.Errorf("level3: poll target: %w", err)
 	}
-	first := cfg.schedule.MinWait
-	if st.LastWait > 0 {
-		first = min(max(st.LastWait, cfg.schedule.MinWait), cfg.schedule.MaxWait)
-	}
-	p := &Poller{client: c, strategy: s, state: st, target: target, sched: cfg.schedule, clock: cfg.clock}
+	sched := cfg.schedule
+	p := &Poller{client: c, strategy: s, state: st, target: target, sched: sched, clock: cfg.clock}
 	if st.Origin != "" {
 		o, err := url.Parse(st.Origin)
 		if err != nil {
@@ -186,20 +107,18 @@ func newPoller(c *Client, s pollStrategy, st pollState, cfg *asyncConfig) (*Poll
 		}
 		p.scope = callScope{origin: o}
 	}
-	p.backoff = backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(first),
-		backoff.WithMaxInterval(cfg.schedule.MaxWait),
-		backoff.WithMultiplier(cfg.schedule.Multiplier),
-		backoff.WithRandomizationFactor(cfg.schedule.Jitter),
-		backoff.WithMaxElapsedTime(0), // the context is the deadline
-		backoff.WithClockProvider(cfg.clock),
-	)
+	p.backoff = sched.backOff() // no elapsed-time limit: the context is the deadline
+	if st.LastWait > 0 {
+		// A resumed Poller continues its backoff where the token left it.
+		p.backoff.InitialInterval = min(max(st.LastWait, sched.Initial), sched.Max)
+		p.backoff.Reset()
+	}
 	return p, nil
 }
 
 // finished returns a Poller for an operation that is already over: the
 // server answered synchronously.
-func finished(c *Client, resp *http.Response, applied Preferences) *Poller {
+func finished(c *Client, resp *http.Response, applied []string) *Poller {
 	return &Poller{client: c, done: true, final: resp, applied: applied, clock: systemClock{}}
 }
 
@@ -217,13 +136,16 @@ func (p *Poller) Accepted() *http.Response {
 }
 
 // PreferenceApplied returns the preferences the server said it applied to
-// the request (RFC 7240 §3), such as respond-async. A server need not say;
-// nil then. Nil for a resumed Poller.
-func (p *Poller) PreferenceApplied() Preferences {
+// the request (its Preference-Applied field, RFC 7240 §3), one per element,
+// each written as name or name=value with the name as the server sent it:
+// ["respond-async", "wait=10"]. Malformed elements are left out. A server
+// need not say; nil then. Nil for a resumed Poller. The slice is the
+// caller's.
+func (p *Poller) PreferenceApplied() []string {
 	if p == nil {
 		return nil
 	}
-	return p.applied
+	return slices.Clone(p.applied)
 }
 
 // Location returns the URL polled: the location of a 202 to POST, or the
@@ -270,9 +192,9 @@ func (p *Poller) Result() (*http.Response, error) {
 
 // Wait polls until the operation finishes and returns [Poller.Result]. It
 // stops early, leaving the Poller able to go on (or to give a resume token),
-// when ctx ends (returning ctx.Err(), wrapped) or when MaxFailures polls in a
-// row got no answer (returning the last failure). Between polls it sleeps on
-// a timer.
+// when ctx ends (returning ctx.Err(), wrapped) or when as many polls in a
+// row as [AsyncOptions.Poll]'s Attempts got no answer (returning the last
+// failure). Between polls it sleeps on a timer.
 func (p *Poller) Wait(ctx context.Context) (*http.Response, error) {
 	if err := p.usable(ctx, "Poller.Wait"); err != nil {
 		return nil, err
@@ -285,7 +207,7 @@ func (p *Poller) Wait(ctx context.Context) (*http.Response, error) {
 			_ = resp.Body.Close() // a "not yet" answer; its body is already drained
 		case ctx.Err() != nil, errors.As(err, new(*waitError)):
 			return nil, err
-		case p.failures >= p.sched.MaxFailures:
+		case p.failures >= max(p.sched.Attempts, 1):
 			return nil, err
 		}
 	}
@@ -400,10 +322,12 @@ func (p *Poller) send(ctx context.Context) (*http.Request, *http.Response, int, 
 // treat the poll itself asynchronously.
 var pollSuppressed = []string{"Prefer", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range", "Range", "Expect"}
 
-// schedule sets when the next poll is due.
+// schedule sets when the next poll is due: after Retry-After (the value of
+// the header, "" when absent) or the next backoff interval, never sooner
+// than the schedule's Initial nor later than its Max.
 func (p *Poller) schedule(retryAfter string) {
 	now := p.clock.Now()
-	wait, _ := pollWait(retryAfter, now, p.backoff.NextBackOff, p.sched)
+	wait, _ := p.sched.waitAt(p.backoff, retryAfter, p.sched.Initial, now)
 	p.state.NextPoll = now.Add(wait)
 	p.state.LastWait = wait
 }

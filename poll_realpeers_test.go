@@ -24,7 +24,7 @@ func TestRealServerIgnoresRespondAsync(t *testing.T) {
 		ctx := context.Background()
 		u := srv.URL + "/dav/async.txt"
 
-		p, err := c.SendAsync(ctx, http.MethodPut, u, "text/plain", strings.NewReader("one"))
+		p, err := c.SendAsync(ctx, http.MethodPut, u, "text/plain", strings.NewReader("one"), nil)
 		require.NoError(t, err, "HEAD 404 first (absent), then PUT creates")
 		require.True(t, p.Done())
 		assert.Nil(t, p.Accepted())
@@ -34,14 +34,14 @@ func TestRealServerIgnoresRespondAsync(t *testing.T) {
 		assert.Equal(t, http.StatusCreated, resp.StatusCode)
 		require.NoError(t, resp.Body.Close())
 
-		p, err = c.SendAsync(ctx, http.MethodPut, u, "text/plain", strings.NewReader("two!"))
+		p, err = c.SendAsync(ctx, http.MethodPut, u, "text/plain", strings.NewReader("two!"), nil)
 		require.NoError(t, err, "HEAD gives the validators, then PUT replaces")
 		resp, err = p.Result()
 		require.NoError(t, err)
 		assert.Contains(t, []int{http.StatusCreated, http.StatusNoContent}, resp.StatusCode)
 		require.NoError(t, resp.Body.Close())
 
-		p, err = c.SendAsync(ctx, http.MethodDelete, u, "", nil)
+		p, err = c.SendAsync(ctx, http.MethodDelete, u, "", nil, nil)
 		require.NoError(t, err)
 		resp, err = p.Result()
 		require.NoError(t, err)
@@ -73,7 +73,7 @@ func TestRealServerPollers(t *testing.T) {
 		}{
 			{"location appears", &locationStrategy{}, srv.URL + "/files/later.txt", http.MethodPost,
 				func() { realpeers.WriteFile(t, srv.DocRoot, "later.txt", []byte("made later\n")) }, http.StatusOK},
-			{"etag changes", &entityStrategy{Before: validators{ETag: a.ETag, LastModified: a.LastModified}}, srv.URL + "/files/a.txt", http.MethodPut,
+			{"etag changes", &entityStrategy{Before: priorState{Validators: Validators{ETag: a.ETag, LastModified: a.LastModified}}}, srv.URL + "/files/a.txt", http.MethodPut,
 				func() { realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("version 2, longer\n")) }, http.StatusOK},
 			{"deleted", &deletionStrategy{}, srv.URL + "/dav/doomed.txt", http.MethodDelete,
 				func() { require.NoError(t, os.Remove(filepath.Join(srv.DAVRoot, "doomed.txt"))) }, http.StatusNotFound},
@@ -84,7 +84,7 @@ func TestRealServerPollers(t *testing.T) {
 					tc.change()
 				}
 			}
-			cfg, err := newAsyncConfig([]AsyncOption{withPollClock(clk)})
+			cfg, err := newAsyncConfig(&AsyncOptions{clock: clk})
 			require.NoError(t, err)
 			p, err := newPoller(c, tc.s, pollState{URL: tc.url, Method: tc.method, PollMethod: tc.s.method()}, cfg)
 			require.NoError(t, err)

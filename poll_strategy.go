@@ -75,7 +75,7 @@ type strategyKind struct {
 	// start returns the strategy and the URL to poll. before holds the
 	// validators read before the request (PUT/PATCH), expect the etag the
 	// caller expects.
-	start  func(req *http.Request, accepted *http.Response, before validators, expect string) (pollStrategy, *url.URL, error)
+	start  func(req *http.Request, accepted *http.Response, before priorState, expect string) (pollStrategy, *url.URL, error)
 	resume func(raw json.RawMessage) (pollStrategy, error)
 }
 
@@ -85,7 +85,7 @@ var strategyKinds = []strategyKind{
 	{
 		name: kindDeletion,
 		fits: func(method string, _ *http.Response) bool { return method == http.MethodDelete },
-		start: func(req *http.Request, _ *http.Response, _ validators, _ string) (pollStrategy, *url.URL, error) {
+		start: func(req *http.Request, _ *http.Response, _ priorState, _ string) (pollStrategy, *url.URL, error) {
 			return &deletionStrategy{}, req.URL, nil
 		},
 		resume: func(raw json.RawMessage) (pollStrategy, error) {
@@ -98,7 +98,7 @@ var strategyKinds = []strategyKind{
 		fits: func(method string, _ *http.Response) bool {
 			return method == http.MethodPut || method == http.MethodPatch
 		},
-		start: func(req *http.Request, _ *http.Response, before validators, expect string) (pollStrategy, *url.URL, error) {
+		start: func(req *http.Request, _ *http.Response, before priorState, expect string) (pollStrategy, *url.URL, error) {
 			if !before.observable() && expect == "" {
 				return nil, nil, errors.New("no validators to compare with")
 			}
@@ -118,7 +118,7 @@ var strategyKinds = []strategyKind{
 	{
 		name: kindLocation,
 		fits: func(_ string, accepted *http.Response) bool { return accepted.Header.Get("Location") != "" },
-		start: func(req *http.Request, accepted *http.Response, _ validators, _ string) (pollStrategy, *url.URL, error) {
+		start: func(req *http.Request, accepted *http.Response, _ priorState, _ string) (pollStrategy, *url.URL, error) {
 			base := req.URL
 			if accepted.Request != nil && accepted.Request.URL != nil {
 				base = accepted.Request.URL // after any redirect
@@ -184,26 +184,35 @@ func (*locationStrategy) judge(status int, _ http.Header) verdict {
 	return pending
 }
 
-// validators are the Entity validators of a resource at one moment, or its
-// absence.
-type validators struct {
-	Absent       bool      `json:"absent,omitempty"` // the resource did not exist (404/410)
-	ETag         string    `json:"etag,omitempty"`   // as sent, W/ included
+// priorState is a resource as it was before a PUT or PATCH: its Entity
+// validators, or its absence.
+type priorState struct {
+	Validators
+	Absent bool // the resource did not exist (404/410)
+}
+
+// observable reports whether a change from s can be seen.
+func (s priorState) observable() bool { return s.Absent || !s.Validators.IsZero() }
+
+// priorWire is priorState in resume tokens: {"absent", "etag",
+// "lastModified"}, as token versions 1 and 2 write it.
+type priorWire struct {
+	Absent       bool      `json:"absent,omitempty"`
+	ETag         string    `json:"etag,omitempty"`
 	LastModified time.Time `json:"lastModified,omitzero"`
 }
 
-// observable reports whether a change from v can be seen.
-func (v validators) observable() bool { return v.Absent || v.ETag != "" || !v.LastModified.IsZero() }
+func (s priorState) MarshalJSON() ([]byte, error) {
+	return json.Marshal(priorWire{Absent: s.Absent, ETag: s.ETag, LastModified: s.LastModified})
+}
 
-// validatorsOf reads the validators of a response header.
-func validatorsOf(h http.Header) validators {
-	v := validators{ETag: strings.TrimSpace(h.Get("Etag"))}
-	if lm := h.Get("Last-Modified"); lm != "" {
-		if t, err := http.ParseTime(lm); err == nil {
-			v.LastModified = t
-		}
+func (s *priorState) UnmarshalJSON(raw []byte) error {
+	var w priorWire
+	if err := strictUnmarshal(raw, &w); err != nil {
+		return err
 	}
-	return v
+	*s = priorState{Validators: Validators{ETag: w.ETag, LastModified: w.LastModified}, Absent: w.Absent}
+	return nil
 }
 
 // sameTag compares two entity tags by the weak comparison of RFC 9110
@@ -216,7 +225,7 @@ func sameTag(a, b string) bool {
 
 // changed says whether now differs from before, and whether that could be
 // told at all from what now carries.
-func changed(before, now validators) (differs, known bool) {
+func changed(before priorState, now Validators) (differs, known bool) {
 	switch {
 	case before.Absent:
 		return true, true // it answered 2xx, so it exists now
@@ -237,7 +246,7 @@ func changed(before, now validators) (differs, known bool) {
 // operation with [ErrNotObservable]: it would never finish otherwise. Polls
 // are HEADs: only the header matters.
 type entityStrategy struct {
-	Before validators `json:"before"`
+	Before priorState `json:"before"`
 	Expect string     `json:"expect,omitempty"`
 }
 
@@ -255,7 +264,7 @@ func (s *entityStrategy) judge(status int, h http.Header) verdict {
 	case status < 200 || status > 299:
 		return pending
 	}
-	now := validatorsOf(h)
+	now := ValidatorsOf(h)
 	if s.Expect != "" && now.ETag != "" {
 		if sameTag(now.ETag, s.Expect) {
 			return succeeded

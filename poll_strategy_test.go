@@ -1,12 +1,14 @@
 package level3
 
 import (
+	"math"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var (
@@ -53,26 +55,26 @@ func TestEntityJudge(t *testing.T) {
 		h      http.Header
 		want   verdict
 	}{
-		{"same etag", entityStrategy{Before: validators{ETag: `"a"`}}, 200, hdr("ETag", `"a"`), pending},
-		{"new etag", entityStrategy{Before: validators{ETag: `"a"`}}, 200, hdr("ETag", `"b"`), succeeded},
-		{"weakened, same tag (Apache)", entityStrategy{Before: validators{ETag: `"a"`}}, 200, hdr("ETag", `W/"a"`), pending},
-		{"204 counts as 2xx", entityStrategy{Before: validators{ETag: `"a"`}}, 204, hdr("ETag", `"b"`), succeeded},
-		{"etag preferred over date", entityStrategy{Before: validators{ETag: `"a"`, LastModified: t0}}, 200, hdr("ETag", `"a"`, "Last-Modified", lm1), pending},
-		{"date only: later", entityStrategy{Before: validators{LastModified: t0}}, 200, hdr("Last-Modified", lm1), succeeded},
-		{"date only: same", entityStrategy{Before: validators{LastModified: t0}}, 200, hdr("Last-Modified", lm0), pending},
-		{"date only: earlier is no change", entityStrategy{Before: validators{LastModified: t1}}, 200, hdr("Last-Modified", lm0), pending},
-		{"etag gone, date decides", entityStrategy{Before: validators{ETag: `"a"`, LastModified: t0}}, 200, hdr("Last-Modified", lm1), succeeded},
-		{"no validators at all", entityStrategy{Before: validators{ETag: `"a"`}}, 200, hdr(), failed},
-		{"malformed date", entityStrategy{Before: validators{LastModified: t0}}, 200, hdr("Last-Modified", "yesterday"), failed},
+		{"same etag", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 200, hdr("ETag", `"a"`), pending},
+		{"new etag", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 200, hdr("ETag", `"b"`), succeeded},
+		{"weakened, same tag (Apache)", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 200, hdr("ETag", `W/"a"`), pending},
+		{"204 counts as 2xx", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 204, hdr("ETag", `"b"`), succeeded},
+		{"etag preferred over date", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`, LastModified: t0}}}, 200, hdr("ETag", `"a"`, "Last-Modified", lm1), pending},
+		{"date only: later", entityStrategy{Before: priorState{Validators: Validators{LastModified: t0}}}, 200, hdr("Last-Modified", lm1), succeeded},
+		{"date only: same", entityStrategy{Before: priorState{Validators: Validators{LastModified: t0}}}, 200, hdr("Last-Modified", lm0), pending},
+		{"date only: earlier is no change", entityStrategy{Before: priorState{Validators: Validators{LastModified: t1}}}, 200, hdr("Last-Modified", lm0), pending},
+		{"etag gone, date decides", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`, LastModified: t0}}}, 200, hdr("Last-Modified", lm1), succeeded},
+		{"no validators at all", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 200, hdr(), failed},
+		{"malformed date", entityStrategy{Before: priorState{Validators: Validators{LastModified: t0}}}, 200, hdr("Last-Modified", "yesterday"), failed},
 		{"expected etag seen", entityStrategy{Expect: `"z"`}, 200, hdr("ETag", `"z"`), succeeded},
-		{"expected etag not yet", entityStrategy{Before: validators{ETag: `"a"`}, Expect: `"z"`}, 200, hdr("ETag", `"b"`), pending},
-		{"expected etag, no etag, date changed", entityStrategy{Before: validators{LastModified: t0}, Expect: `"z"`}, 200, hdr("Last-Modified", lm1), succeeded},
-		{"absent before: exists now", entityStrategy{Before: validators{Absent: true}}, 200, hdr(), succeeded},
-		{"absent before: still 404", entityStrategy{Before: validators{Absent: true}}, 404, hdr(), pending},
-		{"present before: 404 fails", entityStrategy{Before: validators{ETag: `"a"`}}, 404, hdr(), failed},
-		{"202 again", entityStrategy{Before: validators{ETag: `"a"`}}, 202, hdr("ETag", `"b"`), pending},
-		{"412", entityStrategy{Before: validators{ETag: `"a"`}}, 412, hdr(), failed},
-		{"304", entityStrategy{Before: validators{ETag: `"a"`}}, 304, hdr(), pending},
+		{"expected etag not yet", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}, Expect: `"z"`}, 200, hdr("ETag", `"b"`), pending},
+		{"expected etag, no etag, date changed", entityStrategy{Before: priorState{Validators: Validators{LastModified: t0}}, Expect: `"z"`}, 200, hdr("Last-Modified", lm1), succeeded},
+		{"absent before: exists now", entityStrategy{Before: priorState{Absent: true}}, 200, hdr(), succeeded},
+		{"absent before: still 404", entityStrategy{Before: priorState{Absent: true}}, 404, hdr(), pending},
+		{"present before: 404 fails", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 404, hdr(), failed},
+		{"202 again", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 202, hdr("ETag", `"b"`), pending},
+		{"412", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 412, hdr(), failed},
+		{"304", entityStrategy{Before: priorState{Validators: Validators{ETag: `"a"`}}}, 304, hdr(), pending},
 	} {
 		assert.Equal(t, tc.want, tc.s.judge(tc.status, tc.h), tc.name)
 	}
@@ -92,17 +94,17 @@ func TestDeletionJudge(t *testing.T) {
 func TestConditionValidators(t *testing.T) {
 	for _, tc := range []struct {
 		h    http.Header
-		want validators
+		want Validators
 		ok   bool
 	}{
-		{hdr("If-Match", `"a"`), validators{ETag: `"a"`}, true},
-		{hdr("If-Match", ` W/"a" `), validators{ETag: `W/"a"`}, true},
-		{hdr("If-Match", `*`), validators{}, false},
-		{hdr("If-Match", `"a", "b"`), validators{}, false},
-		{hdr("If-Unmodified-Since", t0.Format(http.TimeFormat)), validators{LastModified: t0}, true},
-		{hdr("If-Match", "*", "If-Unmodified-Since", t0.Format(http.TimeFormat)), validators{LastModified: t0}, true},
-		{hdr("If-Unmodified-Since", "soon"), validators{}, false},
-		{hdr(), validators{}, false},
+		{hdr("If-Match", `"a"`), Validators{ETag: `"a"`}, true},
+		{hdr("If-Match", ` W/"a" `), Validators{ETag: `W/"a"`}, true},
+		{hdr("If-Match", `*`), Validators{}, false},
+		{hdr("If-Match", `"a", "b"`), Validators{}, false},
+		{hdr("If-Unmodified-Since", t0.Format(http.TimeFormat)), Validators{LastModified: t0}, true},
+		{hdr("If-Match", "*", "If-Unmodified-Since", t0.Format(http.TimeFormat)), Validators{LastModified: t0}, true},
+		{hdr("If-Unmodified-Since", "soon"), Validators{}, false},
+		{hdr(), Validators{}, false},
 	} {
 		got, ok := conditionValidators(tc.h)
 		assert.Equal(t, tc.ok, ok, "%v", tc.h)
@@ -111,11 +113,8 @@ func TestConditionValidators(t *testing.T) {
 }
 
 func TestPollWait(t *testing.T) {
-	s := PollSchedule{MinWait: time.Second, MaxWait: time.Minute, Multiplier: 2, MaxFailures: 1}
+	s := Schedule{Initial: time.Second, Max: time.Minute, Multiplier: 2, Attempts: 1}
 	calls := 0
-	next := func(d time.Duration) func() time.Duration {
-		return func() time.Duration { calls++; return d }
-	}
 	for _, tc := range []struct {
 		name       string
 		retryAfter string
@@ -137,25 +136,42 @@ func TestPollWait(t *testing.T) {
 		{"backoff stopped", "", backoff.Stop, time.Minute, false, 1},
 	} {
 		calls = 0
-		got, fromServer := pollWait(tc.retryAfter, t0, next(tc.backoff), s)
+		got, fromServer := s.waitAt(&countingBackOff{d: tc.backoff, calls: &calls}, tc.retryAfter, s.Initial, t0)
 		assert.Equal(t, tc.want, got, tc.name)
 		assert.Equal(t, tc.fromServer, fromServer, tc.name)
 		assert.Equal(t, tc.calls, calls, "%s: the backoff advances only when it decides", tc.name)
 	}
 }
 
-func TestPollScheduleValidate(t *testing.T) {
-	assert.NoError(t, DefaultPollSchedule().validate())
-	for name, mod := range map[string]func(*PollSchedule){
-		"zero min":      func(s *PollSchedule) { s.MinWait = 0 },
-		"max below min": func(s *PollSchedule) { s.MaxWait = s.MinWait / 2 },
-		"multiplier":    func(s *PollSchedule) { s.Multiplier = 0.5 },
-		"jitter":        func(s *PollSchedule) { s.Jitter = 1 },
-		"neg jitter":    func(s *PollSchedule) { s.Jitter = -0.1 },
-		"failures":      func(s *PollSchedule) { s.MaxFailures = 0 },
+// countingBackOff returns d and counts the calls.
+type countingBackOff struct {
+	d     time.Duration
+	calls *int
+}
+
+func (b *countingBackOff) NextBackOff() time.Duration { *b.calls++; return b.d }
+func (b *countingBackOff) Reset()                     {}
+
+func TestPollScheduleDefaultsAndValidate(t *testing.T) {
+	cfg, err := newAsyncConfig(nil)
+	require.NoError(t, err)
+	assert.Equal(t, Schedule{Initial: 500 * time.Millisecond, Max: 30 * time.Second, Multiplier: 1.5, Jitter: 0.2, Attempts: 3}, cfg.schedule,
+		"nil options: the documented poll defaults")
+	cfg, err = newAsyncConfig(&AsyncOptions{Poll: Schedule{Initial: 2 * time.Second, Jitter: -1, Attempts: -1}})
+	require.NoError(t, err)
+	assert.Equal(t, Schedule{Initial: 2 * time.Second, Max: 30 * time.Second, Multiplier: 1.5}, cfg.schedule,
+		"zero fields take the defaults; negative Jitter and Attempts mean none")
+	for name, mod := range map[string]func(*Schedule){
+		"negative initial": func(s *Schedule) { s.Initial = -1 },
+		"max below min":    func(s *Schedule) { s.Max = s.Initial / 2 },
+		"multiplier":       func(s *Schedule) { s.Multiplier = 0.5 },
+		"NaN multiplier":   func(s *Schedule) { s.Multiplier = math.NaN() },
+		"jitter":           func(s *Schedule) { s.Jitter = 1 },
+		"NaN jitter":       func(s *Schedule) { s.Jitter = math.NaN() },
 	} {
-		s := DefaultPollSchedule()
+		s := defaultPollSchedule
 		mod(&s)
-		assert.Error(t, s.validate(), name)
+		_, err := newAsyncConfig(&AsyncOptions{Poll: s})
+		assert.ErrorContains(t, err, "AsyncOptions.Poll", name)
 	}
 }

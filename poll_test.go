@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/prefer"
 	"github.com/l3go/level3/mocks"
 	"github.com/l3go/level3/profiles"
 )
@@ -82,18 +84,19 @@ func newAsyncEnv(t *testing.T, opts ...mocks.Option) *asyncEnv {
 	t.Helper()
 	clk := newFakeClock()
 	srv := mocks.NewServer(t, append([]mocks.Option{mocks.WithClock(clk.Now)}, opts...)...)
-	c, err := New(WithHTTPClient(srv.Client()), WithRetry(RetryPolicy{}))
+	c, err := New(WithHTTPClient(srv.Client()), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
 	require.NoError(t, err)
 	return &asyncEnv{srv: srv, client: c, clock: clk}
 }
 
-// opts returns the options every test Poller gets: the fake clock and a
-// deterministic schedule (1s doubling to 8s, no jitter).
-func (e *asyncEnv) opts(more ...AsyncOption) []AsyncOption {
-	return append([]AsyncOption{
-		withPollClock(e.clock),
-		AsyncSchedule(PollSchedule{MinWait: time.Second, MaxWait: 8 * time.Second, Multiplier: 2, MaxFailures: 3}),
-	}, more...)
+// opts returns o with what every test Poller gets: the fake clock and, when
+// o has no schedule, a deterministic one (1s doubling to 8s, no jitter).
+func (e *asyncEnv) opts(o AsyncOptions) *AsyncOptions {
+	o.clock = e.clock
+	if o.Poll == (Schedule{}) {
+		o.Poll = Schedule{Initial: time.Second, Max: 8 * time.Second, Multiplier: 2, Jitter: -1, Attempts: 3}
+	}
+	return &o
 }
 
 // log returns the server's requests for path.
@@ -128,12 +131,12 @@ func TestAsyncPostPolledUntilLocationAppears(t *testing.T) {
 			e.srv.Handle("/up", up)
 
 			p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain",
-				strings.NewReader("hello"), e.opts(AsyncWait(2*time.Second))...)
+				strings.NewReader("hello"), e.opts(AsyncOptions{Wait: 2 * time.Second}))
 			require.NoError(t, err)
 			require.False(t, p.Done())
 			require.NotNil(t, p.Accepted())
 			assert.Equal(t, http.StatusAccepted, p.Accepted().StatusCode)
-			assert.True(t, p.PreferenceApplied().Has(PreferRespondAsync))
+			assert.Equal(t, []string{"respond-async"}, p.PreferenceApplied())
 			assert.Equal(t, e.srv.URL+"/up/1", p.Location().String())
 			assert.Equal(t, "respond-async, wait=2", e.log("/up")[0].Header.Get("Prefer"))
 			_, err = p.Result()
@@ -177,7 +180,7 @@ func TestAsyncBackoffNoticesCompletionWithinOneInterval(t *testing.T) {
 	up.AsyncAfter = 10 * time.Second // no Retry-After: the backoff decides
 	e.srv.Handle("/up", up)
 
-	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
@@ -200,9 +203,9 @@ func TestAsyncJitterStaysInsideTheSchedule(t *testing.T) {
 	up := mocks.Upload().With(profiles.Async)
 	up.AsyncAfter = time.Minute
 	e.srv.Handle("/up", up)
-	sched := PollSchedule{MinWait: time.Second, MaxWait: 5 * time.Second, Multiplier: 1.5, Jitter: 0.5, MaxFailures: 1}
+	sched := Schedule{Initial: time.Second, Max: 5 * time.Second, Multiplier: 1.5, Jitter: 0.5, Attempts: 1}
 	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"),
-		withPollClock(e.clock), AsyncSchedule(sched))
+		e.opts(AsyncOptions{Poll: sched}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
@@ -210,8 +213,8 @@ func TestAsyncJitterStaysInsideTheSchedule(t *testing.T) {
 	sleeps := e.clock.Sleeps()
 	require.Greater(t, len(sleeps), 12, "at most 5s per poll over a minute")
 	for i, d := range sleeps {
-		assert.GreaterOrEqual(t, d, sched.MinWait, "sleep %d", i)
-		assert.LessOrEqual(t, d, sched.MaxWait, "sleep %d", i)
+		assert.GreaterOrEqual(t, d, sched.Initial, "sleep %d", i)
+		assert.LessOrEqual(t, d, sched.Max, "sleep %d", i)
 	}
 }
 
@@ -228,7 +231,7 @@ func TestAsyncPutWatchesTheEntityTag(t *testing.T) {
 	e.srv.Handle("/d", d)
 	before, _ := e.srv.Resource("/d")
 
-	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
@@ -254,13 +257,61 @@ func TestAsyncPutWithIfMatchSendsNoHead(t *testing.T) {
 	require.NoError(t, err)
 	req.Header.Set("If-Match", before.ETag)
 	req.Header.Set("Content-Type", "application/json")
-	p, err := e.client.DoAsync(req, e.opts()...)
+	p, err := e.client.DoAsync(req, e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	assert.Equal(t, []string{"PUT", "HEAD", "HEAD"}, methods(e.log("/d")))
 	assert.Empty(t, req.Header.Get("Prefer"), "DoAsync does not modify the caller's request")
+}
+
+func TestAsyncRequestOptionsApplyToTheRequest(t *testing.T) {
+	e := newAsyncEnv(t)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	e.srv.Handle("/d", d)
+	before, _ := e.srv.Resource("/d")
+
+	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":3}`),
+		e.opts(AsyncOptions{RequestOptions: RequestOptions{
+			IfVersion: Validators{ETag: before.ETag},
+			Return:    "minimal",
+			Header:    http.Header{"X-Trace": {"t1"}},
+		}}))
+	require.NoError(t, err)
+	resp, err := p.Wait(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	log := e.log("/d")
+	assert.Equal(t, []string{"PUT", "HEAD", "HEAD"}, methods(log), "IfVersion names the version before: no HEAD first")
+	assert.Equal(t, before.ETag, log[0].Header.Get("If-Match"))
+	assert.Equal(t, "return=minimal, respond-async", log[0].Header.Get("Prefer"), "Return merged with respond-async")
+	assert.Equal(t, "t1", log[0].Header.Get("X-Trace"))
+	for _, poll := range log[1:] {
+		assert.Empty(t, poll.Header.Get("X-Trace"), "the options are the request's, not the polls'")
+		assert.Empty(t, poll.Header.Get("If-Match"))
+	}
+}
+
+func TestPreferenceAppliedAsSent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Preference-Applied", `respond-async, wait = 10, bad elem`)
+		w.Header().Add("Preference-Applied", `return="minimal"`)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c, err := New(WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	p, err := c.SendAsync(context.Background(), http.MethodDelete, srv.URL+"/x", "", nil, nil)
+	require.NoError(t, err)
+	require.True(t, p.Done(), "a synchronous answer")
+	got := p.PreferenceApplied()
+	assert.Equal(t, []string{"respond-async", "wait=10", "return=minimal"}, got, "well-formed elements, as name or name=value")
+	got[0] = "changed"
+	assert.Equal(t, "respond-async", p.PreferenceApplied()[0], "the slice is the caller's")
+	resp, err := p.Result()
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
 }
 
 func TestAsyncPatchWithExpectedETag(t *testing.T) {
@@ -277,7 +328,7 @@ func TestAsyncPatchWithExpectedETag(t *testing.T) {
 	want := resp.Header.Get("ETag")
 
 	p, err := e.client.SendAsync(context.Background(), http.MethodPatch, e.srv.URL+"/d", "application/merge-patch+json",
-		strings.NewReader(`{"w":2}`), e.opts(AsyncExpectETag(strings.Trim(want, `"`)))...)
+		strings.NewReader(`{"w":2}`), e.opts(AsyncOptions{ExpectETag: strings.Trim(want, `"`)}))
 	require.NoError(t, err)
 	resp, err = p.Wait(context.Background())
 	require.NoError(t, err)
@@ -287,7 +338,7 @@ func TestAsyncPatchWithExpectedETag(t *testing.T) {
 	// An expectation that never comes true keeps the Poller waiting.
 	e.clock.deadline = e.clock.Now().Add(time.Minute)
 	p, err = e.client.SendAsync(context.Background(), http.MethodPatch, e.srv.URL+"/d", "application/merge-patch+json",
-		strings.NewReader(`{"w":3}`), e.opts(AsyncExpectETag(`"never"`))...)
+		strings.NewReader(`{"w":3}`), e.opts(AsyncOptions{ExpectETag: `"never"`}))
 	require.NoError(t, err)
 	_, err = p.Wait(context.Background())
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -302,7 +353,7 @@ func TestAsyncDeleteUntilGone(t *testing.T) {
 
 	req, err := http.NewRequest(http.MethodDelete, e.srv.URL+"/d", nil)
 	require.NoError(t, err)
-	p, err := e.client.DoAsync(req, e.opts()...)
+	p, err := e.client.DoAsync(req, e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err, "404 is how a DELETE succeeds")
@@ -320,7 +371,7 @@ func TestAsyncPollFallsBackToGetWhenHeadIsRefused(t *testing.T) {
 	d.Allow = []string{"GET", "DELETE"} // HEAD answers 405
 	d.AsyncPolls = 1
 	e.srv.Handle("/d", d)
-	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
@@ -335,7 +386,7 @@ func TestAsyncFailureDuringProcessingIsTyped(t *testing.T) {
 	up.AsyncFailure, up.AsyncPolls = &fail, 1
 	e.srv.Handle("/up", up)
 
-	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/csv", strings.NewReader("x"), e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/csv", strings.NewReader("x"), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	assert.Nil(t, resp)
@@ -355,7 +406,7 @@ func TestAsyncServerErrorsWhilePollingAreNotTerminal(t *testing.T) {
 	d := mocks.Data(`{"v":1}`).With(profiles.Async)
 	d.AsyncPolls = 1
 	e.srv.Handle("/d", d)
-	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	e.srv.Fail("/d", mocks.Problem(503, "Busy", "").WithRetryAfter("5").OnlyFor("HEAD"),
 		mocks.Status(500).OnlyFor("HEAD"), mocks.Status(429).OnlyFor("HEAD"), mocks.Status(408).OnlyFor("HEAD"))
@@ -388,7 +439,7 @@ func TestAsyncFailingForeverEndsAtTheDeadline(t *testing.T) {
 	d.AsyncFailure = &crash
 	e.srv.Handle("/d", d)
 	e.clock.deadline = e.clock.Now().Add(30 * time.Second)
-	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodDelete, e.srv.URL+"/d", "", nil, e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	_, err = p.Wait(context.Background())
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -398,12 +449,12 @@ func TestAsyncFailingForeverEndsAtTheDeadline(t *testing.T) {
 	assert.Greater(t, len(e.log("/d")), 3)
 }
 
-func TestAsyncTransportFailuresGiveUpAfterMaxFailures(t *testing.T) {
+func TestAsyncTransportFailuresGiveUpAfterAttempts(t *testing.T) {
 	e := newAsyncEnv(t)
 	up := mocks.Upload().With(profiles.Async)
 	up.AsyncPolls = 100
 	e.srv.Handle("/up", up)
-	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	e.srv.Fail("/up/1", mocks.Hangup().Times(100))
 	_, err = p.Wait(context.Background())
@@ -418,7 +469,7 @@ func TestAsyncTransportFailuresGiveUpAfterMaxFailures(t *testing.T) {
 func TestAsyncSynchronousAnswers(t *testing.T) {
 	e := newAsyncEnv(t)
 	e.srv.Handle("/plain", mocks.Data(`{"v":1}`)) // no Async mixin: the preference is ignored
-	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/plain", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/plain", "application/json", strings.NewReader(`{"v":2}`), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	assert.True(t, p.Done())
 	assert.Nil(t, p.Accepted())
@@ -434,7 +485,7 @@ func TestAsyncSynchronousAnswers(t *testing.T) {
 	quick.AsyncAfter = time.Second
 	e.srv.Handle("/quick", quick)
 	p, err = e.client.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/quick", "application/json",
-		strings.NewReader(`{"v":2}`), e.opts(AsyncWait(2*time.Second))...)
+		strings.NewReader(`{"v":2}`), e.opts(AsyncOptions{Wait: 2 * time.Second}))
 	require.NoError(t, err)
 	assert.True(t, p.Done(), "finished within wait=2")
 	resp, _ = p.Result()
@@ -448,30 +499,30 @@ func TestAsyncRejections(t *testing.T) {
 	e.srv.Handle("/up", up)
 	ctx := context.Background()
 
-	_, err := e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "", strings.NewReader("x"), e.opts()...)
+	_, err := e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "", strings.NewReader("x"), e.opts(AsyncOptions{}))
 	var media *UnsupportedMediaTypeError
 	assert.ErrorAs(t, err, &media, "a synchronous rejection is the typed error")
 
 	e.srv.Fail("/up", mocks.Status(http.StatusAccepted).OnlyFor("POST"))
-	_, err = e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	_, err = e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts(AsyncOptions{}))
 	assert.ErrorIs(t, err, ErrNotObservable, "202 to POST without a location")
 
 	bare := &mocks.Resource{Profiles: []profiles.Profile{profiles.Data, profiles.Async}, Allow: []string{"GET", "HEAD", "PUT"}, Body: []byte(`{}`)}
 	e.srv.Handle("/bare", bare)
-	_, err = e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/bare", "application/json", strings.NewReader(`{"a":1}`), e.opts()...)
+	_, err = e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/bare", "application/json", strings.NewReader(`{"a":1}`), e.opts(AsyncOptions{}))
 	assert.ErrorIs(t, err, ErrNotObservable)
 	assert.Equal(t, []string{"HEAD"}, methods(e.log("/bare")), "refused before the PUT was sent")
 
 	d := mocks.Data(`{"v":1}`).With(profiles.Async)
 	e.srv.Handle("/d", d)
-	p, err := e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	p, err := e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	e.srv.Fail("/d", mocks.Status(200).OnlyFor("HEAD")) // a poll answer without validators
 	_, err = p.Wait(ctx)
 	assert.ErrorIs(t, err, ErrNotObservable)
 	assert.True(t, p.Done())
 
-	_, err = e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/missing", "application/json", strings.NewReader(`{}`), e.opts()...)
+	_, err = e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/missing", "application/json", strings.NewReader(`{}`), e.opts(AsyncOptions{}))
 	var nf *NotFoundError
 	assert.ErrorAs(t, err, &nf, "a PUT never creates here: HEAD 404 then PUT 404")
 }
@@ -485,17 +536,17 @@ func TestAsyncPreferMergedWithTheCallers(t *testing.T) {
 	require.NoError(t, err)
 	req.Header.Set("If-Match", before.ETag)
 	req.Header.Set("Prefer", "return=representation")
-	p, err := e.client.DoAsync(req, e.opts(AsyncWait(0))...)
+	p, err := e.client.DoAsync(req, e.opts(AsyncOptions{Wait: time.Second}))
 	require.NoError(t, err)
-	assert.Equal(t, "return=representation, respond-async, wait=0", e.log("/d")[0].Header.Get("Prefer"))
+	assert.Equal(t, "return=representation, respond-async, wait=1", e.log("/d")[0].Header.Get("Prefer"))
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 
 	req.Header.Set("Prefer", `return="oops`)
 	e.srv.ResetLog()
-	_, err = e.client.DoAsync(req, e.opts()...)
-	assert.ErrorIs(t, err, ErrMalformedPrefer)
+	_, err = e.client.DoAsync(req, e.opts(AsyncOptions{}))
+	assert.ErrorIs(t, err, prefer.ErrMalformed)
 	assert.Empty(t, e.srv.Requests(), "nothing sent")
 }
 
@@ -503,21 +554,27 @@ func TestAsyncOptionsAndMethodsValidated(t *testing.T) {
 	c, err := New()
 	require.NoError(t, err)
 	get, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/x", nil)
-	_, err = c.DoAsync(get)
+	_, err = c.DoAsync(get, nil)
 	assert.ErrorContains(t, err, "GET cannot be asynchronous")
 	post, _ := http.NewRequest(http.MethodPost, "ftp://127.0.0.1/x", nil)
-	_, err = c.DoAsync(post)
+	_, err = c.DoAsync(post, nil)
 	assert.ErrorContains(t, err, "unsupported URL scheme")
-	for name, opt := range map[string]AsyncOption{
-		"negative wait":  AsyncWait(-time.Second),
-		"empty etag":     AsyncExpectETag(" "),
-		"star etag":      AsyncExpectETag("*"),
-		"etag with CRLF": AsyncExpectETag("a\r\nb"),
-		"bad schedule":   AsyncSchedule(PollSchedule{}),
+	for name, tc := range map[string]struct {
+		opts  AsyncOptions
+		field string
+	}{
+		"negative wait":       {AsyncOptions{Wait: -time.Second}, "AsyncOptions.Wait"},
+		"empty etag":          {AsyncOptions{ExpectETag: " "}, "AsyncOptions.ExpectETag"},
+		"star etag":           {AsyncOptions{ExpectETag: "*"}, "AsyncOptions.ExpectETag"},
+		"etag with CRLF":      {AsyncOptions{ExpectETag: "a\r\nb"}, "AsyncOptions.ExpectETag"},
+		"negative poll wait":  {AsyncOptions{Poll: Schedule{Initial: -1}}, "AsyncOptions.Poll"},
+		"poll multiplier < 1": {AsyncOptions{Poll: Schedule{Multiplier: 0.5}}, "AsyncOptions.Poll"},
+		"poll max < initial":  {AsyncOptions{Poll: Schedule{Initial: time.Second, Max: time.Millisecond}}, "AsyncOptions.Poll"},
+		"bad request header":  {AsyncOptions{RequestOptions: RequestOptions{Header: http.Header{"X-A": {"a\r\nb"}}}}, "RequestOptions.Header"},
 	} {
 		post, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/x", nil)
-		_, err := c.DoAsync(post, opt)
-		assert.Error(t, err, name)
+		_, err := c.DoAsync(post, &tc.opts)
+		assert.ErrorContains(t, err, tc.field, name)
 	}
 }
 
@@ -531,26 +588,26 @@ func TestResumeTokenContinuesInAnotherPoller(t *testing.T) {
 	e.srv.Handle("/d", d)
 	ctx := context.Background()
 
-	post, err := e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("data"), e.opts()...)
+	post, err := e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("data"), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := post.Poll(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	require.NoError(t, resp.Body.Close())
-	put, err := e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	put, err := e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
-	_, err = e.client.SendAsync(ctx, http.MethodDelete, e.srv.URL+"/up/1", "", nil, e.opts()...)
+	_, err = e.client.SendAsync(ctx, http.MethodDelete, e.srv.URL+"/up/1", "", nil, e.opts(AsyncOptions{}))
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf, "the upload is not there yet")
 
 	// Another process: a new Client, with its own header and clock.
-	other, err := New(WithHTTPClient(e.srv.Client()), WithRetry(RetryPolicy{}), WithHeader("Authorization", "Bearer other"))
+	other, err := New(WithHTTPClient(e.srv.Client()), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}), WithHeader("Authorization", "Bearer other"))
 	require.NoError(t, err)
 	for i, p := range []*Poller{post, put} {
 		tok, err := p.ResumeToken()
 		require.NoError(t, err)
 		sleepsBefore := len(e.clock.Sleeps())
-		resumed, err := other.ResumePoller(tok, withPollClock(e.clock))
+		resumed, err := other.ResumePoller(tok, &AsyncOptions{clock: e.clock})
 		require.NoError(t, err)
 		assert.Equal(t, p.Location(), resumed.Location())
 		assert.Equal(t, p.NextPoll(), resumed.NextPoll(), "Retry-After survives the trip")
@@ -581,14 +638,22 @@ func TestResumeTokenRejectsStartOptions(t *testing.T) {
 	e := newAsyncEnv(t)
 	up := mocks.Upload().With(profiles.Async)
 	e.srv.Handle("/up", up)
-	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts()...)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	tok, err := p.ResumeToken()
 	require.NoError(t, err)
-	_, err = e.client.ResumePoller(tok, AsyncWait(time.Second))
-	assert.ErrorContains(t, err, "AsyncWait applies to starting")
-	_, err = e.client.ResumePoller(tok, AsyncSchedule(PollSchedule{MinWait: -1}))
-	assert.Error(t, err)
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{Wait: time.Second})
+	assert.ErrorContains(t, err, "AsyncOptions.Wait applies to starting")
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{ExpectETag: `"a"`})
+	assert.ErrorContains(t, err, "AsyncOptions.ExpectETag applies to starting")
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{RequestOptions: RequestOptions{IdempotencyKey: "k"}})
+	assert.ErrorContains(t, err, "AsyncOptions.IdempotencyKey applies to starting")
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{Poll: Schedule{Initial: -1}})
+	assert.ErrorContains(t, err, "AsyncOptions.Poll")
+	resumed, err := e.client.ResumePoller(tok, &AsyncOptions{Poll: Schedule{Initial: time.Millisecond}})
+	require.NoError(t, err, "the schedule is the one setting of a resumed Poller")
+	assert.Equal(t, time.Millisecond, resumed.sched.Initial)
+	assert.Equal(t, defaultPollSchedule.Max, resumed.sched.Max, "zero fields take the defaults")
 }
 
 func TestPollsIgnoreClientDefaultsThatWouldDistortThem(t *testing.T) {
@@ -596,10 +661,10 @@ func TestPollsIgnoreClientDefaultsThatWouldDistortThem(t *testing.T) {
 	d := mocks.Data(`{"v":1}`).With(profiles.Async)
 	e.srv.Handle("/d", d)
 	before, _ := e.srv.Resource("/d")
-	c, err := New(WithHTTPClient(e.srv.Client()), WithRetry(RetryPolicy{}),
+	c, err := New(WithHTTPClient(e.srv.Client()), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}),
 		WithHeader("Prefer", "return=minimal"), WithHeader("If-Match", before.ETag), WithHeader("Authorization", "Bearer t"))
 	require.NoError(t, err)
-	p, err := c.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts()...)
+	p, err := c.SendAsync(context.Background(), http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts(AsyncOptions{}))
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err, "a HEAD with the old If-Match would have failed with 412")

@@ -70,11 +70,14 @@ func (p *Poller) ResumeToken() (string, error) {
 }
 
 // ResumePoller continues the operation that token (from
-// [Poller.ResumeToken]) describes, sending its polls through c. Options set
-// the schedule; [AsyncWait] and [AsyncExpectETag] concern starting an
-// operation and are refused here. An invalid token returns an error
-// wrapping [ErrInvalidResumeToken]. The Poller's first poll is due at the
-// time the token recorded (at once if that has passed).
+// [Poller.ResumeToken]) describes, sending its polls through c, with
+// opts.Poll as the schedule (nil opts: the defaults). The other fields of
+// [AsyncOptions] (Wait, ExpectETag and the RequestOptions) concern the
+// request that starts an operation: ResumePoller returns an error naming the
+// first one set. An invalid token returns an error wrapping
+// [ErrInvalidResumeToken]. The Poller's first poll is due at the time the
+// token recorded (at once if that has passed), and its backoff continues
+// from the last wait the token recorded.
 //
 // The polls carry c's credentials only to the origin the token recorded,
 // that of the request that was accepted (or to origins allowed with
@@ -82,16 +85,16 @@ func (p *Poller) ResumeToken() (string, error) {
 // recorded (format version 1) names none: its polls carry credentials only
 // to allowed origins, so resume it with a Client that allows the origin of
 // the operation when the polls need them.
-func (c *Client) ResumePoller(token string, opts ...AsyncOption) (*Poller, error) {
+func (c *Client) ResumePoller(token string, opts *AsyncOptions) (*Poller, error) {
 	if err := c.check(context.Background(), "Client.ResumePoller"); err != nil {
 		return nil, err
+	}
+	if name := opts.startOnly(); name != "" {
+		return nil, fmt.Errorf("level3: ResumePoller: AsyncOptions.%s applies to starting an operation, not resuming one", name)
 	}
 	cfg, err := newAsyncConfig(opts)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.startOnly != "" {
-		return nil, fmt.Errorf("level3: ResumePoller: %s applies to starting an operation, not resuming one", cfg.startOnly)
 	}
 	st, s, err := decodeToken(token)
 	if err != nil {

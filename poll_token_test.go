@@ -40,11 +40,11 @@ func TestResumeTokenInvalid(t *testing.T) {
 		"negative polls":        rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":-1},"op":{}}`),
 		"too long":              tokenPrefix + strings.Repeat("A", maxTokenLen),
 	} {
-		_, err := c.ResumePoller(tok)
+		_, err := c.ResumePoller(tok, nil)
 		assert.ErrorIs(t, err, ErrInvalidResumeToken, name)
 	}
 	ok := rawToken(`{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":2},"op":{}}`)
-	p, err := c.ResumePoller("  " + ok + "\n")
+	p, err := c.ResumePoller("  "+ok+"\n", nil)
 	require.NoError(t, err, "surrounding space, as pasted from a terminal, is fine")
 	assert.Equal(t, 2, p.Polls())
 }
@@ -58,15 +58,15 @@ func TestResumeTokenRoundTripKeepsState(t *testing.T) {
 	for _, s := range []pollStrategy{
 		&locationStrategy{},
 		&deletionStrategy{},
-		&entityStrategy{Before: validators{ETag: `W/"a"`, LastModified: next.Add(-time.Hour)}, Expect: `"b"`},
-		&entityStrategy{Before: validators{Absent: true}},
+		&entityStrategy{Before: priorState{Validators: Validators{ETag: `W/"a"`, LastModified: next.Add(-time.Hour)}}, Expect: `"b"`},
+		&entityStrategy{Before: priorState{Absent: true}},
 	} {
 		st := pollState{URL: "https://u:p@h.example/x?sig=1", Method: http.MethodPut, PollMethod: s.method(), Polls: 3, NextPoll: next, LastWait: 1500 * time.Millisecond}
 		p, err := newPoller(c, s, st, cfg)
 		require.NoError(t, err)
 		tok, err := p.ResumeToken()
 		require.NoError(t, err)
-		q, err := c.ResumePoller(tok)
+		q, err := c.ResumePoller(tok, nil)
 		require.NoError(t, err, s.kind())
 		assert.Equal(t, st, q.state, s.kind())
 		assert.Equal(t, s, q.strategy, s.kind())
@@ -87,7 +87,7 @@ func FuzzResumeToken(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
-		p, err := c.ResumePoller(tok)
+		p, err := c.ResumePoller(tok, nil)
 		if err != nil {
 			return
 		}
@@ -95,7 +95,7 @@ func FuzzResumeToken(f *testing.F) {
 		if err != nil {
 			t.Fatalf("accepted %q but cannot give a token back: %v", tok, err)
 		}
-		q, err := c.ResumePoller(again)
+		q, err := c.ResumePoller(again, nil)
 		if err != nil {
 			t.Fatalf("own token %q refused: %v", again, err)
 		}

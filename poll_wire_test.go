@@ -31,7 +31,7 @@ func TestPollTimingOnTheWire(t *testing.T) {
 
 	start := time.Now()
 	p, err := c.SendAsync(context.Background(), http.MethodPost, srv.URL+"/up", "text/plain", strings.NewReader("x"),
-		AsyncSchedule(PollSchedule{MinWait: 50 * time.Millisecond, MaxWait: 2 * time.Second, Multiplier: 2, MaxFailures: 1}))
+		&AsyncOptions{Poll: Schedule{Initial: 50 * time.Millisecond, Max: 2 * time.Second, Multiplier: 2, Jitter: -1, Attempts: 1}})
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
@@ -55,8 +55,8 @@ func TestPollNoticesCompletionWithinOneIntervalOnTheWire(t *testing.T) {
 	up.AsyncAfter = 600 * time.Millisecond
 	srv.Handle("/up", up)
 	c := newTestClient(t, srv)
-	sched := PollSchedule{MinWait: 100 * time.Millisecond, MaxWait: 400 * time.Millisecond, Multiplier: 2, Jitter: 0.2, MaxFailures: 1}
-	p, err := c.SendAsync(context.Background(), http.MethodPost, srv.URL+"/up", "text/plain", strings.NewReader("x"), AsyncSchedule(sched))
+	sched := Schedule{Initial: 100 * time.Millisecond, Max: 400 * time.Millisecond, Multiplier: 2, Jitter: 0.2, Attempts: 1}
+	p, err := c.SendAsync(context.Background(), http.MethodPost, srv.URL+"/up", "text/plain", strings.NewReader("x"), &AsyncOptions{Poll: sched})
 	require.NoError(t, err)
 	resp, err := p.Wait(context.Background())
 	require.NoError(t, err)
@@ -68,9 +68,9 @@ func TestPollNoticesCompletionWithinOneIntervalOnTheWire(t *testing.T) {
 	assert.True(t, before.Before(done), "the poll before saw it unfinished")
 	assert.False(t, last.Before(done))
 	assert.LessOrEqual(t, last.Sub(done), last.Sub(before), "noticed within one interval")
-	assert.LessOrEqual(t, last.Sub(before), sched.MaxWait+100*time.Millisecond, "intervals stay capped")
+	assert.LessOrEqual(t, last.Sub(before), sched.Max+100*time.Millisecond, "intervals stay capped")
 	for i := 2; i < len(log); i++ {
-		assert.GreaterOrEqual(t, log[i].Time.Sub(log[i-1].Time), sched.MinWait, "no poll sooner than MinWait")
+		assert.GreaterOrEqual(t, log[i].Time.Sub(log[i-1].Time), sched.Initial, "no poll sooner than Initial")
 	}
 }
 
@@ -83,7 +83,7 @@ func TestWaitStopsWhenTheContextEnds(t *testing.T) {
 	up.AsyncPolls, up.RetryAfter = 1, "30"
 	srv.Handle("/up", up)
 	c := newTestClient(t, srv)
-	p, err := c.SendAsync(context.Background(), http.MethodPost, srv.URL+"/up", "text/plain", strings.NewReader("x"))
+	p, err := c.SendAsync(context.Background(), http.MethodPost, srv.URL+"/up", "text/plain", strings.NewReader("x"), nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -95,7 +95,7 @@ func TestWaitStopsWhenTheContextEnds(t *testing.T) {
 	assert.Equal(t, 1, len(srv.Requests()), "no poll was sent")
 	tok, err := p.ResumeToken()
 	require.NoError(t, err)
-	q, err := c.ResumePoller(tok)
+	q, err := c.ResumePoller(tok, nil)
 	require.NoError(t, err)
 	assert.WithinDuration(t, start.Add(30*time.Second), q.NextPoll(), 2*time.Second, "the resumed Poller still waits for Retry-After")
 }

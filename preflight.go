@@ -8,7 +8,6 @@
 package level3
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,8 +23,9 @@ type PreflightMode int
 
 const (
 	// PreflightAuto preflights bodies of at least [PreflightPolicy.Threshold]
-	// bytes, and bodies of unknown length. As a per-call mode
-	// ([UploadOptions.Preflight]) it defers to the Client's policy.
+	// bytes (1 MiB by default), and bodies of unknown length. It is the
+	// default. As a per-call mode ([UploadOptions.Preflight]) it defers to
+	// the Client's policy.
 	PreflightAuto PreflightMode = iota
 	// PreflightAlways preflights every request with a body.
 	PreflightAlways
@@ -46,17 +46,18 @@ func (m PreflightMode) String() string {
 	return fmt.Sprintf("PreflightMode(%d)", int(m))
 }
 
-// DefaultPreflightThreshold is the body size from which requests are
+// defaultPreflightThreshold is the body size from which requests are
 // preflighted by default: 1 MiB, as curl does.
-const DefaultPreflightThreshold = 1 << 20
+const defaultPreflightThreshold = 1 << 20
 
-// DefaultPreflightWait is how long the Client waits for 100 Continue by
+// defaultPreflightWait is how long the Client waits for 100 Continue by
 // default before sending the body anyway, as curl and net/http do.
-const DefaultPreflightWait = time.Second
+const defaultPreflightWait = time.Second
 
 // PreflightPolicy says when the Client preflights a request body with
 // expect: 100-continue (the Preflight mixin of Level 3, RFC 9110 §10.1.1),
-// and how long it waits for the server's 100 Continue.
+// and how long it waits for the server's 100 Continue. The zero value is
+// the default, which [New] uses: PreflightAuto from 1 MiB, waiting 1s.
 //
 // A preflighted request sends its headers and holds the body back:
 //
@@ -82,23 +83,32 @@ const DefaultPreflightWait = time.Second
 // answered 100 the probe is abandoned and the request itself is sent, with
 // prefer and its body, as Level 3 asks.
 type PreflightPolicy struct {
-	// Mode says when to preflight; see [PreflightMode].
+	// Mode says when to preflight; see [PreflightMode]. Zero is
+	// PreflightAuto.
 	Mode PreflightMode
 	// Threshold is the smallest body, in bytes, that PreflightAuto
-	// preflights. 0 preflights every body.
+	// preflights. Zero means 1 MiB (as curl does); a negative Threshold
+	// preflights every body.
 	Threshold int64
 	// Wait is how long to wait for 100 Continue (or any answer) after the
-	// headers went out before sending the body anyway. It must be positive.
-	// The Client's own transport waits as long; a transport given with
-	// [WithHTTPClient] that waits longer (http.Transport's
-	// ExpectContinueTimeout) makes the wait that long.
+	// headers went out before sending the body anyway. Zero means 1s (as
+	// curl and net/http wait); it must not be negative. The Client's own
+	// transport waits as long; a transport given with [WithHTTPClient]
+	// that waits longer (http.Transport's ExpectContinueTimeout) makes the
+	// wait that long.
 	Wait time.Duration
 }
 
-// DefaultPreflightPolicy returns the policy [New] uses: PreflightAuto from
-// [DefaultPreflightThreshold], waiting [DefaultPreflightWait].
-func DefaultPreflightPolicy() PreflightPolicy {
-	return PreflightPolicy{Mode: PreflightAuto, Threshold: DefaultPreflightThreshold, Wait: DefaultPreflightWait}
+// withDefaults returns p with its zero fields given their defaults. It is
+// idempotent: a negative Threshold stays negative.
+func (p PreflightPolicy) withDefaults() PreflightPolicy {
+	if p.Threshold == 0 {
+		p.Threshold = defaultPreflightThreshold
+	}
+	if p.Wait == 0 {
+		p.Wait = defaultPreflightWait
+	}
+	return p
 }
 
 // validate reports a policy that cannot work.
@@ -106,22 +116,20 @@ func (p PreflightPolicy) validate() error {
 	switch {
 	case p.Mode < PreflightAuto || p.Mode > PreflightNever:
 		return fmt.Errorf("level3: PreflightPolicy.Mode %d is not a PreflightMode", int(p.Mode))
-	case p.Threshold < 0:
-		return errors.New("level3: PreflightPolicy.Threshold is negative")
-	case p.Wait <= 0:
-		return errors.New("level3: PreflightPolicy.Wait must be positive")
+	case p.Wait < 0:
+		return fmt.Errorf("level3: PreflightPolicy.Wait %v is negative", p.Wait)
 	}
 	return nil
 }
 
-// WithPreflight sets the preflight policy; see [PreflightPolicy] and
-// [DefaultPreflightPolicy].
+// WithPreflight sets the preflight policy; see [PreflightPolicy] for its
+// defaults (the zero PreflightPolicy, which [New] uses).
 func WithPreflight(p PreflightPolicy) Option {
 	return func(c *Client) error {
 		if err := p.validate(); err != nil {
 			return err
 		}
-		c.preflight = p
+		c.preflight = p.withDefaults()
 		return nil
 	}
 }
@@ -154,7 +162,11 @@ type preflightFacts struct {
 // mixin, or from the policy) is preflighted on every origin, since one
 // resource that ignores expect says nothing about its neighbours, and a
 // rejection must still cost no body byte.
+//
+// p's zero fields take their defaults; a negative Threshold (every body)
+// is below every length.
 func preflightDecision(p PreflightPolicy, f preflightFacts) plan {
+	p = p.withDefaults()
 	if !f.hasBody {
 		return planDirect
 	}
@@ -244,14 +256,14 @@ type probeOnlyKey struct{}
 // above follows, is preflighted again at its own target.
 func preflightLayer(p PreflightPolicy, mem *originMemory, logger *slog.Logger) Middleware {
 	return func(next Doer) Doer {
-		return &preflighter{next: next, policy: p, memory: mem, logger: logger}
+		return &preflighter{next: next, policy: p.withDefaults(), memory: mem, logger: logger}
 	}
 }
 
 // preflighter is the preflight layer.
 type preflighter struct {
 	next   Doer
-	policy PreflightPolicy
+	policy PreflightPolicy // defaults applied
 	memory *originMemory
 	logger *slog.Logger
 }

@@ -157,7 +157,7 @@ func TestPreflightOriginMemoryNeverOverrulesTheResource(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := newPreflightOrigin(t)
 			tr := &http.Transport{DisableCompression: true}
-			cl, err := New(WithHTTPClient(&http.Client{Transport: tr}), WithRetry(RetryPolicy{}),
+			cl, err := New(WithHTTPClient(&http.Client{Transport: tr}), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}),
 				WithPreflight(PreflightPolicy{Mode: PreflightAuto, Threshold: 1 << 20, Wait: 100 * time.Millisecond}))
 			require.NoError(t, err)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

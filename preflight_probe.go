@@ -13,6 +13,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/l3go/level3/internal/prefer"
 )
 
 // ErrNoPreflight is returned (wrapped) by [Client.Preflight] when the server
@@ -108,11 +110,11 @@ func (l *preflighter) probeOnly(req *http.Request) (*http.Response, error) {
 }
 
 // prefersAsync reports whether a prefer header asks for respond-async
-// (RFC 7240 §4.1), with the parser of prefer.go; malformed elements are
-// skipped there, so a broken neighbour does not hide the preference.
+// (RFC 7240 §4.1), with the parser of internal/prefer; malformed elements
+// are skipped there, so a broken neighbour does not hide the preference.
 func prefersAsync(h http.Header) bool {
-	prefs, _ := ParsePreferences(h.Values("Prefer")...)
-	return prefs.Has(PreferRespondAsync)
+	prefs, _ := prefer.Parse(h.Values("Prefer")...)
+	return prefs.Has(prefer.RespondAsyncName)
 }
 
 // Preflight asks the server whether it would take a request, sending only

@@ -91,7 +91,7 @@ func limitedUpload(max int64) *mocks.Resource {
 }
 
 func TestPreflightDecision(t *testing.T) {
-	p := DefaultPreflightPolicy()
+	p := PreflightPolicy{} // the default: PreflightAuto from 1 MiB
 	const mib = 1 << 20
 	for _, c := range []struct {
 		name   string
@@ -103,7 +103,10 @@ func TestPreflightDecision(t *testing.T) {
 		{"small", p, preflightFacts{hasBody: true, length: mib - 1}, planDirect},
 		{"at threshold", p, preflightFacts{hasBody: true, length: mib}, planExpect},
 		{"unknown length", p, preflightFacts{hasBody: true, length: -1}, planExpect},
-		{"threshold 0", PreflightPolicy{Threshold: 0, Wait: time.Second}, preflightFacts{hasBody: true, length: 1}, planExpect},
+		{"negative threshold: every body", PreflightPolicy{Threshold: -1}, preflightFacts{hasBody: true, length: 1}, planExpect},
+		{"negative threshold: an empty-looking body too", PreflightPolicy{Threshold: -1}, preflightFacts{hasBody: true, length: 0}, planExpect},
+		{"zero threshold is 1 MiB", PreflightPolicy{Threshold: 0, Wait: time.Second}, preflightFacts{hasBody: true, length: mib - 1}, planDirect},
+		{"explicit threshold", PreflightPolicy{Threshold: 10}, preflightFacts{hasBody: true, length: 10}, planExpect},
 		{"policy never", PreflightPolicy{Mode: PreflightNever, Wait: time.Second}, preflightFacts{hasBody: true, length: 9 * mib}, planDirect},
 		{"policy always", PreflightPolicy{Mode: PreflightAlways, Threshold: mib, Wait: time.Second}, preflightFacts{hasBody: true, length: 1}, planExpect},
 		{"call always beats size", p, preflightFacts{hasBody: true, length: 1, callMode: PreflightAlways}, planExpect},
@@ -126,15 +129,20 @@ func TestPreflightDecision(t *testing.T) {
 
 func TestPreflightPolicyValidate(t *testing.T) {
 	for _, p := range []PreflightPolicy{
-		{Wait: 0},
 		{Wait: -time.Second},
-		{Threshold: -1, Wait: time.Second},
 		{Mode: PreflightMode(7), Wait: time.Second},
 	} {
 		_, err := New(WithPreflight(p))
-		assert.Error(t, err, "%+v", p)
+		assert.ErrorContains(t, err, "PreflightPolicy.", "%+v", p)
 	}
-	_, err := New(WithPreflight(PreflightPolicy{Mode: PreflightNever, Wait: time.Millisecond}))
+	c, err := New()
+	require.NoError(t, err)
+	assert.Equal(t, PreflightPolicy{Mode: PreflightAuto, Threshold: 1 << 20, Wait: time.Second}, c.preflight, "the zero policy's defaults")
+	c, err = New(WithPreflight(PreflightPolicy{Threshold: -1}))
+	require.NoError(t, err)
+	assert.Equal(t, PreflightPolicy{Threshold: -1, Wait: time.Second}, c.preflight, "a negative threshold (every body) is kept")
+	assert.Equal(t, time.Second, c.HTTPClient().Transport.(*http.Transport).ExpectContinueTimeout, "the own transport waits as long")
+	_, err = New(WithPreflight(PreflightPolicy{Mode: PreflightNever, Wait: time.Millisecond}))
 	assert.NoError(t, err)
 	assert.Equal(t, "always", PreflightAlways.String())
 	assert.Equal(t, "PreflightMode(9)", PreflightMode(9).String())
@@ -385,7 +393,7 @@ func TestPreflightAsyncProbesWithoutPrefer(t *testing.T) {
 		up := limitedUpload(4 << 20).With(profiles.Async)
 		srv.Handle("/up", up)
 		hc, written := wireClient(t, srv, ect)
-		c, err := New(WithHTTPClient(hc), WithRetry(RetryPolicy{}))
+		c, err := New(WithHTTPClient(hc), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
 		require.NoError(t, err)
 		ctx := context.Background()
 

@@ -66,7 +66,7 @@ func TestRealServerDiscovery(t *testing.T) {
 
 func TestRealServerErrors(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
-		c, err := New(WithRetry(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}))
+		c, err := New(WithRetry(RetryPolicy{Schedule: Schedule{Attempts: 2, Initial: time.Millisecond, Max: 10 * time.Millisecond}}))
 		require.NoError(t, err)
 		ctx := context.Background()
 

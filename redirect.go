@@ -59,10 +59,11 @@ type redirector struct {
 // redirectLayer returns the pipeline layer that follows redirects with p,
 // remembering 308s in store (nil: no memory), with credentials scoped by
 // creds. hc is the caller's *http.Client, for its CheckRedirect and Jar. A
-// policy with MaxRedirects 0 adds no layer: 3xx responses are answers.
+// policy that follows none (a negative MaxRedirects) adds no layer: 3xx
+// responses are answers.
 func redirectLayer(p RedirectPolicy, store redirects.Store, creds *credentialPolicy, hc *http.Client, logger *slog.Logger) Middleware {
 	return func(next Doer) Doer {
-		if p.MaxRedirects == 0 {
+		if p.limit() == 0 {
 			return next
 		}
 		return &redirector{
@@ -238,7 +239,7 @@ func (c *chase) recall(method string, cur *url.URL) (*url.URL, bool, error) {
 	}
 	r, ctx := c.r, c.req.Context()
 	left := false
-	for range r.policy.MaxRedirects + 1 { // checkHop stops the chain before this bound
+	for range r.policy.limit() + 1 { // checkHop stops the chain before this bound
 		key := redirects.Key(cur)
 		e, ok, err := r.store.Get(key)
 		if err != nil {

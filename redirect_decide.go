@@ -77,7 +77,7 @@ func redirectBehavior(p *RedirectPolicy, method string, from *url.URL, body body
 		return hopDecision{}
 	}
 	loc := header.Get("Location")
-	if loc == "" || p.MaxRedirects == 0 {
+	if loc == "" || p.limit() == 0 {
 		// RFC 9110 §15.4: Location is optional on 301, 302, 303, 307
 		// and 308 alike; without it there is nowhere to go.
 		return hopDecision{}
@@ -112,15 +112,16 @@ func redirectBehavior(p *RedirectPolicy, method string, from *url.URL, body body
 }
 
 // checkHop applies the policy checks every hop shares, live or remembered:
-// no https → http, no refused cross-origin hop, no more than MaxRedirects,
-// no request made twice in one chain. It returns nil or a sentinel.
+// no https → http, no refused cross-origin hop, no more redirects than
+// MaxRedirects allows, no request made twice in one chain. It returns nil or
+// a sentinel.
 func checkHop(p *RedirectPolicy, method string, from *url.URL, nextMethod string, to *url.URL, crossOrigin bool, chain []Hop) error {
 	switch {
 	case strings.EqualFold(from.Scheme, "https") && strings.EqualFold(to.Scheme, "http") && !p.AllowDowngrade:
 		return ErrInsecureRedirect
 	case crossOrigin && p.CrossOrigin == RefuseCrossOrigin:
 		return ErrCrossOriginRedirect
-	case len(chain) >= p.MaxRedirects:
+	case len(chain) >= p.limit():
 		return ErrTooManyRedirects
 	case revisits(method, from, nextMethod, to, chain):
 		return ErrRedirectLoop

@@ -1,6 +1,7 @@
 package level3
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -30,7 +31,7 @@ func hopsTo(t *testing.T, method string, urls ...string) []Hop {
 
 func TestRedirectBehavior(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	def := DefaultRedirectPolicy()
+	def := RedirectPolicy{}
 	trust := def
 	trust.CrossOrigin = TrustCrossOrigin
 	refuse := def
@@ -39,7 +40,11 @@ func TestRedirectBehavior(t *testing.T) {
 	downgrade.AllowDowngrade = true
 	tiny := def
 	tiny.MaxRedirects = 2
-	off := RedirectPolicy{}
+	off := RedirectPolicy{MaxRedirects: -1}
+	nine := make([]string, 9)
+	for i := range nine {
+		nine[i] = fmt.Sprintf("http://a/%d", i)
+	}
 
 	cases := []struct {
 		name     string
@@ -127,6 +132,10 @@ func TestRedirectBehavior(t *testing.T) {
 			kind:  hopSame, toMethod: "GET", to: "http://a/d", err: ErrTooManyRedirects},
 		{name: "just enough", policy: tiny, method: "GET", from: "http://a/b", status: 307, location: "/c",
 			chain: hopsTo(t, "GET", "http://a/a"), kind: hopSame, toMethod: "GET", to: "http://a/c"},
+		{name: "the zero policy follows a 10th", method: "GET", from: "http://a/x", status: 307, location: "/y",
+			chain: hopsTo(t, "GET", nine...), kind: hopSame, toMethod: "GET", to: "http://a/y"},
+		{name: "but not an 11th", method: "GET", from: "http://a/x", status: 307, location: "/y",
+			chain: hopsTo(t, "GET", append(nine, "http://a/9")...), kind: hopSame, toMethod: "GET", to: "http://a/y", err: ErrTooManyRedirects},
 
 		{name: "unparsable location", method: "GET", from: "http://a/x", status: 307, location: "http://[::1",
 			kind: hopSame, toMethod: "GET", err: ErrBadLocation},
@@ -139,10 +148,7 @@ func TestRedirectBehavior(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := tc.policy
-			if p.MaxRedirects == 0 && tc.name != "following disabled" {
-				p = def
-			}
+			p := tc.policy // the zero policy is the default
 			h := http.Header{}
 			if tc.location != "" {
 				h.Set("Location", tc.location)
@@ -183,7 +189,7 @@ func TestRedirectBehavior(t *testing.T) {
 
 func TestRememberedBehavior(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	def := DefaultRedirectPolicy()
+	def := RedirectPolicy{}
 	trust := def
 	trust.CrossOrigin = TrustCrossOrigin
 	tiny := def
@@ -219,10 +225,7 @@ func TestRememberedBehavior(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := tc.policy
-			if p.MaxRedirects == 0 {
-				p = def
-			}
+			p := tc.policy // the zero policy is the default
 			d := rememberedBehavior(&p, "GET", mustURL(t, tc.from), tc.e, tc.chain, now)
 			assert.Equal(t, tc.use, d.use, "use")
 			assert.Equal(t, tc.drop, d.drop, "drop")
@@ -327,7 +330,6 @@ func TestOrigin(t *testing.T) {
 
 func TestRedirectPolicyValidation(t *testing.T) {
 	for name, p := range map[string]RedirectPolicy{
-		"negative":       {MaxRedirects: -1},
 		"unknown origin": {MaxRedirects: 1, CrossOrigin: 7},
 		"bad header":     {MaxRedirects: 1, SensitiveHeaders: []string{"X Key"}},
 	} {
@@ -339,6 +341,12 @@ func TestRedirectPolicyValidation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"X-Api-Key"}, c.redirect.SensitiveHeaders)
 	assert.Equal(t, "x-api-key", names[0], "the caller's slice is not modified")
+	for max, want := range map[int]int{0: 10, -1: 0, -5: 0, 1: 1, 25: 25} {
+		_, err := New(WithRedirectPolicy(RedirectPolicy{MaxRedirects: max}))
+		assert.NoError(t, err, "MaxRedirects %d", max)
+		p := RedirectPolicy{MaxRedirects: max}
+		assert.Equal(t, want, p.limit(), "MaxRedirects %d: zero is the default, negative follows none", max)
+	}
 	assert.Equal(t, "TrustCrossOrigin", TrustCrossOrigin.String())
 	assert.Equal(t, "CrossOriginPolicy(9)", CrossOriginPolicy(9).String())
 }

@@ -105,3 +105,23 @@ func ExampleRedirectPolicy() {
 	_ = client
 	// Output:
 }
+
+// A negative MaxRedirects follows none: the 308 of a Level 3 Alias is the
+// answer, for the caller to read.
+func ExampleRedirectPolicy_followNone() {
+	srv := startShop() // /old-orders answers 308 to /orders
+	defer srv.Close()
+	client, err := level3.New(level3.WithRedirectPolicy(level3.RedirectPolicy{MaxRedirects: -1}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/old-orders", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
+	// Output:
+	// 308 /orders
+}

@@ -41,7 +41,7 @@ func FuzzRedirectBehavior(f *testing.F) {
 		if err != nil || redirects.Key(fu) == "" {
 			return
 		}
-		p := DefaultRedirectPolicy()
+		p := RedirectPolicy{}
 		d := redirectBehavior(&p, http.MethodPost, fu, replayableBody, status, http.Header{"Location": {location}}, nil, time.Now())
 		if d.kind == hopNone {
 			if d.err != nil {

@@ -86,7 +86,7 @@ func TestCrossOriginPortChange(t *testing.T) {
 	a.AliasTo("/go307", http.StatusTemporaryRedirect, b.URL+mocks.PathOrders)
 	a.AliasTo("/go308", http.StatusPermanentRedirect, b.URL+mocks.PathOrders)
 	a.AliasTo("/put", http.StatusTemporaryRedirect, b.URL+mocks.PathOrder1)
-	c := credentialed(t, a.Client(), DefaultRedirectPolicy())
+	c := credentialed(t, a.Client(), RedirectPolicy{})
 	ctx := context.Background()
 	for range 2 {
 		fetchBody(t, c, a.URL+"/go307")
@@ -109,7 +109,7 @@ func TestCrossOriginRemembered308SendsNoCredentials(t *testing.T) {
 	b.AddCatalog()
 	a.AliasTo("/orders", http.StatusPermanentRedirect, b.URL+mocks.PathOrders)
 	a.AliasTo("/uploads", http.StatusPermanentRedirect, b.URL+mocks.PathUploads)
-	p := DefaultRedirectPolicy()
+	p := RedirectPolicy{}
 	p.CrossOrigin = TrustCrossOrigin
 	c := credentialed(t, a.Client(), p)
 	for range 3 {
@@ -158,7 +158,7 @@ func TestCrossOriginHostChange(t *testing.T) {
 	srv.AliasTo("/go", http.StatusTemporaryRedirect, hostB+mocks.PathOrders)
 	srv.AliasTo("/away", http.StatusTemporaryRedirect, hostB+"/back")
 	srv.AliasTo("/back", http.StatusTemporaryRedirect, hostA+mocks.PathStats)
-	c := credentialed(t, dialLoopback(), DefaultRedirectPolicy())
+	c := credentialed(t, dialLoopback(), RedirectPolicy{})
 	defer c.HTTPClient().CloseIdleConnections()
 
 	fetchBody(t, c, hostA+"/go")
@@ -176,7 +176,7 @@ func TestCrossOriginSchemeDowngrade(t *testing.T) {
 	plain.AddCatalog()
 	secure.AliasTo("/orders", http.StatusTemporaryRedirect, plain.URL+mocks.PathOrders)
 
-	c := credentialed(t, secure.Client(), DefaultRedirectPolicy())
+	c := credentialed(t, secure.Client(), RedirectPolicy{})
 	_, err := c.Get(context.Background(), secure.URL+"/orders", nil)
 	require.ErrorIs(t, err, ErrInsecureRedirect)
 	var re *RedirectError
@@ -185,7 +185,7 @@ func TestCrossOriginSchemeDowngrade(t *testing.T) {
 	assert.Equal(t, plain.URL+mocks.PathOrders, re.Hops[0].Location.String())
 	assert.Zero(t, plain.Count(mocks.PathOrders), "nothing sent in the clear")
 
-	p := DefaultRedirectPolicy()
+	p := RedirectPolicy{}
 	p.AllowDowngrade = true
 	c = credentialed(t, secure.Client(), p)
 	fetchBody(t, c, secure.URL+"/orders")
@@ -194,7 +194,7 @@ func TestCrossOriginSchemeDowngrade(t *testing.T) {
 	// http → https is another origin too.
 	secure.AddCatalog()
 	plain.AliasTo("/secure", http.StatusPermanentRedirect, secure.URL+mocks.PathStats)
-	c = credentialed(t, secure.Client(), DefaultRedirectPolicy())
+	c = credentialed(t, secure.Client(), RedirectPolicy{})
 	fetchBody(t, c, plain.URL+"/secure")
 	assert.Equal(t, 1, assertNoCredentials(t, secure, mocks.PathStats))
 }
@@ -205,7 +205,7 @@ func TestCrossOriginRefused(t *testing.T) {
 	a.AddCatalog()
 	a.AliasTo("/elsewhere", http.StatusTemporaryRedirect, b.URL+mocks.PathOrders)
 	a.AliasTo("/local", http.StatusTemporaryRedirect, mocks.PathOrders)
-	p := DefaultRedirectPolicy()
+	p := RedirectPolicy{}
 	p.CrossOrigin = RefuseCrossOrigin
 	c := credentialed(t, a.Client(), p)
 	_, err := c.Get(context.Background(), a.URL+"/elsewhere", nil)
@@ -225,7 +225,7 @@ func TestCrossOriginMemoryNeedsTrust(t *testing.T) {
 	store := redirects.NewMemory(0)
 	require.NoError(t, store.Put(redirects.Entry{
 		From: redirects.Key(mustURL(t, a.URL+mocks.PathStats)), To: b.URL + mocks.PathStats}))
-	c := credentialed(t, a.Client(), DefaultRedirectPolicy(), WithRedirectStore(store))
+	c := credentialed(t, a.Client(), RedirectPolicy{}, WithRedirectStore(store))
 	fetchBody(t, c, a.URL+mocks.PathStats)
 	assert.Equal(t, 1, a.Count(mocks.PathStats))
 	assert.Zero(t, b.Count(mocks.PathStats))

@@ -6,7 +6,6 @@
 package level3
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,9 +16,10 @@ import (
 	"github.com/l3go/level3/redirects"
 )
 
-// RedirectPolicy says which redirects the Client follows and how. The zero
-// value follows none: 3xx responses are returned as they are. [New] uses
-// [DefaultRedirectPolicy].
+// RedirectPolicy says which redirects the Client follows and how
+// ([WithRedirectPolicy]). The zero value is the default, which [New] uses:
+// at most 10 redirects per call, cross-origin redirects followed without
+// credentials and not remembered, no https → http.
 //
 // The Client follows 301, 302, 303, 307 and 308 with a Location header, as
 // the Fetch standard does (https://fetch.spec.whatwg.org/#http-redirect-fetch)
@@ -43,11 +43,14 @@ import (
 type RedirectPolicy struct {
 	// MaxRedirects is how many redirects one call may follow, counting
 	// those taken from the 308 memory. One more gives an error wrapping
-	// [ErrTooManyRedirects]. 0 disables following.
+	// [ErrTooManyRedirects]. Zero means 10; a negative number follows
+	// none: 3xx responses are returned as they are, and the 308 memory is
+	// not used.
 	MaxRedirects int
 	// CrossOrigin says what to do with a redirect to another origin
-	// (scheme, host and port, RFC 6454). The default follows it (without
-	// credentials: see [WithCredentialOrigins]) and does not remember it.
+	// (scheme, host and port, RFC 6454). The zero value,
+	// [FollowCrossOrigin], follows it (without credentials: see
+	// [WithCredentialOrigins]) and does not remember it.
 	CrossOrigin CrossOriginPolicy
 	// AllowDowngrade lets a redirect lead from https to http. Without it such
 	// a redirect stops the chain with an error wrapping
@@ -62,11 +65,19 @@ type RedirectPolicy struct {
 	SensitiveHeaders []string
 }
 
-// DefaultRedirectPolicy returns the policy [New] uses: at most 10 redirects
-// per call, cross-origin redirects followed without credentials and not
-// remembered, no https → http.
-func DefaultRedirectPolicy() RedirectPolicy {
-	return RedirectPolicy{MaxRedirects: 10, CrossOrigin: FollowCrossOrigin}
+// defaultMaxRedirects is what a zero RedirectPolicy.MaxRedirects means.
+const defaultMaxRedirects = 10
+
+// limit returns how many redirects p lets a call follow: MaxRedirects,
+// with zero meaning the default and a negative number none.
+func (p *RedirectPolicy) limit() int {
+	switch {
+	case p.MaxRedirects == 0:
+		return defaultMaxRedirects
+	case p.MaxRedirects < 0:
+		return 0
+	}
+	return p.MaxRedirects
 }
 
 // CrossOriginPolicy says how the Client treats a redirect that leads to
@@ -109,10 +120,7 @@ func (p CrossOriginPolicy) String() string {
 // validate reports a policy that cannot work and returns a copy with the
 // sensitive header names canonicalized.
 func (p RedirectPolicy) validate() (RedirectPolicy, error) {
-	switch {
-	case p.MaxRedirects < 0:
-		return p, errors.New("level3: RedirectPolicy.MaxRedirects is negative")
-	case p.CrossOrigin < FollowCrossOrigin || p.CrossOrigin > RefuseCrossOrigin:
+	if p.CrossOrigin < FollowCrossOrigin || p.CrossOrigin > RefuseCrossOrigin {
 		return p, fmt.Errorf("level3: RedirectPolicy.CrossOrigin: unknown %v", p.CrossOrigin)
 	}
 	names := make([]string, 0, len(p.SensitiveHeaders))
@@ -126,8 +134,11 @@ func (p RedirectPolicy) validate() (RedirectPolicy, error) {
 	return p, nil
 }
 
-// WithRedirectPolicy sets the redirect policy. RedirectPolicy{} disables
-// following; see [DefaultRedirectPolicy] for the default.
+// WithRedirectPolicy sets the redirect policy; see [RedirectPolicy] for its
+// defaults (the zero RedirectPolicy, which [New] uses). To follow no
+// redirects:
+//
+//	level3.WithRedirectPolicy(level3.RedirectPolicy{MaxRedirects: -1})
 func WithRedirectPolicy(p RedirectPolicy) Option {
 	return func(c *Client) error {
 		p, err := p.validate()

@@ -556,7 +556,7 @@ func TestRedirectHonoursCheckRedirect(t *testing.T) {
 func TestRedirectsDisabled(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
-	c := newTestClient(t, srv, WithRedirectPolicy(RedirectPolicy{}))
+	c := newTestClient(t, srv, WithRedirectPolicy(RedirectPolicy{MaxRedirects: -1}))
 	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
 	require.NoError(t, err)
 	resp.Body.Close()

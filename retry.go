@@ -1,8 +1,8 @@
-// This file holds the retry layer of the Client's pipeline: which requests may
-// be sent again (retryable), which outcomes deserve another try
-// (DefaultCheckRetry), how long to wait (DefaultBackoff), and the layer itself,
-// which hands the loop to go-retryablehttp. Replayable request bodies are made
-// in body.go.
+// This file holds the retry layer of the Client's pipeline: the policy
+// (RetryPolicy: a Schedule and a Check), which requests may be sent again
+// (retryable), which outcomes deserve another try (DefaultCheckRetry), and
+// the layer itself, which hands the loop to go-retryablehttp with waits from
+// the Schedule (schedule.go). Replayable request bodies are made in body.go.
 
 package level3
 
@@ -12,7 +12,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,49 +20,44 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// RetryPolicy says how the Client retries a failed request. The zero value
-// disables retries; [DefaultRetryPolicy] is what [New] uses.
+// RetryPolicy says how the Client retries a failed request ([WithRetry]).
+// The zero value is the default: up to 3 retries, waiting from 250ms,
+// doubling up to 10s, each wait spread ±50% at random, with
+// [DefaultCheckRetry] deciding.
 //
 // Only requests that are safe to repeat are retried: GET, HEAD, PUT, DELETE,
 // OPTIONS and TRACE, and POST or PATCH that carry an Idempotency-Key header;
 // and only when the body can be replayed without buffering it (no body, a
 // GetBody function, or a body built by [NewRequest] from a file or an
-// [io.ReadSeeker]). Anything else is sent exactly once.
+// [io.ReadSeeker]), and [RequestOptions.NoRetry] is not set. Anything else is
+// sent exactly once.
 type RetryPolicy struct {
-	// MaxRetries is how many times a request is sent again after the first
-	// attempt. 0 disables retries.
-	MaxRetries int
-	// MinWait is the first backoff interval; it doubles on each retry.
-	MinWait time.Duration
-	// MaxWait caps every wait, including one asked for by Retry-After, so a
-	// server cannot park the client for an hour.
-	MaxWait time.Duration
-	// CheckRetry decides whether an attempt's outcome is worth another try.
+	// Schedule gives the waits between attempts and how many retries to
+	// make. Attempts counts the requests sent again after the first: zero
+	// means 3, a negative number disables retries. The other zero fields
+	// take the defaults above. A Retry-After from the server (on a 429 or
+	// 503, say) replaces the computed wait, capped at Max.
+	Schedule
+	// Check decides, after each attempt, whether to try again. It is given
+	// the request's context, and the response (nil on a transport failure)
+	// or the error of the attempt; it must not read or close the response
+	// body. A non-nil error stops the retries, and the call fails with it.
+	// Check is called from the goroutine of the call, once per attempt.
 	// Nil means [DefaultCheckRetry].
-	CheckRetry retryablehttp.CheckRetry
-	// Backoff computes the wait before the next attempt. Nil means
-	// [DefaultBackoff].
-	Backoff retryablehttp.Backoff
+	Check func(ctx context.Context, resp *http.Response, err error) (bool, error)
 }
 
-// DefaultRetryPolicy returns the policy [New] uses: 3 retries, waits from
-// 250ms doubling up to 10s, [DefaultCheckRetry] and [DefaultBackoff].
-func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxRetries: 3, MinWait: 250 * time.Millisecond, MaxWait: 10 * time.Second}
+// defaultRetrySchedule is what the zero fields of RetryPolicy.Schedule
+// take.
+var defaultRetrySchedule = Schedule{
+	Initial: 250 * time.Millisecond, Max: 10 * time.Second, Multiplier: 2, Jitter: 0.5, Attempts: 3,
 }
+
+// schedule returns p's Schedule with its defaults applied.
+func (p RetryPolicy) schedule() Schedule { return p.Schedule.or(defaultRetrySchedule) }
 
 // validate reports a policy that cannot work.
-func (p RetryPolicy) validate() error {
-	switch {
-	case p.MaxRetries < 0:
-		return errors.New("level3: RetryPolicy.MaxRetries is negative")
-	case p.MinWait < 0 || p.MaxWait < 0:
-		return errors.New("level3: RetryPolicy waits must not be negative")
-	case p.MaxWait < p.MinWait:
-		return errors.New("level3: RetryPolicy.MaxWait is less than MinWait")
-	}
-	return nil
-}
+func (p RetryPolicy) validate() error { return p.Schedule.validate("RetryPolicy") }
 
 // DefaultCheckRetry retries transport failures (refused, reset, closed early,
 // timed out, an HTTP/2 stream reset) and the statuses that say "try again
@@ -71,7 +65,8 @@ func (p RetryPolicy) validate() error {
 // nor failures that another try cannot fix (certificate errors, a host name
 // that does not resolve, TLS spoken to a plain HTTP port, a body that cannot
 // be replayed), nor other statuses: a 500 usually means the request itself
-// broke the server. It is a [retryablehttp.CheckRetry].
+// broke the server. It is the [RetryPolicy.Check] used when none is given,
+// and a Check of one's own can call it for the cases it does not decide.
 //
 // Transport failures are retried unless known to be permanent, rather than
 // only when known to be transient, because net/http reports several transient
@@ -120,40 +115,6 @@ func isPermanent(err error) bool {
 	return false
 }
 
-// DefaultBackoff waits min·2^attempt with jitter (a random point in the upper
-// half of the interval, so concurrent clients spread out), at most max. When
-// the response carries Retry-After (seconds or an HTTP-date, RFC 9110 §10.2.3)
-// that wait is used instead, also capped at max: go-retryablehttp's own
-// backoff leaves it uncapped. It is a [retryablehttp.Backoff].
-func DefaultBackoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return capWait(d, max)
-		}
-	}
-	d := min
-	for i := 0; i < attempt && d < max; i++ {
-		d *= 2
-	}
-	d = capWait(d, max)
-	if d <= 1 {
-		return d
-	}
-	half := d / 2
-	return half + rand.N(d-half+1)
-}
-
-// capWait bounds d to [0, max].
-func capWait(d, max time.Duration) time.Duration {
-	if d < 0 {
-		return 0
-	}
-	if d > max {
-		return max
-	}
-	return d
-}
-
 // retryable reports whether req may be sent more than once: the method is
 // idempotent (or an Idempotency-Key makes it so), the body can be replayed,
 // and the caller did not ask for one attempt (RequestOptions.NoRetry).
@@ -179,33 +140,38 @@ type attemptsKey struct{}
 
 // retryLayer returns the pipeline layer that retries with p. Requests that are
 // not retryable go straight to next.
+//
+// The loop is go-retryablehttp's (Client.Do), driven by p: RetryMax from
+// Attempts, Backoff from the Schedule, CheckRetry from Check. Its only seam
+// for sending a request is the *http.Client in its HTTPClient field (its
+// RoundTripper type goes through the same field), so the layer hands it one
+// whose Transport is the next layer: it follows no redirects (the redirect
+// layer above does), has no timeout of its own, and adds a *url.Error
+// around what the next layer returns, which unwrapDoubleURLError removes.
 func retryLayer(p RetryPolicy, logger *slog.Logger) Middleware {
 	return func(next Doer) Doer {
-		if p.MaxRetries == 0 {
+		s := p.schedule()
+		if s.Attempts == 0 {
 			return next
 		}
-		backoff := p.Backoff
-		if backoff == nil {
-			backoff = DefaultBackoff
+		check := p.Check
+		if check == nil {
+			check = DefaultCheckRetry
 		}
 		rc := &retryablehttp.Client{
-			// retryablehttp drives an *http.Client; this one only adapts the
-			// next layer and follows no redirects of its own.
 			HTTPClient: &http.Client{
 				Transport:     roundTripperFunc(next.Do),
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			},
-			RetryWaitMin: p.MinWait,
-			RetryWaitMax: p.MaxWait,
-			RetryMax:     p.MaxRetries,
-			CheckRetry:   p.CheckRetry,
-			Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-				wait := backoff(min, max, attempt, resp)
+			RetryMax:   s.Attempts,
+			CheckRetry: retryablehttp.CheckRetry(check),
+			Backoff: func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+				retryAfter, status := "", 0
+				if resp != nil {
+					retryAfter, status = resp.Header.Get("Retry-After"), resp.StatusCode
+				}
+				wait, _ := s.wait(attemptBackOff{s: s, n: attempt}, retryAfter, 0)
 				if logger.Enabled(context.Background(), slog.LevelDebug) {
-					status := 0
-					if resp != nil {
-						status = resp.StatusCode
-					}
 					logger.Debug("level3: retrying", "attempt", attempt+1, "status", status, "wait", wait)
 				}
 				return wait
@@ -220,14 +186,18 @@ func retryLayer(p RetryPolicy, logger *slog.Logger) Middleware {
 			},
 			PrepareRetry: rewindBody,
 		}
-		if rc.CheckRetry == nil {
-			rc.CheckRetry = DefaultCheckRetry
-		}
 		return DoerFunc(func(req *http.Request) (*http.Response, error) {
 			if !retryable(req) {
 				return next.Do(req)
 			}
 			resp, err := rc.Do(&retryablehttp.Request{Request: req})
+			if err != nil && resp != nil {
+				// A Check (or a body that cannot be rewound) stopped the
+				// retries with an error: the call fails with it, and the
+				// response it came with is closed here.
+				drainAndClose(resp.Body)
+				resp = nil
+			}
 			return resp, unwrapDoubleURLError(err)
 		})
 	}

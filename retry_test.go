@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/mocks"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -43,24 +45,32 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
-func TestDefaultBackoff(t *testing.T) {
-	min, max := 100*time.Millisecond, 2*time.Second
+func TestRetryWaits(t *testing.T) {
+	s := RetryPolicy{Schedule: Schedule{Initial: 100 * time.Millisecond, Max: 2 * time.Second}}.schedule()
+	assert.Equal(t, Schedule{Initial: 100 * time.Millisecond, Max: 2 * time.Second, Multiplier: 2, Jitter: 0.5, Attempts: 3}, s,
+		"zero fields take the defaults")
 	for attempt := 0; attempt < 8; attempt++ {
-		ceiling := min << attempt
-		if ceiling > max {
-			ceiling = max
-		}
+		center := min(s.Initial<<attempt, s.Max)
 		for i := 0; i < 50; i++ {
-			d := DefaultBackoff(min, max, attempt, nil)
-			assert.GreaterOrEqual(t, d, ceiling/2, "attempt %d", attempt)
-			assert.LessOrEqual(t, d, ceiling, "attempt %d", attempt)
+			d, fromServer := s.wait(attemptBackOff{s: s, n: attempt}, "", 0)
+			assert.False(t, fromServer)
+			assert.GreaterOrEqual(t, d, center/2, "attempt %d", attempt)
+			assert.LessOrEqual(t, d, min(center*3/2, s.Max), "attempt %d: never more than Max", attempt)
 		}
 	}
-	resp := &http.Response{Header: http.Header{"Retry-After": {"3600"}}}
-	assert.Equal(t, max, DefaultBackoff(min, max, 0, resp), "Retry-After is capped")
-	resp.Header.Set("Retry-After", "1")
-	assert.Equal(t, time.Second, DefaultBackoff(min, max, 5, resp), "Retry-After wins over the schedule")
-	assert.Equal(t, time.Duration(0), DefaultBackoff(0, 0, 3, nil))
+	d, fromServer := s.wait(attemptBackOff{s: s}, "3600", 0)
+	assert.True(t, fromServer)
+	assert.Equal(t, s.Max, d, "Retry-After is capped")
+	d, _ = s.wait(attemptBackOff{s: s, n: 5}, "1", 0)
+	assert.Equal(t, time.Second, d, "Retry-After wins over the schedule")
+	d, _ = s.wait(attemptBackOff{s: s, n: 5}, "0", 0)
+	assert.Equal(t, time.Duration(0), d, "a retry has no floor: Retry-After: 0 retries at once")
+	none := Schedule{Initial: 0, Max: 0, Multiplier: 2}
+	assert.Equal(t, time.Duration(0), none.nth(3))
+
+	def := RetryPolicy{}.schedule()
+	assert.Equal(t, defaultRetrySchedule, def, "the zero RetryPolicy: 3 retries, 250ms doubling to 10s, ±50%")
+	assert.Equal(t, 0, RetryPolicy{Schedule: Schedule{Attempts: -1}}.schedule().Attempts, "negative Attempts: no retries")
 }
 
 func TestDefaultCheckRetry(t *testing.T) {
@@ -133,8 +143,49 @@ func TestRetryable(t *testing.T) {
 
 func TestRetryPolicyValidate(t *testing.T) {
 	assert.NoError(t, RetryPolicy{}.validate())
-	assert.NoError(t, DefaultRetryPolicy().validate())
-	assert.Error(t, RetryPolicy{MaxRetries: -1}.validate())
-	assert.Error(t, RetryPolicy{MinWait: -1}.validate())
-	assert.Error(t, RetryPolicy{MinWait: time.Second, MaxWait: time.Millisecond}.validate())
+	assert.NoError(t, RetryPolicy{Schedule: defaultRetrySchedule}.validate())
+	assert.NoError(t, RetryPolicy{Schedule: Schedule{Attempts: -1}}.validate(), "negative Attempts disables retries")
+	assert.ErrorContains(t, RetryPolicy{Schedule: Schedule{Initial: -1}}.validate(), "RetryPolicy")
+	assert.Error(t, RetryPolicy{Schedule: Schedule{Initial: time.Second, Max: time.Millisecond}}.validate())
+	assert.Error(t, RetryPolicy{Schedule: Schedule{Multiplier: 0.5}}.validate())
+	assert.Error(t, RetryPolicy{Schedule: Schedule{Jitter: 1}}.validate())
+}
+
+func TestRetryCheckOfOurOwn(t *testing.T) {
+	srv := mocks.NewServer(t)
+	srv.AddCatalog()
+	srv.Fail(mocks.PathStats, mocks.Status(http.StatusInternalServerError).Times(2))
+	var calls int
+	retry500 := func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		calls++
+		if err == nil && resp.StatusCode == http.StatusInternalServerError {
+			return true, nil
+		}
+		return DefaultCheckRetry(ctx, resp, err)
+	}
+	c := newTestClient(t, srv, WithRetry(RetryPolicy{Schedule: fastRetry.Schedule, Check: retry500}))
+	resp, err := c.Get(context.Background(), srv.URL+mocks.PathStats, nil)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, 3, srv.Count(mocks.PathStats), "two 500s retried by the Check")
+	assert.Equal(t, 3, calls, "once per attempt")
+}
+
+func TestRetryCheckErrorStopsAndClosesTheResponse(t *testing.T) {
+	stop := errors.New("stop here")
+	var sent int
+	body := &closeCounter{ReadCloser: io.NopCloser(strings.NewReader("busy"))}
+	hc := &http.Client{Transport: roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		sent++
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{}, Body: body, Request: req}, nil
+	})}
+	c, err := New(WithHTTPClient(hc), WithRetry(RetryPolicy{
+		Schedule: Schedule{Initial: time.Millisecond},
+		Check:    func(context.Context, *http.Response, error) (bool, error) { return false, stop },
+	}))
+	require.NoError(t, err)
+	_, err = c.Get(context.Background(), "http://h.example/x", nil)
+	assert.ErrorIs(t, err, stop, "the Check's error is the call's")
+	assert.Equal(t, 1, sent)
+	assert.Positive(t, body.closed, "the response it came with is closed")
 }

@@ -9,6 +9,7 @@ package level3
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -73,9 +74,9 @@ func (s Schedule) validate(what string) error {
 		return fmt.Errorf("level3: %s: waits must not be negative", what)
 	case s.Max != 0 && s.Max < s.Initial:
 		return fmt.Errorf("level3: %s: Max (%v) is less than Initial (%v)", what, s.Max, s.Initial)
-	case s.Multiplier != 0 && s.Multiplier < 1:
+	case s.Multiplier != 0 && !(s.Multiplier >= 1): // NaN too
 		return fmt.Errorf("level3: %s: Multiplier %g is less than 1", what, s.Multiplier)
-	case s.Jitter >= 1:
+	case !(s.Jitter < 1): // NaN too
 		return fmt.Errorf("level3: %s: Jitter %g is not less than 1", what, s.Jitter)
 	}
 	return nil
@@ -101,7 +102,13 @@ func (s Schedule) backOff() *backoff.ExponentialBackOff {
 // whether Retry-After decided: then b is not advanced, so the waits the
 // server chose do not use up the backoff's growth.
 func (s Schedule) wait(b backoff.BackOff, retryAfter string, floor time.Duration) (d time.Duration, fromServer bool) {
-	if ra, ok := parseRetryAfter(retryAfter, time.Now()); ok {
+	return s.waitAt(b, retryAfter, floor, time.Now())
+}
+
+// waitAt is wait with an HTTP-date in Retry-After read against now (the
+// Poller's clock).
+func (s Schedule) waitAt(b backoff.BackOff, retryAfter string, floor time.Duration, now time.Time) (d time.Duration, fromServer bool) {
+	if ra, ok := parseRetryAfter(retryAfter, now); ok {
 		return min(max(ra, floor), s.Max), true
 	}
 	d = b.NextBackOff()
@@ -110,6 +117,32 @@ func (s Schedule) wait(b backoff.BackOff, retryAfter string, floor time.Duration
 	}
 	return min(max(d, floor), s.Max), false
 }
+
+// nth returns the computed wait after attempt n (0 for the first) of s
+// (defaults applied), without Retry-After: Initial·Multiplier^n, at most
+// Max, spread at random by Jitter either way (as backOff does) and never
+// more than Max. It is the stateless form of backOff, for a loop that
+// counts its attempts itself (the retry layer).
+func (s Schedule) nth(n int) time.Duration {
+	d := float64(max(s.Initial, 0))
+	for i := 0; i < n && d < float64(s.Max); i++ {
+		d *= max(s.Multiplier, 1)
+	}
+	d = min(d, float64(s.Max))
+	if s.Jitter > 0 {
+		d += d * s.Jitter * (2*rand.Float64() - 1)
+	}
+	return min(time.Duration(d), s.Max)
+}
+
+// attemptBackOff is the backoff.BackOff of attempt n of s, for wait.
+type attemptBackOff struct {
+	s Schedule
+	n int
+}
+
+func (b attemptBackOff) NextBackOff() time.Duration { return b.s.nth(b.n) }
+func (attemptBackOff) Reset()                       {}
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
 // relative to now. A date in the past means "now".

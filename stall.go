@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/l3go/level3/internal/prefer"
 )
 
 // ErrStalled is returned (wrapped) when the server sent nothing for the
@@ -203,8 +205,8 @@ func preferredWait(h http.Header) time.Duration {
 	if len(values) == 0 {
 		return 0
 	}
-	prefs, _ := ParsePreferences(values...)
-	p, ok := prefs.Get(PreferWait)
+	prefs, _ := prefer.Parse(values...)
+	p, ok := prefs.Get(prefer.WaitName)
 	if !ok {
 		return 0
 	}

@@ -53,7 +53,7 @@ func TestStallWatchFailsSilentServer(t *testing.T) {
 		_, err := c.Get(context.Background(), url, nil)
 		require.ErrorIs(t, err, ErrStalled)
 		assert.Less(t, time.Since(start), heldBound)
-		assert.EqualValues(t, 1+fastRetry.MaxRetries, requests.Load(), "a GET is safe to send again")
+		assert.EqualValues(t, 1+fastRetry.Attempts, requests.Load(), "a GET is safe to send again")
 		assert.Contains(t, err.Error(), testStall.String())
 
 		requests.Store(0)
@@ -69,7 +69,7 @@ func TestStallWatchFailsSilentServer(t *testing.T) {
 // a server accepts connections and reads nothing, writes nothing.
 func TestStallWatchFailsServerThatAcceptsAndNeverAnswers(t *testing.T) {
 	mute := liar.Raw(t, func(net.Conn) { <-t.Context().Done() }) // reads nothing, writes nothing
-	c, err := New(WithRetry(RetryPolicy{}), WithStallWatch(testStall))
+	c, err := New(WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}), WithStallWatch(testStall))
 	require.NoError(t, err)
 	defer c.HTTPClient().CloseIdleConnections()
 	start := time.Now()

@@ -60,18 +60,16 @@ func (a *asyncFlags) register(fs *flag.FlagSet) {
 // enabled reports whether the request is to be sent asynchronously.
 func (a *asyncFlags) enabled() bool { return a.async || a.wait.set || a.detach }
 
-// options returns the AsyncOptions the flags ask for.
-func (a *asyncFlags) options() []level3.AsyncOption {
-	if a.wait.set {
-		return []level3.AsyncOption{level3.AsyncWait(time.Duration(a.wait.secs) * time.Second)}
-	}
-	return nil
+// options returns the AsyncOptions the flags ask for (--wait 0 sends no
+// wait preference: the server answers 202 at once either way).
+func (a *asyncFlags) options() *level3.AsyncOptions {
+	return &level3.AsyncOptions{Wait: time.Duration(a.wait.secs) * time.Second}
 }
 
 // do sends req asynchronously and follows the operation: progress and the
 // resume token on stderr, the outcome on stdout.
 func (a *asyncFlags) do(ctx context.Context, client *level3.Client, req *http.Request, s streams) error {
-	p, err := client.DoAsync(req, a.options()...)
+	p, err := client.DoAsync(req, a.options())
 	if err != nil {
 		return err
 	}
@@ -113,12 +111,16 @@ func (a *asyncFlags) finish(p *level3.Poller, tok string, s streams) error {
 	return printOutcome(s.out, resp, p, a.json)
 }
 
+// maxPollFailures is how many polls in a row may get no answer before follow
+// stops: the default of level3.AsyncOptions.Poll.Attempts, which
+// Poller.Wait uses.
+const maxPollFailures = 3
+
 // follow polls p until it is done, printing one line per poll on stderr. It
 // stops, naming the command that continues, when ctx ends or the server
 // stops answering.
 func follow(ctx context.Context, p *level3.Poller, s streams) error {
 	start := time.Now()
-	maxFailures := level3.DefaultPollSchedule().MaxFailures
 	failures := 0
 	for !p.Done() {
 		resp, err := p.Poll(ctx)
@@ -139,7 +141,7 @@ func follow(ctx context.Context, p *level3.Poller, s streams) error {
 			fmt.Fprintf(s.err, "poll %d  +%.1fs  %s: try later; next in %s\n", p.Polls(), elapsed, inert(re.Status), untilNext(p))
 		default:
 			failures++
-			if ctx.Err() != nil || failures >= maxFailures {
+			if ctx.Err() != nil || failures >= maxPollFailures {
 				tok, terr := p.ResumeToken()
 				if terr == nil {
 					fmt.Fprintf(s.err, "stopped; continue with: l3 poll %s\n", inert(tok))

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/l3go/level3"
@@ -29,7 +30,7 @@ func demoAsync(ctx context.Context, d *demo) error {
 	d.srv.Handle(demoAsyncUploads, up)
 
 	p, err := d.client.SendAsync(ctx, http.MethodPost, d.srv.URL+demoAsyncUploads, "text/csv",
-		bytes.NewReader(mocks.CatalogReport()[:4096]), level3.AsyncWait(0))
+		bytes.NewReader(mocks.CatalogReport()[:4096]), nil)
 	if err != nil {
 		return err
 	}
@@ -38,13 +39,13 @@ func demoAsync(ctx context.Context, d *demo) error {
 		return fmt.Errorf("want 202 Accepted, the server answered synchronously")
 	}
 	d.say("POST %s with prefer: respond-async -> %s, retry-after %s", demoAsyncUploads, acc.Status, acc.Header.Get("Retry-After"))
-	d.say("  preference-applied: %s; watching %s", p.PreferenceApplied(), p.Location().Path)
+	d.say("  preference-applied: %s; watching %s", strings.Join(p.PreferenceApplied(), ", "), p.Location().Path)
 	token, err := p.ResumeToken()
 	if err != nil {
 		return err
 	}
 	d.say("  resume token %s… (%d bytes), continued by a second Poller:", token[:24], len(token))
-	resumed, err := d.client.ResumePoller(token)
+	resumed, err := d.client.ResumePoller(token, nil)
 	if err != nil {
 		return err
 	}
@@ -68,12 +69,12 @@ func demoAsync(ctx context.Context, d *demo) error {
 	order := mocks.Data(`{"id":7,"state":"cancelled"}`).With(profiles.Async)
 	order.AsyncAfter = 400 * time.Millisecond
 	d.srv.Handle(demoAsyncOrder, order)
-	fast := level3.PollSchedule{MinWait: 150 * time.Millisecond, MaxWait: time.Second, Multiplier: 2, Jitter: 0.2, MaxFailures: 3}
-	p, err = d.client.SendAsync(ctx, http.MethodDelete, d.srv.URL+demoAsyncOrder, "", nil, level3.AsyncSchedule(fast))
+	fast := level3.Schedule{Initial: 150 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0.2, Attempts: 3}
+	p, err = d.client.SendAsync(ctx, http.MethodDelete, d.srv.URL+demoAsyncOrder, "", nil, &level3.AsyncOptions{Poll: fast})
 	if err != nil {
 		return err
 	}
-	d.say("DELETE %s -> %s; no retry-after, so backoff from %s:", demoAsyncOrder, p.Accepted().Status, fast.MinWait)
+	d.say("DELETE %s -> %s; no retry-after, so backoff from %s:", demoAsyncOrder, p.Accepted().Status, fast.Initial)
 	if err := d.follow(ctx, p); err != nil {
 		return err
 	}

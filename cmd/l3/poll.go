@@ -58,7 +58,7 @@ func runPoll(ctx context.Context, o *pollOptions, s streams) error {
 	}
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
-	p, err := client.ResumePoller(o.token)
+	p, err := client.ResumePoller(o.token, nil)
 	if err != nil {
 		return usagef("poll: %v (pass the token 'l3 send --async' printed)", err)
 	}

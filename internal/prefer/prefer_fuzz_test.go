@@ -1,12 +1,12 @@
-package level3
+package prefer
 
 import (
 	"testing"
 )
 
-// FuzzParsePreferences checks that any header value parses without panic,
+// FuzzParse checks that any header value parses without panic,
 // and that what parsed formats back to a value that parses the same.
-func FuzzParsePreferences(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"respond-async, wait=10", `return="representation"; p=1`, `a="\"", b`, ", ,", `x=""; y`,
 		"wait = 5 ; q", `a="unterminated`, "é=1",
@@ -14,13 +14,13 @@ func FuzzParsePreferences(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		ps, _ := ParsePreferences(s)
+		ps, _ := Parse(s)
 		for _, p := range ps {
-			if err := p.valid(); err != nil {
+			if err := p.Valid(); err != nil {
 				t.Fatalf("parsed %q into an unsendable preference %+v: %v", s, p, err)
 			}
 		}
-		again, err := ParsePreferences(ps.String())
+		again, err := Parse(ps.String())
 		if err != nil {
 			t.Fatalf("%q formatted as %q, which does not parse: %v", s, ps.String(), err)
 		}

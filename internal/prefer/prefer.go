@@ -1,8 +1,8 @@
-// This file parses, formats and merges the Prefer and Preference-Applied
-// headers of RFC 7240. async.go uses it to ask for respond-async and wait;
-// poll.go holds the Poller that follows a 202 Accepted.
-
-package level3
+// Package prefer parses, formats and merges the Prefer and
+// Preference-Applied header fields of RFC 7240. The level3 package uses it
+// to ask for respond-async and wait=N (the Level 3 Async mixin), to read what
+// a server applied, and to see the wait a request asks for.
+package prefer
 
 import (
 	"errors"
@@ -14,59 +14,59 @@ import (
 	"time"
 )
 
-// Preference is one element of a Prefer or Preference-Applied header
-// (RFC 7240 §2): a token name, an optional value and, in Prefer only,
-// optional parameters. Names compare case-insensitively; values and
-// parameters are kept as sent, with quoted strings unquoted.
+// Preference is one element of a Prefer or Preference-Applied field (RFC
+// 7240 §2): a token name, an optional value and, in Prefer only, optional
+// parameters. Names compare case-insensitively; values and parameters are
+// kept as sent, with quoted strings unquoted.
 type Preference struct {
-	Name   string            // e.g. "respond-async", "wait", "return"
-	Value  string            // e.g. "10" for wait=10; "" when absent (RFC 7240 §2: an empty value is no value)
-	Params []PreferenceParam // ;name=value parameters, in order; rare in practice
+	Name   string  // e.g. "respond-async", "wait", "return"
+	Value  string  // e.g. "10" for wait=10; "" when absent (RFC 7240 §2: an empty value is no value)
+	Params []Param // ;name=value parameters, in order; rare in practice
 }
 
-// PreferenceParam is one parameter of a [Preference].
-type PreferenceParam struct {
+// Param is one parameter of a [Preference].
+type Param struct {
 	Name  string
 	Value string // "" when absent
 }
 
-// Preferences is a parsed Prefer or Preference-Applied header, in order.
-type Preferences []Preference
+// List is a parsed Prefer or Preference-Applied field, in order.
+type List []Preference
 
 // The preferences the Level 3 Async and Representation mixins use.
 const (
-	PreferRespondAsync = "respond-async" // RFC 7240 §4.1
-	PreferWait         = "wait"          // RFC 7240 §4.3, seconds
-	PreferReturn       = "return"        // RFC 7240 §4.2: "representation" or "minimal"
+	RespondAsyncName = "respond-async" // RFC 7240 §4.1
+	WaitName         = "wait"          // RFC 7240 §4.3, seconds
+	ReturnName       = "return"        // RFC 7240 §4.2: "representation" or "minimal"
 )
 
 // RespondAsync returns the respond-async preference: answer 202 Accepted as
 // soon as the request is validated (RFC 7240 §4.1).
-func RespondAsync() Preference { return Preference{Name: PreferRespondAsync} }
+func RespondAsync() Preference { return Preference{Name: RespondAsyncName} }
 
-// WaitPreference returns wait=N, N being d in whole seconds rounded up: the
-// server may take that long before answering 202 (RFC 7240 §4.3). A negative
-// d counts as 0.
-func WaitPreference(d time.Duration) Preference {
+// Wait returns wait=N, N being d in whole seconds rounded up: the server may
+// take that long before answering 202 (RFC 7240 §4.3). A negative d counts
+// as 0.
+func Wait(d time.Duration) Preference {
 	secs := int64(0)
 	if d > 0 {
 		secs = int64(math.Ceil(d.Seconds()))
 	}
-	return Preference{Name: PreferWait, Value: strconv.FormatInt(secs, 10)}
+	return Preference{Name: WaitName, Value: strconv.FormatInt(secs, 10)}
 }
 
-// ErrMalformedPrefer is returned (wrapped) by [ParsePreferences] for a
-// header element that is not RFC 7240 syntax.
-var ErrMalformedPrefer = errors.New("level3: malformed prefer header")
+// ErrMalformed is returned (wrapped) by [Parse] for a field element that is
+// not RFC 7240 syntax.
+var ErrMalformed = errors.New("level3: malformed prefer header")
 
-// ParsePreferences parses the values of a Prefer or Preference-Applied header
-// (several lines allowed, as [http.Header.Values] returns them). Elements that
-// are not RFC 7240 syntax are skipped and reported in the error, which wraps
-// [ErrMalformedPrefer]; the well-formed ones are returned either way. A name
-// given more than once keeps its first occurrence only, as RFC 7240 §2 says
-// the later ones are ignored.
-func ParsePreferences(values ...string) (Preferences, error) {
-	var out Preferences
+// Parse parses the values of a Prefer or Preference-Applied field (several
+// lines allowed, as [http.Header.Values] returns them). Elements that are
+// not RFC 7240 syntax are skipped and reported in the error, which wraps
+// [ErrMalformed]; the well-formed ones are returned either way. A name given
+// more than once keeps its first occurrence only, as RFC 7240 §2 says the
+// later ones are ignored.
+func Parse(values ...string) (List, error) {
+	var out List
 	var errs []error
 	for _, v := range values {
 		for _, elem := range splitQuoted(v, ',') {
@@ -75,7 +75,7 @@ func ParsePreferences(values ...string) (Preferences, error) {
 			}
 			p, err := parsePreference(elem)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%w: %q: %v", ErrMalformedPrefer, strings.TrimSpace(elem), err))
+				errs = append(errs, fmt.Errorf("%w: %q: %v", ErrMalformed, strings.TrimSpace(elem), err))
 				continue
 			}
 			if _, dup := out.Get(p.Name); !dup {
@@ -102,7 +102,7 @@ func parsePreference(elem string) (Preference, error) {
 		if err != nil {
 			return Preference{}, fmt.Errorf("parameter: %w", err)
 		}
-		p.Params = append(p.Params, PreferenceParam{Name: n, Value: v})
+		p.Params = append(p.Params, Param{Name: n, Value: v})
 	}
 	return p, nil
 }
@@ -113,7 +113,7 @@ func parsePair(s string) (name, value string, err error) {
 	s = strings.Trim(s, " \t")
 	n, v, hasValue := strings.Cut(s, "=")
 	name = strings.TrimRight(n, " \t")
-	if !validHeaderName(name) {
+	if !isToken(name) {
 		return "", "", fmt.Errorf("%q is not a token", name)
 	}
 	if !hasValue {
@@ -127,7 +127,7 @@ func parsePair(s string) (name, value string, err error) {
 		}
 		return name, value, nil
 	}
-	if v != "" && !validHeaderName(v) {
+	if v != "" && !isToken(v) {
 		return "", "", fmt.Errorf("value %q is neither a token nor a quoted string", v)
 	}
 	return name, v, nil
@@ -162,6 +162,21 @@ func unquote(s string) (string, bool) {
 // second byte of a quoted-pair): tab, visible ASCII and obs-text.
 func quotable(c byte) bool { return c == '\t' || (c >= 0x20 && c != 0x7f) }
 
+// isToken reports whether s is an RFC 9110 §5.6.2 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // splitQuoted splits s at sep outside quoted strings. An unterminated quote
 // runs to the end, so the element containing it fails to parse on its own.
 func splitQuoted(s string, sep byte) []string {
@@ -183,7 +198,7 @@ func splitQuoted(s string, sep byte) []string {
 
 // Get returns the preference named name (case-insensitive) and whether it is
 // present.
-func (ps Preferences) Get(name string) (Preference, bool) {
+func (ps List) Get(name string) (Preference, bool) {
 	for _, p := range ps {
 		if strings.EqualFold(p.Name, name) {
 			return p, true
@@ -193,7 +208,7 @@ func (ps Preferences) Get(name string) (Preference, bool) {
 }
 
 // Has reports whether the preference named name is present.
-func (ps Preferences) Has(name string) bool {
+func (ps List) Has(name string) bool {
 	_, ok := ps.Get(name)
 	return ok
 }
@@ -201,8 +216,8 @@ func (ps Preferences) Has(name string) bool {
 // With returns a new list holding ps with each of add put in: a preference
 // with the same name (case-insensitive) is replaced in place, others are
 // appended in order. ps is not modified.
-func (ps Preferences) With(add ...Preference) Preferences {
-	out := append(Preferences(nil), ps...)
+func (ps List) With(add ...Preference) List {
+	out := append(List(nil), ps...)
 	for _, a := range add {
 		replaced := false
 		for i := range out {
@@ -218,20 +233,26 @@ func (ps Preferences) With(add ...Preference) Preferences {
 	return out
 }
 
-// String formats ps as one header value: "respond-async, wait=10,
-// return=minimal". Values and parameters that are not tokens are quoted.
-func (ps Preferences) String() string {
-	var b strings.Builder
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(p.String())
+// Strings returns each preference of ps formatted on its own ("wait=10"),
+// nil for an empty list.
+func (ps List) Strings() []string {
+	if len(ps) == 0 {
+		return nil
 	}
-	return b.String()
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
 }
 
-// String formats p as one element of a Prefer header.
+// String formats ps as one field value: "respond-async, wait=10,
+// return=minimal". Values and parameters that are not tokens are quoted.
+func (ps List) String() string {
+	return strings.Join(ps.Strings(), ", ")
+}
+
+// String formats p as one element of a Prefer field.
 func (p Preference) String() string {
 	var b strings.Builder
 	writePair(&b, p.Name, p.Value)
@@ -249,7 +270,7 @@ func writePair(b *strings.Builder, name, value string) {
 		return
 	}
 	b.WriteByte('=')
-	if validHeaderName(value) {
+	if isToken(value) {
 		b.WriteString(value)
 		return
 	}
@@ -263,10 +284,10 @@ func writePair(b *strings.Builder, name, value string) {
 	b.WriteByte('"')
 }
 
-// valid reports whether p can be sent: its names are tokens and its values
-// can be quoted.
-func (p Preference) valid() error {
-	if !validHeaderName(p.Name) {
+// Valid reports why p cannot be sent, or nil: its names must be tokens and
+// its values quotable.
+func (p Preference) Valid() error {
+	if !isToken(p.Name) {
 		return fmt.Errorf("level3: preference name %q is not a token", p.Name)
 	}
 	check := func(v string) error {
@@ -281,7 +302,7 @@ func (p Preference) valid() error {
 		return err
 	}
 	for _, prm := range p.Params {
-		if !validHeaderName(prm.Name) {
+		if !isToken(prm.Name) {
 			return fmt.Errorf("level3: preference %s: parameter name %q is not a token", p.Name, prm.Name)
 		}
 		if err := check(prm.Value); err != nil {
@@ -291,22 +312,22 @@ func (p Preference) valid() error {
 	return nil
 }
 
-// MergePrefer puts the preferences add into the Prefer header of h, keeping
-// the others already there (such as return=representation) and replacing
-// those of the same name, and writes the result as one header line. It
-// returns an error, leaving h unchanged, when the header already in h is not
-// RFC 7240 syntax (merging would lose part of it) or a preference in add
-// cannot be sent.
-func MergePrefer(h http.Header, add ...Preference) error {
+// Merge puts the preferences add into the Prefer field of h, keeping the
+// others already there (such as return=representation) and replacing those
+// of the same name, and writes the result as one field line. It returns an
+// error, leaving h unchanged, when the field already in h is not RFC 7240
+// syntax (merging would lose part of it) or a preference in add cannot be
+// sent. h must not be nil.
+func Merge(h http.Header, add ...Preference) error {
 	if h == nil {
-		return misuse("MergePrefer", "nil http.Header")
+		return errors.New("level3: prefer.Merge: nil http.Header")
 	}
 	for _, a := range add {
-		if err := a.valid(); err != nil {
+		if err := a.Valid(); err != nil {
 			return err
 		}
 	}
-	have, err := ParsePreferences(h.Values("Prefer")...)
+	have, err := Parse(h.Values("Prefer")...)
 	if err != nil {
 		return err
 	}
