@@ -233,8 +233,8 @@ var errJournalLine = errors.New("the entry is longer than a journal line may be"
 func (j *journal) record(k journalKey, res FileResult) error {
 	line, err := json.Marshal(journalEntry{
 		Kind: journalKind, Version: journalVersion, Target: k.target, File: k.file,
-		Size: k.size, ModTime: k.mtime, URL: redact.String(res.URL), Status: res.Status,
-		Location: redact.String(res.Location), ETag: res.ETag, Time: time.Now().UTC().Truncate(time.Millisecond),
+		Size: k.size, ModTime: k.mtime, URL: redactedURL(res.URL), Status: res.Status,
+		Location: redactedURL(res.Location), ETag: res.Validators.ETag, Time: time.Now().UTC().Truncate(time.Millisecond),
 	})
 	if err != nil {
 		return err
@@ -250,6 +250,15 @@ func (j *journal) record(k journalKey, res FileResult) error {
 	}
 	j.done[k] = struct{}{}
 	return nil
+}
+
+// redactedURL returns u as the journal writes it: "" for nil, else with
+// its credentials hidden.
+func redactedURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return redact.String(u.String())
 }
 
 // close flushes the journal to disk and closes it, which releases its lock.
