@@ -24,12 +24,17 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// DownloadResult describes a finished download.
+// DownloadResult describes a finished download. Its Validators are those
+// of the content written (or, with NotModified, of the version the server
+// confirmed): pass them as [DownloadOptions].KnownVersion to download again
+// only if the content changed.
 type DownloadResult struct {
+	Validators
+
 	Path  string // the file written (or, with NotModified, that would have been)
 	Bytes int64  // its length
 	// SHA256 is the hexadecimal SHA-256 digest of the content, when computed
-	// ([WithSHA256], [WithComputeSHA256]).
+	// ([DownloadOptions].SHA256, ComputeSHA256).
 	SHA256 string
 	// Resumed is true when the download continued from a partial file left
 	// by an earlier call.
@@ -39,12 +44,10 @@ type DownloadResult struct {
 	Restarts int
 	// Connections is how many connections fetched ranges at once: 1 for a
 	// single stream.
-	Connections  int
-	ContentType  string
-	ETag         string    // the validators of the content written
-	LastModified time.Time // zero when the server sent none
-	// NotModified is true when [WithKnownVersion] was given and the server
-	// answered 304 Not Modified: nothing was written.
+	Connections int
+	ContentType string
+	// NotModified is true when [DownloadOptions].KnownVersion was given and
+	// the server answered 304 Not Modified: nothing was written.
 	NotModified bool
 }
 
@@ -54,7 +57,7 @@ type DownloadResult struct {
 // named after the content-disposition the server sends (filename* over
 // filename, RFC 6266), else the last segment of the URL path, made safe: no
 // directory parts, no "..", no control characters, no reserved names. An
-// existing file is not replaced unless [WithOverwrite] is given.
+// existing file is not replaced unless opts.Overwrite is set.
 //
 // The bytes go to NAME.part beside the destination, with a sidecar
 // NAME.part.json holding the URL, validators, length and progress; the
@@ -65,19 +68,19 @@ type DownloadResult struct {
 // tag): a 206 with the expected content-range is appended, a 200 means the
 // content changed and replaces what was there, a 416 with the length already
 // on disk (and announced before) means it is complete (Apache sends no
-// content-range with 416: a HEAD then confirms). [WithFailFast] uses
+// content-range with 416: a HEAD then confirms). opts.FailFast uses
 // If-Match instead and fails with a [*ContentChangedError] on 409 or 412.
 // The sidecar is not taken on trust: the partial file must be as long as it
 // says, and match the digest state it saved when the download hashes.
 //
 // Connections that drop or stall mid-body are resumed from the current
-// offset after a backoff (the Client's RetryPolicy waits), up to
-// [WithMaxRestarts] times in a row without progress; the request itself
+// offset after the waits of opts.Restarts, up to its Attempts times in a
+// row without progress; each request itself
 // goes through the Client's pipeline, with its retries and default headers.
 // Every length learned (HEAD, content-length, content-range, 416, sidecar)
 // must agree: one that contradicts another makes the download start over,
-// never publish. The SHA-256 digest is checked when [WithSHA256] is given,
-// computed as the bytes arrive. [WithConnections] fetches ranges in
+// never publish. The SHA-256 digest is checked when opts.SHA256 is given,
+// computed as the bytes arrive. opts.Connections fetches ranges in
 // parallel. A named pipe, device or other file that is not a regular file
 // where the download keeps its files fails at once with
 // [ErrNotRegularFile].
@@ -88,8 +91,9 @@ type DownloadResult struct {
 // [Client.Do]), or when a check fails. It never buffers the content in
 // memory: one 1 MiB buffer per connection is reused for the whole transfer.
 // It is safe to call concurrently for different destinations; two calls for
-// the same destination exclude each other ([ErrDownloadBusy]).
-func (c *Client) Download(ctx context.Context, url, dst string, opts ...DownloadOption) (*DownloadResult, error) {
+// the same destination exclude each other ([ErrDownloadBusy]). opts may be
+// nil.
+func (c *Client) Download(ctx context.Context, url, dst string, opts *DownloadOptions) (*DownloadResult, error) {
 	if err := c.check(ctx, "Client.Download"); err != nil {
 		return nil, err
 	}
@@ -97,10 +101,6 @@ func (c *Client) Download(ctx context.Context, url, dst string, opts ...Download
 	if err != nil {
 		return nil, err
 	}
-	// The content streams to disk: keeping a copy in the memory cache would
-	// only cost memory, and a 304 from the cache would hide what the server
-	// sends now.
-	ctx = BypassCache(ctx)
 	probe, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("level3: download: %w", err)
@@ -198,31 +198,17 @@ func (t *transfer) resolveTarget(dst string) stateFn {
 	}
 	t.dst = destination{dir: dir, name: name, root: root}
 	t.dirMode = dirMode
-	t.bo = t.newBackOff()
+	t.bo = t.cfg.restarts.backOff()
 	if t.useHead = dirMode || t.cfg.connections > 1; t.useHead {
 		return t.headRequest
 	}
 	return t.openPartial
 }
 
-// newBackOff returns the schedule of waits between restarts: the Client's
-// RetryPolicy waits (MinWait doubling to MaxWait, with jitter), or
-// DefaultRetryPolicy's when the policy has none.
-func (t *transfer) newBackOff() backoff.BackOff {
-	p := t.c.retry
-	if p.MaxWait == 0 {
-		p = DefaultRetryPolicy()
-	}
-	return backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(p.MinWait),
-		backoff.WithMaxInterval(p.MaxWait),
-		backoff.WithMaxElapsedTime(0),
-	)
-}
-
 // remoteInfo is what a HEAD said about the content.
 type remoteInfo struct {
-	dlValidators
+	Validators
+	date         time.Time // of the HEAD's answer: whether the date is strong
 	length       int64  // content-length; -1 unknown
 	acceptRanges string // lower case
 	encoding     string // content-encoding
@@ -246,7 +232,7 @@ func (t *transfer) headRequest(ctx context.Context) stateFn {
 	case err != nil:
 		return t.stop(err)
 	}
-	if resp.StatusCode == http.StatusNotModified && t.cfg.known != (dlValidators{}) {
+	if resp.StatusCode == http.StatusNotModified && !t.cfg.known.IsZero() {
 		t.adoptName(resp)
 		return t.notModified(resp.Header)
 	}
@@ -255,7 +241,8 @@ func (t *transfer) headRequest(ctx context.Context) stateFn {
 	}
 	r := ResourceFromResponse(resp)
 	t.remote = &remoteInfo{
-		dlValidators: dlValidatorsOf(resp.Header),
+		Validators:   ValidatorsOf(resp.Header),
+		date:         responseDate(resp.Header),
 		length:       r.ContentLength,
 		acceptRanges: r.AcceptRanges,
 		encoding:     resp.Header.Get("Content-Encoding"),
@@ -298,7 +285,7 @@ func (t *transfer) probeGet(ctx context.Context) stateFn {
 		return t.stop(t.failErr)
 	}
 	t.adoptName(t.resp)
-	if h := t.resp.Header; t.resp.StatusCode == http.StatusNotModified && t.cfg.known != (dlValidators{}) {
+	if h := t.resp.Header; t.resp.StatusCode == http.StatusNotModified && !t.cfg.known.IsZero() {
 		t.closeResponse()
 		return t.notModified(h)
 	}
@@ -306,13 +293,13 @@ func (t *transfer) probeGet(ctx context.Context) stateFn {
 	return t.openPartial
 }
 
-// knownVersion returns a request with the WithKnownVersion conditions.
+// knownVersion returns a request with the KnownVersion conditions.
 func (t *transfer) knownVersion() rangeRequest {
 	r := rangeRequest{End: -1}
 	if k := t.cfg.known; k.ETag != "" {
 		r.IfNoneMatch = k.ETag
-	} else if k.LastModified != "" {
-		r.IfModifiedSince = k.LastModified
+	} else if !k.LastModified.IsZero() {
+		r.IfModifiedSince = k.LastModified.UTC().Format(http.TimeFormat)
 	}
 	return r
 }
@@ -414,7 +401,7 @@ func (t *transfer) plan(ctx context.Context) stateFn {
 		return t.headRequest
 	}
 	if r := t.remote; r != nil && t.hasData() {
-		if t.sc.dlValidators.differs(r.dlValidators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total {
+		if t.sc.Validators.differs(r.Validators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total {
 			if t.cfg.failFast {
 				return t.changed("HEAD shows another entity tag", nil)
 			}
@@ -435,7 +422,7 @@ func (t *transfer) plan(ctx context.Context) stateFn {
 		}
 		t.sc.Parallel, t.sc.Parts, t.sc.Next = false, nil, t.have
 	}
-	req, discard := planResume(t.have, t.sc.dlValidators, t.cfg.failFast, false)
+	req, discard := planResume(t.have, t.sc.Validators, t.sc.Date, t.cfg.failFast, false)
 	if discard {
 		return t.startOver(t.freshSidecar(), "no strong validator to resume with")
 	}
@@ -458,20 +445,17 @@ func (t *transfer) plan(ctx context.Context) stateFn {
 // freshSidecar returns the state of this download with nothing on disk.
 func (t *transfer) freshSidecar() sidecar { return newSidecar(t.url, t.redacted) }
 
-// notModified ends a WithKnownVersion download that the server answered
-// with 304. Next: none.
+// notModified ends a KnownVersion download that the server answered with
+// 304. Next: none.
 func (t *transfer) notModified(h http.Header) stateFn {
 	if t.part != nil && !t.hasData() {
 		t.dst.removePartial()
 	}
-	v := dlValidatorsOf(h)
+	v := ValidatorsOf(h)
 	if v.ETag == "" {
 		v.ETag = t.cfg.known.ETag
 	}
-	t.result = &DownloadResult{Path: t.dst.path(), NotModified: true, ETag: v.ETag, Connections: 1}
-	if lm, err := http.ParseTime(v.LastModified); err == nil {
-		t.result.LastModified = lm
-	}
+	t.result = &DownloadResult{Validators: v, Path: t.dst.path(), NotModified: true, Connections: 1}
 	t.meter.finish(true)
 	return nil
 }

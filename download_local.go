@@ -32,7 +32,7 @@ const (
 // Identification of the sidecar format, checked on load.
 const (
 	sidecarKind    = "level3.download"
-	sidecarVersion = 1
+	sidecarVersion = 2 // 2: validators as Validators, the date apart
 )
 
 // sidecar is the resumable state of a download, saved as JSON next to the
@@ -45,7 +45,10 @@ type sidecar struct {
 	// URLSHA256 identifies the URL itself.
 	URL       string `json:"url"`
 	URLSHA256 string `json:"url_sha256"`
-	dlValidators
+	// Validators are those of the response that delivered the bytes, and
+	// Date its date, which says whether the last-modified date is strong.
+	Validators Validators `json:"validators"`
+	Date       time.Time  `json:"date,omitzero"`
 	Total int64 `json:"total"` // length of the content; -1 unknown
 	// Parallel says the file was written in ranges: the bytes below Next
 	// are complete except the unfinished Parts. Otherwise the file is one

@@ -19,7 +19,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 )
 
 // attempt is one request of a download with its stall watchdog: a timer
@@ -67,12 +66,11 @@ func (a *attempt) cause(err error) error {
 // its status and header; or a transport error.
 func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.Response, a *attempt, status int, h http.Header, err error) {
 	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
-	hreq, err := http.NewRequestWithContext(actx, http.MethodGet, t.url, nil)
+	hreq, err := t.request(actx, http.MethodGet, req)
 	if err != nil {
 		a.end()
 		return nil, nil, 0, nil, err
 	}
-	req.header(hreq.Header)
 	resp, err = t.c.Do(hreq)
 	if err != nil {
 		var re *ResponseError
@@ -85,6 +83,20 @@ func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.
 		return nil, nil, 0, nil, err
 	}
 	return resp, a, resp.StatusCode, resp.Header, nil
+}
+
+// request returns a request of the download (GET or HEAD) with the
+// RequestOptions of the call (Apply), then the headers of r, which win.
+func (t *transfer) request(ctx context.Context, method string, r rangeRequest) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, t.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if req, err = t.cfg.req.Apply(req); err != nil {
+		return nil, err
+	}
+	r.header(req.Header)
+	return req, nil
 }
 
 // send sends t.req and keeps the response in t.resp, or the typed error of
@@ -123,11 +135,10 @@ func (t *transfer) getRequest(ctx context.Context) stateFn {
 func (t *transfer) head(ctx context.Context, r rangeRequest) (*http.Response, error) {
 	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
 	defer a.end()
-	req, err := http.NewRequestWithContext(actx, http.MethodHead, t.url, nil)
+	req, err := t.request(actx, http.MethodHead, r)
 	if err != nil {
 		return nil, err
 	}
-	r.header(req.Header)
 	resp, err := t.c.Do(req)
 	if err != nil {
 		return nil, a.cause(err)
@@ -146,7 +157,7 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 	if t.resp != nil {
 		status, h, cl = t.resp.StatusCode, t.resp.Header, t.resp.ContentLength
 	}
-	t.v = judgeResponse(t.req, t.have, t.sc.Total, t.sc.dlValidators, status, h, cl)
+	t.v = judgeResponse(t.req, t.have, t.sc.Total, t.sc.Validators, status, h, cl)
 	switch t.v.Kind {
 	case verdictWrite:
 		if ct := h.Get("Content-Type"); ct != "" {
@@ -156,8 +167,8 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 			// The whole content from its first byte: whatever was on
 			// disk goes, and the sidecar takes this response's validators
 			// and length, which must agree with the HEAD's.
-			got := dlValidatorsOf(h)
-			if t.remote != nil && t.remote.dlValidators.differs(got) {
+			got := ValidatorsOf(h)
+			if t.remote != nil && t.remote.Validators.differs(got) {
 				t.remote = nil // the content changed since the HEAD
 			}
 			if r := t.remote; r != nil && r.length >= 0 {
@@ -175,7 +186,7 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 				t.lastErr = errors.New("the content changed: the server sent all of it again")
 			}
 			fresh := t.freshSidecar()
-			fresh.dlValidators = got
+			fresh.Validators, fresh.Date = got, responseDate(h)
 			fresh.Total = t.v.Total
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
@@ -270,21 +281,20 @@ func (t *transfer) copyBody(ctx context.Context) stateFn {
 }
 
 // pause waits before resuming after a dropped connection, a stall or a
-// restart: the backoff of the Client's RetryPolicy waits, under the
-// context. Next: plan, or stop (too many restarts without progress, as
+// restart: the waits of DownloadOptions.Restarts, under the context. Next: plan, or stop (too many restarts without progress, as
 // noteProgress counts it, or the context ended).
 func (t *transfer) pause(ctx context.Context) stateFn {
 	t.restarts++
 	t.noGain++
-	if t.noGain > t.cfg.maxRestarts {
-		return t.stop(fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.maxRestarts, t.redacted, t.lastErr))
+	if t.noGain > t.cfg.restarts.Attempts {
+		return t.stop(fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.restarts.Attempts, t.redacted, t.lastErr))
 	}
 	t.checkpoint(true)
 	wait := t.bo.NextBackOff()
 	t.log.LogAttrs(ctx, slog.LevelDebug, "level3: download resumes",
 		slog.String("url", t.redacted), slog.Int64("offset", t.have), slog.Duration("wait", wait), slog.Any("reason", t.lastErr))
-	if !sleepOrDone(ctx, wait) {
-		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, ctx.Err()))
+	if err := sleep(ctx, wait); err != nil {
+		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, err))
 	}
 	return t.plan
 }
@@ -299,7 +309,7 @@ func (t *transfer) confirmByHead(ctx context.Context) stateFn {
 		return t.stop(err)
 	}
 	length := ResourceFromResponse(resp).ContentLength
-	if judgeConfirm(t.have, t.sc.Total, t.sc.dlValidators, resp.StatusCode, resp.Header, length) == verdictDone {
+	if judgeConfirm(t.have, t.sc.Total, t.sc.Validators, t.sc.Date, resp.StatusCode, resp.Header, length) == verdictDone {
 		t.sc.Total = t.have
 		return t.verify
 	}
@@ -357,13 +367,9 @@ func (t *transfer) finish(ctx context.Context) stateFn {
 	}
 	_ = t.dst.root.Remove(t.dst.sidecarName())
 	t.result = &DownloadResult{
-		Path: t.dst.path(), Bytes: t.have, Resumed: t.resumed, Restarts: t.restarts,
-		Connections: max(t.conns, 1), ETag: t.sc.ETag,
+		Validators: t.sc.Validators, Path: t.dst.path(), Bytes: t.have, Resumed: t.resumed,
+		Restarts: t.restarts, Connections: max(t.conns, 1), ContentType: t.contentType,
 	}
-	if lm, err := http.ParseTime(t.sc.LastModified); err == nil {
-		t.result.LastModified = lm
-	}
-	t.result.ContentType = t.contentType
 	if t.hash != nil {
 		t.result.SHA256 = hex.EncodeToString(t.hash.sum())
 	}
@@ -454,19 +460,4 @@ func fill(r io.Reader, p []byte, a *attempt) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// sleepOrDone waits d, or returns false as soon as ctx ends.
-func sleepOrDone(ctx context.Context, d time.Duration) bool {
-	if d == backoff.Stop {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

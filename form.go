@@ -224,8 +224,8 @@ func (c *Client) post(ctx context.Context, url string, body []byte, newKey strin
 		d = max(min(d, c.busy.MaxWait), min(wait, c.busy.MaxWait))
 		c.logger.DebugContext(ctx, "level3: submission still being processed, waiting",
 			"url", redactURL(req.URL), "wait", d)
-		if !sleepOrDone(ctx, d) {
-			return nil, ctx.Err()
+		if err := sleep(ctx, d); err != nil {
+			return nil, err
 		}
 	}
 }
