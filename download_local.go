@@ -49,7 +49,7 @@ type sidecar struct {
 	// Date its date, which says whether the last-modified date is strong.
 	Validators Validators `json:"validators"`
 	Date       time.Time  `json:"date,omitzero"`
-	Total int64 `json:"total"` // length of the content; -1 unknown
+	Total      int64      `json:"total"` // length of the content; -1 unknown
 	// Parallel says the file was written in ranges: the bytes below Next
 	// are complete except the unfinished Parts. Otherwise the file is one
 	// stream and every byte in it is good.
