@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/profiles"
 )
 
@@ -364,7 +365,7 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 		res.Err = fmt.Errorf("level3: %w", job.err)
 		return res
 	case !job.info.Mode().IsRegular():
-		res.Err = notRegular("upload", job.path, job.info.Mode())
+		res.Err = localfile.NotRegular("upload", job.path, job.info.Mode())
 		return res
 	}
 	var key journalKey

@@ -135,8 +135,9 @@ func TestUploadAllPostsEveryFileWithItsPath(t *testing.T) {
 			require.NoError(t, r.Err, r.Name)
 			assert.Equal(t, http.StatusCreated, r.Status)
 			assert.Equal(t, 1, r.Attempts)
-			assert.True(t, strings.HasPrefix(r.Location, srv.URL+mocks.PathUploads+"/"), r.Location)
-			stored, ok := srv.Resource(strings.TrimPrefix(r.Location, srv.URL))
+			require.NotNil(t, r.Location)
+			assert.True(t, strings.HasPrefix(r.Location.String(), srv.URL+mocks.PathUploads+"/"), r.Location)
+			stored, ok := srv.Resource(pathOf(srv, r.Location))
 			require.True(t, ok)
 			data, _ := os.ReadFile(r.File)
 			assert.Equal(t, string(data), string(stored.Body), r.Name)
@@ -223,7 +224,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(503).OnlyFor("POST").Times(5))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Upload: UploadOptions{Preflight: PreflightNever}})
+		opts, results := collect(&BulkOptions{UploadOptions: UploadOptions{Preflight: PreflightNever}})
 		sum, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.ErrorIs(t, err, ErrBulkFailed)
 		assert.Equal(t, 1, sum.Failed)
@@ -239,7 +240,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(503).OnlyFor("POST").WithRetryAfter("0"))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Upload: UploadOptions{Preflight: PreflightAlways}})
+		opts, results := collect(&BulkOptions{UploadOptions: UploadOptions{Preflight: PreflightAlways}})
 		_, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.NoError(t, err)
 		assert.Equal(t, 2, results()[0].Attempts)
@@ -249,7 +250,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(500).OnlyFor("POST").Times(10))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Retries: 2, Upload: UploadOptions{Preflight: PreflightAlways}})
+		opts, results := collect(&BulkOptions{Retry: Schedule{Attempts: 2, Initial: time.Millisecond}, UploadOptions: UploadOptions{Preflight: PreflightAlways}})
 		_, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.ErrorIs(t, err, ErrBulkFailed)
 		assert.Equal(t, 3, results()[0].Attempts)
@@ -259,7 +260,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(500).OnlyFor("POST").Times(10))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Retries: -1, Upload: UploadOptions{Preflight: PreflightAlways}})
+		opts, results := collect(&BulkOptions{Retry: Schedule{Attempts: -1}, UploadOptions: UploadOptions{Preflight: PreflightAlways}})
 		_, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.ErrorIs(t, err, ErrBulkFailed)
 		assert.Equal(t, 1, results()[0].Attempts)
@@ -287,11 +288,14 @@ func TestUploadAllValidates(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	for name, o := range map[string]*BulkOptions{
-		"slug":        {Upload: UploadOptions{Slug: "x"}},
-		"if-match":    {Upload: UploadOptions{IfMatch: `"a"`}},
-		"progress":    {Upload: UploadOptions{Progress: func(Progress) {}}},
+		"slug":        {UploadOptions: UploadOptions{Slug: "x"}},
+		"if-match":    {UploadOptions: UploadOptions{RequestOptions: RequestOptions{IfVersion: Validators{ETag: `"a"`}}}},
+		"key":         {UploadOptions: UploadOptions{RequestOptions: RequestOptions{IdempotencyKey: "k"}}},
+		"progress":    {UploadOptions: UploadOptions{Progress: func(Progress) {}}},
 		"concurrency": {Concurrency: -1},
-		"bad type":    {Upload: UploadOptions{ContentType: "a\nb"}},
+		"bad type":    {UploadOptions: UploadOptions{ContentType: "a\nb"}},
+		"bad header":  {UploadOptions: UploadOptions{RequestOptions: RequestOptions{Header: http.Header{"X": {"a\nb"}}}}},
+		"bad retry":   {Retry: Schedule{Initial: -1}},
 	} {
 		_, err := c.UploadAll(ctx, "http://127.0.0.1:1/up", nil, o)
 		assert.Error(t, err, name)

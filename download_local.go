@@ -21,6 +21,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/l3go/level3/internal/localfile"
 )
 
 // Names of the files beside the destination.
@@ -203,7 +205,7 @@ func (d *destination) check(overwrite bool) error {
 	case err != nil:
 		return err
 	case !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0:
-		return notRegular("download", d.path(), fi.Mode())
+		return localfile.NotRegular("download", d.path(), fi.Mode())
 	case !overwrite:
 		return &fs.PathError{Op: "download", Path: d.path(), Err: ErrFileExists}
 	}
@@ -214,7 +216,7 @@ func (d *destination) check(overwrite bool) error {
 		case err != nil:
 			return err
 		case !fi.Mode().IsRegular():
-			return notRegular("download", filepath.Join(d.dir, name), fi.Mode())
+			return localfile.NotRegular("download", filepath.Join(d.dir, name), fi.Mode())
 		}
 	}
 	return nil
@@ -236,7 +238,7 @@ func (d *destination) exists() (bool, error) {
 // openPart opens (creating it if needed, never truncating it) and locks the
 // partial file, which must be a regular file.
 func (d *destination) openPart() (*os.File, error) {
-	f, _, err := openRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
+	f, _, err := localfile.OpenRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
 		return d.root.OpenFile(d.partName(), flag, 0o644)
 	})
 	if err != nil {
@@ -245,7 +247,7 @@ func (d *destination) openPart() (*os.File, error) {
 		}
 		return nil, err
 	}
-	if err := lockFile(f); err != nil {
+	if err := localfile.Lock(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s: %v", ErrDownloadBusy, filepath.Join(d.dir, d.partName()), err)
 	}
@@ -277,7 +279,7 @@ const maxSidecar = 1 << 20
 // regular file, and another when it cannot be read or parsed (the partial
 // file is then of no use).
 func (d *destination) loadSidecar() (sidecar, error) {
-	f, _, err := openRegular("download", filepath.Join(d.dir, d.sidecarName()), os.O_RDONLY, func(flag int) (*os.File, error) {
+	f, _, err := localfile.OpenRegular("download", filepath.Join(d.dir, d.sidecarName()), os.O_RDONLY, func(flag int) (*os.File, error) {
 		return d.root.OpenFile(d.sidecarName(), flag, 0)
 	})
 	if err != nil {
@@ -308,7 +310,7 @@ func (d *destination) saveSidecar(s *sidecar) error {
 	tmp := d.tempName()
 	if fi, err := d.root.Lstat(tmp); err == nil {
 		if !fi.Mode().IsRegular() {
-			return notRegular("download", filepath.Join(d.dir, tmp), fi.Mode())
+			return localfile.NotRegular("download", filepath.Join(d.dir, tmp), fi.Mode())
 		}
 		_ = d.root.Remove(tmp)
 	}

@@ -5,6 +5,7 @@
 package level3
 
 import (
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -115,6 +116,10 @@ type DownloadOptions struct {
 
 	// ProgressInterval is how often Progress is called; 0 means 200ms.
 	ProgressInterval time.Duration
+
+	// minParallel and minSteal replace minParallelSize and minSteal when
+	// not 0, so that tests can go parallel with small bodies.
+	minParallel, minSteal int64
 }
 
 // Defaults of the download options.
@@ -164,8 +169,8 @@ func newDownloadConfig(o *DownloadOptions) (downloadConfig, error) {
 		stallTimeout:     o.StallTimeout,
 		progress:         o.Progress,
 		progressInterval: o.ProgressInterval,
-		minParallel:      minParallelSize,
-		minSteal:         minSteal,
+		minParallel:      cmp.Or(o.minParallel, minParallelSize),
+		minSteal:         cmp.Or(o.minSteal, minSteal),
 	}
 	switch {
 	case !o.IfVersion.IsZero() || o.Force:

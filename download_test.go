@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/mocks"
 )
 
@@ -45,8 +46,24 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// downloadClient returns a Client that retries and restarts without
-// noticeable waits.
+// quickRestarts restarts a download without noticeable waits.
+var quickRestarts = Schedule{Initial: time.Millisecond, Max: 20 * time.Millisecond}
+
+// quick returns a copy of o (nil: none) whose restarts wait quickRestarts,
+// unless o sets its own waits.
+func quick(o *DownloadOptions) *DownloadOptions {
+	var out DownloadOptions
+	if o != nil {
+		out = *o
+	}
+	if out.Restarts.Initial == 0 && out.Restarts.Max == 0 {
+		out.Restarts.Initial, out.Restarts.Max = quickRestarts.Initial, quickRestarts.Max
+	}
+	return &out
+}
+
+// downloadClient returns a Client that retries without noticeable waits
+// (give its downloads quick options to restart so too).
 func downloadClient(t testing.TB, opts ...Option) *Client {
 	t.Helper()
 	c, err := New(append([]Option{WithRetry(fastRetry)}, opts...)...)
@@ -87,7 +104,7 @@ func ranges(srv *mocks.Server) []string {
 
 // plantPartial leaves a partial file holding data and a sidecar as an
 // interrupted single-stream download of url to dir/name would.
-func plantPartial(t testing.TB, dir, name, url string, data []byte, v dlValidators, total int64) {
+func plantPartial(t testing.TB, dir, name, url string, data []byte, v Validators, date time.Time, total int64) {
 	t.Helper()
 	root, err := os.OpenRoot(dir)
 	require.NoError(t, err)
@@ -95,16 +112,26 @@ func plantPartial(t testing.TB, dir, name, url string, data []byte, v dlValidato
 	d := destination{dir: dir, name: name, root: root}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, d.partName()), data, 0o644))
 	sc := newSidecar(url, url)
-	sc.dlValidators, sc.Total, sc.Next = v, total, int64(len(data))
+	sc.Validators, sc.Date, sc.Total, sc.Next = v, date, total, int64(len(data))
 	require.NoError(t, d.saveSidecar(&sc))
+}
+
+// mustParseTime parses an HTTP date.
+func mustParseTime(t testing.TB, v string) time.Time {
+	t.Helper()
+	tm, err := http.ParseTime(v)
+	require.NoError(t, err)
+	return tm
 }
 
 // cutDownload runs a download that the server cuts at offset and that may
 // not restart, leaving a partial file behind.
-func cutDownload(t testing.TB, c *Client, srv *mocks.Server, url, dst string, offset int64, opts ...DownloadOption) {
+func cutDownload(t testing.TB, c *Client, srv *mocks.Server, url, dst string, offset int64, opts *DownloadOptions) {
 	t.Helper()
 	srv.Fail("/f.bin", mocks.DropAt(offset))
-	_, err := c.Download(context.Background(), url, dst, append(opts, WithMaxRestarts(0))...)
+	o := quick(opts)
+	o.Restarts.Attempts = -1
+	_, err := c.Download(context.Background(), url, dst, o)
 	require.ErrorIs(t, err, ErrTooManyRestarts)
 	fi, err := os.Stat(dst + partSuffix)
 	require.NoError(t, err, "the partial file is kept")
@@ -116,13 +143,13 @@ func TestDownloadToFile(t *testing.T) {
 	body := content(300_000, 1)
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "out.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithComputeSHA256())
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{ComputeSHA256: true}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	r, _ := srv.Resource("/f.bin")
 	assert.Equal(t, &DownloadResult{
 		Path: dst, Bytes: int64(len(body)), SHA256: sha256Hex(body), Connections: 1,
-		ContentType: "application/octet-stream", ETag: r.ETag, LastModified: r.LastModified.UTC(),
+		ContentType: "application/octet-stream", Validators: Validators{ETag: r.ETag, LastModified: r.LastModified.UTC()},
 	}, res)
 	log := srv.Requests()
 	require.Len(t, log, 1, "one GET, no HEAD, for a file path")
@@ -135,7 +162,7 @@ func TestDownloadIntoDirectory(t *testing.T) {
 	srv.AddCatalog()
 	dir := t.TempDir()
 	c := downloadClient(t)
-	res, err := c.Download(context.Background(), srv.URL+mocks.PathReport, dir+string(filepath.Separator))
+	res, err := c.Download(context.Background(), srv.URL+mocks.PathReport, dir+string(filepath.Separator), quick(nil))
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "report.csv"), res.Path, "from content-disposition")
 	assert.Equal(t, "text/csv", res.ContentType)
@@ -144,11 +171,11 @@ func TestDownloadIntoDirectory(t *testing.T) {
 	sub := filepath.Join(dir, "sub")
 	require.NoError(t, os.Mkdir(sub, 0o755))
 	srv.Handle("/data/café.txt", mocks.Content([]byte("coffee"), "text/plain"))
-	res, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", sub)
+	res, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", sub, quick(nil))
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(sub, "café.txt"), res.Path, "an existing directory; the name from the URL")
 
-	_, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", filepath.Join(dir, "missing", "x.txt"))
+	_, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", filepath.Join(dir, "missing", "x.txt"), quick(nil))
 	assert.ErrorIs(t, err, fs.ErrNotExist, "the directory of a file path must exist")
 }
 
@@ -157,7 +184,7 @@ func TestDownloadResumesAfterDrops(t *testing.T) {
 	srv, url := contentServer(t, body)
 	srv.Fail("/f.bin", mocks.DropAt(1000), mocks.DropAt(200_000), mocks.DropAt(499_999))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, 3, res.Restarts)
@@ -175,10 +202,10 @@ func TestDownloadResumesAcrossCalls(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 150_000, WithComputeSHA256())
+	cutDownload(t, c, srv, url, dst, 150_000, &DownloadOptions{ComputeSHA256: true})
 	srv.ResetLog()
 
-	res, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.True(t, res.Resumed)
@@ -191,8 +218,8 @@ func TestDownloadResumeHashesWhatWasNotHashed(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 70_000) // no digest state saved
-	res, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	cutDownload(t, c, srv, url, dst, 70_000, nil) // no digest state saved
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err, "the partial bytes are read once to start the digest")
 	assert.True(t, res.Resumed)
 	requireFile(t, dst, body)
@@ -203,11 +230,11 @@ func TestDownloadContentChangedStartsOver(t *testing.T) {
 	srv, url := contentServer(t, old)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 100_000)
+	cutDownload(t, c, srv, url, dst, 100_000, nil)
 	srv.SetBody("/f.bin", updated)
 	srv.ResetLog()
 
-	res, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(updated)))
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(updated)}))
 	require.NoError(t, err)
 	requireFile(t, dst, updated)
 	assert.Equal(t, 1, res.Restarts, "the 200 to If-Range restarted the file")
@@ -224,16 +251,12 @@ func TestDownloadFailFast(t *testing.T) {
 			srv, url := contentServer(t, old)
 			dst := filepath.Join(t.TempDir(), "f.bin")
 			c := downloadClient(t)
-			cutDownload(t, c, srv, url, dst, 100_000)
+			cutDownload(t, c, srv, url, dst, 100_000, nil)
 			before, _ := srv.Resource("/f.bin")
 			srv.SetBody("/f.bin", updated)
 			srv.ResetLog()
 
-			opts := []DownloadOption{WithFailFast()}
-			if keep {
-				opts = append(opts, WithKeepPartialOnChange())
-			}
-			res, err := c.Download(context.Background(), url, dst, opts...)
+			res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{FailFast: true, KeepPartialOnChange: keep}))
 			assert.Nil(t, res)
 			var changed *ContentChangedError
 			require.ErrorAs(t, err, &changed)
@@ -261,8 +284,8 @@ func TestDownloadFailFast(t *testing.T) {
 		srv, url := contentServer(t, old)
 		dst := filepath.Join(t.TempDir(), "f.bin")
 		c := downloadClient(t)
-		cutDownload(t, c, srv, url, dst, 100_000)
-		res, err := c.Download(context.Background(), url, dst, WithFailFast())
+		cutDownload(t, c, srv, url, dst, 100_000, nil)
+		res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{FailFast: true}))
 		require.NoError(t, err)
 		assert.True(t, res.Resumed)
 		requireFile(t, dst, old)
@@ -289,8 +312,8 @@ func TestDownload416(t *testing.T) {
 				srv.Fail("/f.bin", *tc.fault)
 			}
 			dir := t.TempDir()
-			plantPartial(t, dir, "f.bin", url, tc.partial, dlValidators{ETag: r.ETag}, int64(len(body)))
-			res, err := downloadClient(t).Download(context.Background(), url, filepath.Join(dir, "f.bin"), WithSHA256(sha256Hex(body)))
+			plantPartial(t, dir, "f.bin", url, tc.partial, Validators{ETag: r.ETag}, time.Time{}, int64(len(body)))
+			res, err := downloadClient(t).Download(context.Background(), url, filepath.Join(dir, "f.bin"), quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 			require.NoError(t, err)
 			requireFile(t, res.Path, body)
 			assert.Equal(t, tc.gets, ranges(srv))
@@ -316,9 +339,9 @@ func TestDownloadWeakValidators(t *testing.T) {
 		url := srv.Handle("/f.bin", res)
 		dst := filepath.Join(t.TempDir(), "f.bin")
 		c := downloadClient(t)
-		cutDownload(t, c, srv, url, dst, 50_000)
+		cutDownload(t, c, srv, url, dst, 50_000, nil)
 		srv.ResetLog()
-		_, err := c.Download(context.Background(), url, dst)
+		_, err := c.Download(context.Background(), url, dst, quick(nil))
 		require.NoError(t, err)
 		requireFile(t, dst, body)
 		log := srv.Requests()
@@ -334,9 +357,9 @@ func TestDownloadWeakValidators(t *testing.T) {
 		url := srv.Handle("/f.bin", res)
 		dst := filepath.Join(t.TempDir(), "f.bin")
 		c := downloadClient(t)
-		cutDownload(t, c, srv, url, dst, 50_000)
+		cutDownload(t, c, srv, url, dst, 50_000, nil)
 		srv.ResetLog()
-		got, err := c.Download(context.Background(), url, dst)
+		got, err := c.Download(context.Background(), url, dst, quick(nil))
 		require.NoError(t, err)
 		requireFile(t, dst, body)
 		assert.True(t, got.Resumed)
@@ -353,7 +376,7 @@ func TestDownloadLyingContentLength(t *testing.T) {
 		srv, url := contentServer(t, body)
 		srv.Fail("/f.bin", mocks.LieLength(150_000))
 		dst := filepath.Join(t.TempDir(), "f.bin")
-		res, err := downloadClient(t).Download(context.Background(), url, dst)
+		res, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
 		require.NoError(t, err)
 		requireFile(t, dst, body)
 		assert.Equal(t, []string{"", "bytes=100000-", ""}, ranges(srv), "cut short; 416 says 100000, not the 150000 announced: fetched again")
@@ -363,7 +386,7 @@ func TestDownloadLyingContentLength(t *testing.T) {
 		srv, url := contentServer(t, body)
 		srv.Fail("/f.bin", mocks.LieLength(40_000))
 		dir := t.TempDir()
-		res, err := downloadClient(t).Download(context.Background(), url, dir+"/")
+		res, err := downloadClient(t).Download(context.Background(), url, dir+"/", quick(nil))
 		require.NoError(t, err)
 		requireFile(t, res.Path, body)
 		assert.Equal(t, 1, res.Restarts)
@@ -372,7 +395,7 @@ func TestDownloadLyingContentLength(t *testing.T) {
 		srv, url := contentServer(t, body)
 		srv.Fail("/f.bin", mocks.LieLength(40_000))
 		dst := filepath.Join(t.TempDir(), "f.bin")
-		_, err := downloadClient(t).Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+		_, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 		var sumErr *ChecksumError
 		require.ErrorAs(t, err, &sumErr)
 		assert.Equal(t, sha256Hex(body), sumErr.Want)
@@ -388,7 +411,7 @@ func TestDownloadStall(t *testing.T) {
 	srv, url := contentServer(t, body)
 	srv.Fail("/f.bin", mocks.StallAt(30_000))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithStallTimeout(50*time.Millisecond))
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{StallTimeout: 50*time.Millisecond}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, 1, res.Restarts)
@@ -403,11 +426,11 @@ func TestDownloadCancelKeepsPartial(t *testing.T) {
 	c := downloadClient(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := c.Download(ctx, url, dst, WithComputeSHA256(), WithProgress(time.Millisecond, func(p Progress) {
+	_, err := c.Download(ctx, url, dst, quick(&DownloadOptions{ComputeSHA256: true, Progress: func(p Progress) {
 		if p.Bytes >= 200_000 {
 			cancel()
 		}
-	}))
+	}, ProgressInterval: time.Millisecond}))
 	require.ErrorIs(t, err, context.Canceled)
 	fi, err := os.Stat(dst + partSuffix)
 	require.NoError(t, err)
@@ -416,7 +439,7 @@ func TestDownloadCancelKeepsPartial(t *testing.T) {
 	assert.NoFileExists(t, dst)
 
 	srv.ResetLog()
-	got, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	got, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err)
 	assert.True(t, got.Resumed)
 	requireFile(t, dst, body)
@@ -429,7 +452,7 @@ func TestDownloadExistingFile(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	require.NoError(t, os.WriteFile(dst, []byte("mine"), 0o644))
 	c := downloadClient(t)
-	_, err := c.Download(context.Background(), url, dst)
+	_, err := c.Download(context.Background(), url, dst, quick(nil))
 	require.ErrorIs(t, err, ErrFileExists)
 	var pe *fs.PathError
 	require.ErrorAs(t, err, &pe)
@@ -439,7 +462,7 @@ func TestDownloadExistingFile(t *testing.T) {
 	assert.Equal(t, "mine", string(data))
 	assert.NoFileExists(t, dst+partSuffix)
 
-	_, err = c.Download(context.Background(), url, dst, WithOverwrite())
+	_, err = c.Download(context.Background(), url, dst, quick(&DownloadOptions{Overwrite: true}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 }
@@ -449,10 +472,10 @@ func TestDownloadKnownVersion(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	first, err := c.Download(context.Background(), url, dst)
+	first, err := c.Download(context.Background(), url, dst, quick(nil))
 	require.NoError(t, err)
 
-	res, err := c.Download(context.Background(), url, dst, WithKnownVersion(first.ETag, time.Time{}))
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{KnownVersion: Validators{ETag: first.ETag}}))
 	require.NoError(t, err)
 	assert.True(t, res.NotModified)
 	assert.Equal(t, first.ETag, res.ETag)
@@ -461,7 +484,7 @@ func TestDownloadKnownVersion(t *testing.T) {
 
 	updated := content(2000, 16)
 	srv.SetBody("/f.bin", updated)
-	res, err = c.Download(context.Background(), url, dst, WithKnownVersion(first.ETag, time.Time{}))
+	res, err = c.Download(context.Background(), url, dst, quick(&DownloadOptions{KnownVersion: Validators{ETag: first.ETag}}))
 	require.NoError(t, err)
 	assert.False(t, res.NotModified)
 	requireFile(t, dst, updated)
@@ -469,7 +492,7 @@ func TestDownloadKnownVersion(t *testing.T) {
 	dir := t.TempDir()
 	srv.AddCatalog()
 	r, _ := srv.Resource(mocks.PathReport)
-	res, err = c.Download(context.Background(), srv.URL+mocks.PathReport, dir+"/", WithKnownVersion(r.ETag, time.Time{}))
+	res, err = c.Download(context.Background(), srv.URL+mocks.PathReport, dir+"/", quick(&DownloadOptions{KnownVersion: Validators{ETag: r.ETag}}))
 	require.NoError(t, err)
 	assert.True(t, res.NotModified, "the HEAD answers 304 in directory mode")
 	assert.Equal(t, filepath.Join(dir, "report.csv"), res.Path)
@@ -483,10 +506,10 @@ func TestDownloadBusy(t *testing.T) {
 	f, err := os.OpenFile(dst+partSuffix, os.O_RDWR|os.O_CREATE, 0o644)
 	require.NoError(t, err)
 	defer f.Close()
-	if err := lockFile(f); err != nil {
+	if err := localfile.Lock(f); err != nil {
 		t.Skip("no file locks here")
 	}
-	_, err = downloadClient(t).Download(context.Background(), url, dst)
+	_, err = downloadClient(t).Download(context.Background(), url, dst, quick(nil))
 	if errors.Is(err, ErrDownloadBusy) {
 		return
 	}
@@ -503,7 +526,7 @@ func TestDownloadHeadRefused(t *testing.T) {
 	dir := t.TempDir()
 	c := downloadClient(t)
 
-	got, err := c.Download(context.Background(), url, dir+"/")
+	got, err := c.Download(context.Background(), url, dir+"/", quick(nil))
 	require.NoError(t, err)
 	requireFile(t, filepath.Join(dir, "named.bin"), body)
 	assert.Equal(t, filepath.Join(dir, "named.bin"), got.Path)
@@ -511,9 +534,9 @@ func TestDownloadHeadRefused(t *testing.T) {
 	// With a partial file there, the naming GET is dropped for a ranged one.
 	r, _ := srv.Resource("/f.bin")
 	require.NoError(t, os.Remove(got.Path))
-	plantPartial(t, dir, "named.bin", url, body[:80_000], dlValidators{ETag: r.ETag}, int64(len(body)))
+	plantPartial(t, dir, "named.bin", url, body[:80_000], Validators{ETag: r.ETag}, time.Time{}, int64(len(body)))
 	srv.ResetLog()
-	got, err = c.Download(context.Background(), url, dir+"/", WithConnections(3))
+	got, err = c.Download(context.Background(), url, dir+"/", quick(&DownloadOptions{Connections: 3}))
 	require.NoError(t, err)
 	assert.True(t, got.Resumed)
 	requireFile(t, got.Path, body)
@@ -541,7 +564,7 @@ func TestDownloadUnexpectedAndErrorStatuses(t *testing.T) {
 			srv, url := contentServer(t, body)
 			srv.Fail("/f.bin", tc.fault)
 			dst := filepath.Join(t.TempDir(), "f.bin")
-			res, err := downloadClient(t).Download(context.Background(), url, dst)
+			res, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
 			assert.Nil(t, res)
 			tc.check(t, err)
 			assert.NoFileExists(t, dst)
@@ -553,28 +576,48 @@ func TestDownloadUnexpectedAndErrorStatuses(t *testing.T) {
 
 func TestDownloadOptionsAreValidated(t *testing.T) {
 	c := downloadClient(t)
-	for _, opt := range []DownloadOption{
-		WithConnections(0), WithConnections(MaxConnections + 1), WithSHA256("abc"), WithSHA256(strings.Repeat("z", 64)),
-		WithMaxRestarts(-1), WithStallTimeout(0), WithProgress(0, nil), WithProgress(-time.Second, func(Progress) {}),
-		WithKnownVersion("", time.Time{}), WithKnownVersion("\"a\nb\"", time.Time{}),
+	for name, o := range map[string]DownloadOptions{
+		"Connections":      {Connections: -1},
+		"Connections ":     {Connections: MaxConnections + 1},
+		"SHA256":           {SHA256: "abc"},
+		"SHA256 ":          {SHA256: strings.Repeat("z", 64)},
+		"StallTimeout":     {StallTimeout: -time.Second},
+		"ProgressInterval": {ProgressInterval: -time.Second, Progress: func(Progress) {}},
+		"KnownVersion":     {KnownVersion: Validators{ETag: "\"a\nb\""}},
+		"Restarts":         {Restarts: Schedule{Initial: -1}},
+		"Restarts ":        {Restarts: Schedule{Multiplier: 0.5}},
+		"IfVersion":        {RequestOptions: RequestOptions{IfVersion: Validators{ETag: `"a"`}}},
+		"Force":            {RequestOptions: RequestOptions{Force: true}},
+		"Header":           {RequestOptions: RequestOptions{Header: http.Header{"X": {"a\nb"}}}},
 	} {
-		_, err := c.Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/x", opt)
-		assert.Error(t, err)
+		_, err := c.Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/x", &o)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), strings.TrimSpace(name), "the error names the field")
+		assert.NotContains(t, err.Error(), "connect", "%s: refused before any request", name)
 	}
-	_, err := c.Download(context.Background(), "ftp://example.com/x", t.TempDir()+"/x")
+	// Zero values are the defaults, and a negative Attempts means none:
+	// all valid (the request is then refused by the closed port).
+	for name, o := range map[string]DownloadOptions{
+		"zero": {}, "no restarts": {Restarts: Schedule{Attempts: -1}}, "no progress function": {ProgressInterval: time.Second},
+	} {
+		_, err := c.Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/x", &o)
+		var ue *url.Error
+		assert.ErrorAs(t, err, &ue, name)
+	}
+	_, err := c.Download(context.Background(), "ftp://example.com/x", t.TempDir()+"/x", quick(nil))
 	assert.ErrorContains(t, err, "unsupported URL scheme")
-	_, err = c.Download(context.Background(), "http://127.0.0.1:1/x", "..")
+	_, err = c.Download(context.Background(), "http://127.0.0.1:1/x", "..", quick(nil))
 	assert.Error(t, err)
 }
 
 func TestDownloadTransportErrorIsKept(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "x")
-	_, err := downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", dst)
+	_, err := downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", dst, quick(nil))
 	var ue *url.Error
 	require.ErrorAs(t, err, &ue, "the transport's error comes back as it is")
 	assert.NotErrorIs(t, err, ErrUnexpectedResponse)
 	assert.NoFileExists(t, dst+partSuffix)
-	_, err = downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/")
+	_, err = downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/", quick(nil))
 	require.ErrorAs(t, err, &ue, "directory mode: the HEAD's error")
 }
 
@@ -584,7 +627,7 @@ func TestDownloadProbeGetWhenHeadIsRefusedAndFails(t *testing.T) {
 	res.Allow = []string{"GET"}
 	url := srv.Handle("/f.txt", res)
 	srv.Fail("/f.txt", mocks.Problem(503, "Busy", "later").OnlyFor(http.MethodGet).Times(4))
-	_, err := downloadClient(t).Download(context.Background(), url, t.TempDir()+"/")
+	_, err := downloadClient(t).Download(context.Background(), url, t.TempDir()+"/", quick(nil))
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 4, se.Attempts)
@@ -598,8 +641,7 @@ func TestDownloadProgress(t *testing.T) {
 	url := srv.Handle("/f.bin", res)
 	var calls, inside atomic.Int32
 	var last Progress
-	_, err := downloadClient(t).Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"),
-		WithProgress(10*time.Millisecond, func(p Progress) {
+	_, err := downloadClient(t).Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"), quick(&DownloadOptions{Progress: func(p Progress) {
 			if inside.Add(1) != 1 {
 				t.Error("progress function called concurrently")
 			}
@@ -607,7 +649,7 @@ func TestDownloadProgress(t *testing.T) {
 			calls.Add(1)
 			assert.GreaterOrEqual(t, p.Bytes, last.Bytes)
 			last = p
-		}))
+		}, ProgressInterval: 10*time.Millisecond}))
 	require.NoError(t, err)
 	assert.Greater(t, calls.Load(), int32(2))
 	assert.Equal(t, int64(len(body)), last.Bytes)
@@ -620,7 +662,7 @@ func TestDownloadSidecarHidesSecrets(t *testing.T) {
 	srv, url := contentServer(t, body)
 	url += "?token=s3cr3t&x=1"
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	cutDownload(t, downloadClient(t), srv, url, dst, 10_000)
+	cutDownload(t, downloadClient(t), srv, url, dst, 10_000, nil)
 	data, err := os.ReadFile(dst + partSuffix + sidecarSuffix)
 	require.NoError(t, err)
 	assert.NotContains(t, string(data), "s3cr3t")
@@ -631,7 +673,7 @@ func TestDownloadSidecarHidesSecrets(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 	// Another URL does not resume this partial file.
 	srv.ResetLog()
-	_, err = downloadClient(t).Download(context.Background(), strings.Replace(url, "x=1", "x=2", 1), dst)
+	_, err = downloadClient(t).Download(context.Background(), strings.Replace(url, "x=1", "x=2", 1), dst, quick(nil))
 	require.NoError(t, err)
 	assert.Equal(t, []string{""}, ranges(srv))
 	requireFile(t, dst, body)
@@ -643,7 +685,7 @@ func TestDownloadCorruptSidecarStartsOver(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("garbage"), 0o644))
 	require.NoError(t, os.WriteFile(dst+partSuffix+sidecarSuffix, []byte(`{"kind":"level3.download","version":99}`), 0o600))
-	res, err := downloadClient(t).Download(context.Background(), url, dst)
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
 	require.NoError(t, err)
 	assert.False(t, res.Resumed)
 	requireFile(t, dst, body)
@@ -655,7 +697,7 @@ func TestDownloadLeavesForeignPartialFilesAlone(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("a browser's download"), 0o644))
-	_, err := downloadClient(t).Download(context.Background(), url, dst)
+	_, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
 	require.ErrorIs(t, err, ErrFileExists)
 	var pe *fs.PathError
 	require.ErrorAs(t, err, &pe)
@@ -664,7 +706,7 @@ func TestDownloadLeavesForeignPartialFilesAlone(t *testing.T) {
 	assert.Equal(t, "a browser's download", string(data))
 	assert.Empty(t, srv.Requests())
 
-	_, err = downloadClient(t).Download(context.Background(), url, dst, WithOverwrite())
+	_, err = downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{Overwrite: true}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 }
@@ -674,9 +716,9 @@ func TestDownloadNoResume(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 30_000)
+	cutDownload(t, c, srv, url, dst, 30_000, nil)
 	srv.ResetLog()
-	res, err := c.Download(context.Background(), url, dst, WithNoResume())
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{NoResume: true}))
 	require.NoError(t, err)
 	assert.False(t, res.Resumed)
 	assert.Equal(t, []string{""}, ranges(srv))
@@ -688,11 +730,11 @@ func TestDownloadSyncAndKnownDate(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	first, err := c.Download(context.Background(), url, dst, WithSync())
+	first, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{Sync: true}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 
-	res, err := c.Download(context.Background(), url, dst, WithKnownVersion("", first.LastModified))
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{KnownVersion: Validators{LastModified: first.LastModified}}))
 	require.NoError(t, err)
 	assert.True(t, res.NotModified)
 	last := srv.Requests()[len(srv.Requests())-1]

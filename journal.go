@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/internal/redact"
 )
 
@@ -175,7 +176,7 @@ func openJournal(path string) (*journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("level3: journal: %w", err)
 	}
-	if err := lockFile(f); err != nil {
+	if err := localfile.Lock(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s (%v); wait for that run to end, or use another journal", ErrJournalBusy, path, err)
 	}

@@ -144,7 +144,7 @@ func TestDownloadRefusesAPipeNamedByTheServer(t *testing.T) {
 	plant(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), "fifo")
 	c := downloadClient(t)
 	_, err := bounded(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), func(ctx context.Context) error {
-		_, err := c.Download(ctx, url, dir+"/")
+		_, err := c.Download(ctx, url, dir+"/", quick(nil))
 		return err
 	})
 	require.ErrorIs(t, err, ErrNotRegularFile)
@@ -160,7 +160,7 @@ func TestDownloadRefusesAPipeAsItsDirectory(t *testing.T) {
 	c := downloadClient(t)
 	for _, dst := range []string{fifo + "/", filepath.Join(fifo, "f.bin")} {
 		_, err := bounded(t, fifo, func(ctx context.Context) error {
-			_, err := c.Download(ctx, url, dst)
+			_, err := c.Download(ctx, url, dst, quick(nil))
 			return err
 		})
 		require.ErrorIs(t, err, errNotDirectory, dst)

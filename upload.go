@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/profiles"
 )
 
@@ -190,9 +191,9 @@ func openUpload(path string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, nil, notRegular("upload", path, st.Mode())
+		return nil, nil, localfile.NotRegular("upload", path, st.Mode())
 	}
-	f, st, err := openRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
+	f, st, err := localfile.OpenRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
 	if err != nil && !errors.Is(err, ErrNotRegularFile) {
 		err = fmt.Errorf("level3: %w", err)
 	}
