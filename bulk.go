@@ -1,8 +1,8 @@
 // This file holds bulk uploads: Client.UploadAll sends many files (listed, or
 // found by walking directories) to one target with bounded concurrency,
 // retrying each file where that is safe (fileRetryable) on a backoff schedule
-// from cenkalti/backoff/v4. The journal that lets an interrupted run continue
-// is in journal.go; PUT targets (WebDAV) are handled in bulkput.go; one file
+// (BulkOptions.Retry). The journal that lets an interrupted run continue is
+// internal/journal; PUT targets (WebDAV) are handled in bulkput.go; one file
 // is sent by upload.go.
 
 package level3
@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/l3go/level3/internal/journal"
 	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/profiles"
 )
@@ -35,6 +36,13 @@ var bulkRetry = Schedule{Initial: 250 * time.Millisecond, Max: 10 * time.Second,
 // ErrBulkFailed is returned (wrapped) by [Client.UploadAll] when at least one
 // file failed; each file's own error is in its [FileResult].
 var ErrBulkFailed = errors.New("level3: some files were not uploaded")
+
+// ErrJournalBusy is returned (wrapped) by [Client.UploadAll] when another
+// run, in this process or another, has the journal open: two runs on one
+// journal would upload the same files twice. The second run is refused at
+// once rather than made to wait; wait for the first to end (errors.Is tells
+// this case apart) and start it again, or give it another journal.
+var ErrJournalBusy = journal.ErrBusy
 
 // BulkOptions configure [Client.UploadAll]. A nil *BulkOptions means all
 // defaults; so does the zero value of each field.
@@ -212,7 +220,7 @@ type bulkRun struct {
 	opts        UploadOptions
 	onProgress  func(string, Progress)
 	keyed       bool // target accepts idempotency keys
-	journal     *journal
+	journal     *journal.Journal
 	colls       collections
 
 	mu       sync.Mutex
@@ -259,7 +267,7 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 	}
 	if o.Journal != "" {
 		// First, so that a run refused the journal sends nothing.
-		if run.journal, err = openJournal(o.Journal); err != nil {
+		if run.journal, err = journal.Open(o.Journal); err != nil {
 			return nil, err
 		}
 	}
@@ -288,7 +296,7 @@ func (r *bulkRun) close() error {
 	if !r.closed {
 		r.closed = true
 		if r.journal != nil {
-			r.closeErr = r.journal.close()
+			r.closeErr = r.journal.Close()
 		}
 	}
 	return r.closeErr
@@ -368,15 +376,15 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 		res.Err = localfile.NotRegular("upload", job.path, job.info.Mode())
 		return res
 	}
-	var key journalKey
+	var key journal.Key
 	if r.journal != nil {
 		abs, err := filepath.Abs(job.path)
 		if err != nil {
 			res.Err = fmt.Errorf("level3: %w", err)
 			return res
 		}
-		key = newJournalKey(r.target, abs, job.info)
-		if r.journal.has(key) {
+		key = journal.KeyOf(r.target, abs, job.info)
+		if r.journal.Has(key) {
 			res.Skipped = true
 			return res
 		}
@@ -430,7 +438,8 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 		}
 	}
 	if r.journal != nil {
-		if err := r.journal.record(key, res); err != nil {
+		up := journal.Upload{URL: res.URL, Status: res.Status, Location: res.Location, ETag: res.Validators.ETag}
+		if err := r.journal.Record(key, up); err != nil {
 			res.Err = fmt.Errorf("level3: uploaded, but recording it in the journal failed: %w", err)
 		}
 	}

@@ -267,7 +267,9 @@ func TestParallelEligible(t *testing.T) {
 		{"unknown length", 4, false, with(func(r *remoteInfo) { r.length = -1 }), 0, false},
 		{"encoded", 4, false, with(func(r *remoteInfo) { r.encoding = "gzip" }), 0, false},
 		{"weak etag only", 4, false, with(func(r *remoteInfo) { r.ETag = `W/"v1"` }), 0, false},
-		{"weak etag, strong date", 4, false, with(func(r *remoteInfo) { r.Validators, r.date = version{`W/"v1"`, lmOld, dateNow}.validators(), version{Date: dateNow}.date() }), 0, true},
+		{"weak etag, strong date", 4, false, with(func(r *remoteInfo) {
+			r.Validators, r.date = version{`W/"v1"`, lmOld, dateNow}.validators(), version{Date: dateNow}.date()
+		}), 0, true},
 		{"fail-fast with a strong etag", 4, true, good, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

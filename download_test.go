@@ -411,7 +411,7 @@ func TestDownloadStall(t *testing.T) {
 	srv, url := contentServer(t, body)
 	srv.Fail("/f.bin", mocks.StallAt(30_000))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{StallTimeout: 50*time.Millisecond}))
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{StallTimeout: 50 * time.Millisecond}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, 1, res.Restarts)
@@ -642,14 +642,14 @@ func TestDownloadProgress(t *testing.T) {
 	var calls, inside atomic.Int32
 	var last Progress
 	_, err := downloadClient(t).Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"), quick(&DownloadOptions{Progress: func(p Progress) {
-			if inside.Add(1) != 1 {
-				t.Error("progress function called concurrently")
-			}
-			defer inside.Add(-1)
-			calls.Add(1)
-			assert.GreaterOrEqual(t, p.Bytes, last.Bytes)
-			last = p
-		}, ProgressInterval: 10*time.Millisecond}))
+		if inside.Add(1) != 1 {
+			t.Error("progress function called concurrently")
+		}
+		defer inside.Add(-1)
+		calls.Add(1)
+		assert.GreaterOrEqual(t, p.Bytes, last.Bytes)
+		last = p
+	}, ProgressInterval: 10 * time.Millisecond}))
 	require.NoError(t, err)
 	assert.Greater(t, calls.Load(), int32(2))
 	assert.Equal(t, int64(len(body)), last.Bytes)
@@ -667,7 +667,7 @@ func TestDownloadSidecarHidesSecrets(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(data), "s3cr3t")
 	assert.Contains(t, string(data), `"kind":"level3.download"`)
-	assert.Contains(t, string(data), `"version":1`)
+	assert.Contains(t, string(data), `"version":2`)
 	fi, err := os.Stat(dst + partSuffix + sidecarSuffix)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())

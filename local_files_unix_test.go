@@ -98,20 +98,17 @@ func TestDownloadRefusesNonRegularLocalFiles(t *testing.T) {
 			for _, overwrite := range []bool{false, true} {
 				name := "f.bin" + at + " is a " + kind
 				if overwrite {
-					name += ", WithOverwrite"
+					name += ", Overwrite"
 				}
 				t.Run(name, func(t *testing.T) {
 					srv, url := contentServer(t, body)
 					dir := t.TempDir()
 					dst := filepath.Join(dir, "f.bin")
 					plant(t, dst+at, kind)
-					opts := []DownloadOption{}
-					if overwrite {
-						opts = append(opts, WithOverwrite())
-					}
+					opts := quick(&DownloadOptions{Overwrite: overwrite})
 					c := downloadClient(t)
 					took, err := bounded(t, dst+at, func(ctx context.Context) error {
-						_, err := c.Download(ctx, url, dst, opts...)
+						_, err := c.Download(ctx, url, dst, opts)
 						return err
 					})
 					t.Logf("failed after %v", took)
@@ -322,7 +319,7 @@ func TestUploadOfAnUnchangedFileSucceeds(t *testing.T) {
 	require.NoError(t, err)
 	res, err := c.PutFile(context.Background(), url, path, nil)
 	require.NoError(t, err)
-	assert.Equal(t, int64(256<<10), res.Bytes)
+	assert.Equal(t, int64(256<<10), res.Sent)
 	_, err = c.UploadFile(context.Background(), url, path, nil)
 	require.NoError(t, err)
 	assert.False(t, errors.Is(err, ErrSourceChanged))
