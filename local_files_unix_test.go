@@ -91,7 +91,7 @@ func TestDownloadRefusesNonRegularLocalFiles(t *testing.T) {
 	for _, at := range []string{"", partSuffix, partSuffix + sidecarSuffix, partSuffix + sidecarSuffix + ".tmp"} {
 		for _, kind := range []string{"fifo", "device", "symlink", "dir"} {
 			if at == "" && (kind == "symlink" || kind == "dir") {
-				// The final name may be a link (WithOverwrite replaces the
+				// The final name may be a link (Overwrite replaces the
 				// link itself) or a directory (the file goes into it).
 				continue
 			}
