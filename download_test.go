@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io/fs"
 	"math/rand/v2"
 	"net/http"
@@ -14,14 +13,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/mocks"
 )
 
@@ -446,76 +443,6 @@ func TestDownloadCancelKeepsPartial(t *testing.T) {
 	assert.Equal(t, []string{"bytes=" + strconv.FormatInt(fi.Size(), 10) + "-"}, ranges(srv))
 }
 
-func TestDownloadExistingFile(t *testing.T) {
-	body := content(1000, 14)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	require.NoError(t, os.WriteFile(dst, []byte("mine"), 0o644))
-	c := downloadClient(t)
-	_, err := c.Download(context.Background(), url, dst, quick(nil))
-	require.ErrorIs(t, err, ErrFileExists)
-	var pe *fs.PathError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, dst, pe.Path)
-	assert.Empty(t, srv.Requests(), "refused before any request")
-	data, _ := os.ReadFile(dst)
-	assert.Equal(t, "mine", string(data))
-	assert.NoFileExists(t, dst+partSuffix)
-
-	_, err = c.Download(context.Background(), url, dst, quick(&DownloadOptions{Overwrite: true}))
-	require.NoError(t, err)
-	requireFile(t, dst, body)
-}
-
-func TestDownloadKnownVersion(t *testing.T) {
-	body := content(1000, 15)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	c := downloadClient(t)
-	first, err := c.Download(context.Background(), url, dst, quick(nil))
-	require.NoError(t, err)
-
-	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{KnownVersion: Validators{ETag: first.ETag}}))
-	require.NoError(t, err)
-	assert.True(t, res.NotModified)
-	assert.Equal(t, first.ETag, res.ETag)
-	assert.Equal(t, first.ETag, srv.Requests()[1].Header.Get("If-None-Match"))
-	requireFile(t, dst, body)
-
-	updated := content(2000, 16)
-	srv.SetBody("/f.bin", updated)
-	res, err = c.Download(context.Background(), url, dst, quick(&DownloadOptions{KnownVersion: Validators{ETag: first.ETag}}))
-	require.NoError(t, err)
-	assert.False(t, res.NotModified)
-	requireFile(t, dst, updated)
-
-	dir := t.TempDir()
-	srv.AddCatalog()
-	r, _ := srv.Resource(mocks.PathReport)
-	res, err = c.Download(context.Background(), srv.URL+mocks.PathReport, dir+"/", quick(&DownloadOptions{KnownVersion: Validators{ETag: r.ETag}}))
-	require.NoError(t, err)
-	assert.True(t, res.NotModified, "the HEAD answers 304 in directory mode")
-	assert.Equal(t, filepath.Join(dir, "report.csv"), res.Path)
-	assert.NoFileExists(t, res.Path)
-}
-
-func TestDownloadBusy(t *testing.T) {
-	body := content(1000, 17)
-	_, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	f, err := os.OpenFile(dst+partSuffix, os.O_RDWR|os.O_CREATE, 0o644)
-	require.NoError(t, err)
-	defer f.Close()
-	if err := localfile.Lock(f); err != nil {
-		t.Skip("no file locks here")
-	}
-	_, err = downloadClient(t).Download(context.Background(), url, dst, quick(nil))
-	if errors.Is(err, ErrDownloadBusy) {
-		return
-	}
-	t.Skipf("this system has no exclusive file locks (%v)", err)
-}
-
 func TestDownloadHeadRefused(t *testing.T) {
 	body := content(200_000, 18)
 	srv := mocks.NewServer(t)
@@ -574,42 +501,6 @@ func TestDownloadUnexpectedAndErrorStatuses(t *testing.T) {
 	}
 }
 
-func TestDownloadOptionsAreValidated(t *testing.T) {
-	c := downloadClient(t)
-	for name, o := range map[string]DownloadOptions{
-		"Connections":      {Connections: -1},
-		"Connections ":     {Connections: MaxConnections + 1},
-		"SHA256":           {SHA256: "abc"},
-		"SHA256 ":          {SHA256: strings.Repeat("z", 64)},
-		"StallTimeout":     {StallTimeout: -time.Second},
-		"ProgressInterval": {ProgressInterval: -time.Second, Progress: func(Progress) {}},
-		"KnownVersion":     {KnownVersion: Validators{ETag: "\"a\nb\""}},
-		"Restarts":         {Restarts: Schedule{Initial: -1}},
-		"Restarts ":        {Restarts: Schedule{Multiplier: 0.5}},
-		"IfVersion":        {RequestOptions: RequestOptions{IfVersion: Validators{ETag: `"a"`}}},
-		"Force":            {RequestOptions: RequestOptions{Force: true}},
-		"Header":           {RequestOptions: RequestOptions{Header: http.Header{"X": {"a\nb"}}}},
-	} {
-		_, err := c.Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/x", &o)
-		require.Error(t, err, name)
-		assert.Contains(t, err.Error(), strings.TrimSpace(name), "the error names the field")
-		assert.NotContains(t, err.Error(), "connect", "%s: refused before any request", name)
-	}
-	// Zero values are the defaults, and a negative Attempts means none:
-	// all valid (the request is then refused by the closed port).
-	for name, o := range map[string]DownloadOptions{
-		"zero": {}, "no restarts": {Restarts: Schedule{Attempts: -1}}, "no progress function": {ProgressInterval: time.Second},
-	} {
-		_, err := c.Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/x", &o)
-		var ue *url.Error
-		assert.ErrorAs(t, err, &ue, name)
-	}
-	_, err := c.Download(context.Background(), "ftp://example.com/x", t.TempDir()+"/x", quick(nil))
-	assert.ErrorContains(t, err, "unsupported URL scheme")
-	_, err = c.Download(context.Background(), "http://127.0.0.1:1/x", "..", quick(nil))
-	assert.Error(t, err)
-}
-
 func TestDownloadTransportErrorIsKept(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "x")
 	_, err := downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", dst, quick(nil))
@@ -631,113 +522,4 @@ func TestDownloadProbeGetWhenHeadIsRefusedAndFails(t *testing.T) {
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 4, se.Attempts)
-}
-
-func TestDownloadProgress(t *testing.T) {
-	body := content(1<<20, 20)
-	srv := mocks.NewServer(t)
-	res := mocks.Content(body, "application/octet-stream")
-	res.Rate = 8 << 20
-	url := srv.Handle("/f.bin", res)
-	var calls, inside atomic.Int32
-	var last Progress
-	_, err := downloadClient(t).Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"), quick(&DownloadOptions{Progress: func(p Progress) {
-		if inside.Add(1) != 1 {
-			t.Error("progress function called concurrently")
-		}
-		defer inside.Add(-1)
-		calls.Add(1)
-		assert.GreaterOrEqual(t, p.Bytes, last.Bytes)
-		last = p
-	}, ProgressInterval: 10 * time.Millisecond}))
-	require.NoError(t, err)
-	assert.Greater(t, calls.Load(), int32(2))
-	assert.Equal(t, int64(len(body)), last.Bytes)
-	assert.Equal(t, int64(len(body)), last.Total)
-	assert.Greater(t, last.Rate, 0.0)
-}
-
-func TestDownloadSidecarHidesSecrets(t *testing.T) {
-	body := content(100_000, 21)
-	srv, url := contentServer(t, body)
-	url += "?token=s3cr3t&x=1"
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	cutDownload(t, downloadClient(t), srv, url, dst, 10_000, nil)
-	data, err := os.ReadFile(dst + partSuffix + sidecarSuffix)
-	require.NoError(t, err)
-	assert.NotContains(t, string(data), "s3cr3t")
-	assert.Contains(t, string(data), `"kind":"level3.download"`)
-	assert.Contains(t, string(data), `"version":2`)
-	fi, err := os.Stat(dst + partSuffix + sidecarSuffix)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	// Another URL does not resume this partial file.
-	srv.ResetLog()
-	_, err = downloadClient(t).Download(context.Background(), strings.Replace(url, "x=1", "x=2", 1), dst, quick(nil))
-	require.NoError(t, err)
-	assert.Equal(t, []string{""}, ranges(srv))
-	requireFile(t, dst, body)
-}
-
-func TestDownloadCorruptSidecarStartsOver(t *testing.T) {
-	body := content(100_000, 22)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("garbage"), 0o644))
-	require.NoError(t, os.WriteFile(dst+partSuffix+sidecarSuffix, []byte(`{"kind":"level3.download","version":99}`), 0o600))
-	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
-	require.NoError(t, err)
-	assert.False(t, res.Resumed)
-	requireFile(t, dst, body)
-	assert.Equal(t, []string{""}, ranges(srv))
-}
-
-func TestDownloadLeavesForeignPartialFilesAlone(t *testing.T) {
-	body := content(1000, 24)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("a browser's download"), 0o644))
-	_, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
-	require.ErrorIs(t, err, ErrFileExists)
-	var pe *fs.PathError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, dst+partSuffix, pe.Path)
-	data, _ := os.ReadFile(dst + partSuffix)
-	assert.Equal(t, "a browser's download", string(data))
-	assert.Empty(t, srv.Requests())
-
-	_, err = downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{Overwrite: true}))
-	require.NoError(t, err)
-	requireFile(t, dst, body)
-}
-
-func TestDownloadNoResume(t *testing.T) {
-	body := content(100_000, 23)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 30_000, nil)
-	srv.ResetLog()
-	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{NoResume: true}))
-	require.NoError(t, err)
-	assert.False(t, res.Resumed)
-	assert.Equal(t, []string{""}, ranges(srv))
-	requireFile(t, dst, body)
-}
-
-func TestDownloadSyncAndKnownDate(t *testing.T) {
-	body := content(50_000, 25)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	c := downloadClient(t)
-	first, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{Sync: true}))
-	require.NoError(t, err)
-	requireFile(t, dst, body)
-
-	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{KnownVersion: Validators{LastModified: first.LastModified}}))
-	require.NoError(t, err)
-	assert.True(t, res.NotModified)
-	last := srv.Requests()[len(srv.Requests())-1]
-	assert.Equal(t, first.LastModified.Format(http.TimeFormat), last.Header.Get("If-Modified-Since"))
-	assert.Empty(t, last.Header.Get("If-None-Match"))
 }
