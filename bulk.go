@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/l3go/level3/internal/journal"
 	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/profiles"
@@ -361,12 +362,13 @@ func walkAll(ctx context.Context, paths []string, jobs chan<- bulkJob) {
 // one uploads one file, with its retries, and records it in the journal.
 func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 	res := FileResult{File: job.path, Name: job.name}
-	u := *r.target
-	res.URL = &u
 	method := http.MethodPost
 	if r.put {
 		method = http.MethodPut
 		res.URL = putURL(r.target, job.name)
+	} else {
+		u := *r.target
+		res.URL = &u
 	}
 	switch {
 	case job.err != nil:
@@ -401,7 +403,7 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 		o.Progress = func(p Progress) { r.onProgress(job.name, p) }
 	}
 	target := res.URL
-	bo := r.retry.backOff()
+	var bo backoff.BackOff // made at the first retry
 	madeCollections := false
 	for retries := 0; ; {
 		res.Attempts++
@@ -432,6 +434,9 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 			return res
 		}
 		retries++
+		if bo == nil {
+			bo = r.retry.backOff()
+		}
 		wait, _ := r.retry.wait(bo, retryAfter, 0)
 		if sleep(ctx, wait) != nil {
 			return res

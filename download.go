@@ -155,7 +155,7 @@ type transfer struct {
 	hash     *contentHash
 	bufPtr   *[]byte
 	meter    *progressMeter
-	bo       backoff.BackOff
+	bo       backoff.BackOff // the waits between restarts, made at the first
 	restarts int
 	noGain   int   // restarts in a row without progress (noteProgress)
 	reached  int64 // the most good bytes on disk at any time of this call
@@ -203,7 +203,9 @@ func (t *transfer) noteProgress(onDisk int64) {
 	if onDisk > t.reached {
 		t.reached = onDisk
 		t.noGain = 0
-		t.bo.Reset()
+		if t.bo != nil {
+			t.bo.Reset()
+		}
 	}
 }
 

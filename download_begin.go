@@ -35,7 +35,6 @@ func (t *transfer) resolveTarget(dst string) stateFn {
 	}
 	t.dst = destination{dir: dir, name: name, root: root}
 	t.dirMode = dirMode
-	t.bo = t.cfg.restarts.backOff()
 	if t.useHead = dirMode || t.cfg.connections > 1; t.useHead {
 		return t.headRequest
 	}

@@ -151,10 +151,13 @@ type downloadConfig struct {
 	minSteal         int64      // smallest range taken from another connection (minSteal)
 }
 
+// noDownloadOptions stands for nil options.
+var noDownloadOptions DownloadOptions
+
 // newDownloadConfig checks o (nil: the defaults) and applies the defaults.
 func newDownloadConfig(o *DownloadOptions) (downloadConfig, error) {
 	if o == nil {
-		o = &DownloadOptions{}
+		o = &noDownloadOptions
 	}
 	cfg := downloadConfig{
 		req:              o.RequestOptions,
@@ -187,8 +190,11 @@ func newDownloadConfig(o *DownloadOptions) (downloadConfig, error) {
 	if err := o.Restarts.validate("DownloadOptions.Restarts"); err != nil {
 		return downloadConfig{}, err
 	}
-	if err := o.RequestOptions.setHeaders(make(http.Header)); err != nil {
-		return downloadConfig{}, err
+	if o.Header != nil || o.IdempotencyKey != "" || o.Return != "" {
+		// Refused now rather than at the first request (Apply).
+		if err := o.RequestOptions.setHeaders(make(http.Header)); err != nil {
+			return downloadConfig{}, err
+		}
 	}
 	if o.SHA256 != "" {
 		sum, err := hex.DecodeString(strings.TrimSpace(o.SHA256))

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cenkalti/backoff/v4"
 )
 
 // minParallelSize is the smallest remaining content that is split over
@@ -249,7 +251,7 @@ func (t *transfer) spanRequest(start, end int64) rangeRequest {
 // fetchSpan fetches what is missing of sp, resuming after drops and stalls
 // with its own backoff, until sp is complete or cut short by a thief.
 func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []byte, signal chan<- struct{}) error {
-	bo := t.cfg.restarts.backOff()
+	var bo backoff.BackOff // made at the first restart
 	noGain := 0
 	for {
 		pos, end := s.position(sp)
@@ -283,7 +285,9 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 				a.end()
 				if n > 0 {
 					noGain = 0
-					bo.Reset()
+					if bo != nil {
+						bo.Reset()
+					}
 				}
 				var we *writeError
 				switch {
@@ -315,6 +319,9 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 		t.spanRestarts.Add(1)
 		if noGain++; noGain > t.cfg.restarts.Attempts {
 			return fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.restarts.Attempts, t.redacted, err)
+		}
+		if bo == nil {
+			bo = t.cfg.restarts.backOff()
 		}
 		if sleep(ctx, bo.NextBackOff()) != nil {
 			return context.Cause(ctx)

@@ -243,6 +243,9 @@ func (t *transfer) pause(ctx context.Context) stateFn {
 		return t.stop(fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.restarts.Attempts, t.redacted, t.lastErr))
 	}
 	t.checkpoint(true)
+	if t.bo == nil {
+		t.bo = t.cfg.restarts.backOff()
+	}
 	wait := t.bo.NextBackOff()
 	t.log.LogAttrs(ctx, slog.LevelDebug, "level3: download resumes",
 		slog.String("url", t.redacted), slog.Int64("offset", t.have), slog.Duration("wait", wait), slog.Any("reason", t.lastErr))

@@ -30,7 +30,9 @@ import (
 // conditional PUT: a mismatch fails with [*PreconditionFailedError], before
 // any body byte when preflighted), Force (if-match: *, replacing whatever
 // the resource holds but failing if it does not exist), IdempotencyKey (with
-// one, a POST is retried like a PUT), Header, NoRetry.
+// one, a POST is retried like a PUT), Header, NoRetry. Header cannot
+// replace the content-type and slug an upload sends: set ContentType and
+// Slug.
 type UploadOptions struct {
 	RequestOptions
 

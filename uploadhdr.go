@@ -25,10 +25,10 @@ import (
 const sniffLen = 512
 
 // newUploadRequest builds the request of one upload of a body named name: a
-// replayable body (NewRequest), content-type and slug, then the
-// RequestOptions of o (Apply: conditions, idempotency key, the caller's
-// headers, which replace any of the upload's own), the body counted for
-// progress, and the per-call preflight mode in the context.
+// replayable body (NewRequest), the RequestOptions of o (Apply: conditions,
+// idempotency key, the caller's headers), then content-type and slug, the
+// body counted for progress, and the per-call preflight mode in the
+// context.
 func newUploadRequest(ctx context.Context, method, target string, body io.Reader, name string, o *UploadOptions) (*http.Request, *sendCounter, error) {
 	if err := checkUploadOptions(o); err != nil {
 		return nil, nil, err
@@ -78,6 +78,11 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 	if err != nil {
 		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
+	// The caller's options first, on a request that has no header yet (the
+	// copy Apply makes is then cheap): the upload's own headers below win.
+	if req, err = o.RequestOptions.Apply(req); err != nil {
+		return nil, nil, err
+	}
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	switch {
 	case o.Length > 0 && hasBody && req.ContentLength == 0:
@@ -88,9 +93,6 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 	req.Header.Set("Content-Type", contentType)
 	if method == http.MethodPost && !o.NoSlug && name != "" {
 		req.Header.Set("Slug", encodeSlug(name))
-	}
-	if req, err = o.RequestOptions.Apply(req); err != nil {
-		return nil, nil, err
 	}
 
 	total := req.ContentLength
