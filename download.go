@@ -110,6 +110,11 @@ func (c *Client) Download(ctx context.Context, url, dst string, opts *DownloadOp
 	if err := checkURL(probe); err != nil {
 		return nil, err
 	}
+	// NoCache and NoRetry ride on the context of every request.
+	if probe, err = cfg.ctx.Apply(probe); err != nil {
+		return nil, err
+	}
+	ctx = probe.Context()
 	t := &transfer{c: c, cfg: cfg, url: url, redacted: redactURL(probe.URL), log: c.logger}
 	t.sc = newSidecar(url, t.redacted)
 	t.meter = newProgressMeter(cfg.progress, cfg.progressInterval)

@@ -240,7 +240,7 @@ func (t *transfer) plan(ctx context.Context) stateFn {
 		return t.headRequest
 	}
 	if r := t.remote; r != nil && t.hasData() {
-		if t.sc.Validators.differs(r.Validators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total {
+		if t.sc.validators().differs(r.Validators) || t.sc.Total >= 0 && r.length >= 0 && r.length != t.sc.Total {
 			if t.cfg.failFast {
 				return t.changed("HEAD shows another entity tag", nil)
 			}
@@ -261,7 +261,7 @@ func (t *transfer) plan(ctx context.Context) stateFn {
 		}
 		t.sc.Parallel, t.sc.Parts, t.sc.Next = false, nil, t.have
 	}
-	req, discard := planResume(t.have, t.sc.Validators, t.sc.Date, t.cfg.failFast, false)
+	req, discard := planResume(t.have, t.sc.validators(), t.sc.date(), t.cfg.failFast, false)
 	if discard {
 		return t.startOver(t.freshSidecar(), "no strong validator to resume with")
 	}

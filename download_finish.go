@@ -64,7 +64,7 @@ func (t *transfer) finish(ctx context.Context) stateFn {
 	}
 	_ = t.dst.root.Remove(t.dst.sidecarName())
 	t.result = &DownloadResult{
-		Validators: t.sc.Validators, Path: t.dst.path(), Bytes: t.have, Resumed: t.resumed,
+		Validators: t.sc.validators(), Path: t.dst.path(), Bytes: t.have, Resumed: t.resumed,
 		Restarts: t.restarts, Connections: max(t.conns, 1), ContentType: t.contentType,
 	}
 	if t.hash != nil {

@@ -34,7 +34,7 @@ const (
 // Identification of the sidecar format, checked on load.
 const (
 	sidecarKind    = "level3.download"
-	sidecarVersion = 2 // 2: validators as Validators, the date apart
+	sidecarVersion = 2 // 2: dates in Unix seconds
 )
 
 // sidecar is the resumable state of a download, saved as JSON next to the
@@ -47,11 +47,14 @@ type sidecar struct {
 	// URLSHA256 identifies the URL itself.
 	URL       string `json:"url"`
 	URLSHA256 string `json:"url_sha256"`
-	// Validators are those of the response that delivered the bytes, and
-	// Date its date, which says whether the last-modified date is strong.
-	Validators Validators `json:"validators"`
-	Date       time.Time  `json:"date,omitzero"`
-	Total      int64      `json:"total"` // length of the content; -1 unknown
+	// The validators of the response that delivered the bytes (see
+	// validators), and its date, which says whether the last-modified date
+	// is strong; dates in Unix seconds (HTTP dates have no finer
+	// resolution), 0 when absent.
+	ETag         string `json:"etag,omitempty"`
+	LastModified int64  `json:"last_modified,omitempty"`
+	Date         int64  `json:"date,omitempty"`
+	Total        int64  `json:"total"` // length of the content; -1 unknown
 	// Parallel says the file was written in ranges: the bytes below Next
 	// are complete except the unfinished Parts. Otherwise the file is one
 	// stream and every byte in it is good.
@@ -71,6 +74,36 @@ type sidecarPart struct {
 	Start int64 `json:"start"`
 	End   int64 `json:"end"`
 	Done  int64 `json:"done"`
+}
+
+// validators returns the Validators of the bytes on disk.
+func (s *sidecar) validators() Validators {
+	return Validators{ETag: s.ETag, LastModified: unixTime(s.LastModified)}
+}
+
+// date returns the date of the response that delivered the bytes on disk.
+func (s *sidecar) date() time.Time { return unixTime(s.Date) }
+
+// setVersion records that the bytes on disk have the validators v, from a
+// response dated date.
+func (s *sidecar) setVersion(v Validators, date time.Time) {
+	s.ETag, s.LastModified, s.Date = v.ETag, unixSeconds(v.LastModified), unixSeconds(date)
+}
+
+// unixTime returns the time of Unix seconds sec, zero for 0.
+func unixTime(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
+// unixSeconds returns t in Unix seconds, 0 for the zero time.
+func unixSeconds(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // newSidecar returns the state of a download of rawURL with nothing on disk.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -133,7 +134,8 @@ var downloadRestarts = Schedule{Initial: 250 * time.Millisecond, Max: 10 * time.
 
 // downloadConfig is the checked options, with their defaults.
 type downloadConfig struct {
-	req              RequestOptions // applied to every request; NoCache set
+	ctx              RequestOptions  // applied once, for the download's context: NoCache, NoRetry
+	perRequest       *RequestOptions // applied to every request: the rest; nil when there is none
 	connections      int
 	wantSHA256       []byte // expected digest; nil when not checked
 	computeSHA256    bool
@@ -160,7 +162,6 @@ func newDownloadConfig(o *DownloadOptions) (downloadConfig, error) {
 		o = &noDownloadOptions
 	}
 	cfg := downloadConfig{
-		req:              o.RequestOptions,
 		connections:      max(o.Connections, 1),
 		computeSHA256:    o.ComputeSHA256,
 		failFast:         o.FailFast,
@@ -215,8 +216,14 @@ func newDownloadConfig(o *DownloadOptions) (downloadConfig, error) {
 	}
 	// The content streams to disk: keeping a copy in the memory cache would
 	// only cost memory, and a 304 from the cache would hide what the server
-	// sends now.
-	cfg.req.NoCache = true
+	// sends now. What rides on the context is applied once (Download);
+	// the rest, such as headers, to each request.
+	cfg.ctx = RequestOptions{NoCache: true, NoRetry: o.NoRetry}
+	rest := o.RequestOptions
+	rest.NoCache, rest.NoRetry = false, false
+	if !reflect.ValueOf(&rest).Elem().IsZero() {
+		cfg.perRequest = &rest
+	}
 	return cfg, nil
 }
 

@@ -138,3 +138,19 @@ func TestDownloadSyncAndKnownDate(t *testing.T) {
 	assert.Equal(t, first.LastModified.Format(http.TimeFormat), last.Header.Get("If-Modified-Since"))
 	assert.Empty(t, last.Header.Get("If-None-Match"))
 }
+
+func TestDownloadRequestOptions(t *testing.T) {
+	body := content(3<<20, 31)
+	srv, url := contentServer(t, body)
+	dir := t.TempDir()
+	o := small(quick(&DownloadOptions{Connections: 2, RequestOptions: RequestOptions{Header: http.Header{"X-Trace": {"t1"}}}}))
+	res, err := downloadClient(t).Download(context.Background(), url, dir+"/", o)
+	require.NoError(t, err)
+	requireFile(t, res.Path, body)
+	log := srv.Requests()
+	require.GreaterOrEqual(t, len(log), 3, "a HEAD and a GET per connection")
+	for _, r := range log {
+		assert.Equal(t, "t1", r.Header.Get("X-Trace"), "%s %s", r.Method, r.Header.Get("Range"))
+		assert.Equal(t, "identity", r.Header.Get("Accept-Encoding"), "the download's own headers win")
+	}
+}

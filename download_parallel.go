@@ -98,7 +98,8 @@ func (t *transfer) parallelTransfer(ctx context.Context) stateFn {
 	if !t.sc.Parallel {
 		if t.have == 0 {
 			fresh := t.freshSidecar()
-			fresh.Validators, fresh.Date, fresh.Total = r.Validators, r.date, r.length
+			fresh.setVersion(r.Validators, r.date)
+			fresh.Total = r.length
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
 			}
@@ -239,11 +240,11 @@ func (t *transfer) spanRequest(start, end int64) rangeRequest {
 	r := rangeRequest{Ranged: true, Start: start, End: end}
 	switch {
 	case !t.cfg.failFast:
-		r.IfRange = t.sc.Validators.ifRange(t.sc.Date)
-	case t.sc.Validators.strongETag() != "":
-		r.IfMatch = t.sc.Validators.strongETag()
+		r.IfRange = t.sc.validators().ifRange(t.sc.date())
+	case t.sc.validators().strongETag() != "":
+		r.IfMatch = t.sc.validators().strongETag()
 	default:
-		r.IfUnmodifiedSince = t.sc.Validators.strongDate(t.sc.Date)
+		r.IfUnmodifiedSince = t.sc.validators().strongDate(t.sc.date())
 	}
 	return r
 }
@@ -268,13 +269,13 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 			if resp != nil {
 				cl = resp.ContentLength
 			}
-			v := judgeResponse(req, -1, t.sc.Total, t.sc.Validators, status, h, cl)
+			v := judgeResponse(req, -1, t.sc.Total, t.sc.validators(), status, h, cl)
 			switch v.Kind {
 			case verdictWrite:
 				if v.Restart {
 					resp.Body.Close()
 					a.end()
-					if !t.sc.Validators.differs(ValidatorsOf(h)) && cl == t.sc.Total {
+					if !t.sc.validators().differs(ValidatorsOf(h)) && cl == t.sc.Total {
 						return errNoRanges
 					}
 					return &startOverError{"the content changed: a range request got all of it (200)"}

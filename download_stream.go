@@ -39,13 +39,14 @@ func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.
 }
 
 // request returns a request of the download (GET or HEAD) with the
-// RequestOptions of the call (Apply), then the headers of r, which win.
+// RequestOptions of the call that are not on its context already (Apply),
+// then the headers of r, which win.
 func (t *transfer) request(ctx context.Context, method string, r rangeRequest) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, method, t.url, nil)
 	if err != nil {
 		return nil, err
 	}
-	if req, err = t.cfg.req.Apply(req); err != nil {
+	if req, err = t.cfg.perRequest.Apply(req); err != nil {
 		return nil, err
 	}
 	r.header(req.Header)
@@ -110,7 +111,7 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 	if t.resp != nil {
 		status, h, cl = t.resp.StatusCode, t.resp.Header, t.resp.ContentLength
 	}
-	t.v = judgeResponse(t.req, t.have, t.sc.Total, t.sc.Validators, status, h, cl)
+	t.v = judgeResponse(t.req, t.have, t.sc.Total, t.sc.validators(), status, h, cl)
 	switch t.v.Kind {
 	case verdictWrite:
 		if ct := h.Get("Content-Type"); ct != "" {
@@ -139,7 +140,7 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 				t.lastErr = errors.New("the content changed: the server sent all of it again")
 			}
 			fresh := t.freshSidecar()
-			fresh.Validators, fresh.Date = got, responseDate(h)
+			fresh.setVersion(got, responseDate(h))
 			fresh.Total = t.v.Total
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
@@ -265,7 +266,7 @@ func (t *transfer) confirmByHead(ctx context.Context) stateFn {
 		return t.stop(err)
 	}
 	length := ResourceFromResponse(resp).ContentLength
-	if judgeConfirm(t.have, t.sc.Total, t.sc.Validators, t.sc.Date, resp.StatusCode, resp.Header, length) == verdictDone {
+	if judgeConfirm(t.have, t.sc.Total, t.sc.validators(), t.sc.date(), resp.StatusCode, resp.Header, length) == verdictDone {
 		t.sc.Total = t.have
 		return t.verify
 	}

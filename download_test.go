@@ -109,7 +109,8 @@ func plantPartial(t testing.TB, dir, name, url string, data []byte, v Validators
 	d := destination{dir: dir, name: name, root: root}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, d.partName()), data, 0o644))
 	sc := newSidecar(url, url)
-	sc.Validators, sc.Date, sc.Total, sc.Next = v, date, total, int64(len(data))
+	sc.setVersion(v, date)
+	sc.Total, sc.Next = total, int64(len(data))
 	require.NoError(t, d.saveSidecar(&sc))
 }
 
