@@ -1,8 +1,8 @@
 // This file holds bulk uploads: Client.UploadAll sends many files (listed, or
 // found by walking directories) to one target with bounded concurrency,
 // retrying each file where that is safe (fileRetryable) on a backoff schedule
-// from cenkalti/backoff/v4. The journal that lets an interrupted run continue
-// is in journal.go; PUT targets (WebDAV) are handled in bulkput.go; one file
+// (BulkOptions.Retry). The journal that lets an interrupted run continue is
+// internal/journal; PUT targets (WebDAV) are handled in bulkput.go; one file
 // is sent by upload.go.
 
 package level3
@@ -20,31 +20,49 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/l3go/level3/internal/journal"
+	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/profiles"
 )
 
-// DefaultBulkConcurrency is how many files [Client.UploadAll] sends at once
-// by default.
-const DefaultBulkConcurrency = 4
+// bulkConcurrency is how many files [Client.UploadAll] sends at once by
+// default.
+const bulkConcurrency = 4
 
-// DefaultBulkRetries is how many times [Client.UploadAll] sends a failed file
-// again by default, where that is safe.
-const DefaultBulkRetries = 3
+// bulkRetry is the Schedule of a bulk upload's retries by default: each
+// file sent again up to 3 times, after waits from 250ms growing by half up
+// to 10s, spread by ±50%.
+var bulkRetry = Schedule{Initial: 250 * time.Millisecond, Max: 10 * time.Second, Multiplier: 1.5, Jitter: 0.5, Attempts: 3}
 
 // ErrBulkFailed is returned (wrapped) by [Client.UploadAll] when at least one
 // file failed; each file's own error is in its [FileResult].
 var ErrBulkFailed = errors.New("level3: some files were not uploaded")
 
+// ErrJournalBusy is returned (wrapped) by [Client.UploadAll] when another
+// run, in this process or another, has the journal open: two runs on one
+// journal would upload the same files twice. The second run is refused at
+// once rather than made to wait; wait for the first to end (errors.Is tells
+// this case apart) and start it again, or give it another journal.
+var ErrJournalBusy = journal.ErrBusy
+
 // BulkOptions configure [Client.UploadAll]. A nil *BulkOptions means all
-// defaults.
+// defaults; so does the zero value of each field.
 type BulkOptions struct {
-	// Concurrency is how many files are in flight at once; 0 means
-	// DefaultBulkConcurrency.
+	// UploadOptions are the options of every file's upload. Slug, Length,
+	// IfVersion, IdempotencyKey and Progress must be left empty: they are
+	// per file (see OnProgress). With Put, Force replaces every file.
+	UploadOptions
+
+	// Concurrency is how many files are in flight at once; 0 means 4.
 	Concurrency int
-	// Retries is how many times a failed file is sent again, when that is
-	// safe (see [Client.UploadAll]); 0 means DefaultBulkRetries, a negative
-	// number never.
-	Retries int
+	// Retry says how often, and after which waits, a failed file is sent
+	// again, when that is safe (see [Client.UploadAll]); an attempt is one
+	// sending of the file, so Attempts is the number of times a file is sent
+	// again after its first try. Its zero fields mean: 3 attempts, waits
+	// from 250ms growing 1.5 times up to 10s, jitter ±50%. A negative
+	// Attempts never sends a file again. A Retry-After from the server
+	// replaces the wait, capped at Max.
+	Retry Schedule
 	// Put sends each file by PUT to the target joined with the file's path
 	// relative to the directory given (each name percent-encoded), instead
 	// of POSTing every file to the target. Collections missing on the way
@@ -63,28 +81,25 @@ type BulkOptions struct {
 	// at once with an error wrapping [ErrJournalBusy], and never loses,
 	// cuts or interleaves a line of the first.
 	Journal string
-	// Upload holds the options of every file's upload. Slug, Length, IfMatch,
-	// IfUnmodifiedSince, IdempotencyKey and Progress must be left empty: they
-	// are per file (see OnProgress).
-	Upload UploadOptions
 	// OnResult, when not nil, is called once per file, as each finishes,
 	// one call at a time.
 	OnResult func(FileResult)
 	// OnProgress, when not nil, is called as files go out, with the file's
-	// Name; see [UploadOptions.Progress]. Calls for different files may
+	// Name; see [UploadOptions].Progress. Calls for different files may
 	// come at the same time.
 	OnProgress func(name string, p Progress)
 }
 
-// FileResult is what happened to one file of [Client.UploadAll].
+// FileResult is what happened to one file of [Client.UploadAll]. Its
+// Result is the server's answer to the file's last attempt: Status (0 when
+// there was no answer), URL (where the file was sent, also when it failed),
+// Location (the resource holding the bytes), Validators, Header, Body; and
+// Sent, the body bytes of the last attempt (not counted, so 0, when a PUT or
+// keyed POST fails).
 type FileResult struct {
+	Result
 	File     string // path of the file on disk
 	Name     string // path relative to the argument it was found under, with slashes: the slug, or the path below the target with Put
-	URL      string // where it was sent
-	Status   int    // final status; 0 when there was no answer
-	Location string // absolute URL of the resource holding the bytes
-	ETag     string // new entity tag, when the server sent one
-	Bytes    int64  // body bytes sent by the last attempt (not counted, so 0, when a PUT or keyed POST fails)
 	Attempts int    // times the file was sent (0 when skipped)
 	Skipped  bool   // the journal says it was uploaded already; nothing was sent
 	Err      error  // nil on success
@@ -112,14 +127,13 @@ type BulkSummary struct {
 // whatever the sizes of the files and of the directory trees: files are
 // streamed, directories walked lazily, results handed to opts.OnResult as
 // they come (only the journal's set of files already uploaded grows with
-// their number). A failed file is sent again, after a backoff
-// (cenkalti/backoff/v4, honouring Retry-After within the Client's
-// RetryPolicy Schedule's Max), only where that is safe: the failure was a 5xx, a
-// 429 or a connection failure, and the request was a PUT, a POST with an
-// idempotency key (then a 409 "key still being processed" too), or a POST
-// whose body the server never got a byte of. These file-level retries replace
-// the Client's own request-level ones, so a file is sent at most
-// opts.Retries+1 times.
+// their number). A failed file is sent again, after the waits of
+// opts.Retry (honouring Retry-After up to its Max), only where that is safe:
+// the failure was a 5xx, a 429 or a connection failure, and the request was
+// a PUT, a POST with an idempotency key (then a 409 "key still being
+// processed" too), or a POST whose body the server never got a byte of.
+// These file-level retries replace the Client's own request-level ones, so a
+// file is sent at most opts.Retry.Attempts+1 times.
 //
 // UploadAll returns when every file is done or ctx ends; the files it did not
 // reach are not reported. The error is nil when every file was uploaded or
@@ -178,7 +192,7 @@ func (c *Client) UploadAll(ctx context.Context, target string, paths []string, o
 			sum.Failed++
 		default:
 			sum.Uploaded++
-			sum.Bytes += r.Bytes
+			sum.Bytes += r.Sent
 		}
 		if o.OnResult != nil {
 			o.OnResult(r)
@@ -199,18 +213,16 @@ func (c *Client) UploadAll(ctx context.Context, target string, paths []string, o
 
 // bulkRun is the state shared by the workers of one UploadAll.
 type bulkRun struct {
-	client      *Client // the caller's, without request-level retries
+	client      *Client
 	target      *url.URL
 	put         bool
 	concurrency int
-	retries     int
+	retry       Schedule // defaults applied
 	opts        UploadOptions
 	onProgress  func(string, Progress)
 	keyed       bool // target accepts idempotency keys
-	journal     *journal
+	journal     *journal.Journal
 	colls       collections
-	minWait     time.Duration
-	maxWait     time.Duration
 
 	mu       sync.Mutex
 	closeErr error
@@ -224,45 +236,39 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("level3: UploadAll: target %q is not an http(s) URL", target)
 	}
-	up := o.Upload
+	up := o.UploadOptions
 	switch {
 	case o.Concurrency < 0:
-		return nil, errors.New("level3: UploadAll: Concurrency is negative")
-	case up.Slug != "" || up.Length != 0 || up.IfMatch != "" || !up.IfUnmodifiedSince.IsZero() || up.IdempotencyKey != "" || up.Progress != nil:
-		return nil, errors.New("level3: UploadAll: BulkOptions.Upload must not set Slug, Length, IfMatch, IfUnmodifiedSince, IdempotencyKey or Progress (they are per file)")
+		return nil, errors.New("level3: UploadAll: BulkOptions.Concurrency is negative")
+	case up.Slug != "" || up.Length != 0 || !up.IfVersion.IsZero() || up.IdempotencyKey != "" || up.Progress != nil:
+		return nil, errors.New("level3: UploadAll: BulkOptions must not set Slug, Length, IfVersion, IdempotencyKey or Progress (they are per file)")
+	}
+	if err := o.Retry.validate("BulkOptions.Retry"); err != nil {
+		return nil, err
 	}
 	if err := checkUploadOptions(&up); err != nil {
 		return nil, err
 	}
+	if err := up.RequestOptions.setHeaders(make(http.Header)); err != nil {
+		return nil, err // refused before the journal is touched
+	}
+	// The run retries whole files itself (one): each request is sent once.
+	up.NoRetry = true
 	run := &bulkRun{
-		client:      c.withoutRetries(),
+		client:      c,
 		target:      u,
 		put:         o.Put,
 		concurrency: o.Concurrency,
-		retries:     o.Retries,
+		retry:       o.Retry.or(bulkRetry),
 		opts:        up,
 		onProgress:  o.OnProgress,
-		minWait:     c.retry.schedule().Initial,
-		maxWait:     c.retry.schedule().Max,
 	}
 	if run.concurrency == 0 {
-		run.concurrency = DefaultBulkConcurrency
-	}
-	switch {
-	case run.retries == 0:
-		run.retries = DefaultBulkRetries
-	case run.retries < 0:
-		run.retries = 0
-	}
-	if run.minWait <= 0 {
-		run.minWait = defaultRetrySchedule.Initial
-	}
-	if run.maxWait < run.minWait {
-		run.maxWait = max(defaultRetrySchedule.Max, run.minWait)
+		run.concurrency = bulkConcurrency
 	}
 	if o.Journal != "" {
 		// First, so that a run refused the journal sends nothing.
-		if run.journal, err = openJournal(o.Journal); err != nil {
+		if run.journal, err = journal.Open(o.Journal); err != nil {
 			return nil, err
 		}
 	}
@@ -284,16 +290,6 @@ func (c *Client) newBulkRun(ctx context.Context, target string, o *BulkOptions) 
 	return run, nil
 }
 
-// withoutRetries returns a Client like c (same transport, headers, layers
-// and preflight memory) whose pipeline does not retry: UploadAll retries
-// whole files itself.
-func (c *Client) withoutRetries() *Client {
-	d := *c
-	d.retry = RetryPolicy{Schedule: Schedule{Attempts: -1}}
-	d.pipeline = d.buildPipeline()
-	return &d
-}
-
 // close closes the journal once and returns its error.
 func (r *bulkRun) close() error {
 	r.mu.Lock()
@@ -301,7 +297,7 @@ func (r *bulkRun) close() error {
 	if !r.closed {
 		r.closed = true
 		if r.journal != nil {
-			r.closeErr = r.journal.close()
+			r.closeErr = r.journal.Close()
 		}
 	}
 	return r.closeErr
@@ -365,29 +361,32 @@ func walkAll(ctx context.Context, paths []string, jobs chan<- bulkJob) {
 
 // one uploads one file, with its retries, and records it in the journal.
 func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
-	res := FileResult{File: job.path, Name: job.name, URL: r.target.String()}
+	res := FileResult{File: job.path, Name: job.name}
 	method := http.MethodPost
 	if r.put {
 		method = http.MethodPut
-		res.URL = putURL(r.target, job.name).String()
+		res.URL = putURL(r.target, job.name)
+	} else {
+		u := *r.target
+		res.URL = &u
 	}
 	switch {
 	case job.err != nil:
 		res.Err = fmt.Errorf("level3: %w", job.err)
 		return res
 	case !job.info.Mode().IsRegular():
-		res.Err = notRegular("upload", job.path, job.info.Mode())
+		res.Err = localfile.NotRegular("upload", job.path, job.info.Mode())
 		return res
 	}
-	var key journalKey
+	var key journal.Key
 	if r.journal != nil {
 		abs, err := filepath.Abs(job.path)
 		if err != nil {
 			res.Err = fmt.Errorf("level3: %w", err)
 			return res
 		}
-		key = newJournalKey(r.target, abs, job.info)
-		if r.journal.has(key) {
+		key = journal.KeyOf(r.target, abs, job.info)
+		if r.journal.Has(key) {
 			res.Skipped = true
 			return res
 		}
@@ -403,14 +402,12 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 	if r.onProgress != nil {
 		o.Progress = func(p Progress) { r.onProgress(job.name, p) }
 	}
-	schedule := backoff.WithContext(backoff.WithMaxRetries(backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(r.minWait), backoff.WithMaxInterval(r.maxWait), backoff.WithMaxElapsedTime(0),
-	), uint64(r.retries)), ctx)
+	target := res.URL
+	var bo backoff.BackOff // made at the first retry
 	madeCollections := false
-	for {
+	for retries := 0; ; {
 		res.Attempts++
-		up, sent, err := r.client.uploadFile(ctx, method, res.URL, job.path, &o)
-		res.Bytes = sent
+		up, sent, err := r.client.uploadFile(ctx, method, target.String(), job.path, &o)
 		var conflict *ConflictError
 		if r.put && !madeCollections && errors.As(err, &conflict) {
 			// A WebDAV server that does not create parents (Apache, RFC
@@ -421,34 +418,33 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 			}
 		}
 		if err == nil {
-			res.Status, res.ETag = up.Status, up.ETag
-			if up.Location != nil {
-				res.Location = up.Location.String()
-			}
+			res.Result = *up
+			res.Err = nil
 			break
 		}
+		res.Result = Result{URL: target, Sent: sent}
 		res.Err = err
 		var re *ResponseError
+		retryAfter := ""
 		if errors.As(err, &re) {
-			res.Status = re.StatusCode
+			res.Status, res.Header = re.StatusCode, re.Header
+			retryAfter = re.Header.Get("Retry-After")
 		}
-		if !fileRetryable(method, o.IdempotencyKey != "", job.info.Size(), sent, err) {
+		if !fileRetryable(method, o.IdempotencyKey != "", job.info.Size(), sent, err) || retries >= r.retry.Attempts {
 			return res
 		}
-		wait := schedule.NextBackOff()
-		if wait == backoff.Stop {
+		retries++
+		if bo == nil {
+			bo = r.retry.backOff()
+		}
+		wait, _ := r.retry.wait(bo, retryAfter, 0)
+		if sleep(ctx, wait) != nil {
 			return res
 		}
-		if re != nil && re.RetryAfter > wait {
-			wait = min(re.RetryAfter, r.maxWait)
-		}
-		if !sleepOrDone(ctx, wait) {
-			return res
-		}
-		res.Err = nil
 	}
 	if r.journal != nil {
-		if err := r.journal.record(key, res); err != nil {
+		up := journal.Upload{URL: res.URL, Status: res.Status, Location: res.Location, ETag: res.Validators.ETag}
+		if err := r.journal.Record(key, up); err != nil {
 			res.Err = fmt.Errorf("level3: uploaded, but recording it in the journal failed: %w", err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/journal"
 	"github.com/l3go/level3/mocks"
 )
 
@@ -135,8 +136,9 @@ func TestUploadAllPostsEveryFileWithItsPath(t *testing.T) {
 			require.NoError(t, r.Err, r.Name)
 			assert.Equal(t, http.StatusCreated, r.Status)
 			assert.Equal(t, 1, r.Attempts)
-			assert.True(t, strings.HasPrefix(r.Location, srv.URL+mocks.PathUploads+"/"), r.Location)
-			stored, ok := srv.Resource(strings.TrimPrefix(r.Location, srv.URL))
+			require.NotNil(t, r.Location)
+			assert.True(t, strings.HasPrefix(r.Location.String(), srv.URL+mocks.PathUploads+"/"), r.Location)
+			stored, ok := srv.Resource(pathOf(srv, r.Location))
 			require.True(t, ok)
 			data, _ := os.ReadFile(r.File)
 			assert.Equal(t, string(data), string(stored.Body), r.Name)
@@ -223,7 +225,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(503).OnlyFor("POST").Times(5))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Upload: UploadOptions{Preflight: PreflightNever}})
+		opts, results := collect(&BulkOptions{UploadOptions: UploadOptions{Preflight: PreflightNever}})
 		sum, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.ErrorIs(t, err, ErrBulkFailed)
 		assert.Equal(t, 1, sum.Failed)
@@ -239,7 +241,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(503).OnlyFor("POST").WithRetryAfter("0"))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Upload: UploadOptions{Preflight: PreflightAlways}})
+		opts, results := collect(&BulkOptions{UploadOptions: UploadOptions{Preflight: PreflightAlways}})
 		_, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.NoError(t, err)
 		assert.Equal(t, 2, results()[0].Attempts)
@@ -249,7 +251,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(500).OnlyFor("POST").Times(10))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Retries: 2, Upload: UploadOptions{Preflight: PreflightAlways}})
+		opts, results := collect(&BulkOptions{Retry: Schedule{Attempts: 2, Initial: time.Millisecond}, UploadOptions: UploadOptions{Preflight: PreflightAlways}})
 		_, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.ErrorIs(t, err, ErrBulkFailed)
 		assert.Equal(t, 3, results()[0].Attempts)
@@ -259,7 +261,7 @@ func TestUploadAllRetriesOnlyWhatIsSafe(t *testing.T) {
 		srv.Handle("/up", limitedUpload(1<<20))
 		srv.Fail("/up", mocks.Status(500).OnlyFor("POST").Times(10))
 		c := newTestClient(t, srv)
-		opts, results := collect(&BulkOptions{Retries: -1, Upload: UploadOptions{Preflight: PreflightAlways}})
+		opts, results := collect(&BulkOptions{Retry: Schedule{Attempts: -1}, UploadOptions: UploadOptions{Preflight: PreflightAlways}})
 		_, err := c.UploadAll(ctx, srv.URL+"/up", []string{dir}, opts)
 		require.ErrorIs(t, err, ErrBulkFailed)
 		assert.Equal(t, 1, results()[0].Attempts)
@@ -287,11 +289,14 @@ func TestUploadAllValidates(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	for name, o := range map[string]*BulkOptions{
-		"slug":        {Upload: UploadOptions{Slug: "x"}},
-		"if-match":    {Upload: UploadOptions{IfMatch: `"a"`}},
-		"progress":    {Upload: UploadOptions{Progress: func(Progress) {}}},
+		"slug":        {UploadOptions: UploadOptions{Slug: "x"}},
+		"if-match":    {UploadOptions: UploadOptions{RequestOptions: RequestOptions{IfVersion: Validators{ETag: `"a"`}}}},
+		"key":         {UploadOptions: UploadOptions{RequestOptions: RequestOptions{IdempotencyKey: "k"}}},
+		"progress":    {UploadOptions: UploadOptions{Progress: func(Progress) {}}},
 		"concurrency": {Concurrency: -1},
-		"bad type":    {Upload: UploadOptions{ContentType: "a\nb"}},
+		"bad type":    {UploadOptions: UploadOptions{ContentType: "a\nb"}},
+		"bad header":  {UploadOptions: UploadOptions{RequestOptions: RequestOptions{Header: http.Header{"X": {"a\nb"}}}}},
+		"bad retry":   {Retry: Schedule{Initial: -1}},
 	} {
 		_, err := c.UploadAll(ctx, "http://127.0.0.1:1/up", nil, o)
 		assert.Error(t, err, name)
@@ -308,23 +313,23 @@ func TestUploadAllJournalContinuesARun(t *testing.T) {
 	c := newTestClient(t, srv)
 	ctx := context.Background()
 	dir := tree(t, map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"})
-	journal := filepath.Join(t.TempDir(), "upload.journal")
+	jpath := filepath.Join(t.TempDir(), "upload.journal")
 	srv.Fail(mocks.PathUploads, mocks.Status(400).OnlyFor("POST"))
 
-	sum, err := c.UploadAll(ctx, srv.URL+mocks.PathUploads, []string{dir}, &BulkOptions{Journal: journal, Concurrency: 1})
+	sum, err := c.UploadAll(ctx, srv.URL+mocks.PathUploads, []string{dir}, &BulkOptions{Journal: jpath, Concurrency: 1})
 	require.ErrorIs(t, err, ErrBulkFailed)
 	assert.Equal(t, 3, sum.Uploaded)
 	assert.Equal(t, 1, sum.Failed)
 
 	// A killed run leaves half a line behind: it is ignored.
-	f, err := os.OpenFile(journal, os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(jpath, os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
 	_, err = f.WriteString(`{"kind":"level3.upload","version":1,"tar`)
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 
 	srv.ResetLog()
-	opts, results := collect(&BulkOptions{Journal: journal})
+	opts, results := collect(&BulkOptions{Journal: jpath})
 	sum, err = c.UploadAll(ctx, srv.URL+mocks.PathUploads, []string{dir}, opts)
 	require.NoError(t, err)
 	assert.Equal(t, 3, sum.Skipped)
@@ -335,18 +340,18 @@ func TestUploadAllJournalContinuesARun(t *testing.T) {
 
 	// A changed file is uploaded again; another target starts afresh.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b"), []byte("22"), 0o644))
-	sum, err = c.UploadAll(ctx, srv.URL+mocks.PathUploads, []string{dir}, &BulkOptions{Journal: journal})
+	sum, err = c.UploadAll(ctx, srv.URL+mocks.PathUploads, []string{dir}, &BulkOptions{Journal: jpath})
 	require.NoError(t, err)
 	assert.Equal(t, 1, sum.Uploaded)
 	assert.Equal(t, 3, sum.Skipped)
 	srv.Handle("/other", mocks.Upload())
-	sum, err = c.UploadAll(ctx, srv.URL+"/other", []string{dir}, &BulkOptions{Journal: journal})
+	sum, err = c.UploadAll(ctx, srv.URL+"/other", []string{dir}, &BulkOptions{Journal: jpath})
 	require.NoError(t, err)
 	assert.Equal(t, 4, sum.Uploaded)
 
-	data, err := os.ReadFile(journal)
+	data, err := os.ReadFile(jpath)
 	require.NoError(t, err)
-	done, keep, err := parseJournal(strings.NewReader(string(data)))
+	done, keep, err := journal.Parse(strings.NewReader(string(data)))
 	require.NoError(t, err)
 	assert.EqualValues(t, len(data), keep, "the broken line was cut off")
 	assert.Len(t, done, 3+1+1+4)
@@ -357,7 +362,7 @@ func TestUploadAllRefusesAForeignJournal(t *testing.T) {
 	require.NoError(t, err)
 	notes := writeTemp(t, "notes.txt", "shopping list\nmilk\n")
 	_, err = c.UploadAll(context.Background(), "http://127.0.0.1:1/up", nil, &BulkOptions{Put: true, Journal: notes})
-	require.ErrorIs(t, err, errNotJournal)
+	require.ErrorIs(t, err, journal.ErrNotJournal)
 	data, _ := os.ReadFile(notes)
 	assert.Equal(t, "shopping list\nmilk\n", string(data), "left as it was")
 }
@@ -383,4 +388,29 @@ func TestUploadAllStopsWhenCancelled(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, sum.Files, 10)
 	assert.False(t, errors.Is(err, ErrBulkFailed))
+}
+
+func TestUploadAllJournalHoldsNoSecrets(t *testing.T) {
+	srv := mocks.NewServer(t)
+	srv.AddCatalog()
+	c := newTestClient(t, srv)
+	ctx := context.Background()
+	dir := tree(t, map[string]string{"a": "1", "b/c": "2"})
+	jpath := filepath.Join(t.TempDir(), "upload.journal")
+	u := mustURL(t, srv.URL+mocks.PathUploads+"?X-Amz-Signature=SIGVALUE&token=TOKVALUE")
+	u.User = url.UserPassword("ann", "pa55word")
+
+	sum, err := c.UploadAll(ctx, u.String(), []string{dir}, &BulkOptions{Journal: jpath})
+	require.NoError(t, err)
+	assert.Equal(t, 2, sum.Uploaded)
+	data, err := os.ReadFile(jpath)
+	require.NoError(t, err)
+	for _, s := range []string{"pa55word", "SIGVALUE", "TOKVALUE"} {
+		assert.NotContains(t, string(data), s)
+	}
+
+	u.RawQuery = "X-Amz-Signature=SIGNEDAGAIN&token=TOKVALUE"
+	sum, err = c.UploadAll(ctx, u.String(), []string{dir}, &BulkOptions{Journal: jpath})
+	require.NoError(t, err)
+	assert.Equal(t, 2, sum.Skipped, "the run carries on under a fresh signature")
 }

@@ -77,6 +77,10 @@ func (cs *collections) make(ctx context.Context, c *Client, base *url.URL, name 
 // mkcol sends MKCOL to u. 201 Created and 405 (it exists) are success.
 func mkcol(ctx context.Context, c *Client, u *url.URL) error {
 	req, err := http.NewRequestWithContext(ctx, "MKCOL", u.String(), nil)
+	if err == nil {
+		// Sent once, as every request of UploadAll: it retries files.
+		req, err = (&RequestOptions{NoRetry: true}).Apply(req)
+	}
 	if err != nil {
 		return fmt.Errorf("level3: %w", err)
 	}

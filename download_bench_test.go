@@ -109,7 +109,7 @@ func BenchmarkDownloadThroughput(b *testing.B) {
 			return err
 		},
 		"level3": func(path string) error {
-			_, err := c.Download(ctx, url, path)
+			_, err := c.Download(ctx, url, path, nil)
 			return err
 		},
 	}
@@ -176,7 +176,7 @@ func BenchmarkDownloadThrottled(b *testing.B) {
 				for _, conns := range []int{1, 4} {
 					path := filepath.Join(dir, "big.bin")
 					start := time.Now()
-					if _, err := c.Download(context.Background(), url, path, WithConnections(conns)); err != nil {
+					if _, err := c.Download(context.Background(), url, path, &DownloadOptions{Connections: conns}); err != nil {
 						b.Fatal(err)
 					}
 					d := time.Since(start)

@@ -11,10 +11,10 @@ import (
 
 var (
 	// ErrFileExists is returned by [Client.Download], in an [*fs.PathError]
-	// naming the file, when [WithOverwrite] was not given and the
+	// naming the file, when [DownloadOptions].Overwrite was not set and the
 	// destination file exists, or NAME.part exists with data but without
 	// the sidecar of a download (browsers name their partial files so too).
-	ErrFileExists = errors.New("level3: the destination file exists (WithOverwrite replaces it)")
+	ErrFileExists = errors.New("level3: the destination file exists (DownloadOptions.Overwrite replaces it)")
 
 	// ErrDownloadBusy is returned (wrapped) when another download, in this
 	// process or another, is writing the same partial file.
@@ -22,7 +22,7 @@ var (
 
 	// ErrTooManyRestarts is returned (wrapped, together with the last
 	// failure) when a download was cut off or started over more times in a
-	// row than [WithMaxRestarts] allows without receiving a new byte; also
+	// row than [DownloadOptions].Restarts allows without receiving a new byte; also
 	// when a server keeps contradicting itself about the length.
 	ErrTooManyRestarts = errors.New("level3: download restarted too many times without progress")
 
@@ -36,7 +36,7 @@ var (
 	ErrContentChanged = errors.New("level3: content changed on the server")
 )
 
-// ContentChangedError is returned by a fail-fast download ([WithFailFast])
+// ContentChangedError is returned by a fail-fast download ([DownloadOptions].FailFast)
 // when the server's content is no longer the version the partial file holds.
 // errors.Is(err, [ErrContentChanged]) matches it, and errors.As finds the
 // server's typed error (a [*ConflictError] for 409 from a Level 3 server, a
@@ -44,7 +44,7 @@ var (
 type ContentChangedError struct {
 	URL string // the download's URL, with secrets removed
 	// PartialKept is true when the partial file and its state were left in
-	// place ([WithKeepPartialOnChange]), false when they were removed.
+	// place ([DownloadOptions].KeepPartialOnChange), false when they were removed.
 	PartialKept bool
 	// Reason says how the change showed, e.g. "409 to a fail-fast range
 	// request" or "206 with another entity tag".
@@ -70,7 +70,7 @@ func (e *ContentChangedError) Unwrap() error { return e.Err }
 func (e *ContentChangedError) Is(target error) bool { return target == ErrContentChanged }
 
 // ChecksumError is returned when the downloaded content does not have the
-// digest given with [WithSHA256]. The partial file has been removed.
+// digest given as [DownloadOptions].SHA256. The partial file has been removed.
 type ChecksumError struct {
 	Path      string // the file that would have been written
 	Algorithm string // "sha256"

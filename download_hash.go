@@ -1,5 +1,5 @@
-// This file holds the digest of a download's content (WithSHA256,
-// WithComputeSHA256), computed in content order while the bytes stream in,
+// This file holds the digest of a download's content
+// (DownloadOptions.SHA256, ComputeSHA256), computed in content order while the bytes stream in,
 // and saved in the sidecar (download_local.go), against which a resumed
 // download checks the partial file it reads again.
 

@@ -21,6 +21,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/l3go/level3/internal/localfile"
 )
 
 // Names of the files beside the destination.
@@ -32,7 +34,7 @@ const (
 // Identification of the sidecar format, checked on load.
 const (
 	sidecarKind    = "level3.download"
-	sidecarVersion = 1
+	sidecarVersion = 2 // 2: dates in Unix seconds
 )
 
 // sidecar is the resumable state of a download, saved as JSON next to the
@@ -45,8 +47,14 @@ type sidecar struct {
 	// URLSHA256 identifies the URL itself.
 	URL       string `json:"url"`
 	URLSHA256 string `json:"url_sha256"`
-	dlValidators
-	Total int64 `json:"total"` // length of the content; -1 unknown
+	// The validators of the response that delivered the bytes (see
+	// validators), and its date, which says whether the last-modified date
+	// is strong; dates in Unix seconds (HTTP dates have no finer
+	// resolution), 0 when absent.
+	ETag         string `json:"etag,omitempty"`
+	LastModified int64  `json:"last_modified,omitempty"`
+	Date         int64  `json:"date,omitempty"`
+	Total        int64  `json:"total"` // length of the content; -1 unknown
 	// Parallel says the file was written in ranges: the bytes below Next
 	// are complete except the unfinished Parts. Otherwise the file is one
 	// stream and every byte in it is good.
@@ -66,6 +74,36 @@ type sidecarPart struct {
 	Start int64 `json:"start"`
 	End   int64 `json:"end"`
 	Done  int64 `json:"done"`
+}
+
+// validators returns the Validators of the bytes on disk.
+func (s *sidecar) validators() Validators {
+	return Validators{ETag: s.ETag, LastModified: unixTime(s.LastModified)}
+}
+
+// date returns the date of the response that delivered the bytes on disk.
+func (s *sidecar) date() time.Time { return unixTime(s.Date) }
+
+// setVersion records that the bytes on disk have the validators v, from a
+// response dated date.
+func (s *sidecar) setVersion(v Validators, date time.Time) {
+	s.ETag, s.LastModified, s.Date = v.ETag, unixSeconds(v.LastModified), unixSeconds(date)
+}
+
+// unixTime returns the time of Unix seconds sec, zero for 0.
+func unixTime(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
+// unixSeconds returns t in Unix seconds, 0 for the zero time.
+func unixSeconds(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // newSidecar returns the state of a download of rawURL with nothing on disk.
@@ -200,7 +238,7 @@ func (d *destination) check(overwrite bool) error {
 	case err != nil:
 		return err
 	case !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0:
-		return notRegular("download", d.path(), fi.Mode())
+		return localfile.NotRegular("download", d.path(), fi.Mode())
 	case !overwrite:
 		return &fs.PathError{Op: "download", Path: d.path(), Err: ErrFileExists}
 	}
@@ -211,7 +249,7 @@ func (d *destination) check(overwrite bool) error {
 		case err != nil:
 			return err
 		case !fi.Mode().IsRegular():
-			return notRegular("download", filepath.Join(d.dir, name), fi.Mode())
+			return localfile.NotRegular("download", filepath.Join(d.dir, name), fi.Mode())
 		}
 	}
 	return nil
@@ -235,7 +273,7 @@ func (d *destination) exists() (bool, error) {
 // minus the umask, as os.Create and curl -o give: the finished download is
 // this file, renamed.
 func (d *destination) openPart() (*os.File, error) {
-	f, _, err := openRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
+	f, _, err := localfile.OpenRegular("download", filepath.Join(d.dir, d.partName()), os.O_RDWR|os.O_CREATE, func(flag int) (*os.File, error) {
 		return d.root.OpenFile(d.partName(), flag, 0o666)
 	})
 	if err != nil {
@@ -244,7 +282,7 @@ func (d *destination) openPart() (*os.File, error) {
 		}
 		return nil, err
 	}
-	if err := lockFile(f); err != nil {
+	if err := localfile.Lock(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s: %v", ErrDownloadBusy, filepath.Join(d.dir, d.partName()), err)
 	}
@@ -276,7 +314,7 @@ const maxSidecar = 1 << 20
 // regular file, and another when it cannot be read or parsed (the partial
 // file is then of no use).
 func (d *destination) loadSidecar() (sidecar, error) {
-	f, _, err := openRegular("download", filepath.Join(d.dir, d.sidecarName()), os.O_RDONLY, func(flag int) (*os.File, error) {
+	f, _, err := localfile.OpenRegular("download", filepath.Join(d.dir, d.sidecarName()), os.O_RDONLY, func(flag int) (*os.File, error) {
 		return d.root.OpenFile(d.sidecarName(), flag, 0)
 	})
 	if err != nil {
@@ -307,7 +345,7 @@ func (d *destination) saveSidecar(s *sidecar) error {
 	tmp := d.tempName()
 	if fi, err := d.root.Lstat(tmp); err == nil {
 		if !fi.Mode().IsRegular() {
-			return notRegular("download", filepath.Join(d.dir, tmp), fi.Mode())
+			return localfile.NotRegular("download", filepath.Join(d.dir, tmp), fi.Mode())
 		}
 		_ = d.root.Remove(tmp)
 	}

@@ -2,11 +2,20 @@ package level3
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/internal/localfile"
 )
 
 func TestSidecarFitsAndContiguous(t *testing.T) {
@@ -23,7 +32,8 @@ func TestSidecarFitsAndContiguous(t *testing.T) {
 		{"single stream", func(s *sidecar) {}, true},
 		{"other URL", func(s *sidecar) { s.URLSHA256 = "x" }, false},
 		{"other kind", func(s *sidecar) { s.Kind = "aria2" }, false},
-		{"newer version", func(s *sidecar) { s.Version = 2 }, false},
+		{"newer version", func(s *sidecar) { s.Version = sidecarVersion + 1 }, false},
+		{"older version (1: validators as raw headers)", func(s *sidecar) { s.Version = 1 }, false},
 		{"negative next", func(s *sidecar) { s.Next = -1 }, false},
 		{"parts without parallel", func(s *sidecar) { s.Parts = par.Parts }, false},
 		{"parallel without a length", func(s *sidecar) { s.Parallel, s.Total = true, -1 }, false},
@@ -111,4 +121,96 @@ func TestCopyRangeAllocatesNothingPerChunk(t *testing.T) {
 	one, many := allocs(int64(len(buf))), allocs(int64(64*len(buf)))
 	assert.Equal(t, one, many, "allocations per call must not depend on the number of chunks")
 	assert.LessOrEqual(t, many, 2.0)
+}
+
+func TestDownloadSidecarHidesSecrets(t *testing.T) {
+	body := content(100_000, 21)
+	srv, url := contentServer(t, body)
+	url += "?token=s3cr3t&x=1"
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	cutDownload(t, downloadClient(t), srv, url, dst, 10_000, nil)
+	data, err := os.ReadFile(dst + partSuffix + sidecarSuffix)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), "s3cr3t")
+	assert.Contains(t, string(data), `"kind":"level3.download"`)
+	assert.Contains(t, string(data), `"version":2`)
+	fi, err := os.Stat(dst + partSuffix + sidecarSuffix)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	// Another URL does not resume this partial file.
+	srv.ResetLog()
+	_, err = downloadClient(t).Download(context.Background(), strings.Replace(url, "x=1", "x=2", 1), dst, quick(nil))
+	require.NoError(t, err)
+	assert.Equal(t, []string{""}, ranges(srv))
+	requireFile(t, dst, body)
+}
+
+func TestDownloadCorruptSidecarStartsOver(t *testing.T) {
+	body := content(100_000, 22)
+	srv, url := contentServer(t, body)
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("garbage"), 0o644))
+	require.NoError(t, os.WriteFile(dst+partSuffix+sidecarSuffix, []byte(`{"kind":"level3.download","version":99}`), 0o600))
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
+	require.NoError(t, err)
+	assert.False(t, res.Resumed)
+	requireFile(t, dst, body)
+	assert.Equal(t, []string{""}, ranges(srv))
+}
+
+func TestDownloadLeavesForeignPartialFilesAlone(t *testing.T) {
+	body := content(1000, 24)
+	srv, url := contentServer(t, body)
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("a browser's download"), 0o644))
+	_, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
+	require.ErrorIs(t, err, ErrFileExists)
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, dst+partSuffix, pe.Path)
+	data, _ := os.ReadFile(dst + partSuffix)
+	assert.Equal(t, "a browser's download", string(data))
+	assert.Empty(t, srv.Requests())
+
+	_, err = downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{Overwrite: true}))
+	require.NoError(t, err)
+	requireFile(t, dst, body)
+}
+
+func TestDownloadExistingFile(t *testing.T) {
+	body := content(1000, 14)
+	srv, url := contentServer(t, body)
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	require.NoError(t, os.WriteFile(dst, []byte("mine"), 0o644))
+	c := downloadClient(t)
+	_, err := c.Download(context.Background(), url, dst, quick(nil))
+	require.ErrorIs(t, err, ErrFileExists)
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, dst, pe.Path)
+	assert.Empty(t, srv.Requests(), "refused before any request")
+	data, _ := os.ReadFile(dst)
+	assert.Equal(t, "mine", string(data))
+	assert.NoFileExists(t, dst+partSuffix)
+
+	_, err = c.Download(context.Background(), url, dst, quick(&DownloadOptions{Overwrite: true}))
+	require.NoError(t, err)
+	requireFile(t, dst, body)
+}
+
+func TestDownloadBusy(t *testing.T) {
+	body := content(1000, 17)
+	_, url := contentServer(t, body)
+	dst := filepath.Join(t.TempDir(), "f.bin")
+	f, err := os.OpenFile(dst+partSuffix, os.O_RDWR|os.O_CREATE, 0o644)
+	require.NoError(t, err)
+	defer f.Close()
+	if err := localfile.Lock(f); err != nil {
+		t.Skip("no file locks here")
+	}
+	_, err = downloadClient(t).Download(context.Background(), url, dst, quick(nil))
+	if errors.Is(err, ErrDownloadBusy) {
+		return
+	}
+	t.Skipf("this system has no exclusive file locks (%v)", err)
 }

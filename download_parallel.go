@@ -1,4 +1,4 @@
-// This file holds parallel ranges (WithConnections): the content is split
+// This file holds parallel ranges (DownloadOptions.Connections): the content is split
 // into one span per connection; each connection fetches its span with one
 // long request tied to the same version (If-Range or If-Match), writes it
 // with WriteAt into the partial file, and when it runs out of work takes
@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cenkalti/backoff/v4"
 )
 
 // minParallelSize is the smallest remaining content that is split over
@@ -43,9 +45,9 @@ func parallelEligible(conns int, failFast bool, r *remoteInfo, have, minSize int
 		return false
 	}
 	if failFast {
-		return r.strongETag() != "" || r.strongDate() != ""
+		return r.strongETag() != "" || r.strongDate(r.date) != ""
 	}
-	return r.ifRange() != ""
+	return r.ifRange(r.date) != ""
 }
 
 // canParallel reports whether this download continues in ranges: when
@@ -96,7 +98,8 @@ func (t *transfer) parallelTransfer(ctx context.Context) stateFn {
 	if !t.sc.Parallel {
 		if t.have == 0 {
 			fresh := t.freshSidecar()
-			fresh.dlValidators, fresh.Total = r.dlValidators, r.length
+			fresh.setVersion(r.Validators, r.date)
+			fresh.Total = r.length
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
 			}
@@ -237,11 +240,11 @@ func (t *transfer) spanRequest(start, end int64) rangeRequest {
 	r := rangeRequest{Ranged: true, Start: start, End: end}
 	switch {
 	case !t.cfg.failFast:
-		r.IfRange = t.sc.ifRange()
-	case t.sc.strongETag() != "":
-		r.IfMatch = t.sc.strongETag()
+		r.IfRange = t.sc.validators().ifRange(t.sc.date())
+	case t.sc.validators().strongETag() != "":
+		r.IfMatch = t.sc.validators().strongETag()
 	default:
-		r.IfUnmodifiedSince = t.sc.strongDate()
+		r.IfUnmodifiedSince = t.sc.validators().strongDate(t.sc.date())
 	}
 	return r
 }
@@ -249,7 +252,7 @@ func (t *transfer) spanRequest(start, end int64) rangeRequest {
 // fetchSpan fetches what is missing of sp, resuming after drops and stalls
 // with its own backoff, until sp is complete or cut short by a thief.
 func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []byte, signal chan<- struct{}) error {
-	bo := t.newBackOff()
+	var bo backoff.BackOff // made at the first restart
 	noGain := 0
 	for {
 		pos, end := s.position(sp)
@@ -266,13 +269,13 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 			if resp != nil {
 				cl = resp.ContentLength
 			}
-			v := judgeResponse(req, -1, t.sc.Total, t.sc.dlValidators, status, h, cl)
+			v := judgeResponse(req, -1, t.sc.Total, t.sc.validators(), status, h, cl)
 			switch v.Kind {
 			case verdictWrite:
 				if v.Restart {
 					resp.Body.Close()
 					a.end()
-					if !t.sc.dlValidators.differs(dlValidatorsOf(h)) && cl == t.sc.Total {
+					if !t.sc.validators().differs(ValidatorsOf(h)) && cl == t.sc.Total {
 						return errNoRanges
 					}
 					return &startOverError{"the content changed: a range request got all of it (200)"}
@@ -283,7 +286,9 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 				a.end()
 				if n > 0 {
 					noGain = 0
-					bo.Reset()
+					if bo != nil {
+						bo.Reset()
+					}
 				}
 				var we *writeError
 				switch {
@@ -313,10 +318,13 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 		}
 		// The connection dropped or stalled: resume the span after a wait.
 		t.spanRestarts.Add(1)
-		if noGain++; noGain > t.cfg.maxRestarts {
-			return fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.maxRestarts, t.redacted, err)
+		if noGain++; noGain > t.cfg.restarts.Attempts {
+			return fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.restarts.Attempts, t.redacted, err)
 		}
-		if !sleepOrDone(ctx, bo.NextBackOff()) {
+		if bo == nil {
+			bo = t.cfg.restarts.backOff()
+		}
+		if sleep(ctx, bo.NextBackOff()) != nil {
 			return context.Cause(ctx)
 		}
 	}

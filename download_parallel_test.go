@@ -17,13 +17,11 @@ import (
 	"github.com/l3go/level3/mocks"
 )
 
-// withSmallRanges lets small test bodies go parallel: split from 64 KiB,
+// small lets small test bodies go parallel with o: split from 64 KiB,
 // steal ranges from 16 KiB.
-func withSmallRanges() DownloadOption {
-	return func(c *downloadConfig) error {
-		c.minParallel, c.minSteal = 64<<10, 16<<10
-		return nil
-	}
+func small(o *DownloadOptions) *DownloadOptions {
+	o.minParallel, o.minSteal = 64<<10, 16<<10
+	return o
 }
 
 // rangeRequests returns the GETs with a Range header.
@@ -41,7 +39,7 @@ func TestDownloadParallel(t *testing.T) {
 	body := content(3<<20+12345, 30)
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithConnections(4), WithSHA256(sha256Hex(body)))
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, 4, res.Connections)
@@ -63,7 +61,7 @@ func TestDownloadParallelThrottled(t *testing.T) {
 	res.Rate = 4 << 20
 	url := srv.Handle("/f.bin", res)
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	got, err := downloadClient(t).Download(context.Background(), url, dst, WithConnections(4), WithComputeSHA256(), withSmallRanges())
+	got, err := downloadClient(t).Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, ComputeSHA256: true})))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, sha256Hex(body), got.SHA256)
@@ -76,7 +74,7 @@ func TestDownloadParallelOverHTTP2(t *testing.T) {
 	srv.Fail("/f.bin", mocks.DropAt(int64(len(body))*2/3+100)) // early in the third span: hit before any steal
 	c := downloadClient(t, WithHTTPClient(srv.Client()))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := c.Download(context.Background(), url, dst, WithConnections(3), WithSHA256(sha256Hex(body)), withSmallRanges())
+	res, err := c.Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 3, SHA256: sha256Hex(body)})))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, 1, res.Restarts)
@@ -98,7 +96,7 @@ func TestDownloadParallelFallsBack(t *testing.T) {
 			tc.setup(res)
 			url := srv.Handle("/f.bin", res)
 			dst := filepath.Join(t.TempDir(), "f.bin")
-			got, err := downloadClient(t).Download(context.Background(), url, dst, WithConnections(4), withSmallRanges())
+			got, err := downloadClient(t).Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4})))
 			require.NoError(t, err)
 			requireFile(t, dst, body)
 			assert.Equal(t, 1, got.Connections)
@@ -109,7 +107,7 @@ func TestDownloadParallelFallsBack(t *testing.T) {
 		srv, url := contentServer(t, body)
 		srv.Fail("/f.bin", mocks.IgnoreRange().Times(10))
 		dst := filepath.Join(t.TempDir(), "f.bin")
-		got, err := downloadClient(t).Download(context.Background(), url, dst, WithConnections(4), WithSHA256(sha256Hex(body)), withSmallRanges())
+		got, err := downloadClient(t).Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)})))
 		require.NoError(t, err)
 		requireFile(t, dst, body)
 		assert.Equal(t, 1, got.Connections)
@@ -121,7 +119,7 @@ func TestDownloadParallelChangeMidway(t *testing.T) {
 	srv, url := contentServer(t, old)
 	srv.Fail("/f.bin", mocks.DropAt(600<<10), mocks.ChangeBody(updated).OnlyFor(http.MethodGet))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithConnections(4), WithSHA256(sha256Hex(updated)), withSmallRanges())
+	res, err := downloadClient(t).Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(updated)})))
 	require.NoError(t, err)
 	requireFile(t, dst, updated)
 	assert.GreaterOrEqual(t, res.Restarts, 1, "at least the start over")
@@ -132,7 +130,7 @@ func TestDownloadParallelFailFast(t *testing.T) {
 	srv, url := contentServer(t, old)
 	srv.Fail("/f.bin", mocks.DropAt(600<<10), mocks.ChangeBody(updated).OnlyFor(http.MethodGet))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	_, err := downloadClient(t).Download(context.Background(), url, dst, WithConnections(4), WithFailFast(), withSmallRanges())
+	_, err := downloadClient(t).Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, FailFast: true})))
 	var changed *ContentChangedError
 	require.ErrorAs(t, err, &changed)
 	var conflict *ConflictError
@@ -153,7 +151,7 @@ func TestDownloadParallelResumes(t *testing.T) {
 			dst := filepath.Join(t.TempDir(), "f.bin")
 			c := downloadClient(t)
 			srv.Fail("/f.bin", mocks.DropAt(512<<10+100)) // early in the third span: hit before any steal
-			_, err := c.Download(context.Background(), url, dst, WithConnections(4), WithMaxRestarts(0), WithComputeSHA256(), withSmallRanges())
+			_, err := c.Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, Restarts: Schedule{Attempts: -1}, ComputeSHA256: true})))
 			require.ErrorIs(t, err, ErrTooManyRestarts)
 			require.FileExists(t, dst+partSuffix+sidecarSuffix)
 			data, err := os.ReadFile(dst + partSuffix + sidecarSuffix)
@@ -161,7 +159,7 @@ func TestDownloadParallelResumes(t *testing.T) {
 			assert.Contains(t, string(data), `"parallel":true`)
 
 			srv.ResetLog()
-			res, err := c.Download(context.Background(), url, dst, WithConnections(conns), WithSHA256(sha256Hex(body)), withSmallRanges())
+			res, err := c.Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: conns, SHA256: sha256Hex(body)})))
 			require.NoError(t, err)
 			requireFile(t, dst, body)
 			assert.True(t, res.Resumed)
@@ -203,7 +201,7 @@ func TestDownloadFaultMatrix(t *testing.T) {
 				}
 			}
 			dst := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".bin")
-			res, err := c.Download(context.Background(), url, dst, WithConnections(conns), WithSHA256(sha256Hex(want)), WithMaxRestarts(10), withSmallRanges())
+			res, err := c.Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: conns, SHA256: sha256Hex(want), Restarts: Schedule{Attempts: 10}})))
 			require.NoError(t, err)
 			requireFile(t, dst, want)
 			assert.Equal(t, int64(len(want)), res.Bytes)
@@ -217,11 +215,11 @@ func TestDownloadParallelDistrustsAShortPartialFile(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
 	srv.Fail("/f.bin", mocks.DropAt(768<<10+100)) // early in the fourth span: hit before any steal
-	_, err := c.Download(context.Background(), url, dst, WithConnections(4), WithMaxRestarts(0), withSmallRanges())
+	_, err := c.Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, Restarts: Schedule{Attempts: -1}})))
 	require.ErrorIs(t, err, ErrTooManyRestarts)
 	// The sidecar claims bytes far into the file; the file lost them.
 	require.NoError(t, os.Truncate(dst+partSuffix, 1000))
-	res, err := c.Download(context.Background(), url, dst, WithConnections(4), WithSHA256(sha256Hex(body)), withSmallRanges())
+	res, err := c.Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)})))
 	require.NoError(t, err)
 	assert.False(t, res.Resumed, "a partial file shorter than its sidecar says is not trusted")
 	requireFile(t, dst, body)

@@ -1,6 +1,7 @@
 // This file holds the decisions of a download as small pure functions, apart
 // from the I/O that download.go and download_parallel.go do around them:
-// which validator identifies the bytes already on disk (validators), what
+// which validator identifies the bytes already on disk (the Validators
+// methods strongETag, strongDate, ifRange, differs), what
 // request continues a download (planResume), and what a response means for
 // the file (judgeResponse, judgeConfirm). Each is table-tested.
 
@@ -14,64 +15,60 @@ import (
 	"time"
 )
 
-// dlValidators identify one version of a resource's content: the raw etag,
-// last-modified and date headers of the response that delivered it.
-type dlValidators struct {
-	ETag         string `json:"etag,omitempty"`
-	LastModified string `json:"last_modified,omitempty"`
-	Date         string `json:"date,omitempty"`
-}
+// The validators of a download are the Validators of the response that
+// delivered its bytes (etag and last-modified), with that response's Date,
+// which decides whether the date is a strong validator. These methods hold
+// the rules of RFC 9110 that downloads need.
 
-// dlValidatorsOf reads the dlValidators of a response header.
-func dlValidatorsOf(h http.Header) dlValidators {
-	return dlValidators{
-		ETag:         strings.TrimSpace(h.Get("Etag")),
-		LastModified: strings.TrimSpace(h.Get("Last-Modified")),
-		Date:         strings.TrimSpace(h.Get("Date")),
+// responseDate returns the date header of h, zero when absent or malformed.
+func responseDate(h http.Header) time.Time {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return time.Time{}
 	}
+	return d
 }
 
 // strongETag returns the entity tag if it is strong, else "". Weak tags
 // (W/"...") cannot validate ranges or If-Match (RFC 9110 §8.8.3.2).
-func (v dlValidators) strongETag() string {
-	if v.ETag == "" || strings.HasPrefix(v.ETag, "W/") || len(v.ETag) < 2 || v.ETag[0] != '"' || v.ETag[len(v.ETag)-1] != '"' {
+func (v Validators) strongETag() string {
+	if !v.Strong() {
 		return ""
 	}
 	return v.ETag
 }
 
-// strongDate returns the last-modified date if it is a strong validator,
-// else "". RFC 9110 §8.8.2.2: a date is strong only when it is at least
-// 60 seconds before the Date of the response that carried it; otherwise the
-// content may have changed twice within the same second.
-func (v dlValidators) strongDate() string {
-	lm, err1 := http.ParseTime(v.LastModified)
-	date, err2 := http.ParseTime(v.Date)
-	if err1 != nil || err2 != nil || date.Sub(lm) < 60*time.Second {
+// strongDate returns the last-modified date, as an HTTP date, if it is a
+// strong validator given the date of the response that carried it, else "".
+// RFC 9110 §8.8.2.2: a date is strong only when it is at least 60 seconds
+// before the Date of that response; otherwise the content may have changed
+// twice within the same second.
+func (v Validators) strongDate(date time.Time) string {
+	if v.LastModified.IsZero() || date.IsZero() || date.Sub(v.LastModified) < 60*time.Second {
 		return ""
 	}
-	return v.LastModified
+	return v.LastModified.UTC().Format(http.TimeFormat)
 }
 
 // ifRange returns the value for If-Range (RFC 9110 §13.1.5): the strong
 // entity tag, else the strong last-modified date, never both and never a
 // weak tag; "" when there is none, and the download cannot safely resume.
-func (v dlValidators) ifRange() string {
+func (v Validators) ifRange(date time.Time) string {
 	if tag := v.strongETag(); tag != "" {
 		return tag
 	}
-	return v.strongDate()
+	return v.strongDate(date)
 }
 
 // differs reports whether o is known to be another version than v: both
 // carry an entity tag and the tags differ, or not both carry one and both
 // carry a last-modified date, and the dates differ (a response that drops
 // the tag but brings another date is another version).
-func (v dlValidators) differs(o dlValidators) bool {
+func (v Validators) differs(o Validators) bool {
 	if v.ETag != "" && o.ETag != "" {
 		return v.ETag != o.ETag
 	}
-	return v.LastModified != "" && o.LastModified != "" && v.LastModified != o.LastModified
+	return !v.LastModified.IsZero() && !o.LastModified.IsZero() && !v.LastModified.Equal(o.LastModified)
 }
 
 // rangeRequest is the shape of one GET of a download: the byte range and
@@ -84,8 +81,8 @@ type rangeRequest struct {
 	IfRange           string // refetch: a strong validator
 	IfMatch           string // fail-fast: the strong entity tag
 	IfUnmodifiedSince string // fail-fast without an entity tag: the strong date
-	IfNoneMatch       string // WithKnownVersion
-	IfModifiedSince   string // WithKnownVersion without an entity tag
+	IfNoneMatch       string // KnownVersion
+	IfModifiedSince   string // KnownVersion without an entity tag
 }
 
 // header writes the request's headers into h. Downloads always ask for the
@@ -116,7 +113,8 @@ func (r rangeRequest) header(h http.Header) {
 func (r rangeRequest) conditional() bool { return r.IfMatch != "" || r.IfUnmodifiedSince != "" }
 
 // planResume decides the request that continues a download of which the
-// first have bytes, of the version described by local, are on disk. It
+// first have bytes, of the version described by local (delivered by a
+// response dated date), are on disk. It
 // returns discard when those bytes cannot be used and must be thrown away:
 // resuming was turned off, or no strong validator ties them to the server's
 // current content.
@@ -125,7 +123,7 @@ func (r rangeRequest) conditional() bool { return r.IfMatch != "" || r.IfUnmodif
 //     etag, else the strong last-modified date (RFC 9110 §13.1.5);
 //   - fail-fast: range bytes=have- with If-Match and the strong etag, else
 //     If-Unmodified-Since and the strong date.
-func planResume(have int64, local dlValidators, failFast, noResume bool) (req rangeRequest, discard bool) {
+func planResume(have int64, local Validators, date time.Time, failFast, noResume bool) (req rangeRequest, discard bool) {
 	if have <= 0 {
 		return rangeRequest{End: -1}, false
 	}
@@ -134,12 +132,12 @@ func planResume(have int64, local dlValidators, failFast, noResume bool) (req ra
 	}
 	resume := rangeRequest{Ranged: true, Start: have, End: -1}
 	switch {
-	case !failFast && local.ifRange() != "":
-		resume.IfRange = local.ifRange()
+	case !failFast && local.ifRange(date) != "":
+		resume.IfRange = local.ifRange(date)
 	case failFast && local.strongETag() != "":
 		resume.IfMatch = local.strongETag()
-	case failFast && local.strongDate() != "":
-		resume.IfUnmodifiedSince = local.strongDate()
+	case failFast && local.strongDate(date) != "":
+		resume.IfUnmodifiedSince = local.strongDate(date)
 	default:
 		return rangeRequest{End: -1}, true
 	}
@@ -164,7 +162,7 @@ const (
 	// verdictChanged: fail-fast and the content changed (409, 412, or a
 	// 206 with another entity tag).
 	verdictChanged
-	// verdictNotModified: 304 to WithKnownVersion.
+	// verdictNotModified: 304 to KnownVersion.
 	verdictNotModified
 	// verdictUnexpected: a response the protocol does not allow here.
 	verdictUnexpected
@@ -188,7 +186,7 @@ type dlVerdict struct {
 // bytes of the version local, and knows the content to be total bytes long
 // (-1 unknown). For statuses of 400 and more, h is the header of the typed
 // error's response.
-func judgeResponse(req rangeRequest, have, total int64, local dlValidators, status int, h http.Header, contentLength int64) dlVerdict {
+func judgeResponse(req rangeRequest, have, total int64, local Validators, status int, h http.Header, contentLength int64) dlVerdict {
 	switch {
 	case status == http.StatusOK:
 		// Unranged, or the validator did not match (RFC 9110 §13.1.5), or the
@@ -203,7 +201,7 @@ func judgeResponse(req rangeRequest, have, total int64, local dlValidators, stat
 		}
 		refetch := func(reason string) dlVerdict { return dlVerdict{Kind: verdictRefetch, Total: cr.Total, Reason: reason} }
 		switch {
-		case local.differs(dlValidatorsOf(h)):
+		case local.differs(ValidatorsOf(h)):
 			return refetch("416 with other validators than the partial file's")
 		case total >= 0 && cr.Total != total:
 			// One of the two lengths is a lie, or the content changed:
@@ -233,7 +231,7 @@ func judgeResponse(req rangeRequest, have, total int64, local dlValidators, stat
 // judgePartial checks a 206 against the request: one range (not
 // multipart/byteranges), starting where asked, ending no later than asked,
 // of a content as long as known and of the same version.
-func judgePartial(req rangeRequest, total int64, local dlValidators, h http.Header, contentLength int64) dlVerdict {
+func judgePartial(req rangeRequest, total int64, local Validators, h http.Header, contentLength int64) dlVerdict {
 	if !req.Ranged {
 		return dlVerdict{Kind: verdictUnexpected, Total: -1, Reason: "206 Partial Content to a request without range"}
 	}
@@ -257,7 +255,7 @@ func judgePartial(req rangeRequest, total int64, local dlValidators, h http.Head
 	case contentLength >= 0 && contentLength != cr.Length():
 		return refetch("206 content-length " + strconv.FormatInt(contentLength, 10) + " does not match content-range " + strconv.Quote(h.Get("Content-Range")))
 	}
-	if local.differs(dlValidatorsOf(h)) {
+	if local.differs(ValidatorsOf(h)) {
 		if req.conditional() {
 			return dlVerdict{Kind: verdictChanged, Total: cr.Total, Reason: "206 with another entity tag"}
 		}
@@ -271,17 +269,17 @@ func judgePartial(req rangeRequest, total int64, local dlValidators, h http.Head
 
 // judgeConfirm decides, after a 416 without content-range, from a HEAD
 // response (status, header, content length) whether the have bytes of
-// version local on disk are the whole current content, which was announced
-// as total bytes long (-1 unknown).
-func judgeConfirm(have, total int64, local dlValidators, status int, h http.Header, contentLength int64) verdictKind {
+// version local (delivered by a response dated date) on disk are the whole
+// current content, which was announced as total bytes long (-1 unknown).
+func judgeConfirm(have, total int64, local Validators, date time.Time, status int, h http.Header, contentLength int64) verdictKind {
 	if status != http.StatusOK || contentLength != have || total >= 0 && total != have {
 		return verdictRefetch
 	}
-	remote := dlValidatorsOf(h)
-	if local.ifRange() == "" || local.differs(remote) || (local.ETag == "" && local.LastModified == "") {
+	remote := ValidatorsOf(h)
+	if local.ifRange(date) == "" || local.differs(remote) || local.IsZero() {
 		return verdictRefetch
 	}
-	if local.ETag != "" && remote.ETag == "" || local.ETag == "" && remote.LastModified == "" {
+	if local.ETag != "" && remote.ETag == "" || local.ETag == "" && remote.LastModified.IsZero() {
 		return verdictRefetch // nothing to compare with
 	}
 	return verdictDone

@@ -16,53 +16,67 @@ var (
 	lmNew   = time.Date(2026, 11, 25, 11, 59, 30, 0, time.UTC).Format(http.TimeFormat)
 )
 
+// version is a test's shorthand for the validators of a response as the
+// server sent them: the raw etag, last-modified and date headers.
+type version struct{ ETag, LastModified, Date string }
+
+// validators returns the Validators of v's response.
+func (v version) validators() Validators {
+	return ValidatorsOf(dlHeader("Etag", v.ETag, "Last-Modified", v.LastModified))
+}
+
+// date returns the date of v's response.
+func (v version) date() time.Time { return responseDate(dlHeader("Date", v.Date)) }
+
 func TestValidators(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		v          dlValidators
+		v          version
 		strongETag string
 		strongDate string
 		ifRange    string
 	}{
-		{"strong etag", dlValidators{ETag: `"a"`}, `"a"`, "", `"a"`},
-		{"weak etag", dlValidators{ETag: `W/"a"`}, "", "", ""},
-		{"unquoted etag is not an entity tag", dlValidators{ETag: `abc`}, "", "", ""},
-		{"weak etag, strong date", dlValidators{ETag: `W/"a"`, LastModified: lmOld, Date: dateNow}, "", lmOld, lmOld},
-		{"date within 60 s of Date is weak", dlValidators{LastModified: lmNew, Date: dateNow}, "", "", ""},
-		{"date without Date is weak", dlValidators{LastModified: lmOld}, "", "", ""},
-		{"malformed date", dlValidators{LastModified: "yesterday", Date: dateNow}, "", "", ""},
-		{"etag wins over date", dlValidators{ETag: `"a"`, LastModified: lmOld, Date: dateNow}, `"a"`, lmOld, `"a"`},
-		{"nothing", dlValidators{}, "", "", ""},
+		{"strong etag", version{ETag: `"a"`}, `"a"`, "", `"a"`},
+		{"weak etag", version{ETag: `W/"a"`}, "", "", ""},
+		{"unquoted etag is not an entity tag", version{ETag: `abc`}, "", "", ""},
+		{"weak etag, strong date", version{ETag: `W/"a"`, LastModified: lmOld, Date: dateNow}, "", lmOld, lmOld},
+		{"date within 60 s of Date is weak", version{LastModified: lmNew, Date: dateNow}, "", "", ""},
+		{"date without Date is weak", version{LastModified: lmOld}, "", "", ""},
+		{"malformed date", version{LastModified: "yesterday", Date: dateNow}, "", "", ""},
+		{"etag wins over date", version{ETag: `"a"`, LastModified: lmOld, Date: dateNow}, `"a"`, lmOld, `"a"`},
+		{"nothing", version{}, "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.strongETag, tc.v.strongETag())
-			assert.Equal(t, tc.strongDate, tc.v.strongDate())
-			assert.Equal(t, tc.ifRange, tc.v.ifRange())
+			v := tc.v.validators()
+			assert.Equal(t, tc.strongETag, v.strongETag())
+			assert.Equal(t, tc.strongDate, v.strongDate(tc.v.date()))
+			assert.Equal(t, tc.ifRange, v.ifRange(tc.v.date()))
 		})
 	}
 }
 
 func TestValidatorsDiffer(t *testing.T) {
-	a, b := dlValidators{ETag: `"a"`, LastModified: lmOld}, dlValidators{ETag: `"b"`, LastModified: lmOld}
+	v := func(etag, lm string) Validators { return version{ETag: etag, LastModified: lm}.validators() }
+	a, b := v(`"a"`, lmOld), v(`"b"`, lmOld)
 	assert.True(t, a.differs(b))
 	assert.False(t, a.differs(a))
-	noTag1, noTag2 := dlValidators{LastModified: lmOld}, dlValidators{LastModified: lmNew}
+	noTag1, noTag2 := v("", lmOld), v("", lmNew)
 	assert.True(t, noTag1.differs(noTag2))
-	assert.False(t, noTag1.differs(dlValidators{}), "nothing to compare with")
+	assert.False(t, noTag1.differs(Validators{}), "nothing to compare with")
 	assert.False(t, a.differs(noTag1), "a tag on one side only, the same date")
 	assert.True(t, a.differs(noTag2), "no tag any more, and another date: another version")
 	assert.True(t, noTag2.differs(a))
-	assert.False(t, a.differs(dlValidators{ETag: `"a"`, LastModified: lmNew}), "equal tags decide")
+	assert.False(t, a.differs(v(`"a"`, lmNew)), "equal tags decide")
 }
 
 func TestPlanResume(t *testing.T) {
-	strong := dlValidators{ETag: `"v1"`, LastModified: lmOld, Date: dateNow}
-	dateOnly := dlValidators{ETag: `W/"v1"`, LastModified: lmOld, Date: dateNow}
-	weak := dlValidators{ETag: `W/"v1"`, LastModified: lmNew, Date: dateNow}
+	strong := version{ETag: `"v1"`, LastModified: lmOld, Date: dateNow}
+	dateOnly := version{ETag: `W/"v1"`, LastModified: lmOld, Date: dateNow}
+	weak := version{ETag: `W/"v1"`, LastModified: lmNew, Date: dateNow}
 	for _, tc := range []struct {
 		name      string
 		have      int64
-		local     dlValidators
+		local     version
 		failFast  bool
 		noResume  bool
 		want      rangeRequest
@@ -72,14 +86,14 @@ func TestPlanResume(t *testing.T) {
 		{"refetch with the strong etag", 100, strong, false, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfRange: `"v1"`}, false},
 		{"refetch with the date when the tag is weak", 100, dateOnly, false, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfRange: lmOld}, false},
 		{"no strong validator: start over", 100, weak, false, false, rangeRequest{End: -1}, true},
-		{"no validator at all: start over", 100, dlValidators{}, false, false, rangeRequest{End: -1}, true},
+		{"no validator at all: start over", 100, version{}, false, false, rangeRequest{End: -1}, true},
 		{"fail-fast with If-Match", 100, strong, true, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfMatch: `"v1"`}, false},
 		{"fail-fast without a tag: If-Unmodified-Since", 100, dateOnly, true, false, rangeRequest{Ranged: true, Start: 100, End: -1, IfUnmodifiedSince: lmOld}, false},
 		{"fail-fast, nothing strong: start over", 100, weak, true, false, rangeRequest{End: -1}, true},
 		{"no resume", 100, strong, false, true, rangeRequest{End: -1}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, throw := planResume(tc.have, tc.local, tc.failFast, tc.noResume)
+			got, throw := planResume(tc.have, tc.local.validators(), tc.local.date(), tc.failFast, tc.noResume)
 			assert.Equal(t, tc.want, got)
 			assert.Equal(t, tc.wantThrow, throw)
 		})
@@ -110,7 +124,7 @@ func dlHeader(kv ...string) http.Header {
 }
 
 func TestJudgeResponse(t *testing.T) {
-	local := dlValidators{ETag: `"v1"`}
+	local := version{ETag: `"v1"`}
 	resume := rangeRequest{Ranged: true, Start: 100, End: -1, IfRange: `"v1"`}
 	failFast := rangeRequest{Ranged: true, Start: 100, End: -1, IfMatch: `"v1"`}
 	plain := rangeRequest{End: -1}
@@ -191,7 +205,7 @@ func TestJudgeResponse(t *testing.T) {
 			dlVerdict{Kind: verdictUnexpected, Total: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := judgeResponse(tc.req, tc.have, tc.total, local, tc.status, tc.h, tc.cl)
+			got := judgeResponse(tc.req, tc.have, tc.total, local.validators(), tc.status, tc.h, tc.cl)
 			if tc.want.Kind != verdictWrite {
 				assert.NotEmpty(t, got.Reason+map[verdictKind]string{verdictError: "-", verdictNotModified: "-", verdictDone: "-"}[got.Kind], "every refusal says why")
 			}
@@ -202,10 +216,10 @@ func TestJudgeResponse(t *testing.T) {
 }
 
 func TestJudgeConfirm(t *testing.T) {
-	local := dlValidators{ETag: `"v1"`}
+	local := version{ETag: `"v1"`}
 	for _, tc := range []struct {
 		name   string
-		local  dlValidators
+		local  version
 		status int
 		h      http.Header
 		length int64
@@ -215,20 +229,21 @@ func TestJudgeConfirm(t *testing.T) {
 		{"another length", local, 200, dlHeader("Etag", `"v1"`), 999, verdictRefetch},
 		{"another tag", local, 200, dlHeader("Etag", `"v2"`), 1000, verdictRefetch},
 		{"no tag to compare", local, 200, dlHeader(), 1000, verdictRefetch},
-		{"date only, same", dlValidators{LastModified: lmOld, Date: dateNow}, 200, dlHeader("Last-Modified", lmOld), 1000, verdictDone},
-		{"weak local validators", dlValidators{ETag: `W/"v1"`}, 200, dlHeader("Etag", `W/"v1"`), 1000, verdictRefetch},
+		{"date only, same", version{LastModified: lmOld, Date: dateNow}, 200, dlHeader("Last-Modified", lmOld), 1000, verdictDone},
+		{"weak local validators", version{ETag: `W/"v1"`}, 200, dlHeader("Etag", `W/"v1"`), 1000, verdictRefetch},
 		{"HEAD failed", local, 404, dlHeader("Etag", `"v1"`), 1000, verdictRefetch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, judgeConfirm(1000, -1, tc.local, tc.status, tc.h, tc.length))
-			assert.Equal(t, tc.want, judgeConfirm(1000, 1000, tc.local, tc.status, tc.h, tc.length), "the length announced agrees")
-			assert.Equal(t, verdictRefetch, judgeConfirm(1000, 2000, tc.local, tc.status, tc.h, tc.length), "another length was announced")
+			local, date := tc.local.validators(), tc.local.date()
+			assert.Equal(t, tc.want, judgeConfirm(1000, -1, local, date, tc.status, tc.h, tc.length))
+			assert.Equal(t, tc.want, judgeConfirm(1000, 1000, local, date, tc.status, tc.h, tc.length), "the length announced agrees")
+			assert.Equal(t, verdictRefetch, judgeConfirm(1000, 2000, local, date, tc.status, tc.h, tc.length), "another length was announced")
 		})
 	}
 }
 
 func TestParallelEligible(t *testing.T) {
-	good := &remoteInfo{dlValidators: dlValidators{ETag: `"v1"`}, length: 10 << 20, acceptRanges: "bytes"}
+	good := &remoteInfo{Validators: Validators{ETag: `"v1"`}, length: 10 << 20, acceptRanges: "bytes"}
 	with := func(f func(r *remoteInfo)) *remoteInfo {
 		r := *good
 		f(&r)
@@ -252,7 +267,9 @@ func TestParallelEligible(t *testing.T) {
 		{"unknown length", 4, false, with(func(r *remoteInfo) { r.length = -1 }), 0, false},
 		{"encoded", 4, false, with(func(r *remoteInfo) { r.encoding = "gzip" }), 0, false},
 		{"weak etag only", 4, false, with(func(r *remoteInfo) { r.ETag = `W/"v1"` }), 0, false},
-		{"weak etag, strong date", 4, false, with(func(r *remoteInfo) { r.ETag, r.LastModified, r.Date = `W/"v1"`, lmOld, dateNow }), 0, true},
+		{"weak etag, strong date", 4, false, with(func(r *remoteInfo) {
+			r.Validators, r.date = version{`W/"v1"`, lmOld, dateNow}.validators(), version{Date: dateNow}.date()
+		}), 0, true},
 		{"fail-fast with a strong etag", 4, true, good, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,7 @@
-// This file holds the progress reporting of a download (WithProgress): the
-// Progress value, and the meter that counts bytes with one atomic add per
-// buffer and, only when a ProgressFunc is set, runs the goroutine that calls
-// it. The download is in download.go.
+// This file holds the progress reporting of a download
+// (DownloadOptions.Progress): the Progress value, and the meter that counts
+// bytes with one atomic add per buffer and, only when a Progress function is
+// set, runs the goroutine that calls it. The download is in download.go.
 
 package level3
 
@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Progress is a snapshot of a running transfer, a download ([WithProgress])
-// or an upload ([UploadOptions].Progress).
+// Progress is a snapshot of a running transfer, a download
+// ([DownloadOptions].Progress) or an upload ([UploadOptions].Progress).
 type Progress struct {
 	// Bytes is how much has been transferred. For a download: how much of
 	// the content is on disk, including bytes kept from an earlier attempt;
@@ -33,9 +33,6 @@ type Progress struct {
 	Done bool
 }
 
-// ProgressFunc receives progress reports; see [WithProgress].
-type ProgressFunc func(Progress)
-
 // rateWindow is how far back Progress.Rate looks.
 const rateWindow = 3 * time.Second
 
@@ -47,7 +44,7 @@ type progressMeter struct {
 	base  atomic.Int64 // bytes on disk when the transfer started (first set)
 	start time.Time
 
-	fn       ProgressFunc
+	fn       func(Progress)
 	interval time.Duration
 	stop     chan struct{}
 	done     chan struct{}
@@ -62,7 +59,7 @@ type rateSample struct {
 
 // newProgressMeter returns a meter; with fn set, it starts the goroutine
 // that calls fn every interval until finish.
-func newProgressMeter(fn ProgressFunc, interval time.Duration) *progressMeter {
+func newProgressMeter(fn func(Progress), interval time.Duration) *progressMeter {
 	m := &progressMeter{start: time.Now(), fn: fn, interval: interval}
 	m.total.Store(-1)
 	m.base.Store(-1)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,7 +108,7 @@ func TestRealServerDownloads(t *testing.T) {
 		t.Run("200, then a drop resumed with 206", func(t *testing.T) {
 			rec := &recorder{cutNext: 1 << 20}
 			dir := t.TempDir()
-			res, err := peerClient(t, rec).Download(ctx, url, dir+"/", WithSHA256(sha256Hex(body)))
+			res, err := peerClient(t, rec).Download(ctx, url, dir+"/", quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 			require.NoError(t, err)
 			assert.Equal(t, filepath.Join(dir, "big.bin"), res.Path)
 			requireFile(t, res.Path, body)
@@ -124,12 +125,12 @@ func TestRealServerDownloads(t *testing.T) {
 			rec := &recorder{}
 			c := peerClient(t, rec)
 			rec.cutNext = 500_000
-			_, err := c.Download(ctx, srv.URL+"/files/changing.bin", filepath.Join(dir, "c.bin"), WithMaxRestarts(0))
+			_, err := c.Download(ctx, srv.URL+"/files/changing.bin", filepath.Join(dir, "c.bin"), quick(&DownloadOptions{Restarts: Schedule{Attempts: -1}}))
 			require.ErrorIs(t, err, ErrTooManyRestarts)
 			updated := content(2<<20, 51)
 			realpeers.WriteFile(t, srv.DocRoot, "changing.bin", updated)
 			rec.log = nil
-			res, err := c.Download(ctx, srv.URL+"/files/changing.bin", filepath.Join(dir, "c.bin"), WithSHA256(sha256Hex(updated)))
+			res, err := c.Download(ctx, srv.URL+"/files/changing.bin", filepath.Join(dir, "c.bin"), quick(&DownloadOptions{SHA256: sha256Hex(updated)}))
 			require.NoError(t, err)
 			requireFile(t, res.Path, updated)
 			assert.Equal(t, []string{"GET OK"}, rec.statuses())
@@ -144,9 +145,9 @@ func TestRealServerDownloads(t *testing.T) {
 			head, err := c.Discover(ctx, url)
 			require.NoError(t, err)
 			dir := t.TempDir()
-			plantPartial(t, dir, "big.bin", url, body, dlValidators{ETag: head.ETag}, int64(len(body)))
+			plantPartial(t, dir, "big.bin", url, body, Validators{ETag: head.ETag}, time.Time{}, int64(len(body)))
 			rec.log = nil
-			res, err := c.Download(ctx, url, filepath.Join(dir, "big.bin"), WithSHA256(sha256Hex(body)))
+			res, err := c.Download(ctx, url, filepath.Join(dir, "big.bin"), quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 			require.NoError(t, err)
 			requireFile(t, res.Path, body)
 			want := map[string][]string{
@@ -166,9 +167,9 @@ func TestRealServerDownloads(t *testing.T) {
 			dir := t.TempDir()
 			// A partial file longer than the content, with its validator:
 			// only a server's 416 can tell.
-			plantPartial(t, dir, "s.bin", srv.URL+"/files/shrunk.bin", body[:200_000], dlValidators{ETag: head.ETag}, -1)
+			plantPartial(t, dir, "s.bin", srv.URL+"/files/shrunk.bin", body[:200_000], Validators{ETag: head.ETag}, time.Time{}, -1)
 			rec.log = nil
-			res, err := c.Download(ctx, srv.URL+"/files/shrunk.bin", filepath.Join(dir, "s.bin"))
+			res, err := c.Download(ctx, srv.URL+"/files/shrunk.bin", filepath.Join(dir, "s.bin"), quick(nil))
 			require.NoError(t, err)
 			requireFile(t, res.Path, small)
 			assert.Equal(t, "GET Requested Range Not Satisfiable", rec.statuses()[0])
@@ -181,7 +182,7 @@ func TestRealServerDownloads(t *testing.T) {
 			head, err := c.Discover(ctx, url)
 			require.NoError(t, err)
 			rec.log = nil
-			res, err := c.Download(ctx, url, filepath.Join(t.TempDir(), "big.bin"), WithKnownVersion(head.ETag, head.LastModified))
+			res, err := c.Download(ctx, url, filepath.Join(t.TempDir(), "big.bin"), quick(&DownloadOptions{KnownVersion: Validators{ETag: head.ETag, LastModified: head.LastModified}}))
 			require.NoError(t, err)
 			assert.True(t, res.NotModified)
 			assert.Equal(t, []string{"GET Not Modified"}, rec.statuses())
@@ -192,11 +193,11 @@ func TestRealServerDownloads(t *testing.T) {
 			realpeers.WriteFile(t, srv.DocRoot, "ff.bin", body)
 			rec := &recorder{cutNext: 300_000}
 			c := peerClient(t, rec)
-			_, err := c.Download(ctx, srv.URL+"/files/ff.bin", filepath.Join(dir, "ff.bin"), WithMaxRestarts(0))
+			_, err := c.Download(ctx, srv.URL+"/files/ff.bin", filepath.Join(dir, "ff.bin"), quick(&DownloadOptions{Restarts: Schedule{Attempts: -1}}))
 			require.ErrorIs(t, err, ErrTooManyRestarts)
 			realpeers.WriteFile(t, srv.DocRoot, "ff.bin", content(len(body), 53))
 			rec.log = nil
-			_, err = c.Download(ctx, srv.URL+"/files/ff.bin", filepath.Join(dir, "ff.bin"), WithFailFast(), WithKeepPartialOnChange())
+			_, err = c.Download(ctx, srv.URL+"/files/ff.bin", filepath.Join(dir, "ff.bin"), quick(&DownloadOptions{FailFast: true, KeepPartialOnChange: true}))
 			var changed *ContentChangedError
 			require.ErrorAs(t, err, &changed)
 			var stale *PreconditionFailedError
@@ -210,8 +211,7 @@ func TestRealServerDownloads(t *testing.T) {
 		t.Run("parallel ranges", func(t *testing.T) {
 			for _, path := range []string{"/files/big.bin", "/slow/big.bin"} {
 				rec := &recorder{}
-				res, err := peerClient(t, rec).Download(ctx, srv.URL+path, filepath.Join(t.TempDir(), "big.bin"),
-					WithConnections(4), WithSHA256(sha256Hex(body)))
+				res, err := peerClient(t, rec).Download(ctx, srv.URL+path, filepath.Join(t.TempDir(), "big.bin"), quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)}))
 				require.NoError(t, err, path)
 				requireFile(t, res.Path, body)
 				assert.Equal(t, 4, res.Connections, path)

@@ -1,77 +1,29 @@
 // This file holds the states of a single-stream download, from the GET to
-// the rename into place: getRequest, judge, copyBody, pause, confirmByHead,
-// verify and finish, with the copy loop, and the stall watchdog and buffer
-// filling that parallel ranges (download_parallel.go) share. The first
-// states are in download.go.
+// the judged answer and its copy: getRequest, judge, copyBody, refetch,
+// pause and confirmByHead, with the requests (sendRange, head) that
+// parallel ranges (download_parallel.go) share. The first states are in
+// download_begin.go, the last in download_finish.go.
 
 package level3
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"runtime"
-	"sync/atomic"
-	"time"
-
-	"github.com/cenkalti/backoff/v4"
 )
-
-// attempt is one request of a download with its stall watchdog: a timer
-// that cancels the request when no byte arrives for the stall timeout.
-type attempt struct {
-	cancel  context.CancelFunc
-	timer   *time.Timer
-	timeout time.Duration
-	stalled atomic.Bool
-}
-
-// newAttempt returns the context of one request and its watchdog, armed.
-func newAttempt(ctx context.Context, timeout time.Duration) (context.Context, *attempt) {
-	actx, cancel := context.WithCancel(ctx)
-	a := &attempt{cancel: cancel, timeout: timeout}
-	a.timer = time.AfterFunc(timeout, func() {
-		a.stalled.Store(true)
-		cancel()
-	})
-	return actx, a
-}
-
-// alive rearms the watchdog: bytes arrived.
-func (a *attempt) alive() { a.timer.Reset(a.timeout) }
-
-// end disarms the watchdog and releases the request's context.
-func (a *attempt) end() {
-	a.timer.Stop()
-	a.cancel()
-}
-
-// cause returns the error of a request or body read that the watchdog
-// ended, wrapping ErrStalled and naming the timeout; other errors are
-// returned as they are.
-func (a *attempt) cause(err error) error {
-	if a != nil && a.stalled.Load() {
-		return fmt.Errorf("%w (%v)", ErrStalled, a.timeout)
-	}
-	return err
-}
 
 // sendRange sends one GET of a download through the Client. It returns the
 // response (2xx/3xx), or, for a status of 400 or more, the typed error and
 // its status and header; or a transport error.
 func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.Response, a *attempt, status int, h http.Header, err error) {
 	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
-	hreq, err := http.NewRequestWithContext(actx, http.MethodGet, t.url, nil)
+	hreq, err := t.request(actx, http.MethodGet, req)
 	if err != nil {
 		a.end()
 		return nil, nil, 0, nil, err
 	}
-	req.header(hreq.Header)
 	resp, err = t.c.Do(hreq)
 	if err != nil {
 		var re *ResponseError
@@ -84,6 +36,21 @@ func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.
 		return nil, nil, 0, nil, err
 	}
 	return resp, a, resp.StatusCode, resp.Header, nil
+}
+
+// request returns a request of the download (GET or HEAD) with the
+// RequestOptions of the call that are not on its context already (Apply),
+// then the headers of r, which win.
+func (t *transfer) request(ctx context.Context, method string, r rangeRequest) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, t.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if req, err = t.cfg.perRequest.Apply(req); err != nil {
+		return nil, err
+	}
+	r.header(req.Header)
+	return req, nil
 }
 
 // send sends t.req and keeps the response in t.resp, or the typed error of
@@ -122,11 +89,10 @@ func (t *transfer) getRequest(ctx context.Context) stateFn {
 func (t *transfer) head(ctx context.Context, r rangeRequest) (*http.Response, error) {
 	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
 	defer a.end()
-	req, err := http.NewRequestWithContext(actx, http.MethodHead, t.url, nil)
+	req, err := t.request(actx, http.MethodHead, r)
 	if err != nil {
 		return nil, err
 	}
-	r.header(req.Header)
 	resp, err := t.c.Do(req)
 	if err != nil {
 		return nil, a.cause(err)
@@ -145,7 +111,7 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 	if t.resp != nil {
 		status, h, cl = t.resp.StatusCode, t.resp.Header, t.resp.ContentLength
 	}
-	t.v = judgeResponse(t.req, t.have, t.sc.Total, t.sc.dlValidators, status, h, cl)
+	t.v = judgeResponse(t.req, t.have, t.sc.Total, t.sc.validators(), status, h, cl)
 	switch t.v.Kind {
 	case verdictWrite:
 		if ct := h.Get("Content-Type"); ct != "" {
@@ -155,8 +121,8 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 			// The whole content from its first byte: whatever was on
 			// disk goes, and the sidecar takes this response's validators
 			// and length, which must agree with the HEAD's.
-			got := dlValidatorsOf(h)
-			if t.remote != nil && t.remote.dlValidators.differs(got) {
+			got := ValidatorsOf(h)
+			if t.remote != nil && t.remote.Validators.differs(got) {
 				t.remote = nil // the content changed since the HEAD
 			}
 			if r := t.remote; r != nil && r.length >= 0 {
@@ -174,7 +140,7 @@ func (t *transfer) judge(ctx context.Context) stateFn {
 				t.lastErr = errors.New("the content changed: the server sent all of it again")
 			}
 			fresh := t.freshSidecar()
-			fresh.dlValidators = got
+			fresh.setVersion(got, responseDate(h))
 			fresh.Total = t.v.Total
 			if err := t.reset(fresh); err != nil {
 				return t.stop(err)
@@ -269,21 +235,23 @@ func (t *transfer) copyBody(ctx context.Context) stateFn {
 }
 
 // pause waits before resuming after a dropped connection, a stall or a
-// restart: the backoff of the Client's RetryPolicy waits, under the
-// context. Next: plan, or stop (too many restarts without progress, as
+// restart: the waits of DownloadOptions.Restarts, under the context. Next: plan, or stop (too many restarts without progress, as
 // noteProgress counts it, or the context ended).
 func (t *transfer) pause(ctx context.Context) stateFn {
 	t.restarts++
 	t.noGain++
-	if t.noGain > t.cfg.maxRestarts {
-		return t.stop(fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.maxRestarts, t.redacted, t.lastErr))
+	if t.noGain > t.cfg.restarts.Attempts {
+		return t.stop(fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.restarts.Attempts, t.redacted, t.lastErr))
 	}
 	t.checkpoint(true)
+	if t.bo == nil {
+		t.bo = t.cfg.restarts.backOff()
+	}
 	wait := t.bo.NextBackOff()
 	t.log.LogAttrs(ctx, slog.LevelDebug, "level3: download resumes",
 		slog.String("url", t.redacted), slog.Int64("offset", t.have), slog.Duration("wait", wait), slog.Any("reason", t.lastErr))
-	if !sleepOrDone(ctx, wait) {
-		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, ctx.Err()))
+	if err := sleep(ctx, wait); err != nil {
+		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, err))
 	}
 	return t.plan
 }
@@ -298,76 +266,11 @@ func (t *transfer) confirmByHead(ctx context.Context) stateFn {
 		return t.stop(err)
 	}
 	length := ResourceFromResponse(resp).ContentLength
-	if judgeConfirm(t.have, t.sc.Total, t.sc.dlValidators, resp.StatusCode, resp.Header, length) == verdictDone {
+	if judgeConfirm(t.have, t.sc.Total, t.sc.validators(), t.sc.date(), resp.StatusCode, resp.Header, length) == verdictDone {
 		t.sc.Total = t.have
 		return t.verify
 	}
 	return t.refetch("416 and HEAD shows another length or version")
-}
-
-// verify checks the complete partial file: its length against the
-// content's, and the SHA-256 digest when asked. Next: finish, or stop.
-func (t *transfer) verify(ctx context.Context) stateFn {
-	total := t.sc.Total
-	if total < 0 || t.have != total {
-		return t.stop(fmt.Errorf("%w: %s: have %d bytes of %d", ErrUnexpectedResponse, t.redacted, t.have, total))
-	}
-	if err := truncate(t.part, total); err != nil {
-		return t.stop(err)
-	}
-	if t.hash == nil {
-		return t.finish
-	}
-	if err := t.hash.catchUp(t.part, total, t.buffer()); err != nil {
-		return t.stop(fmt.Errorf("level3: download: reading the partial file: %w", err))
-	}
-	if sum := t.hash.sum(); t.cfg.wantSHA256 != nil && !bytes.Equal(sum, t.cfg.wantSHA256) {
-		return t.discardAndStop(&ChecksumError{
-			Path: t.dst.path(), Algorithm: "sha256",
-			Want: hex.EncodeToString(t.cfg.wantSHA256), Got: hex.EncodeToString(sum),
-		})
-	}
-	return t.finish
-}
-
-// renameOpenFiles is false where an open file cannot be renamed.
-var renameOpenFiles = runtime.GOOS != "windows"
-
-// finish moves the verified file into place and removes the sidecar.
-// Next: none.
-func (t *transfer) finish(ctx context.Context) stateFn {
-	if t.cfg.sync {
-		if err := t.part.Sync(); err != nil {
-			return t.stop(fmt.Errorf("level3: download: %w", err))
-		}
-	}
-	if !renameOpenFiles {
-		t.part.Close()
-		t.part = nil
-	}
-	if err := t.dst.publish(t.cfg.overwrite); err != nil {
-		if t.part == nil {
-			t.err = err
-			t.meter.finish(false)
-			return nil
-		}
-		t.checkpoint(true)
-		return t.stop(err)
-	}
-	_ = t.dst.root.Remove(t.dst.sidecarName())
-	t.result = &DownloadResult{
-		Path: t.dst.path(), Bytes: t.have, Resumed: t.resumed, Restarts: t.restarts,
-		Connections: max(t.conns, 1), ETag: t.sc.ETag,
-	}
-	if lm, err := http.ParseTime(t.sc.LastModified); err == nil {
-		t.result.LastModified = lm
-	}
-	t.result.ContentType = t.contentType
-	if t.hash != nil {
-		t.result.SHA256 = hex.EncodeToString(t.hash.sum())
-	}
-	t.meter.finish(true)
-	return nil
 }
 
 // closeResponse closes the current response and its watchdog.
@@ -379,93 +282,5 @@ func (t *transfer) closeResponse() {
 	if t.att != nil {
 		t.att.end()
 		t.att = nil
-	}
-}
-
-// writeError marks a failure to write the file, which no restart can fix.
-type writeError struct{ err error }
-
-func (e *writeError) Error() string { return e.err.Error() }
-func (e *writeError) Unwrap() error { return e.err }
-
-// errBodyTooLong is returned by copyRange when a body holds more bytes than
-// its headers announced.
-var errBodyTooLong = errors.New("the body is longer than its content-range or content-length")
-
-// copyRange copies body into f from offset off: limit bytes, or to the end
-// of the body when limit is -1. It fills buf before each write (fewer system
-// calls), rearms the attempt's watchdog after each read, and calls wrote
-// after each write with the offset and the bytes written. It returns how
-// many bytes it wrote and nil when the body ended where expected, a
-// *writeError when the file could not be written, errBodyTooLong, or the
-// read error (io.ErrUnexpectedEOF when the body ended early).
-func copyRange(f io.WriterAt, body io.Reader, off, limit int64, buf []byte, a *attempt, wrote func(at int64, p []byte)) (int64, error) {
-	var written int64
-	for limit < 0 || written < limit {
-		want := int64(len(buf))
-		if limit >= 0 {
-			want = min(want, limit-written)
-		}
-		n, rerr := fill(body, buf[:want], a)
-		if n > 0 {
-			if _, err := f.WriteAt(buf[:n], off+written); err != nil {
-				return written, &writeError{err}
-			}
-			wrote(off+written, buf[:n])
-			written += int64(n)
-		}
-		if rerr == io.EOF {
-			if limit >= 0 && written < limit {
-				return written, io.ErrUnexpectedEOF
-			}
-			return written, nil
-		}
-		if rerr != nil {
-			return written, rerr
-		}
-	}
-	// All the bytes announced arrived; anything more is a lie.
-	var one [1]byte
-	if n, _ := body.Read(one[:]); n > 0 {
-		return written, errBodyTooLong
-	}
-	return written, nil
-}
-
-// flushAt is how much fill gathers before it returns, so that each write
-// is large (few system calls) while a slow or stalling connection still
-// gets its bytes onto the disk, into the progress and into the sidecar
-// without waiting for a whole buffer.
-const flushAt = 256 << 10
-
-// fill reads into p until it holds flushAt bytes (or is full), the body
-// ends (io.EOF) or fails.
-func fill(r io.Reader, p []byte, a *attempt) (int, error) {
-	n := 0
-	for n < min(len(p), flushAt) {
-		m, err := r.Read(p[n:])
-		n += m
-		if m > 0 && a != nil {
-			a.alive()
-		}
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// sleepOrDone waits d, or returns false as soon as ctx ends.
-func sleepOrDone(ctx context.Context, d time.Duration) bool {
-	if d == backoff.Stop {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

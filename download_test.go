@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io/fs"
 	"math/rand/v2"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,8 +43,24 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// downloadClient returns a Client that retries and restarts without
-// noticeable waits.
+// quickRestarts restarts a download without noticeable waits.
+var quickRestarts = Schedule{Initial: time.Millisecond, Max: 20 * time.Millisecond}
+
+// quick returns a copy of o (nil: none) whose restarts wait quickRestarts,
+// unless o sets its own waits.
+func quick(o *DownloadOptions) *DownloadOptions {
+	var out DownloadOptions
+	if o != nil {
+		out = *o
+	}
+	if out.Restarts.Initial == 0 && out.Restarts.Max == 0 {
+		out.Restarts.Initial, out.Restarts.Max = quickRestarts.Initial, quickRestarts.Max
+	}
+	return &out
+}
+
+// downloadClient returns a Client that retries without noticeable waits
+// (give its downloads quick options to restart so too).
 func downloadClient(t testing.TB, opts ...Option) *Client {
 	t.Helper()
 	c, err := New(append([]Option{WithRetry(fastRetry)}, opts...)...)
@@ -87,7 +101,7 @@ func ranges(srv *mocks.Server) []string {
 
 // plantPartial leaves a partial file holding data and a sidecar as an
 // interrupted single-stream download of url to dir/name would.
-func plantPartial(t testing.TB, dir, name, url string, data []byte, v dlValidators, total int64) {
+func plantPartial(t testing.TB, dir, name, url string, data []byte, v Validators, date time.Time, total int64) {
 	t.Helper()
 	root, err := os.OpenRoot(dir)
 	require.NoError(t, err)
@@ -95,16 +109,27 @@ func plantPartial(t testing.TB, dir, name, url string, data []byte, v dlValidato
 	d := destination{dir: dir, name: name, root: root}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, d.partName()), data, 0o644))
 	sc := newSidecar(url, url)
-	sc.dlValidators, sc.Total, sc.Next = v, total, int64(len(data))
+	sc.setVersion(v, date)
+	sc.Total, sc.Next = total, int64(len(data))
 	require.NoError(t, d.saveSidecar(&sc))
+}
+
+// mustParseTime parses an HTTP date.
+func mustParseTime(t testing.TB, v string) time.Time {
+	t.Helper()
+	tm, err := http.ParseTime(v)
+	require.NoError(t, err)
+	return tm
 }
 
 // cutDownload runs a download that the server cuts at offset and that may
 // not restart, leaving a partial file behind.
-func cutDownload(t testing.TB, c *Client, srv *mocks.Server, url, dst string, offset int64, opts ...DownloadOption) {
+func cutDownload(t testing.TB, c *Client, srv *mocks.Server, url, dst string, offset int64, opts *DownloadOptions) {
 	t.Helper()
 	srv.Fail("/f.bin", mocks.DropAt(offset))
-	_, err := c.Download(context.Background(), url, dst, append(opts, WithMaxRestarts(0))...)
+	o := quick(opts)
+	o.Restarts.Attempts = -1
+	_, err := c.Download(context.Background(), url, dst, o)
 	require.ErrorIs(t, err, ErrTooManyRestarts)
 	fi, err := os.Stat(dst + partSuffix)
 	require.NoError(t, err, "the partial file is kept")
@@ -116,13 +141,13 @@ func TestDownloadToFile(t *testing.T) {
 	body := content(300_000, 1)
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "out.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithComputeSHA256())
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{ComputeSHA256: true}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	r, _ := srv.Resource("/f.bin")
 	assert.Equal(t, &DownloadResult{
 		Path: dst, Bytes: int64(len(body)), SHA256: sha256Hex(body), Connections: 1,
-		ContentType: "application/octet-stream", ETag: r.ETag, LastModified: r.LastModified.UTC(),
+		ContentType: "application/octet-stream", Validators: Validators{ETag: r.ETag, LastModified: r.LastModified.UTC()},
 	}, res)
 	log := srv.Requests()
 	require.Len(t, log, 1, "one GET, no HEAD, for a file path")
@@ -135,7 +160,7 @@ func TestDownloadIntoDirectory(t *testing.T) {
 	srv.AddCatalog()
 	dir := t.TempDir()
 	c := downloadClient(t)
-	res, err := c.Download(context.Background(), srv.URL+mocks.PathReport, dir+string(filepath.Separator))
+	res, err := c.Download(context.Background(), srv.URL+mocks.PathReport, dir+string(filepath.Separator), quick(nil))
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "report.csv"), res.Path, "from content-disposition")
 	assert.Equal(t, "text/csv", res.ContentType)
@@ -144,11 +169,11 @@ func TestDownloadIntoDirectory(t *testing.T) {
 	sub := filepath.Join(dir, "sub")
 	require.NoError(t, os.Mkdir(sub, 0o755))
 	srv.Handle("/data/café.txt", mocks.Content([]byte("coffee"), "text/plain"))
-	res, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", sub)
+	res, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", sub, quick(nil))
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(sub, "café.txt"), res.Path, "an existing directory; the name from the URL")
 
-	_, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", filepath.Join(dir, "missing", "x.txt"))
+	_, err = c.Download(context.Background(), srv.URL+"/data/caf%C3%A9.txt", filepath.Join(dir, "missing", "x.txt"), quick(nil))
 	assert.ErrorIs(t, err, fs.ErrNotExist, "the directory of a file path must exist")
 }
 
@@ -157,7 +182,7 @@ func TestDownloadResumesAfterDrops(t *testing.T) {
 	srv, url := contentServer(t, body)
 	srv.Fail("/f.bin", mocks.DropAt(1000), mocks.DropAt(200_000), mocks.DropAt(499_999))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, 3, res.Restarts)
@@ -175,10 +200,10 @@ func TestDownloadResumesAcrossCalls(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 150_000, WithComputeSHA256())
+	cutDownload(t, c, srv, url, dst, 150_000, &DownloadOptions{ComputeSHA256: true})
 	srv.ResetLog()
 
-	res, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.True(t, res.Resumed)
@@ -191,8 +216,8 @@ func TestDownloadResumeHashesWhatWasNotHashed(t *testing.T) {
 	srv, url := contentServer(t, body)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 70_000) // no digest state saved
-	res, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	cutDownload(t, c, srv, url, dst, 70_000, nil) // no digest state saved
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err, "the partial bytes are read once to start the digest")
 	assert.True(t, res.Resumed)
 	requireFile(t, dst, body)
@@ -203,11 +228,11 @@ func TestDownloadContentChangedStartsOver(t *testing.T) {
 	srv, url := contentServer(t, old)
 	dst := filepath.Join(t.TempDir(), "f.bin")
 	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 100_000)
+	cutDownload(t, c, srv, url, dst, 100_000, nil)
 	srv.SetBody("/f.bin", updated)
 	srv.ResetLog()
 
-	res, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(updated)))
+	res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(updated)}))
 	require.NoError(t, err)
 	requireFile(t, dst, updated)
 	assert.Equal(t, 1, res.Restarts, "the 200 to If-Range restarted the file")
@@ -224,16 +249,12 @@ func TestDownloadFailFast(t *testing.T) {
 			srv, url := contentServer(t, old)
 			dst := filepath.Join(t.TempDir(), "f.bin")
 			c := downloadClient(t)
-			cutDownload(t, c, srv, url, dst, 100_000)
+			cutDownload(t, c, srv, url, dst, 100_000, nil)
 			before, _ := srv.Resource("/f.bin")
 			srv.SetBody("/f.bin", updated)
 			srv.ResetLog()
 
-			opts := []DownloadOption{WithFailFast()}
-			if keep {
-				opts = append(opts, WithKeepPartialOnChange())
-			}
-			res, err := c.Download(context.Background(), url, dst, opts...)
+			res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{FailFast: true, KeepPartialOnChange: keep}))
 			assert.Nil(t, res)
 			var changed *ContentChangedError
 			require.ErrorAs(t, err, &changed)
@@ -261,8 +282,8 @@ func TestDownloadFailFast(t *testing.T) {
 		srv, url := contentServer(t, old)
 		dst := filepath.Join(t.TempDir(), "f.bin")
 		c := downloadClient(t)
-		cutDownload(t, c, srv, url, dst, 100_000)
-		res, err := c.Download(context.Background(), url, dst, WithFailFast())
+		cutDownload(t, c, srv, url, dst, 100_000, nil)
+		res, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{FailFast: true}))
 		require.NoError(t, err)
 		assert.True(t, res.Resumed)
 		requireFile(t, dst, old)
@@ -289,8 +310,8 @@ func TestDownload416(t *testing.T) {
 				srv.Fail("/f.bin", *tc.fault)
 			}
 			dir := t.TempDir()
-			plantPartial(t, dir, "f.bin", url, tc.partial, dlValidators{ETag: r.ETag}, int64(len(body)))
-			res, err := downloadClient(t).Download(context.Background(), url, filepath.Join(dir, "f.bin"), WithSHA256(sha256Hex(body)))
+			plantPartial(t, dir, "f.bin", url, tc.partial, Validators{ETag: r.ETag}, time.Time{}, int64(len(body)))
+			res, err := downloadClient(t).Download(context.Background(), url, filepath.Join(dir, "f.bin"), quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 			require.NoError(t, err)
 			requireFile(t, res.Path, body)
 			assert.Equal(t, tc.gets, ranges(srv))
@@ -316,9 +337,9 @@ func TestDownloadWeakValidators(t *testing.T) {
 		url := srv.Handle("/f.bin", res)
 		dst := filepath.Join(t.TempDir(), "f.bin")
 		c := downloadClient(t)
-		cutDownload(t, c, srv, url, dst, 50_000)
+		cutDownload(t, c, srv, url, dst, 50_000, nil)
 		srv.ResetLog()
-		_, err := c.Download(context.Background(), url, dst)
+		_, err := c.Download(context.Background(), url, dst, quick(nil))
 		require.NoError(t, err)
 		requireFile(t, dst, body)
 		log := srv.Requests()
@@ -334,9 +355,9 @@ func TestDownloadWeakValidators(t *testing.T) {
 		url := srv.Handle("/f.bin", res)
 		dst := filepath.Join(t.TempDir(), "f.bin")
 		c := downloadClient(t)
-		cutDownload(t, c, srv, url, dst, 50_000)
+		cutDownload(t, c, srv, url, dst, 50_000, nil)
 		srv.ResetLog()
-		got, err := c.Download(context.Background(), url, dst)
+		got, err := c.Download(context.Background(), url, dst, quick(nil))
 		require.NoError(t, err)
 		requireFile(t, dst, body)
 		assert.True(t, got.Resumed)
@@ -353,7 +374,7 @@ func TestDownloadLyingContentLength(t *testing.T) {
 		srv, url := contentServer(t, body)
 		srv.Fail("/f.bin", mocks.LieLength(150_000))
 		dst := filepath.Join(t.TempDir(), "f.bin")
-		res, err := downloadClient(t).Download(context.Background(), url, dst)
+		res, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
 		require.NoError(t, err)
 		requireFile(t, dst, body)
 		assert.Equal(t, []string{"", "bytes=100000-", ""}, ranges(srv), "cut short; 416 says 100000, not the 150000 announced: fetched again")
@@ -363,7 +384,7 @@ func TestDownloadLyingContentLength(t *testing.T) {
 		srv, url := contentServer(t, body)
 		srv.Fail("/f.bin", mocks.LieLength(40_000))
 		dir := t.TempDir()
-		res, err := downloadClient(t).Download(context.Background(), url, dir+"/")
+		res, err := downloadClient(t).Download(context.Background(), url, dir+"/", quick(nil))
 		require.NoError(t, err)
 		requireFile(t, res.Path, body)
 		assert.Equal(t, 1, res.Restarts)
@@ -372,7 +393,7 @@ func TestDownloadLyingContentLength(t *testing.T) {
 		srv, url := contentServer(t, body)
 		srv.Fail("/f.bin", mocks.LieLength(40_000))
 		dst := filepath.Join(t.TempDir(), "f.bin")
-		_, err := downloadClient(t).Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+		_, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 		var sumErr *ChecksumError
 		require.ErrorAs(t, err, &sumErr)
 		assert.Equal(t, sha256Hex(body), sumErr.Want)
@@ -388,7 +409,7 @@ func TestDownloadStall(t *testing.T) {
 	srv, url := contentServer(t, body)
 	srv.Fail("/f.bin", mocks.StallAt(30_000))
 	dst := filepath.Join(t.TempDir(), "f.bin")
-	res, err := downloadClient(t).Download(context.Background(), url, dst, WithStallTimeout(50*time.Millisecond))
+	res, err := downloadClient(t).Download(context.Background(), url, dst, quick(&DownloadOptions{StallTimeout: 50 * time.Millisecond}))
 	require.NoError(t, err)
 	requireFile(t, dst, body)
 	assert.Equal(t, 1, res.Restarts)
@@ -403,11 +424,11 @@ func TestDownloadCancelKeepsPartial(t *testing.T) {
 	c := downloadClient(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := c.Download(ctx, url, dst, WithComputeSHA256(), WithProgress(time.Millisecond, func(p Progress) {
+	_, err := c.Download(ctx, url, dst, quick(&DownloadOptions{ComputeSHA256: true, Progress: func(p Progress) {
 		if p.Bytes >= 200_000 {
 			cancel()
 		}
-	}))
+	}, ProgressInterval: time.Millisecond}))
 	require.ErrorIs(t, err, context.Canceled)
 	fi, err := os.Stat(dst + partSuffix)
 	require.NoError(t, err)
@@ -416,81 +437,11 @@ func TestDownloadCancelKeepsPartial(t *testing.T) {
 	assert.NoFileExists(t, dst)
 
 	srv.ResetLog()
-	got, err := c.Download(context.Background(), url, dst, WithSHA256(sha256Hex(body)))
+	got, err := c.Download(context.Background(), url, dst, quick(&DownloadOptions{SHA256: sha256Hex(body)}))
 	require.NoError(t, err)
 	assert.True(t, got.Resumed)
 	requireFile(t, dst, body)
 	assert.Equal(t, []string{"bytes=" + strconv.FormatInt(fi.Size(), 10) + "-"}, ranges(srv))
-}
-
-func TestDownloadExistingFile(t *testing.T) {
-	body := content(1000, 14)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	require.NoError(t, os.WriteFile(dst, []byte("mine"), 0o644))
-	c := downloadClient(t)
-	_, err := c.Download(context.Background(), url, dst)
-	require.ErrorIs(t, err, ErrFileExists)
-	var pe *fs.PathError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, dst, pe.Path)
-	assert.Empty(t, srv.Requests(), "refused before any request")
-	data, _ := os.ReadFile(dst)
-	assert.Equal(t, "mine", string(data))
-	assert.NoFileExists(t, dst+partSuffix)
-
-	_, err = c.Download(context.Background(), url, dst, WithOverwrite())
-	require.NoError(t, err)
-	requireFile(t, dst, body)
-}
-
-func TestDownloadKnownVersion(t *testing.T) {
-	body := content(1000, 15)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	c := downloadClient(t)
-	first, err := c.Download(context.Background(), url, dst)
-	require.NoError(t, err)
-
-	res, err := c.Download(context.Background(), url, dst, WithKnownVersion(first.ETag, time.Time{}))
-	require.NoError(t, err)
-	assert.True(t, res.NotModified)
-	assert.Equal(t, first.ETag, res.ETag)
-	assert.Equal(t, first.ETag, srv.Requests()[1].Header.Get("If-None-Match"))
-	requireFile(t, dst, body)
-
-	updated := content(2000, 16)
-	srv.SetBody("/f.bin", updated)
-	res, err = c.Download(context.Background(), url, dst, WithKnownVersion(first.ETag, time.Time{}))
-	require.NoError(t, err)
-	assert.False(t, res.NotModified)
-	requireFile(t, dst, updated)
-
-	dir := t.TempDir()
-	srv.AddCatalog()
-	r, _ := srv.Resource(mocks.PathReport)
-	res, err = c.Download(context.Background(), srv.URL+mocks.PathReport, dir+"/", WithKnownVersion(r.ETag, time.Time{}))
-	require.NoError(t, err)
-	assert.True(t, res.NotModified, "the HEAD answers 304 in directory mode")
-	assert.Equal(t, filepath.Join(dir, "report.csv"), res.Path)
-	assert.NoFileExists(t, res.Path)
-}
-
-func TestDownloadBusy(t *testing.T) {
-	body := content(1000, 17)
-	_, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	f, err := os.OpenFile(dst+partSuffix, os.O_RDWR|os.O_CREATE, 0o644)
-	require.NoError(t, err)
-	defer f.Close()
-	if err := lockFile(f); err != nil {
-		t.Skip("no file locks here")
-	}
-	_, err = downloadClient(t).Download(context.Background(), url, dst)
-	if errors.Is(err, ErrDownloadBusy) {
-		return
-	}
-	t.Skipf("this system has no exclusive file locks (%v)", err)
 }
 
 func TestDownloadHeadRefused(t *testing.T) {
@@ -503,7 +454,7 @@ func TestDownloadHeadRefused(t *testing.T) {
 	dir := t.TempDir()
 	c := downloadClient(t)
 
-	got, err := c.Download(context.Background(), url, dir+"/")
+	got, err := c.Download(context.Background(), url, dir+"/", quick(nil))
 	require.NoError(t, err)
 	requireFile(t, filepath.Join(dir, "named.bin"), body)
 	assert.Equal(t, filepath.Join(dir, "named.bin"), got.Path)
@@ -511,9 +462,9 @@ func TestDownloadHeadRefused(t *testing.T) {
 	// With a partial file there, the naming GET is dropped for a ranged one.
 	r, _ := srv.Resource("/f.bin")
 	require.NoError(t, os.Remove(got.Path))
-	plantPartial(t, dir, "named.bin", url, body[:80_000], dlValidators{ETag: r.ETag}, int64(len(body)))
+	plantPartial(t, dir, "named.bin", url, body[:80_000], Validators{ETag: r.ETag}, time.Time{}, int64(len(body)))
 	srv.ResetLog()
-	got, err = c.Download(context.Background(), url, dir+"/", WithConnections(3))
+	got, err = c.Download(context.Background(), url, dir+"/", quick(&DownloadOptions{Connections: 3}))
 	require.NoError(t, err)
 	assert.True(t, got.Resumed)
 	requireFile(t, got.Path, body)
@@ -541,7 +492,7 @@ func TestDownloadUnexpectedAndErrorStatuses(t *testing.T) {
 			srv, url := contentServer(t, body)
 			srv.Fail("/f.bin", tc.fault)
 			dst := filepath.Join(t.TempDir(), "f.bin")
-			res, err := downloadClient(t).Download(context.Background(), url, dst)
+			res, err := downloadClient(t).Download(context.Background(), url, dst, quick(nil))
 			assert.Nil(t, res)
 			tc.check(t, err)
 			assert.NoFileExists(t, dst)
@@ -551,30 +502,14 @@ func TestDownloadUnexpectedAndErrorStatuses(t *testing.T) {
 	}
 }
 
-func TestDownloadOptionsAreValidated(t *testing.T) {
-	c := downloadClient(t)
-	for _, opt := range []DownloadOption{
-		WithConnections(0), WithConnections(MaxConnections + 1), WithSHA256("abc"), WithSHA256(strings.Repeat("z", 64)),
-		WithMaxRestarts(-1), WithStallTimeout(0), WithProgress(0, nil), WithProgress(-time.Second, func(Progress) {}),
-		WithKnownVersion("", time.Time{}), WithKnownVersion("\"a\nb\"", time.Time{}),
-	} {
-		_, err := c.Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/x", opt)
-		assert.Error(t, err)
-	}
-	_, err := c.Download(context.Background(), "ftp://example.com/x", t.TempDir()+"/x")
-	assert.ErrorContains(t, err, "unsupported URL scheme")
-	_, err = c.Download(context.Background(), "http://127.0.0.1:1/x", "..")
-	assert.Error(t, err)
-}
-
 func TestDownloadTransportErrorIsKept(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "x")
-	_, err := downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", dst)
+	_, err := downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", dst, quick(nil))
 	var ue *url.Error
 	require.ErrorAs(t, err, &ue, "the transport's error comes back as it is")
 	assert.NotErrorIs(t, err, ErrUnexpectedResponse)
 	assert.NoFileExists(t, dst+partSuffix)
-	_, err = downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/")
+	_, err = downloadClient(t).Download(context.Background(), "http://127.0.0.1:1/x", t.TempDir()+"/", quick(nil))
 	require.ErrorAs(t, err, &ue, "directory mode: the HEAD's error")
 }
 
@@ -584,118 +519,8 @@ func TestDownloadProbeGetWhenHeadIsRefusedAndFails(t *testing.T) {
 	res.Allow = []string{"GET"}
 	url := srv.Handle("/f.txt", res)
 	srv.Fail("/f.txt", mocks.Problem(503, "Busy", "later").OnlyFor(http.MethodGet).Times(4))
-	_, err := downloadClient(t).Download(context.Background(), url, t.TempDir()+"/")
+	_, err := downloadClient(t).Download(context.Background(), url, t.TempDir()+"/", quick(nil))
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 4, se.Attempts)
-}
-
-func TestDownloadProgress(t *testing.T) {
-	body := content(1<<20, 20)
-	srv := mocks.NewServer(t)
-	res := mocks.Content(body, "application/octet-stream")
-	res.Rate = 8 << 20
-	url := srv.Handle("/f.bin", res)
-	var calls, inside atomic.Int32
-	var last Progress
-	_, err := downloadClient(t).Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"),
-		WithProgress(10*time.Millisecond, func(p Progress) {
-			if inside.Add(1) != 1 {
-				t.Error("progress function called concurrently")
-			}
-			defer inside.Add(-1)
-			calls.Add(1)
-			assert.GreaterOrEqual(t, p.Bytes, last.Bytes)
-			last = p
-		}))
-	require.NoError(t, err)
-	assert.Greater(t, calls.Load(), int32(2))
-	assert.Equal(t, int64(len(body)), last.Bytes)
-	assert.Equal(t, int64(len(body)), last.Total)
-	assert.Greater(t, last.Rate, 0.0)
-}
-
-func TestDownloadSidecarHidesSecrets(t *testing.T) {
-	body := content(100_000, 21)
-	srv, url := contentServer(t, body)
-	url += "?token=s3cr3t&x=1"
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	cutDownload(t, downloadClient(t), srv, url, dst, 10_000)
-	data, err := os.ReadFile(dst + partSuffix + sidecarSuffix)
-	require.NoError(t, err)
-	assert.NotContains(t, string(data), "s3cr3t")
-	assert.Contains(t, string(data), `"kind":"level3.download"`)
-	assert.Contains(t, string(data), `"version":1`)
-	fi, err := os.Stat(dst + partSuffix + sidecarSuffix)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	// Another URL does not resume this partial file.
-	srv.ResetLog()
-	_, err = downloadClient(t).Download(context.Background(), strings.Replace(url, "x=1", "x=2", 1), dst)
-	require.NoError(t, err)
-	assert.Equal(t, []string{""}, ranges(srv))
-	requireFile(t, dst, body)
-}
-
-func TestDownloadCorruptSidecarStartsOver(t *testing.T) {
-	body := content(100_000, 22)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("garbage"), 0o644))
-	require.NoError(t, os.WriteFile(dst+partSuffix+sidecarSuffix, []byte(`{"kind":"level3.download","version":99}`), 0o600))
-	res, err := downloadClient(t).Download(context.Background(), url, dst)
-	require.NoError(t, err)
-	assert.False(t, res.Resumed)
-	requireFile(t, dst, body)
-	assert.Equal(t, []string{""}, ranges(srv))
-}
-
-func TestDownloadLeavesForeignPartialFilesAlone(t *testing.T) {
-	body := content(1000, 24)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	require.NoError(t, os.WriteFile(dst+partSuffix, []byte("a browser's download"), 0o644))
-	_, err := downloadClient(t).Download(context.Background(), url, dst)
-	require.ErrorIs(t, err, ErrFileExists)
-	var pe *fs.PathError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, dst+partSuffix, pe.Path)
-	data, _ := os.ReadFile(dst + partSuffix)
-	assert.Equal(t, "a browser's download", string(data))
-	assert.Empty(t, srv.Requests())
-
-	_, err = downloadClient(t).Download(context.Background(), url, dst, WithOverwrite())
-	require.NoError(t, err)
-	requireFile(t, dst, body)
-}
-
-func TestDownloadNoResume(t *testing.T) {
-	body := content(100_000, 23)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	c := downloadClient(t)
-	cutDownload(t, c, srv, url, dst, 30_000)
-	srv.ResetLog()
-	res, err := c.Download(context.Background(), url, dst, WithNoResume())
-	require.NoError(t, err)
-	assert.False(t, res.Resumed)
-	assert.Equal(t, []string{""}, ranges(srv))
-	requireFile(t, dst, body)
-}
-
-func TestDownloadSyncAndKnownDate(t *testing.T) {
-	body := content(50_000, 25)
-	srv, url := contentServer(t, body)
-	dst := filepath.Join(t.TempDir(), "f.bin")
-	c := downloadClient(t)
-	first, err := c.Download(context.Background(), url, dst, WithSync())
-	require.NoError(t, err)
-	requireFile(t, dst, body)
-
-	res, err := c.Download(context.Background(), url, dst, WithKnownVersion("", first.LastModified))
-	require.NoError(t, err)
-	assert.True(t, res.NotModified)
-	last := srv.Requests()[len(srv.Requests())-1]
-	assert.Equal(t, first.LastModified.Format(http.TimeFormat), last.Header.Get("If-Modified-Since"))
-	assert.Empty(t, last.Header.Get("If-None-Match"))
 }

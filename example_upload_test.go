@@ -25,7 +25,7 @@ func ExampleClient_Upload() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Status, res.Location.Path, res.ETag != "")
+	fmt.Println(res.Status, res.Location.Path, res.Validators.ETag != "", res.Sent)
 
 	// The shop takes at most 1 MiB: a bigger upload is preflighted and
 	// refused before any body byte leaves.
@@ -34,7 +34,7 @@ func ExampleClient_Upload() {
 	var tooLarge *level3.PayloadTooLargeError
 	fmt.Println(errors.As(err, &tooLarge), srv.BodyBytes(mocks.PathUploads) == 25)
 	// Output:
-	// 201 /uploads/1 true
+	// 201 /uploads/1 true 25
 	// true true
 }
 
@@ -48,7 +48,9 @@ func ExampleClient_Put() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = client.Put(ctx, report.URL.String(), strings.NewReader("a,b\n"), &level3.UploadOptions{IfMatch: `"not-the-etag"`})
+	_, err = client.Put(ctx, report.URL.String(), strings.NewReader("a,b\n"), &level3.UploadOptions{
+		RequestOptions: level3.RequestOptions{IfVersion: level3.Validators{ETag: `"not-the-etag"`}},
+	})
 	var stale *level3.PreconditionFailedError
 	fmt.Println("stale:", errors.As(err, &stale))
 
@@ -57,7 +59,7 @@ func ExampleClient_Put() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Status, res.ETag != report.ETag)
+	fmt.Println(res.Status, res.Validators.ETag != report.ETag)
 	// Output:
 	// stale: true
 	// 204 true

@@ -167,7 +167,7 @@ func TestDownloadHostileNames(t *testing.T) {
 		}
 		res.Header = http.Header{"Content-Disposition": {value}}
 		srv.Handle(path, res)
-		got, err := c.Download(context.Background(), srv.URL+path, dir+string(filepath.Separator))
+		got, err := c.Download(context.Background(), srv.URL+path, dir+string(filepath.Separator), quick(nil))
 		require.NoError(t, err, "%q", tc.in)
 		want := tc.want
 		if want == "" {
@@ -179,7 +179,7 @@ func TestDownloadHostileNames(t *testing.T) {
 		assert.Equal(t, "content "+tc.in, string(data))
 	}
 	srv.Handle("/link.txt", mocks.Content([]byte("x"), "text/plain"))
-	_, err = c.Download(context.Background(), srv.URL+"/link.txt", dir+"/")
+	_, err = c.Download(context.Background(), srv.URL+"/link.txt", dir+"/", quick(nil))
 	require.Error(t, err, "the planted link leads out of the directory")
 
 	entries, err := os.ReadDir(sandbox)

@@ -95,27 +95,24 @@ func TestDownloadRefusesNonRegularLocalFiles(t *testing.T) {
 	for _, at := range []string{"", partSuffix, partSuffix + sidecarSuffix, partSuffix + sidecarSuffix + ".tmp"} {
 		for _, kind := range []string{"fifo", "device", "symlink", "dir"} {
 			if at == "" && (kind == "symlink" || kind == "dir") {
-				// The final name may be a link (WithOverwrite replaces the
+				// The final name may be a link (Overwrite replaces the
 				// link itself) or a directory (the file goes into it).
 				continue
 			}
 			for _, overwrite := range []bool{false, true} {
 				name := "f.bin" + at + " is a " + kind
 				if overwrite {
-					name += ", WithOverwrite"
+					name += ", Overwrite"
 				}
 				t.Run(name, func(t *testing.T) {
 					srv, url := contentServer(t, body)
 					dir := t.TempDir()
 					dst := filepath.Join(dir, "f.bin")
 					plant(t, dst+at, kind)
-					opts := []DownloadOption{}
-					if overwrite {
-						opts = append(opts, WithOverwrite())
-					}
+					opts := quick(&DownloadOptions{Overwrite: overwrite})
 					c := downloadClient(t)
 					took, err := bounded(t, dst+at, func(ctx context.Context) error {
-						_, err := c.Download(ctx, url, dst, opts...)
+						_, err := c.Download(ctx, url, dst, opts)
 						return err
 					})
 					t.Logf("failed after %v", took)
@@ -148,7 +145,7 @@ func TestDownloadRefusesAPipeNamedByTheServer(t *testing.T) {
 	plant(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), "fifo")
 	c := downloadClient(t)
 	_, err := bounded(t, filepath.Join(dir, "named.txt"+partSuffix+sidecarSuffix), func(ctx context.Context) error {
-		_, err := c.Download(ctx, url, dir+"/")
+		_, err := c.Download(ctx, url, dir+"/", quick(nil))
 		return err
 	})
 	require.ErrorIs(t, err, ErrNotRegularFile)
@@ -164,7 +161,7 @@ func TestDownloadRefusesAPipeAsItsDirectory(t *testing.T) {
 	c := downloadClient(t)
 	for _, dst := range []string{fifo + "/", filepath.Join(fifo, "f.bin")} {
 		_, err := bounded(t, fifo, func(ctx context.Context) error {
-			_, err := c.Download(ctx, url, dst)
+			_, err := c.Download(ctx, url, dst, quick(nil))
 			return err
 		})
 		require.ErrorIs(t, err, errNotDirectory, dst)
@@ -326,7 +323,7 @@ func TestUploadOfAnUnchangedFileSucceeds(t *testing.T) {
 	require.NoError(t, err)
 	res, err := c.PutFile(context.Background(), url, path, nil)
 	require.NoError(t, err)
-	assert.Equal(t, int64(256<<10), res.Bytes)
+	assert.Equal(t, int64(256<<10), res.Sent)
 	_, err = c.UploadFile(context.Background(), url, path, nil)
 	require.NoError(t, err)
 	assert.False(t, errors.Is(err, ErrSourceChanged))

@@ -160,7 +160,7 @@ var hostilePaths = []struct {
 	{"FetchValidators", nil, func(t *testing.T, c *Client, a, _ string) {
 		res, err := c.Upload(context.Background(), a+"/uploads", strings.NewReader("bytes"), &UploadOptions{FetchValidators: true})
 		require.NoError(t, err)
-		assert.Equal(t, `"f1"`, res.ETag, "the HEAD was made")
+		assert.Equal(t, `"f1"`, res.Validators.ETag, "the HEAD was made")
 	}},
 	{"Resource.Upload", nil, func(t *testing.T, c *Client, a, _ string) {
 		home, err := c.Discover(context.Background(), a+"/home")

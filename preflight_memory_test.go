@@ -143,7 +143,7 @@ func TestPreflightOriginMemoryNeverOverrulesTheResource(t *testing.T) {
 		}, false},
 		{"UploadAll to a target advertising Preflight", func(ctx context.Context, c *Client, url string) error {
 			var fileErr error
-			_, err := c.UploadAll(ctx, url, []string{file}, &BulkOptions{Retries: -1, OnResult: func(r FileResult) { fileErr = r.Err }})
+			_, err := c.UploadAll(ctx, url, []string{file}, &BulkOptions{Retry: Schedule{Attempts: -1}, OnResult: func(r FileResult) { fileErr = r.Err }})
 			if !errors.Is(err, ErrBulkFailed) {
 				return err
 			}

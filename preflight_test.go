@@ -302,7 +302,7 @@ func TestPreflightAcceptedSendsBodyOnce(t *testing.T) {
 		res, err := c.Upload(ctx, srv.URL+"/up", zeroBody(2<<20), nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
-		assert.EqualValues(t, 2<<20, res.Bytes)
+		assert.EqualValues(t, 2<<20, res.Sent)
 		assert.EqualValues(t, 2<<20, srv.BodyBytes("/up"))
 		require.Len(t, srv.Requests(), 1)
 		if srv.Requests()[0].Proto == "HTTP/1.1" {
@@ -397,7 +397,7 @@ func TestPreflightAsyncProbesWithoutPrefer(t *testing.T) {
 		require.NoError(t, err)
 		ctx := context.Background()
 
-		opts := &UploadOptions{Header: http.Header{"Prefer": {"respond-async"}}}
+		opts := &UploadOptions{RequestOptions: RequestOptions{Header: http.Header{"Prefer": {"respond-async"}}}}
 		res, err := c.Upload(ctx, srv.URL+"/up", zeroBody(2<<20), opts)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusAccepted, res.Status)

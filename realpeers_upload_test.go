@@ -70,9 +70,9 @@ func TestRealServerPut(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
 		assert.Equal(t, target, res.Location.String(), "relative (nginx) or absolute (Apache), resolved")
-		assert.NotEmpty(t, res.ETag, "fetched with HEAD: WebDAV sends none after PUT")
-		assert.False(t, res.LastModified.IsZero())
-		assert.EqualValues(t, 6, res.Bytes)
+		assert.NotEmpty(t, res.Validators.ETag, "fetched with HEAD: WebDAV sends none after PUT")
+		assert.False(t, res.Validators.LastModified.IsZero())
+		assert.EqualValues(t, 6, res.Sent)
 
 		res, err = c.Put(ctx, target, strings.NewReader("second\n"), nil)
 		require.NoError(t, err)
@@ -114,7 +114,7 @@ func TestRealServerEntityConditions(t *testing.T) {
 		if srv.Name == "nginx" {
 			size = 1 << 10 // it would store it all
 		}
-		_, err = c.Put(ctx, r.URL.String(), zeroBody(size), &UploadOptions{IfMatch: `"stale"`})
+		_, err = c.Put(ctx, r.URL.String(), zeroBody(size), &UploadOptions{RequestOptions: RequestOptions{IfVersion: Validators{ETag: `"stale"`}}})
 		if srv.Name == "apache" {
 			var stale *PreconditionFailedError
 			require.ErrorAs(t, err, &stale)
@@ -133,7 +133,7 @@ func TestRealServerEntityConditions(t *testing.T) {
 
 		// Forced change of a missing resource: Apache refuses (412), nginx
 		// creates it.
-		_, err = c.Put(ctx, srv.URL+"/dav/missing.txt", strings.NewReader("x"), &UploadOptions{Force: true})
+		_, err = c.Put(ctx, srv.URL+"/dav/missing.txt", strings.NewReader("x"), &UploadOptions{RequestOptions: RequestOptions{Force: true}})
 		if srv.Name == "apache" {
 			var stale *PreconditionFailedError
 			assert.ErrorAs(t, err, &stale)
@@ -151,7 +151,7 @@ func TestRealServerUnknownExpectation(t *testing.T) {
 		c, _ := realClient(t, WithPreflight(PreflightPolicy{Threshold: 1, Wait: 200 * time.Millisecond}))
 		ctx := context.Background()
 		res, err := c.Put(ctx, srv.URL+"/dav/expect.txt", strings.NewReader("expected"), &UploadOptions{
-			Header: http.Header{"Expect": {"x-level3-test"}},
+			RequestOptions: RequestOptions{Header: http.Header{"Expect": {"x-level3-test"}}},
 		})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusCreated, res.Status)
@@ -194,7 +194,7 @@ func TestRealServerUploadAllPut(t *testing.T) {
 		for _, r := range results() {
 			assert.NoError(t, r.Err, r.Name)
 			assert.Equal(t, http.StatusCreated, r.Status, r.Name)
-			assert.True(t, strings.HasPrefix(r.URL, srv.URL+"/dav/run/"), r.URL)
+			assert.True(t, strings.HasPrefix(r.URL.String(), srv.URL+"/dav/run/"), r.URL)
 		}
 		for name, want := range files {
 			got, err := os.ReadFile(filepath.Join(srv.DAVRoot, "run", filepath.FromSlash(name)))

@@ -1,8 +1,8 @@
 // This file holds the Client's bounds on a server that will not connect or
 // stops sending: WithConnectTimeout, WithStallWatch and the stall layer at
 // the bottom of the pipeline. The layer reuses the watchdog of downloads
-// (attempt, in download_stream.go), which also watch their own transfers
-// (WithStallTimeout, download_options.go). Drains of bodies the caller does
+// (attempt, in download_copy.go), which also watch their own transfers
+// (DownloadOptions.StallTimeout). Drains of bodies the caller does
 // not get are bounded in errors.go.
 
 package level3
@@ -26,7 +26,7 @@ import (
 // ErrStalled is returned (wrapped) when the server sent nothing for the
 // stall timeout: no response within it (see [WithStallWatch]), or no byte
 // of a body for that long (the body's Read fails with it; downloads report
-// it for their own stall timeout, [WithStallTimeout], before they resume).
+// it for their own stall timeout, [DownloadOptions].StallTimeout, before they resume).
 // Its message is "no data received within the stall timeout", followed by
 // the timeout.
 var ErrStalled = errors.New("no data received within the stall timeout")

@@ -1,9 +1,10 @@
 // This file holds single uploads: Upload and UploadFile (POST to an Upload
 // resource), Put and PutFile (replace a Content resource's bytes), their
-// Resource forms, the options and the result. The headers they send are
-// worked out in uploadhdr.go, progress is counted in progress.go, and the
-// preflight that guards large bodies is the pipeline layer in preflight.go.
-// Many files at once: bulk.go.
+// Resource forms, NewUploadRequest and the options; they return the Result
+// of every change (change.go). The headers they send are worked out in
+// uploadhdr.go, progress is counted in progress.go, the source file is
+// watched by upload_source.go, and the preflight that guards large bodies
+// is the pipeline layer in preflight.go. Many files at once: bulk.go.
 
 package level3
 
@@ -14,17 +15,27 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/profiles"
 )
 
-// UploadOptions are the per-call options of [Client.Upload], [Client.Put]
-// and their variants. A nil *UploadOptions means all defaults.
+// UploadOptions are the per-call options of [Client.Upload], [Client.Put],
+// their File and [Resource] forms, and [NewUploadRequest]. A nil
+// *UploadOptions means all defaults; so does the zero value of each field.
+//
+// The embedded [RequestOptions] carry what any request can: IfVersion (a
+// conditional PUT: a mismatch fails with [*PreconditionFailedError], before
+// any body byte when preflighted), Force (if-match: *, replacing whatever
+// the resource holds but failing if it does not exist), IdempotencyKey (with
+// one, a POST is retried like a PUT), Header, NoRetry. Header cannot
+// replace the content-type and slug an upload sends: set ContentType and
+// Slug.
 type UploadOptions struct {
+	RequestOptions
+
 	// ContentType is sent as content-type. Empty: detected from the name's
 	// extension (the file's, or Slug's), else from the first 512 bytes of
 	// the body (http.DetectContentType), read without consuming them.
@@ -43,61 +54,29 @@ type UploadOptions struct {
 	Length int64
 	// Preflight overrides the Client's [PreflightPolicy] for this call.
 	// The Resource forms preflight whenever the resource advertises the
-	// Preflight mixin and this is PreflightAuto.
+	// Preflight mixin and this is PreflightAuto (the zero value).
 	Preflight PreflightMode
-	// IfMatch is sent as if-match: the entity tag the resource must still
-	// have (RFC 9110 §13.1.1). A bare tag is quoted. A mismatch fails with
-	// *PreconditionFailedError, before any body byte when preflighted.
-	IfMatch string
-	// IfUnmodifiedSince is sent as if-unmodified-since when not zero.
-	IfUnmodifiedSince time.Time
-	// Force sends if-match: *, replacing whatever the resource holds but
-	// failing if it does not exist (Entity mixin). It excludes IfMatch.
-	Force bool
-	// IdempotencyKey is sent as idempotency-key (quoted, as Level 3 writes
-	// it). With one, a POST is retried like a PUT.
-	IdempotencyKey string
-	// Header holds further request headers.
-	Header http.Header
 	// Progress, when not nil, is called as the body goes out: at most every
 	// 100ms, and once more when the whole body has been taken. It is called
-	// from the transport's goroutine, so it must return quickly.
+	// from the transport's goroutine, so it must return quickly. Nil: the
+	// body is not counted, and a file can go by sendfile(2).
 	Progress func(Progress)
 	// FetchValidators sends a HEAD to the result's location when the answer
 	// carried neither etag nor last-modified (as WebDAV servers do after a
-	// PUT), to fill them in. A failing HEAD leaves them empty. The location
-	// is the server's choice: the HEAD carries credentials only to the
-	// origin of the upload's URL (or to origins allowed with
-	// [WithCredentialOrigins]).
+	// PUT), to fill in [Result].Validators. A failing HEAD leaves them
+	// empty. The location is the server's choice: the HEAD carries
+	// credentials only to the origin of the upload's URL (or to origins
+	// allowed with [WithCredentialOrigins]).
 	FetchValidators bool
-}
-
-// UploadResult is the outcome of a successful upload.
-type UploadResult struct {
-	// Status is the final status: 201 for a new resource, 200 or 204 for a
-	// replaced one, 202 when the server accepted it for later (Async).
-	Status int
-	// Location is the absolute URL of the resource now holding the bytes:
-	// the location (else content-location) header, resolved against the
-	// request URL; for a PUT that names none, the URL put to. Nil when a
-	// POST's answer names none.
-	Location *url.URL
-	// ETag and LastModified are the new validators, when the server sent
-	// them (or FetchValidators found them).
-	ETag         string
-	LastModified time.Time
-	// Bytes is how many body bytes the last attempt sent: the length of
-	// the body, unless the server answered before it had all of it.
-	Bytes int64
-	// Header is the whole response header.
-	Header http.Header
 }
 
 // Upload sends body to the Upload resource at url by POST (the Upload
 // profile: raw bytes with content-length, content-type and slug) and returns
-// where the server put it. A body whose length is known is preflighted as
-// the Client's [PreflightPolicy] says (by default from 1 MiB): a server that
-// refuses it from the headers (413, 415, 411...) gets no body byte.
+// where the server put it: [Result].Location, the new validators, and
+// [Result].Sent, the body bytes sent. A body whose length is known is
+// preflighted as the Client's [PreflightPolicy] says (by default from 1 MiB):
+// a server that refuses it from the headers (413, 415, 411...) gets no body
+// byte.
 //
 // Files (*os.File, from their current offset), io.ReadSeekers and byte readers
 // are sent without buffering, and can be sent again for a retry or a 417;
@@ -107,23 +86,21 @@ type UploadResult struct {
 // [*UnsupportedMediaTypeError], [*LengthRequiredError]...). A regular file
 // whose size or modification time is not the same after the upload as
 // before fails with a [*SourceChangedError]. opts may be nil.
-func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
+func (c *Client) Upload(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.Upload"); err != nil {
 		return nil, err
 	}
-	res, _, err := c.upload(ctx, http.MethodPost, url, body, nameOf(body), opts)
-	return res, err
+	return c.upload(ctx, http.MethodPost, url, body, nameOf(body), opts)
 }
 
 // Put replaces the bytes of the Content resource at url with body by PUT,
-// with the Entity conditions of opts (IfMatch, IfUnmodifiedSince, Force). It
-// handles body as [Client.Upload] does; opts may be nil.
-func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
+// with the Entity conditions of opts (IfVersion, Force). It handles body as
+// [Client.Upload] does; opts may be nil.
+func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *UploadOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.Put"); err != nil {
 		return nil, err
 	}
-	res, _, err := c.upload(ctx, http.MethodPut, url, body, nameOf(body), opts)
-	return res, err
+	return c.upload(ctx, http.MethodPut, url, body, nameOf(body), opts)
 }
 
 // UploadFile is [Client.Upload] of the regular file at path, whose base name
@@ -131,7 +108,7 @@ func (c *Client) Put(ctx context.Context, url string, body io.Reader, opts *Uplo
 // regular file (a named pipe, a device) fails at once with
 // [ErrNotRegularFile]; a file that changes while it is sent, or is replaced
 // under its name, fails with a [*SourceChangedError].
-func (c *Client) UploadFile(ctx context.Context, url, path string, opts *UploadOptions) (*UploadResult, error) {
+func (c *Client) UploadFile(ctx context.Context, url, path string, opts *UploadOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.UploadFile"); err != nil {
 		return nil, err
 	}
@@ -140,7 +117,7 @@ func (c *Client) UploadFile(ctx context.Context, url, path string, opts *UploadO
 }
 
 // PutFile is [Client.Put] of the regular file at path.
-func (c *Client) PutFile(ctx context.Context, url, path string, opts *UploadOptions) (*UploadResult, error) {
+func (c *Client) PutFile(ctx context.Context, url, path string, opts *UploadOptions) (*Result, error) {
 	if err := c.check(ctx, "Client.PutFile"); err != nil {
 		return nil, err
 	}
@@ -151,9 +128,9 @@ func (c *Client) PutFile(ctx context.Context, url, path string, opts *UploadOpti
 // Upload is [Client.Upload] to this resource, told by what it advertised:
 // the body is preflighted whatever its size when the resource has the
 // Preflight mixin (unless opts.Preflight says otherwise), and a POST carries
-// a fresh idempotency key, so it can be retried, when the resource accepts
-// one (idempotency-key: optional or required).
-func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
+// a fresh idempotency key ([NewIdempotencyKey]), so it can be retried, when
+// the resource accepts one (idempotency-key: optional or required).
+func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptions) (*Result, error) {
 	if _, err := r.requester(ctx, "Resource.Upload"); err != nil {
 		return nil, err
 	}
@@ -161,30 +138,25 @@ func (r *Resource) Upload(ctx context.Context, body io.Reader, opts *UploadOptio
 	if o.IdempotencyKey == "" && acceptsIdempotencyKey(r.IdempotencyKey) {
 		o.IdempotencyKey = NewIdempotencyKey()
 	}
-	res, _, err := r.client.upload(r.scoped(ctx), http.MethodPost, r.URL.String(), body, nameOf(body), o)
-	return res, err
+	return r.client.upload(r.scoped(ctx), http.MethodPost, r.URL.String(), body, nameOf(body), o)
 }
 
 // Put is [Client.Put] to this resource, told by what it advertised: the body
 // is preflighted when the resource has the Preflight mixin, and, unless opts
-// sets a condition or Force, the change is conditional on the validators seen
+// sets IfVersion or Force, the change is conditional on the validators seen
 // at discovery (if-match with a strong etag, else if-unmodified-since), so it
 // fails with [*PreconditionFailedError] if someone changed the resource since.
-func (r *Resource) Put(ctx context.Context, body io.Reader, opts *UploadOptions) (*UploadResult, error) {
+// A resource seen with neither (or with a weak etag alone) is put
+// unconditionally.
+func (r *Resource) Put(ctx context.Context, body io.Reader, opts *UploadOptions) (*Result, error) {
 	if _, err := r.requester(ctx, "Resource.Put"); err != nil {
 		return nil, err
 	}
 	o := r.advised(opts)
-	if o.IfMatch == "" && o.IfUnmodifiedSince.IsZero() && !o.Force {
-		switch {
-		case r.ETag != "" && !r.Weak():
-			o.IfMatch = r.ETag
-		case !r.LastModified.IsZero():
-			o.IfUnmodifiedSince = r.LastModified
-		}
+	if o.IfVersion.IsZero() && !o.Force && (r.ETag != "" && !r.Weak() || !r.LastModified.IsZero()) {
+		o.IfVersion = r.Validators
 	}
-	res, _, err := r.client.upload(r.scoped(ctx), http.MethodPut, r.URL.String(), body, nameOf(body), o)
-	return res, err
+	return r.client.upload(r.scoped(ctx), http.MethodPut, r.URL.String(), body, nameOf(body), o)
 }
 
 // advised copies opts, forcing a preflight when the resource advertises the
@@ -200,14 +172,16 @@ func (r *Resource) advised(opts *UploadOptions) *UploadOptions {
 	return &o
 }
 
-// uploadFile opens path and uploads it; it also returns the bytes sent.
-func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts *UploadOptions) (*UploadResult, int64, error) {
+// uploadFile opens path and uploads it. It also returns the bytes the last
+// attempt sent when the upload failed (and so has no Result), which bulk.go
+// uses to judge whether a failed POST may be sent again.
+func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts *UploadOptions) (*Result, int64, error) {
 	f, st, err := openUpload(path)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer f.Close()
-	return c.upload(ctx, method, url, &fileBody{f: f, path: path, info: st}, filepath.Base(path), opts)
+	return c.uploadSent(ctx, method, url, &fileBody{f: f, path: path, info: st}, filepath.Base(path), opts)
 }
 
 // openUpload opens the regular file at path and stats it. Anything else
@@ -219,9 +193,9 @@ func openUpload(path string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, nil, notRegular("upload", path, st.Mode())
+		return nil, nil, localfile.NotRegular("upload", path, st.Mode())
 	}
-	f, st, err := openRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
+	f, st, err := localfile.OpenRegular("upload", path, os.O_RDONLY, func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
 	if err != nil && !errors.Is(err, ErrNotRegularFile) {
 		err = fmt.Errorf("level3: %w", err)
 	}
@@ -230,11 +204,12 @@ func openUpload(path string) (*os.File, fs.FileInfo, error) {
 
 // NewUploadRequest builds, without sending it, the request that UploadFile
 // (method POST) or PutFile (method PUT) sends for the regular file at path:
-// content-length, content-type, slug, the Entity conditions and headers of
-// opts, and a body that can be replayed without buffering. Send it with
-// [Client.DoAsync] to upload asynchronously (prefer: respond-async), or with
-// [Client.Do]. The caller closes the returned file once the response has
-// arrived; opts.Progress is not called for requests built this way.
+// content-length, content-type, slug, the [RequestOptions] of opts (applied
+// with [RequestOptions.Apply]), and a body that can be replayed without
+// buffering. Send it with [Client.DoAsync] to upload asynchronously (prefer:
+// respond-async), or with [Client.Do]. The caller closes the returned file
+// once the response has arrived; opts.Progress is not called for requests
+// built this way, and opts.FetchValidators is not done.
 func NewUploadRequest(ctx context.Context, method, url, path string, opts *UploadOptions) (*http.Request, io.Closer, error) {
 	if ctx == nil {
 		return nil, nil, misuse("NewUploadRequest", "nil Context")
@@ -258,9 +233,15 @@ func NewUploadRequest(ctx context.Context, method, url, path string, opts *Uploa
 }
 
 // upload sends one upload request, for a body named name ("" if it has none),
-// and reads the result. It also returns how many body bytes the last attempt
-// sent, which bulk.go uses to judge whether a failed POST may be sent again.
-func (c *Client) upload(ctx context.Context, method, target string, body io.Reader, name string, opts *UploadOptions) (*UploadResult, int64, error) {
+// and reads the result.
+func (c *Client) upload(ctx context.Context, method, target string, body io.Reader, name string, opts *UploadOptions) (*Result, error) {
+	res, _, err := c.uploadSent(ctx, method, target, body, name, opts)
+	return res, err
+}
+
+// uploadSent is upload that also returns how many body bytes the last
+// attempt sent (Result.Sent, when there is a Result).
+func (c *Client) uploadSent(ctx context.Context, method, target string, body io.Reader, name string, opts *UploadOptions) (*Result, int64, error) {
 	ctx = withCallOriginOf(ctx, target) // for FetchValidators' HEAD of the location the server chose
 	var o UploadOptions
 	if opts != nil {
@@ -287,39 +268,32 @@ func (c *Client) upload(ctx context.Context, method, target string, body io.Read
 		}
 		return nil, sent, src.check(nil, err)
 	}
-	drainAndClose(resp.Body)
-	res := uploadResult(resp, sent)
+	res, err := uploadResult(req, resp, sent)
+	if err != nil {
+		return nil, sent, src.check(nil, err)
+	}
 	if err := src.check(res, nil); err != nil {
 		return nil, sent, err
 	}
-	if o.FetchValidators && res.ETag == "" && res.LastModified.IsZero() && res.Location != nil {
+	if o.FetchValidators && res.Validators.IsZero() && res.Location != nil {
 		if r, err := c.Discover(ctx, res.Location.String()); err == nil {
-			res.ETag, res.LastModified = r.ETag, r.LastModified
+			res.Validators = r.Validators
 		}
 	}
 	return res, sent, nil
 }
 
-// uploadResult reads the result of an upload from its response.
-func uploadResult(resp *http.Response, sent int64) *UploadResult {
-	res := &UploadResult{Status: resp.StatusCode, ETag: resp.Header.Get("Etag"), Bytes: sent, Header: resp.Header}
-	if lm := resp.Header.Get("Last-Modified"); lm != "" {
-		res.LastModified, _ = http.ParseTime(lm)
+// uploadResult reads the Result of an upload (req) from its response, as
+// every change is read (readResult), with two differences: a PUT whose
+// answer names no location is at the URL put to, and Sent is sent.
+func uploadResult(req *http.Request, resp *http.Response, sent int64) (*Result, error) {
+	res, err := readResult(req, resp)
+	if err != nil {
+		return nil, err
 	}
-	var base *url.URL
-	if resp.Request != nil {
-		base = resp.Request.URL
+	if res.Location == nil && res.URL != nil && req.Method == http.MethodPut {
+		res.Location = res.URL
 	}
-	for _, name := range []string{"Location", "Content-Location"} {
-		if v := resp.Header.Get(name); v != "" && base != nil {
-			if u, err := base.Parse(v); err == nil {
-				res.Location = u
-				return res
-			}
-		}
-	}
-	if resp.Request != nil && resp.Request.Method == http.MethodPut {
-		res.Location = base
-	}
-	return res
+	res.Sent = sent
+	return res, nil
 }

@@ -27,7 +27,7 @@ type SourceChangedError struct {
 	Reason string // what changed, e.g. "size 1000 → 1004"
 	// Result is the server's answer when it accepted the upload (it holds
 	// the Location of what may need replacing), else nil.
-	Result *UploadResult
+	Result *Result
 	// Err is the upload's own error, when it failed too, else nil.
 	Err error
 }
@@ -71,7 +71,7 @@ func sourceOf(body io.Reader) *sourceFile {
 
 // check returns a *SourceChangedError holding res and uploadErr when the
 // file changed since the upload began, else uploadErr.
-func (s *sourceFile) check(res *UploadResult, uploadErr error) error {
+func (s *sourceFile) check(res *Result, uploadErr error) error {
 	if s == nil {
 		return uploadErr
 	}

@@ -47,7 +47,7 @@ func TestEncodeSlug(t *testing.T) {
 		"dir/sub/file.json": "dir/sub/file.json",
 		"":                  "",
 	} {
-		assert.Equal(t, want, EncodeSlug(in), "%q", in)
+		assert.Equal(t, want, encodeSlug(in), "%q", in)
 	}
 }
 
@@ -56,43 +56,53 @@ func FuzzEncodeSlug(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		got := EncodeSlug(name)
+		got := encodeSlug(name)
 		for i := 0; i < len(got); i++ {
 			if got[i] < 0x20 || got[i] > 0x7e {
-				t.Fatalf("EncodeSlug(%q) = %q: byte %#x is not printable ASCII", name, got, got[i])
+				t.Fatalf("encodeSlug(%q) = %q: byte %#x is not printable ASCII", name, got, got[i])
 			}
 		}
 		if got != strings.TrimSpace(got) {
-			t.Fatalf("EncodeSlug(%q) = %q: header parsing would trim it", name, got)
+			t.Fatalf("encodeSlug(%q) = %q: header parsing would trim it", name, got)
 		}
 		back, err := url.PathUnescape(got)
 		if err != nil || back != name {
-			t.Fatalf("EncodeSlug(%q) = %q decodes to %q, %v", name, got, back, err)
+			t.Fatalf("encodeSlug(%q) = %q decodes to %q, %v", name, got, back, err)
 		}
 		if !validHeaderValue(got) {
-			t.Fatalf("EncodeSlug(%q) = %q is not a valid header value", name, got)
+			t.Fatalf("encodeSlug(%q) = %q is not a valid header value", name, got)
 		}
 	})
 }
 
-func TestQuoteETag(t *testing.T) {
+// TestUploadIfVersion holds what TestQuoteETag held of the if-match an
+// upload sends, now through RequestOptions.IfVersion: a bare tag is quoted,
+// a quoted one kept, and what is no strong entity tag is refused before
+// anything is sent (a weak tag too: it never satisfies if-match).
+func TestUploadIfVersion(t *testing.T) {
+	build := func(etag string) (*http.Request, error) {
+		o := &UploadOptions{RequestOptions: RequestOptions{IfVersion: Validators{ETag: etag}}}
+		req, _, err := newUploadRequest(context.Background(), http.MethodPut, "http://127.0.0.1:1/x", strings.NewReader("x"), "", o)
+		return req, err
+	}
 	for in, want := range map[string]string{
 		`"abc"`:     `"abc"`,
 		`abc`:       `"abc"`,
 		` "abc" `:   `"abc"`,
-		`W/"abc"`:   `W/"abc"`,
-		`*`:         `*`,
 		`""`:        `""`,
 		`"a-b.c_1"`: `"a-b.c_1"`,
 	} {
-		got, err := quoteETag(in)
+		req, err := build(in)
 		require.NoError(t, err, in)
-		assert.Equal(t, want, got, in)
+		assert.Equal(t, want, req.Header.Get("If-Match"), in)
 	}
-	for _, bad := range []string{``, `W/abc`, `a"b`, `"a b"`, "a\nb", `"a"b"`} {
-		_, err := quoteETag(bad)
+	for _, bad := range []string{`W/"abc"`, `W/abc`, `a"b`, `"a b"`, "a\nb", `"a"b"`} {
+		_, err := build(bad)
 		assert.Error(t, err, "%q", bad)
 	}
+	req, err := build("")
+	require.NoError(t, err)
+	assert.Empty(t, req.Header.Values("If-Match"), "the zero IfVersion sends no precondition")
 }
 
 func TestDetectContentType(t *testing.T) {
@@ -165,9 +175,9 @@ func TestUploadFileToCatalog(t *testing.T) {
 		require.NotNil(t, res.Location)
 		assert.True(t, res.Location.IsAbs())
 		assert.True(t, strings.HasPrefix(res.Location.String(), srv.URL+mocks.PathUploads+"/"), res.Location)
-		assert.NotEmpty(t, res.ETag)
-		assert.False(t, res.LastModified.IsZero())
-		assert.EqualValues(t, 13, res.Bytes)
+		assert.NotEmpty(t, res.Validators.ETag)
+		assert.False(t, res.Validators.LastModified.IsZero())
+		assert.EqualValues(t, 13, res.Sent)
 
 		req := srv.Requests()[0]
 		assert.Equal(t, "h%C3%A9llo w%C3%B6rld.txt", req.Header.Get("Slug"))
@@ -199,10 +209,9 @@ func TestUploadOptionsAreSent(t *testing.T) {
 	srv.AddCatalog()
 	c := newTestClient(t, srv)
 	_, err := c.Upload(context.Background(), srv.URL+mocks.PathUploads, strings.NewReader("a,b\n"), &UploadOptions{
+		RequestOptions: RequestOptions{IdempotencyKey: "k-1", Header: http.Header{"X-Trace": {"abc"}}},
 		ContentType:    "text/csv",
 		Slug:           "q3 report.csv",
-		IdempotencyKey: "k-1",
-		Header:         http.Header{"X-Trace": {"abc"}},
 	})
 	require.NoError(t, err)
 	h := srv.Requests()[0].Header
@@ -221,15 +230,15 @@ func TestUploadOptionsValidation(t *testing.T) {
 	c, err := New()
 	require.NoError(t, err)
 	for name, o := range map[string]*UploadOptions{
-		"force and if-match":  {Force: true, IfMatch: `"a"`},
+		"force and if-match":  {RequestOptions: RequestOptions{Force: true, IfVersion: Validators{ETag: `"a"`}}},
 		"negative length":     {Length: -1},
 		"bad mode":            {Preflight: 9},
 		"bad content type":    {ContentType: "text/plain\r\nX: y"},
 		"unparsable type":     {ContentType: "/;;"},
-		"bad key":             {IdempotencyKey: `a"b`},
-		"bad etag":            {IfMatch: "a b"},
-		"bad header name":     {Header: http.Header{"Bad Name": {"x"}}},
-		"bad header value":    {Header: http.Header{"X": {"a\nb"}}},
+		"bad key":             {RequestOptions: RequestOptions{IdempotencyKey: "k\u00e9y"}}, // not ASCII: no RFC 9651 string
+		"bad etag":            {RequestOptions: RequestOptions{IfVersion: Validators{ETag: "a b"}}},
+		"bad header name":     {RequestOptions: RequestOptions{Header: http.Header{"Bad Name": {"x"}}}},
+		"bad header value":    {RequestOptions: RequestOptions{Header: http.Header{"X": {"a\nb"}}}},
 		"length disagrees":    {Length: 5},
 		"length of empty PUT": {Length: 1},
 	} {
@@ -276,7 +285,7 @@ func TestUploadProgressRestartsOnRetry(t *testing.T) {
 		Progress: func(p Progress) { mu.Lock(); sent = append(sent, p.Bytes); mu.Unlock() },
 	})
 	require.NoError(t, err)
-	assert.EqualValues(t, 1000, res.Bytes, "the last attempt's count")
+	assert.EqualValues(t, 1000, res.Sent, "the last attempt's count")
 	assert.Equal(t, 2, srv.Count(mocks.PathReport))
 	mu.Lock()
 	defer mu.Unlock()
@@ -290,26 +299,26 @@ func TestPutConditions(t *testing.T) {
 		target := srv.URL + mocks.PathReport
 		current, _ := srv.Resource(mocks.PathReport)
 
-		_, err := c.Put(ctx, target, strings.NewReader("a"), &UploadOptions{IfMatch: `"stale"`})
+		_, err := c.Put(ctx, target, strings.NewReader("a"), &UploadOptions{RequestOptions: RequestOptions{IfVersion: Validators{ETag: `"stale"`}}})
 		var stale *PreconditionFailedError
 		require.ErrorAs(t, err, &stale)
 
-		res, err := c.Put(ctx, target, strings.NewReader("new,csv\n"), &UploadOptions{IfMatch: strings.Trim(current.ETag, `"`)})
+		res, err := c.Put(ctx, target, strings.NewReader("new,csv\n"), &UploadOptions{RequestOptions: RequestOptions{IfVersion: Validators{ETag: strings.Trim(current.ETag, `"`)}}})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusNoContent, res.Status)
-		assert.NotEmpty(t, res.ETag)
-		assert.NotEqual(t, current.ETag, res.ETag)
+		assert.NotEmpty(t, res.Validators.ETag)
+		assert.NotEqual(t, current.ETag, res.Validators.ETag)
 		assert.Equal(t, target, res.Location.String(), "a PUT's location is its target")
 
-		_, err = c.Put(ctx, target, strings.NewReader("b"), &UploadOptions{IfUnmodifiedSince: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)})
+		_, err = c.Put(ctx, target, strings.NewReader("b"), &UploadOptions{RequestOptions: RequestOptions{IfVersion: Validators{LastModified: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}}})
 		require.ErrorAs(t, err, &stale)
 
-		res, err = c.Put(ctx, target, strings.NewReader("forced"), &UploadOptions{Force: true})
+		res, err = c.Put(ctx, target, strings.NewReader("forced"), &UploadOptions{RequestOptions: RequestOptions{Force: true}})
 		require.NoError(t, err)
 		assert.Equal(t, "*", srv.Requests()[len(srv.Requests())-1].Header.Get("If-Match"))
 		stored, _ := srv.Resource(mocks.PathReport)
 		assert.Equal(t, "forced", string(stored.Body))
-		assert.Equal(t, res.ETag, stored.ETag)
+		assert.Equal(t, res.Validators.ETag, stored.ETag)
 	})
 }
 
@@ -346,7 +355,7 @@ func TestResourceUploadFollowsWhatTheTargetAdvertises(t *testing.T) {
 	require.NoError(t, err)
 	h := srv.Requests()[1].Header
 	assert.Equal(t, "100-continue", h.Get("Expect"), "preflighted below the threshold: the resource asks for it")
-	assert.Regexp(t, uuidKey, h.Get("Idempotency-Key"), "a NewIdempotencyKey, quoted")
+	assert.Regexp(t, `^"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"$`, h.Get("Idempotency-Key"), "a NewIdempotencyKey")
 
 	_, err = ResourceFromResponse(&http.Response{Header: http.Header{}}).Upload(ctx, strings.NewReader("x"), nil)
 	assert.Error(t, err, "no Client")
@@ -382,17 +391,21 @@ func TestUploadResultLocation(t *testing.T) {
 		{"PUT", http.Header{}, "https://api.example/uploads/"},
 		{"PUT", http.Header{"Location": {"/elsewhere"}}, "https://api.example/elsewhere"},
 	} {
-		res := uploadResult(&http.Response{StatusCode: 201, Header: c.header, Request: &http.Request{Method: c.method, URL: base}}, 0)
+		req := &http.Request{Method: c.method, URL: base}
+		res, err := uploadResult(req, &http.Response{StatusCode: 201, Header: c.header, Request: req, Body: http.NoBody}, 0)
+		require.NoError(t, err)
 		got := ""
 		if res.Location != nil {
 			got = res.Location.String()
 		}
 		assert.Equal(t, c.want, got, "%s %v", c.method, c.header)
 	}
-	res := uploadResult(&http.Response{StatusCode: 204, Header: http.Header{"Last-Modified": {"garbage"}, "Etag": {`"e"`}}}, 3)
-	assert.True(t, res.LastModified.IsZero())
-	assert.Equal(t, `"e"`, res.ETag)
-	assert.EqualValues(t, 3, res.Bytes)
+	req := &http.Request{Method: http.MethodPut, URL: base}
+	res, err := uploadResult(req, &http.Response{StatusCode: 204, Header: http.Header{"Last-Modified": {"garbage"}, "Etag": {`"e"`}}, Body: http.NoBody}, 3)
+	require.NoError(t, err)
+	assert.True(t, res.Validators.LastModified.IsZero())
+	assert.Equal(t, `"e"`, res.Validators.ETag)
+	assert.EqualValues(t, 3, res.Sent)
 }
 
 func TestUploadFileRejectsNonRegularFiles(t *testing.T) {
@@ -426,7 +439,7 @@ func TestPutFileSendsTheFileItselfAndReopensItForRetries(t *testing.T) {
 	file := writeTemp(t, "r.csv", "a,b\n1,2\n")
 	res, err := c.PutFile(context.Background(), srv.URL+mocks.PathReport, file, nil)
 	require.NoError(t, err)
-	assert.EqualValues(t, 8, res.Bytes)
+	assert.EqualValues(t, 8, res.Sent)
 	assert.Equal(t, 2, srv.Count(mocks.PathReport))
 	stored, _ := srv.Resource(mocks.PathReport)
 	assert.Equal(t, "a,b\n1,2\n", string(stored.Body))

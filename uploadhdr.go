@@ -1,7 +1,8 @@
 // This file builds upload requests: the body made replayable (body.go) and
 // counted (progress.go), and the headers worked out by small pure functions:
-// content type (detectContentType, sniff), slug (EncodeSlug), entity tags
-// (quoteETag) and idempotency keys. upload.go sends the requests.
+// content type (detectContentType, sniff) and slug (encodeSlug); the
+// RequestOptions (conditions, idempotency key, headers) are put on by
+// RequestOptions.Apply. upload.go sends the requests.
 
 package level3
 
@@ -24,9 +25,10 @@ import (
 const sniffLen = 512
 
 // newUploadRequest builds the request of one upload of a body named name: a
-// replayable body (NewRequest), content-type, slug, conditions and the
-// caller's headers, the body counted for progress, and the per-call preflight
-// mode in the context.
+// replayable body (NewRequest), the RequestOptions of o (Apply: conditions,
+// idempotency key, the caller's headers), then content-type and slug, the
+// body counted for progress, and the per-call preflight mode in the
+// context.
 func newUploadRequest(ctx context.Context, method, target string, body io.Reader, name string, o *UploadOptions) (*http.Request, *sendCounter, error) {
 	if err := checkUploadOptions(o); err != nil {
 		return nil, nil, err
@@ -48,6 +50,10 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 			contentType = "application/octet-stream"
 		}
 		if contentType == "" {
+			// Refuse bad options before reading a byte of the body.
+			if err := o.RequestOptions.setHeaders(make(http.Header)); err != nil {
+				return nil, nil, err
+			}
 			head, replacement, err := sniff(body)
 			if err != nil {
 				return nil, nil, fmt.Errorf("level3: reading the body to detect its content type: %w", err)
@@ -72,6 +78,11 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 	if err != nil {
 		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
+	// The caller's options first, on a request that has no header yet (the
+	// copy Apply makes is then cheap): the upload's own headers below win.
+	if req, err = o.RequestOptions.Apply(req); err != nil {
+		return nil, nil, err
+	}
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	switch {
 	case o.Length > 0 && hasBody && req.ContentLength == 0:
@@ -79,25 +90,9 @@ func newUploadRequest(ctx context.Context, method, target string, body io.Reader
 	case o.Length > 0 && req.ContentLength != o.Length:
 		return nil, nil, fmt.Errorf("level3: UploadOptions.Length is %d but the body has %d bytes", o.Length, req.ContentLength)
 	}
-	for k, vals := range o.Header {
-		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vals...)
-	}
 	req.Header.Set("Content-Type", contentType)
 	if method == http.MethodPost && !o.NoSlug && name != "" {
-		req.Header.Set("Slug", EncodeSlug(name))
-	}
-	switch {
-	case o.Force:
-		req.Header.Set("If-Match", "*")
-	case o.IfMatch != "":
-		tag, _ := quoteETag(o.IfMatch) // checked by checkUploadOptions
-		req.Header.Set("If-Match", tag)
-	}
-	if !o.IfUnmodifiedSince.IsZero() {
-		req.Header.Set("If-Unmodified-Since", o.IfUnmodifiedSince.UTC().Format(http.TimeFormat))
-	}
-	if o.IdempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", quoteKey(o.IdempotencyKey))
+		req.Header.Set("Slug", encodeSlug(name))
 	}
 
 	total := req.ContentLength
@@ -148,38 +143,20 @@ func (b *fileBody) request(ctx context.Context, method, target string) (*http.Re
 	return req, nil
 }
 
-// checkUploadOptions rejects options that cannot be sent.
+// checkUploadOptions rejects the upload fields of o that cannot be sent;
+// its RequestOptions are checked by Apply.
 func checkUploadOptions(o *UploadOptions) error {
 	switch {
-	case o.Force && o.IfMatch != "":
-		return fmt.Errorf("level3: UploadOptions: Force (if-match: *) and IfMatch %q exclude each other", o.IfMatch)
 	case o.Length < 0:
 		return fmt.Errorf("level3: UploadOptions.Length is negative")
 	case o.Preflight < PreflightAuto || o.Preflight > PreflightNever:
 		return fmt.Errorf("level3: UploadOptions.Preflight %d is not a PreflightMode", int(o.Preflight))
 	case !validHeaderValue(o.ContentType):
 		return fmt.Errorf("level3: UploadOptions.ContentType %q has control characters", o.ContentType)
-	case !validHeaderValue(o.IdempotencyKey) || strings.ContainsAny(strings.Trim(o.IdempotencyKey, `"`), `"\`):
-		return fmt.Errorf("level3: UploadOptions.IdempotencyKey %q is not a valid key", o.IdempotencyKey)
 	}
 	if o.ContentType != "" {
 		if _, _, err := mime.ParseMediaType(o.ContentType); err != nil {
 			return fmt.Errorf("level3: UploadOptions.ContentType %q: %w", o.ContentType, err)
-		}
-	}
-	if o.IfMatch != "" {
-		if _, err := quoteETag(o.IfMatch); err != nil {
-			return err
-		}
-	}
-	for name, vals := range o.Header {
-		if !validHeaderName(name) {
-			return fmt.Errorf("level3: UploadOptions.Header: invalid header name %q", name)
-		}
-		for _, v := range vals {
-			if !validHeaderValue(v) {
-				return fmt.Errorf("level3: UploadOptions.Header: invalid value for %s", name)
-			}
 		}
 	}
 	return nil
@@ -264,12 +241,12 @@ func sniff(body io.Reader) ([]byte, io.Reader, error) {
 	return buf[:n], io.MultiReader(bytes.NewReader(buf[:n]), body), nil
 }
 
-// EncodeSlug encodes name for the slug header of RFC 5023 §9.7: printable
+// encodeSlug encodes name for the slug header of RFC 5023 §9.7: printable
 // ASCII stays as it is, except "%"; every other byte of its UTF-8 encoding is
 // percent-encoded, as are spaces at either end (which header parsing would
 // drop). Servers decode it with percent-decoding. Invalid UTF-8 is encoded
 // byte by byte, so no name is refused.
-func EncodeSlug(name string) string {
+func encodeSlug(name string) string {
 	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
 	for i := 0; i < len(name); i++ {
@@ -284,49 +261,6 @@ func EncodeSlug(name string) string {
 		b.WriteByte(hexDigits[c&0xf])
 	}
 	return b.String()
-}
-
-// quoteETag returns tag as an entity tag for if-match (RFC 9110 §8.8.3): "*",
-// a quoted tag and a weak W/"..." tag are kept; a bare tag is quoted. It
-// fails for a tag that cannot be written as one (quotes inside, spaces,
-// control characters).
-func quoteETag(tag string) (string, error) {
-	t := strings.TrimSpace(tag)
-	if t == "*" {
-		return t, nil
-	}
-	opaque := t
-	weak := strings.HasPrefix(t, "W/")
-	if weak {
-		opaque = t[2:]
-	}
-	quoted := len(opaque) >= 2 && opaque[0] == '"' && opaque[len(opaque)-1] == '"'
-	if quoted {
-		opaque = opaque[1 : len(opaque)-1]
-	} else if weak {
-		return "", fmt.Errorf("level3: entity tag %q: a weak tag must be quoted (W/\"...\")", tag)
-	}
-	for i := 0; i < len(opaque); i++ {
-		// etagc = %x21 / %x23-7E / obs-text
-		if c := opaque[i]; c < 0x21 || c == '"' || c == 0x7f {
-			return "", fmt.Errorf("level3: %q is not a valid entity tag", tag)
-		}
-	}
-	if opaque == "" && !quoted {
-		return "", fmt.Errorf("level3: empty entity tag")
-	}
-	if weak {
-		return `W/"` + opaque + `"`, nil
-	}
-	return `"` + opaque + `"`, nil
-}
-
-// quoteKey writes an idempotency key as Level 3 does: a quoted string.
-func quoteKey(key string) string {
-	if len(key) >= 2 && key[0] == '"' && key[len(key)-1] == '"' {
-		return key
-	}
-	return `"` + key + `"`
 }
 
 // acceptsIdempotencyKey reports whether a resource's idempotency-key header

@@ -29,7 +29,7 @@ func demoDownload(ctx context.Context, d *demo) error {
 	d.srv.Fail(mocks.PathReport, mocks.DropAt(20_000), mocks.DropAt(45_000))
 	d.say("the server will cut the connection at bytes 20000 and 45000 of %d", len(want))
 
-	res, err := d.client.Download(ctx, d.srv.URL+mocks.PathReport, dir+string(os.PathSeparator), level3.WithSHA256(wantHex))
+	res, err := d.client.Download(ctx, d.srv.URL+mocks.PathReport, dir+string(os.PathSeparator), &level3.DownloadOptions{SHA256: wantHex})
 	if err != nil {
 		return err
 	}

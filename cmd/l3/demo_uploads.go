@@ -56,9 +56,10 @@ func demoUploads(ctx context.Context, d *demo) error {
 	if err != nil {
 		return err
 	}
-	d.say("POST %d bytes, slug %q -> %d, preflighted: the resource asks for it", len(report), level3.EncodeSlug("café report.csv"), res.Status)
+	log := d.srv.Requests()
+	d.say("POST %d bytes, slug %q -> %d, preflighted: the resource asks for it", len(report), log[len(log)-1].Header.Get("Slug"), res.Status)
 	d.say("  location %s", res.Location)
-	d.say("  etag %s, %d body bytes sent", res.ETag, res.Bytes)
+	d.say("  etag %s, %d body bytes sent", res.Validators.ETag, res.Sent)
 	if got := d.srv.BodyBytes(mocks.PathUploads); got != int64(len(report)) {
 		return fmt.Errorf("the server received %d body bytes, want %d", got, len(report))
 	}

@@ -91,31 +91,19 @@ type downloadJSON struct {
 }
 
 // options turns the flags into download options.
-func (o *downloadOptions) options(progress level3.ProgressFunc) []level3.DownloadOption {
-	opts := []level3.DownloadOption{level3.WithConnections(o.connections)}
-	if o.common.stallTimeout > 0 {
-		opts = append(opts, level3.WithStallTimeout(o.common.stallTimeout))
-	}
-	switch {
-	case o.sha256 != "":
-		opts = append(opts, level3.WithSHA256(o.sha256))
-	case o.json:
-		opts = append(opts, level3.WithComputeSHA256())
-	}
-	if o.failFast {
-		opts = append(opts, level3.WithFailFast())
-	}
-	if o.keepPartial {
-		opts = append(opts, level3.WithKeepPartialOnChange())
-	}
-	if o.noResume {
-		opts = append(opts, level3.WithNoResume())
-	}
-	if o.overwrite {
-		opts = append(opts, level3.WithOverwrite())
+func (o *downloadOptions) options(progress func(level3.Progress)) *level3.DownloadOptions {
+	opts := &level3.DownloadOptions{
+		Connections:         o.connections,
+		StallTimeout:        o.common.stallTimeout, // 0: the library's default
+		SHA256:              o.sha256,
+		ComputeSHA256:       o.sha256 == "" && o.json,
+		FailFast:            o.failFast,
+		KeepPartialOnChange: o.keepPartial,
+		NoResume:            o.noResume,
+		Overwrite:           o.overwrite,
 	}
 	if progress != nil {
-		opts = append(opts, level3.WithProgress(250*time.Millisecond, progress))
+		opts.Progress, opts.ProgressInterval = progress, 250*time.Millisecond
 	}
 	return opts
 }
@@ -129,12 +117,12 @@ func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
 	ctx, cancel := o.common.context(ctx)
 	defer cancel()
 	var bar *downloadBar
-	var progress level3.ProgressFunc
+	var progress func(level3.Progress)
 	if o.progress {
 		bar = &downloadBar{w: s.err}
 		progress = bar.update
 	}
-	res, err := client.Download(ctx, o.url, o.output, o.options(progress)...)
+	res, err := client.Download(ctx, o.url, o.output, o.options(progress))
 	bar.done()
 	if err != nil {
 		return explainDownloadError(err)
@@ -204,7 +192,7 @@ type downloadBar struct {
 	drawn bool
 }
 
-// update redraws the bar; it is a level3.ProgressFunc.
+// update redraws the bar; it is the download's Progress function.
 func (b *downloadBar) update(p level3.Progress) {
 	b.drawn = true
 	fmt.Fprint(b.w, "\r"+renderProgress(p, 30)+"\x1b[K")

@@ -49,7 +49,7 @@ func (h *headerFlags) Set(v string) error {
 // Defaults of the common flags that bound a silent server.
 const (
 	defaultConnectTimeout = 10 * time.Second
-	defaultStallTimeout   = level3.DefaultStallTimeout
+	defaultStallTimeout   = 30 * time.Second // what a download waits by default (level3.DownloadOptions.StallTimeout)
 )
 
 // commonFlags are the flags of every command that sends requests.

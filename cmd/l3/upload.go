@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -32,14 +33,21 @@ type uploadOptions struct {
 	json        bool
 }
 
+// The flags' defaults are the library's (zero BulkOptions), spelled out
+// for the usage text.
+const (
+	defaultConcurrency = 4
+	defaultRetries     = 3
+)
+
 // parseUpload parses the arguments of `l3 upload`.
 func parseUpload(args []string, s streams) (*uploadOptions, error) {
 	o := &uploadOptions{}
 	fs := newFlagSet("upload", "URL FILE_OR_DIR... [flags]", s.err)
 	o.common.register(fs)
 	o.async.register(fs)
-	fs.IntVar(&o.concurrency, "concurrency", level3.DefaultBulkConcurrency, "files to upload at once")
-	fs.IntVar(&o.retries, "retries", level3.DefaultBulkRetries, "times to send a failed file again, where safe (0: never)")
+	fs.IntVar(&o.concurrency, "concurrency", defaultConcurrency, "files to upload at once")
+	fs.IntVar(&o.retries, "retries", defaultRetries, "times to send a failed file again, where safe (0: never)")
 	fs.StringVar(&o.contentType, "content-type", "", "content type of every file (default: detected per file)")
 	fs.StringVar(&o.slug, "slug", "", "name hint sent as slug (one file only; default: the file's name)")
 	fs.StringVar(&o.journal, "journal", "", "record uploads in FILE and skip files it records (to continue a run)")
@@ -107,28 +115,21 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 		up.Slug = o.slug
 		up.Progress = bar.progressOf(o.paths[0])
 		res, err := client.UploadFile(ctx, o.url, o.paths[0], &up)
-		r := level3.FileResult{File: o.paths[0], Name: o.slug, URL: o.url, Err: err}
-		if res != nil {
-			r.Status, r.ETag, r.Bytes = res.Status, res.ETag, res.Bytes
-			if res.Location != nil {
-				r.Location = res.Location.String()
-			}
-		}
-		return printOne(s, o.json, bar, r)
+		return printOne(s, o.json, bar, fileResult(o.paths[0], o.slug, o.url, res, err))
 	}
 
 	retries := o.retries
 	if retries == 0 {
-		retries = -1 // BulkOptions: negative means none, 0 the default
+		retries = -1 // Schedule: negative means none, 0 the default
 	}
 	sum, err := client.UploadAll(ctx, o.url, o.paths, &level3.BulkOptions{
-		Concurrency: o.concurrency,
-		Retries:     retries,
-		Put:         o.put,
-		Journal:     o.journal,
-		Upload:      up,
-		OnResult:    print,
-		OnProgress:  bar.onProgress(),
+		UploadOptions: up,
+		Concurrency:   o.concurrency,
+		Retry:         level3.Schedule{Attempts: retries},
+		Put:           o.put,
+		Journal:       o.journal,
+		OnResult:      print,
+		OnProgress:    bar.onProgress(),
 	})
 	bar.clear()
 	fmt.Fprintf(s.err, "%d uploaded, %d skipped, %d failed: %s in %s (%s/s)\n",
@@ -140,13 +141,26 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 	return err
 }
 
+// fileResult returns the FileResult of a single upload of file to target
+// (named name), for resultPrinter.
+func fileResult(file, name, target string, res *level3.Result, err error) level3.FileResult {
+	r := level3.FileResult{File: file, Name: name, Err: err}
+	if res != nil {
+		r.Result = *res
+	}
+	if r.URL == nil {
+		r.URL, _ = url.Parse(target)
+	}
+	return r
+}
+
 // resultPrinter returns the OnResult of a command: a JSON line or a line of
 // text per file on stdout, failures also on stderr in text mode.
 func resultPrinter(s streams, asJSON bool, bar *progressBar) func(level3.FileResult) {
 	return func(r level3.FileResult) {
 		bar.done(r.Name)
 		if asJSON {
-			line := fileJSON{File: r.File, Status: r.Status, Location: r.Location, ETag: r.ETag, Bytes: r.Bytes, Skipped: r.Skipped}
+			line := fileJSON{File: r.File, Status: r.Status, Location: urlText(r.Location), ETag: r.Validators.ETag, Bytes: r.Sent, Skipped: r.Skipped}
 			if r.Err != nil {
 				line.Error = r.Err.Error()
 			}
@@ -161,17 +175,25 @@ func resultPrinter(s streams, asJSON bool, bar *progressBar) func(level3.FileRes
 		case r.Err != nil:
 			fmt.Fprintf(s.out, "FAILED   %s: %s\n", inert(r.File), inertLines(message(r.Err)))
 		default:
-			where := r.Location
+			where := urlText(r.Location)
 			if where == "" {
-				where = r.URL
+				where = urlText(r.URL)
 			}
 			etag := ""
-			if r.ETag != "" {
-				etag = " etag " + r.ETag
+			if r.Validators.ETag != "" {
+				etag = " etag " + r.Validators.ETag
 			}
-			fmt.Fprintf(s.out, "%s  %s -> %s (%s%s)\n", statusText(r.Status), inert(r.File), inert(where), byteSize(r.Bytes), inert(etag))
+			fmt.Fprintf(s.out, "%s  %s -> %s (%s%s)\n", statusText(r.Status), inert(r.File), inert(where), byteSize(r.Sent), inert(etag))
 		}
 	}
+}
+
+// urlText returns u as text, "" for nil.
+func urlText(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
 }
 
 // putOptions are the parsed arguments of `l3 put`.
@@ -230,9 +252,8 @@ func runPut(ctx context.Context, o *putOptions, s streams) error {
 	defer cancel()
 	bar := newProgressBar(s.err)
 	up := &level3.UploadOptions{
+		RequestOptions:  level3.RequestOptions{IfVersion: level3.Validators{ETag: o.ifMatch}, Force: o.force},
 		ContentType:     o.contentType,
-		IfMatch:         o.ifMatch,
-		Force:           o.force,
 		FetchValidators: true,
 		Progress:        bar.progressOf(o.file),
 	}
@@ -247,12 +268,7 @@ func runPut(ctx context.Context, o *putOptions, s streams) error {
 	if errors.As(err, &stale) && o.ifMatch != "" {
 		err = fmt.Errorf("%w (the resource changed since %s: fetch it again, or use --force to overwrite)", err, o.ifMatch)
 	}
-	r := level3.FileResult{File: o.file, URL: o.url, Err: err}
-	if res != nil {
-		r.Status, r.ETag, r.Bytes = res.Status, res.ETag, res.Bytes
-		r.Location = res.Location.String()
-	}
-	return printOne(s, o.json, bar, r)
+	return printOne(s, o.json, bar, fileResult(o.file, "", o.url, res, err))
 }
 
 // printOne shows the result of a command that sends one file (put, upload

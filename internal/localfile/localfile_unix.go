@@ -2,12 +2,10 @@
 
 // This file holds, on Unix systems, what localfile.go needs of the system:
 // the open flag that keeps opening a named pipe from waiting for its other
-// end, and the lock that keeps two downloads from writing the same partial
-// file (download_local.go) and two runs from sharing an upload journal
-// (journal.go): an advisory flock(2), released when the file is closed or
+// end, and Lock, an advisory flock(2), released when the file is closed or
 // the process ends.
 
-package level3
+package localfile
 
 import (
 	"os"
@@ -31,8 +29,9 @@ func setBlocking(f *os.File) error {
 	return serr
 }
 
-// lockFile takes an exclusive lock on f without waiting.
-func lockFile(f *os.File) error {
+// Lock takes an exclusive lock on f without waiting: it fails at once when
+// another holds it. The lock goes with the file's closing.
+func Lock(f *os.File) error {
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err != syscall.EINTR {

@@ -5,7 +5,7 @@
 // after), and no lock, so that two downloads to the same file, or two runs
 // on one upload journal, are not detected.
 
-package level3
+package localfile
 
 import "os"
 
@@ -15,5 +15,5 @@ const openNonBlock = 0
 // setBlocking has nothing to undo.
 func setBlocking(*os.File) error { return nil }
 
-// lockFile does nothing on this system.
-func lockFile(*os.File) error { return nil }
+// Lock does nothing on this system.
+func Lock(*os.File) error { return nil }

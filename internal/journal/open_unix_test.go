@@ -1,14 +1,15 @@
 //go:build unix
 
-package level3
+package journal
 
-// Tests of the journal's lock (localfile_unix.go): several runs, as
-// goroutines and as processes, on one journal.
+// Tests of the journal's lock (open.go, internal/localfile): several runs,
+// as goroutines and as processes, on one journal.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/internal/localfile"
 )
 
 // journalWriterEnv makes the test binary a journal writer: see
@@ -40,18 +41,18 @@ const (
 // journalPerRun entries and closes it.
 func writeJournalRuns(ctx context.Context, path, id string) error {
 	for run := range journalRuns {
-		j, err := openJournalWaiting(ctx, path)
+		j, err := openWaiting(ctx, path)
 		if err != nil {
 			return err
 		}
 		for i := range journalPerRun {
-			k := journalKey{target: "http://h/up", file: fmt.Sprintf("/%s/%d/%d", id, run, i), size: 1, mtime: 1}
-			if err := j.record(k, FileResult{URL: "http://h/up", Status: 201}); err != nil {
-				j.close()
+			k := Key{Target: "http://h/up", File: fmt.Sprintf("/%s/%d/%d", id, run, i), Size: 1, ModTime: 1}
+			if err := j.Record(k, Upload{URL: &url.URL{Scheme: "http", Host: "h", Path: "/up"}, Status: 201}); err != nil {
+				j.Close()
 				return err
 			}
 		}
-		if err := j.close(); err != nil {
+		if err := j.Close(); err != nil {
 			return err
 		}
 	}
@@ -60,15 +61,17 @@ func writeJournalRuns(ctx context.Context, path, id string) error {
 
 // openJournalWaiting opens the journal at path, trying again while another
 // run holds it, until ctx ends: what a caller of UploadAll that would rather
-// wait does with ErrJournalBusy.
-func openJournalWaiting(ctx context.Context, path string) (*journal, error) {
+// wait does with ErrBusy.
+func openWaiting(ctx context.Context, path string) (*Journal, error) {
 	for {
-		j, err := openJournal(path)
-		if !errors.Is(err, ErrJournalBusy) {
+		j, err := Open(path)
+		if !errors.Is(err, ErrBusy) {
 			return j, err
 		}
-		if !sleepOrDone(ctx, time.Millisecond) {
+		select {
+		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-time.After(time.Millisecond):
 		}
 	}
 }
@@ -92,7 +95,7 @@ func checkJournal(t *testing.T, path string, writers []string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	done, keep, err := parseJournal(strings.NewReader(string(data)))
+	done, keep, err := Parse(strings.NewReader(string(data)))
 	require.NoError(t, err, "every line parses")
 	assert.EqualValues(t, len(data), keep, "no broken line")
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
@@ -102,7 +105,7 @@ func checkJournal(t *testing.T, path string, writers []string) {
 	for _, id := range writers {
 		for run := range journalRuns {
 			for i := range journalPerRun {
-				if _, ok := done[journalKey{target: "http://h/up", file: fmt.Sprintf("/%s/%d/%d", id, run, i), size: 1, mtime: 1}]; !ok {
+				if _, ok := done[Key{Target: "http://h/up", File: fmt.Sprintf("/%s/%d/%d", id, run, i), Size: 1, ModTime: 1}]; !ok {
 					missing++
 				}
 			}
@@ -158,28 +161,19 @@ func TestJournalSharedByGoroutines(t *testing.T) {
 
 func TestJournalRefusesASecondRun(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "upload.journal")
-	first, err := openJournal(path)
+	first, err := Open(path)
 	require.NoError(t, err)
-	require.NoError(t, first.record(journalKey{target: "http://h/up", file: "/a", size: 1, mtime: 1}, FileResult{Status: 201}))
+	require.NoError(t, first.Record(Key{Target: "http://h/up", File: "/a", Size: 1, ModTime: 1}, Upload{Status: 201}))
 
-	_, err = openJournal(path)
-	require.ErrorIs(t, err, ErrJournalBusy)
+	_, err = Open(path)
+	require.ErrorIs(t, err, ErrBusy)
 	assert.ErrorContains(t, err, path)
 
-	// Through UploadAll: refused before anything is sent.
-	srv := mocks.NewServer(t)
-	c := newTestClient(t, srv)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.txt"), []byte("b"), 0o600))
-	_, err = c.UploadAll(context.Background(), srv.URL+mocks.PathUploads, []string{dir}, &BulkOptions{Journal: path})
-	require.ErrorIs(t, err, ErrJournalBusy)
-	assert.Empty(t, srv.Requests(), "nothing sent")
-
-	require.NoError(t, first.close())
-	second, err := openJournal(path)
+	require.NoError(t, first.Close())
+	second, err := Open(path)
 	require.NoError(t, err, "free once the first run ends")
-	assert.True(t, second.has(journalKey{target: "http://h/up", file: "/a", size: 1, mtime: 1}))
-	require.NoError(t, second.close())
+	assert.True(t, second.Has(Key{Target: "http://h/up", File: "/a", Size: 1, ModTime: 1}))
+	require.NoError(t, second.Close())
 }
 
 func TestJournalRefusesAFIFO(t *testing.T) {
@@ -187,16 +181,16 @@ func TestJournalRefusesAFIFO(t *testing.T) {
 	require.NoError(t, syscall.Mkfifo(path, 0o600))
 	done := make(chan error, 1)
 	go func() {
-		j, err := openJournal(path)
+		j, err := Open(path)
 		if err == nil {
-			j.close()
+			j.Close()
 		}
 		done <- err
 	}()
 	select {
 	case err := <-done:
-		require.ErrorIs(t, err, errNotJournal)
-		assert.ErrorIs(t, err, ErrNotRegularFile)
+		require.ErrorIs(t, err, ErrNotJournal)
+		assert.ErrorIs(t, err, localfile.ErrNotRegular)
 		assert.ErrorContains(t, err, "named pipe")
 	case <-time.After(10 * time.Second):
 		t.Fatal("openJournal blocked on a FIFO")
