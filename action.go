@@ -7,14 +7,9 @@ package level3
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 )
-
-// ErrNoLocation is returned (wrapped) when a 303 See Other (or another answer
-// that must name a URL) comes without a usable location header.
-var ErrNoLocation = errors.New("level3: the response names no location")
 
 // Trigger triggers the Action at url: a POST with no body. The server answers
 // in one of three ways, all of which succeed:

@@ -34,17 +34,6 @@ const bulkConcurrency = 4
 // to 10s, spread by ±50%.
 var bulkRetry = Schedule{Initial: 250 * time.Millisecond, Max: 10 * time.Second, Multiplier: 1.5, Jitter: 0.5, Attempts: 3}
 
-// ErrBulkFailed is returned (wrapped) by [Client.UploadAll] when at least one
-// file failed; each file's own error is in its [FileResult].
-var ErrBulkFailed = errors.New("level3: some files were not uploaded")
-
-// ErrJournalBusy is returned (wrapped) by [Client.UploadAll] when another
-// run, in this process or another, has the journal open: two runs on one
-// journal would upload the same files twice. The second run is refused at
-// once rather than made to wait; wait for the first to end (errors.Is tells
-// this case apart) and start it again, or give it another journal.
-var ErrJournalBusy = journal.ErrBusy
-
 // BulkOptions configure [Client.UploadAll]. A nil *BulkOptions means all
 // defaults; so does the zero value of each field.
 type BulkOptions struct {

@@ -10,7 +10,6 @@ package level3
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,10 +24,6 @@ import (
 // with an error wrapping [ErrResponseTooLarge]; stream such bodies with
 // [Client.Do] instead.
 const MaxResultBody = 8 << 20
-
-// ErrResponseTooLarge is returned (wrapped) when a body that a helper reads
-// into memory is longer than [MaxResultBody].
-var ErrResponseTooLarge = errors.New("level3: response body too large to read into memory")
 
 // Result is what a successful request answered, read into memory: the status,
 // where the server points, the new validators and the representation, if the

@@ -15,12 +15,6 @@ import (
 	"time"
 )
 
-// ErrNoValidator is returned (wrapped) when a conditional request is asked
-// for but there is nothing to make it conditional on: no strong entity tag
-// (a weak one never satisfies If-Match, RFC 9110 §13.1.1) and no
-// last-modified date.
-var ErrNoValidator = errors.New("level3: no validator to make the request conditional")
-
 // Validators are the two validators of the Entity mixin (RFC 9110 §8.8): the
 // entity tag and the modification date of a representation. The zero value
 // has neither.

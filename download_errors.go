@@ -9,33 +9,6 @@ import (
 	"fmt"
 )
 
-var (
-	// ErrFileExists is returned by [Client.Download], in an [*fs.PathError]
-	// naming the file, when [DownloadOptions].Overwrite was not set and the
-	// destination file exists, or NAME.part exists with data but without
-	// the sidecar of a download (browsers name their partial files so too).
-	ErrFileExists = errors.New("level3: the destination file exists (DownloadOptions.Overwrite replaces it)")
-
-	// ErrDownloadBusy is returned (wrapped) when another download, in this
-	// process or another, is writing the same partial file.
-	ErrDownloadBusy = errors.New("level3: another download is writing this partial file")
-
-	// ErrTooManyRestarts is returned (wrapped, together with the last
-	// failure) when a download was cut off or started over more times in a
-	// row than [DownloadOptions].Restarts allows without receiving a new byte; also
-	// when a server keeps contradicting itself about the length.
-	ErrTooManyRestarts = errors.New("level3: download restarted too many times without progress")
-
-	// ErrUnexpectedResponse is returned (wrapped) for a response that the
-	// HTTP range protocol does not allow at that point: 206 to a request
-	// without range, 304 to an unconditional request, a body longer than
-	// announced, ranges that stay inconsistent after starting over.
-	ErrUnexpectedResponse = errors.New("level3: unexpected response to a download request")
-
-	// ErrContentChanged is matched (errors.Is) by every [*ContentChangedError].
-	ErrContentChanged = errors.New("level3: content changed on the server")
-)
-
 // ContentChangedError is returned by a fail-fast download ([DownloadOptions].FailFast)
 // when the server's content is no longer the version the partial file holds.
 // errors.Is(err, [ErrContentChanged]) matches it, and errors.As finds the
@@ -81,3 +54,7 @@ type ChecksumError struct {
 func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("level3: %s: %s mismatch: got %s, want %s", e.Path, e.Algorithm, e.Got, e.Want)
 }
+
+// errNotDirectory is the error of a download whose destination directory
+// is not one.
+var errNotDirectory = errors.New("level3: not a directory")

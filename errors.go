@@ -18,6 +18,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/l3go/level3/internal/journal"
+	"github.com/l3go/level3/internal/localfile"
 	"github.com/l3go/level3/internal/redact"
 )
 
@@ -39,33 +41,6 @@ const drainWait = time.Second
 // document, which comes with the header, bounded against a server that
 // drips it.
 const errorBodyWait = 2 * time.Second
-
-// ErrBodyNotReplayable is returned (wrapped) when a request would have to be
-// sent again (a retry or a redirect) but its body can be read only once. Give
-// the request a GetBody function, or build it with [NewRequest] from a file or
-// an [io.ReadSeeker].
-var ErrBodyNotReplayable = errors.New("level3: request body cannot be replayed")
-
-// ErrNoLink is returned (wrapped) by [Resource.Follow] when the resource has
-// no link with the relation asked for.
-var ErrNoLink = errors.New("level3: no link with that relation")
-
-// Redirects the Client refuses to follow. Each is returned wrapped in a
-// [*RedirectError] that names the chain; see [RedirectPolicy].
-var (
-	// ErrTooManyRedirects: the chain is longer than RedirectPolicy.MaxRedirects.
-	ErrTooManyRedirects = errors.New("level3: too many redirects")
-	// ErrRedirectLoop: the chain leads back to a request already made in it.
-	ErrRedirectLoop = errors.New("level3: redirect loop")
-	// ErrInsecureRedirect: a redirect from https to http, without
-	// RedirectPolicy.AllowDowngrade.
-	ErrInsecureRedirect = errors.New("level3: redirect from https to http refused")
-	// ErrCrossOriginRedirect: a redirect to another origin, under
-	// RefuseCrossOrigin.
-	ErrCrossOriginRedirect = errors.New("level3: redirect to another origin refused")
-	// ErrBadLocation: the Location header is not a valid http or https URL.
-	ErrBadLocation = errors.New("level3: redirect location is not an http or https URL")
-)
 
 // ResponseError is the error for a response with status 400 or above. Every
 // typed error in this package (such as [*ConflictError]) wraps one, so
@@ -368,3 +343,175 @@ func snippet(b []byte, n int) string {
 	}
 	return s
 }
+
+// The sentinel errors of the package, matched with errors.Is. Each is
+// returned wrapped, with what it is about; typed errors for statuses are in
+// the types above.
+var (
+	// Misuse and requests.
+
+	// ErrInvalidUse is wrapped by the error that every exported function and
+	// method of this package returns, instead of panicking, when it is called in
+	// a way that can never work:
+	//
+	//   - a nil context.Context (net/http's "nil Context" error is the model);
+	//   - a nil *Client, or a Client not made by [New] (its zero value is not
+	//     usable: make one with New);
+	//   - a nil or zero-value *Poller (get one from [Client.DoAsync],
+	//     [Client.SendAsync] or [Client.ResumePoller]);
+	//   - a Resource that no Client made, asked to make requests (use
+	//     [Client.Discover]);
+	//   - a nil required argument, such as the request of [Client.Do] or the
+	//     response of [CheckResponse].
+	//
+	// Nothing is sent in these cases. The error reports a bug in the calling
+	// code; match it with errors.Is.
+	ErrInvalidUse = errors.New("level3: invalid use")
+
+	// ErrBodyNotReplayable is returned (wrapped) when a request would have to be
+	// sent again (a retry or a redirect) but its body can be read only once. Give
+	// the request a GetBody function, or build it with [NewRequest] from a file or
+	// an [io.ReadSeeker].
+	ErrBodyNotReplayable = errors.New("level3: request body cannot be replayed")
+
+	// ErrResponseTooLarge is returned (wrapped) when a body that a helper reads
+	// into memory is longer than [MaxResultBody].
+	ErrResponseTooLarge = errors.New("level3: response body too large to read into memory")
+
+	// ErrNoValidator is returned (wrapped) when a conditional request is asked
+	// for but there is nothing to make it conditional on: no strong entity tag
+	// (a weak one never satisfies If-Match, RFC 9110 §13.1.1) and no
+	// last-modified date.
+	ErrNoValidator = errors.New("level3: no validator to make the request conditional")
+
+	// ErrNoLocation is returned (wrapped) when a 303 See Other (or another answer
+	// that must name a URL) comes without a usable location header.
+	ErrNoLocation = errors.New("level3: the response names no location")
+
+	// ErrPatchFormat is returned (wrapped in a [*PatchFormatError]) when the
+	// server accepts none of the patch formats the caller can provide.
+	ErrPatchFormat = errors.New("level3: the server accepts none of the patch formats offered")
+
+	// ErrStalled is returned (wrapped) when the server sent nothing for the
+	// stall timeout: no response within it (see [WithStallWatch]), or no byte
+	// of a body for that long (the body's Read fails with it; downloads report
+	// it for their own stall timeout, [DownloadOptions].StallTimeout, before they resume).
+	// Its message is "no data received within the stall timeout", followed by
+	// the timeout.
+	ErrStalled = errors.New("no data received within the stall timeout")
+
+	// Links and pages.
+
+	// ErrNoLink is returned (wrapped) by [Resource.Follow] when the resource has
+	// no link with the relation asked for.
+	ErrNoLink = errors.New("level3: no link with that relation")
+
+	// ErrLinkLimit is the cause of the [*LinkError] that [ParseLinks] reports
+	// when a `link` header holds more link-values, or a link-value more relation
+	// types or parameters, than it keeps. Errors wrapping it come with the links
+	// that were kept.
+	ErrLinkLimit = errors.New("level3: link header exceeds a limit")
+
+	// ErrPageLoop is returned (wrapped) when a page's next link leads back
+	// to a page already visited.
+	ErrPageLoop = errors.New("level3: the next link leads back to a page already visited")
+
+	// ErrTooManyPages is returned (wrapped) after MaxPages pages.
+	ErrTooManyPages = errors.New("level3: too many pages")
+
+	// Redirects (in a *RedirectError).
+
+	// ErrTooManyRedirects: the chain is longer than RedirectPolicy.MaxRedirects.
+	ErrTooManyRedirects = errors.New("level3: too many redirects")
+
+	// ErrRedirectLoop: the chain leads back to a request already made in it.
+	ErrRedirectLoop = errors.New("level3: redirect loop")
+
+	// ErrInsecureRedirect: a redirect from https to http, without
+	// RedirectPolicy.AllowDowngrade.
+	ErrInsecureRedirect = errors.New("level3: redirect from https to http refused")
+
+	// ErrCrossOriginRedirect: a redirect to another origin, under
+	// RefuseCrossOrigin.
+	ErrCrossOriginRedirect = errors.New("level3: redirect to another origin refused")
+
+	// ErrBadLocation: the Location header is not a valid http or https URL.
+	ErrBadLocation = errors.New("level3: redirect location is not an http or https URL")
+
+	// Uploads.
+
+	// ErrNoPreflight is returned (wrapped) by [Client.Preflight] when the server
+	// does not preflight: it answered 417 Expectation Failed, said nothing within
+	// the wait, or gave a final answer that is not an error.
+	ErrNoPreflight = errors.New("level3: the server does not preflight (expect: 100-continue)")
+
+	// ErrSourceChanged is matched (errors.Is) by every [*SourceChangedError].
+	ErrSourceChanged = errors.New("level3: the file changed while it was uploaded")
+
+	// ErrNotRegularFile is returned, in an [*fs.PathError] naming the file,
+	// when a file that must be a regular one is a named pipe, a device, a
+	// socket, a directory or (for the files a download keeps beside its
+	// destination) a symbolic link. Nothing is opened that could block.
+	ErrNotRegularFile = localfile.ErrNotRegular
+
+	// ErrBulkFailed is returned (wrapped) by [Client.UploadAll] when at least one
+	// file failed; each file's own error is in its [FileResult].
+	ErrBulkFailed = errors.New("level3: some files were not uploaded")
+
+	// ErrJournalBusy is returned (wrapped) by [Client.UploadAll] when another
+	// run, in this process or another, has the journal open: two runs on one
+	// journal would upload the same files twice. The second run is refused at
+	// once rather than made to wait; wait for the first to end (errors.Is tells
+	// this case apart) and start it again, or give it another journal.
+	ErrJournalBusy = journal.ErrBusy
+
+	// Downloads.
+
+	// ErrFileExists is returned by [Client.Download], in an [*fs.PathError]
+	// naming the file, when [DownloadOptions].Overwrite was not set and the
+	// destination file exists, or NAME.part exists with data but without
+	// the sidecar of a download (browsers name their partial files so too).
+	ErrFileExists = errors.New("level3: the destination file exists (DownloadOptions.Overwrite replaces it)")
+
+	// ErrDownloadBusy is returned (wrapped) when another download, in this
+	// process or another, is writing the same partial file.
+	ErrDownloadBusy = errors.New("level3: another download is writing this partial file")
+
+	// ErrTooManyRestarts is returned (wrapped, together with the last
+	// failure) when a download was cut off or started over more times in a
+	// row than [DownloadOptions].Restarts allows without receiving a new byte; also
+	// when a server keeps contradicting itself about the length.
+	ErrTooManyRestarts = errors.New("level3: download restarted too many times without progress")
+
+	// ErrUnexpectedResponse is returned (wrapped) for a response that the
+	// HTTP range protocol does not allow at that point: 206 to a request
+	// without range, 304 to an unconditional request, a body longer than
+	// announced, ranges that stay inconsistent after starting over.
+	ErrUnexpectedResponse = errors.New("level3: unexpected response to a download request")
+
+	// ErrContentChanged is matched (errors.Is) by every [*ContentChangedError].
+	ErrContentChanged = errors.New("level3: content changed on the server")
+
+	// Asynchronous operations.
+
+	// ErrPollerNotDone is returned by [Poller.Result] before the operation has
+	// finished.
+	ErrPollerNotDone = errors.New("level3: the operation has not finished")
+
+	// ErrPollerDone is returned (wrapped) by [Poller.ResumeToken] once the
+	// operation has finished: there is nothing left to resume.
+	ErrPollerDone = errors.New("level3: the operation has finished")
+
+	// ErrNotObservable is returned (wrapped) when the outcome of an asynchronous
+	// operation cannot be observed: a 202 answer to POST without a location, a
+	// PUT or PATCH on a resource that sends neither etag nor last-modified, or a
+	// poll answer that no longer carries them. The Async mixin gives no other
+	// status channel (see the Async row of the Level 3 specification).
+	ErrNotObservable = errors.New("level3: the outcome of the asynchronous operation cannot be observed")
+
+	// ErrInvalidResumeToken is returned (wrapped, with the reason) by
+	// [Client.ResumePoller] for a token that is malformed, was made by an
+	// incompatible version of this package, or names an unknown kind of
+	// operation.
+	ErrInvalidResumeToken = errors.New("level3: invalid resume token")
+)

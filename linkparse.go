@@ -47,12 +47,6 @@ const (
 	maxLinkParams = 32   // parameters kept per link-value (rel, title... included)
 )
 
-// ErrLinkLimit is the cause of the [*LinkError] that [ParseLinks] reports
-// when a `link` header holds more link-values, or a link-value more relation
-// types or parameters, than it keeps. Errors wrapping it come with the links
-// that were kept.
-var ErrLinkLimit = errors.New("level3: link header exceeds a limit")
-
 var (
 	errLinkNoTarget      = errors.New(`expected "<" starting a link-value`)
 	errLinkUnterminated  = errors.New(`unterminated "<" (no ">" follows)`)

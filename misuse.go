@@ -10,27 +10,8 @@ package level3
 
 import (
 	"context"
-	"errors"
 	"net/http"
 )
-
-// ErrInvalidUse is wrapped by the error that every exported function and
-// method of this package returns, instead of panicking, when it is called in
-// a way that can never work:
-//
-//   - a nil context.Context (net/http's "nil Context" error is the model);
-//   - a nil *Client, or a Client not made by [New] (its zero value is not
-//     usable: make one with New);
-//   - a nil or zero-value *Poller (get one from [Client.DoAsync],
-//     [Client.SendAsync] or [Client.ResumePoller]);
-//   - a Resource that no Client made, asked to make requests (use
-//     [Client.Discover]);
-//   - a nil required argument, such as the request of [Client.Do] or the
-//     response of [CheckResponse].
-//
-// Nothing is sent in these cases. The error reports a bug in the calling
-// code; match it with errors.Is.
-var ErrInvalidUse = errors.New("level3: invalid use")
 
 // misuseError names the call and what was wrong with it.
 type misuseError struct{ op, what string }

@@ -25,10 +25,6 @@ const (
 	MediaJSONPatch  = "application/json-patch+json"
 )
 
-// ErrPatchFormat is returned (wrapped in a [*PatchFormatError]) when the
-// server accepts none of the patch formats the caller can provide.
-var ErrPatchFormat = errors.New("level3: the server accepts none of the patch formats offered")
-
 // PatchFormatError says which PATCH media types the server accepts (its
 // accept-patch header) and which the caller offered, when they have none in
 // common. It unwraps to [ErrPatchFormat].

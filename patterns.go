@@ -8,7 +8,6 @@ package level3
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"iter"
 	"net/url"
@@ -20,15 +19,6 @@ import (
 // links never end stops the iteration with [ErrTooManyPages] after this many
 // pages.
 const MaxPages = 10_000
-
-// Policy stops of the iterators.
-var (
-	// ErrPageLoop is returned (wrapped) when a page's next link leads back
-	// to a page already visited.
-	ErrPageLoop = errors.New("level3: the next link leads back to a page already visited")
-	// ErrTooManyPages is returned (wrapped) after MaxPages pages.
-	ErrTooManyPages = errors.New("level3: too many pages")
-)
 
 // nextPage returns the link to the page after r: the Page pattern's
 // page#next, or else the registered relation next (RFC 8288, IANA), which

@@ -22,21 +22,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// ErrPollerNotDone is returned by [Poller.Result] before the operation has
-// finished.
-var ErrPollerNotDone = errors.New("level3: the operation has not finished")
-
-// ErrPollerDone is returned (wrapped) by [Poller.ResumeToken] once the
-// operation has finished: there is nothing left to resume.
-var ErrPollerDone = errors.New("level3: the operation has finished")
-
-// ErrNotObservable is returned (wrapped) when the outcome of an asynchronous
-// operation cannot be observed: a 202 answer to POST without a location, a
-// PUT or PATCH on a resource that sends neither etag nor last-modified, or a
-// poll answer that no longer carries them. The Async mixin gives no other
-// status channel (see the Async row of the Level 3 specification).
-var ErrNotObservable = errors.New("level3: the outcome of the asynchronous operation cannot be observed")
-
 // pollClock is the Poller's time: real by default, fake in tests
 // (AsyncOptions.clock).
 type pollClock interface {

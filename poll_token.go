@@ -16,12 +16,6 @@ import (
 	"strings"
 )
 
-// ErrInvalidResumeToken is returned (wrapped, with the reason) by
-// [Client.ResumePoller] for a token that is malformed, was made by an
-// incompatible version of this package, or names an unknown kind of
-// operation.
-var ErrInvalidResumeToken = errors.New("level3: invalid resume token")
-
 // tokenPrefix starts every resume token, so a token pasted in the wrong
 // place is recognised at once.
 const tokenPrefix = "l3poll."

@@ -17,11 +17,6 @@ import (
 	"github.com/l3go/level3/internal/prefer"
 )
 
-// ErrNoPreflight is returned (wrapped) by [Client.Preflight] when the server
-// does not preflight: it answered 417 Expectation Failed, said nothing within
-// the wait, or gave a final answer that is not an error.
-var ErrNoPreflight = errors.New("level3: the server does not preflight (expect: 100-continue)")
-
 // probeResult is what a headers-only probe learnt.
 type probeResult int
 

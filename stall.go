@@ -23,14 +23,6 @@ import (
 	"github.com/l3go/level3/internal/prefer"
 )
 
-// ErrStalled is returned (wrapped) when the server sent nothing for the
-// stall timeout: no response within it (see [WithStallWatch]), or no byte
-// of a body for that long (the body's Read fails with it; downloads report
-// it for their own stall timeout, [DownloadOptions].StallTimeout, before they resume).
-// Its message is "no data received within the stall timeout", followed by
-// the timeout.
-var ErrStalled = errors.New("no data received within the stall timeout")
-
 // maxPreferredWait bounds the wait a request's `prefer: wait=N` adds to the
 // stall timeout.
 const maxPreferredWait = 24 * time.Hour

@@ -5,16 +5,12 @@
 package level3
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"time"
 )
-
-// ErrSourceChanged is matched (errors.Is) by every [*SourceChangedError].
-var ErrSourceChanged = errors.New("level3: the file changed while it was uploaded")
 
 // SourceChangedError is returned by an upload of a file ([Client.UploadFile],
 // [Client.PutFile], [Client.UploadAll], or [Client.Upload] and [Client.Put]
