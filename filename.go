@@ -2,7 +2,7 @@
 // directory: it parses content-disposition (RFC 6266, with RFC 8187
 // filename*) and makes whatever name the server sends safe to create inside
 // that directory. download.go uses it; the RFC 8187 decoder is shared with the
-// link parser (linkparse.go).
+// link parser (linkext.go).
 
 package level3
 

@@ -1,7 +1,8 @@
 // This file holds the RFC 8288 (Web Linking) types: [Link] and [Links], with
 // relation matching (profiles.SameRel) and the serialiser [Link.String]. The
-// lenient parser, ParseLinks, is in linkparse.go; the resource that carries
-// the links is in resource.go.
+// lenient parser, ParseLinks, is in linkparse.go (its scanner in linkscan.go,
+// its RFC 8187 decoding in linkext.go); the resource that carries the links
+// is in resource.go.
 
 package level3
 
@@ -258,4 +259,33 @@ func writeLinkPctEncoded(b *strings.Builder, s string) {
 		b.WriteByte(hex[c>>4])
 		b.WriteByte(hex[c&15])
 	}
+}
+
+// linkReservedParam reports whether name is one of the parameters that
+// [Link.String] writes from a field of Link.
+func linkReservedParam(name string) bool {
+	switch linkLower(name) {
+	case "rel", "anchor", "title", "title*", "type", "media", "hreflang":
+		return true
+	}
+	return false
+}
+
+func linkCountNonEmpty(ss []string) int {
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func linkPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
