@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"testing"
 
@@ -146,4 +147,17 @@ func TestSubmitEdges(t *testing.T) {
 	assert.ErrorContains(t, err, "not valid JSON")
 	_, err = c.SubmitForm(ctx, f, map[string]int{"a": 1}, &RequestOptions{IdempotencyKey: "caf\u00e9"})
 	assert.ErrorContains(t, err, "RequestOptions.IdempotencyKey")
+}
+
+// TestSubmitFormBuiltByHand: a Form the caller built from a response it got
+// itself is submitted as a call to the form's URL, with credentials there.
+func TestSubmitFormBuiltByHand(t *testing.T) {
+	a, b := hostilePair(t)
+	a.mux.Handle("POST /own-form", level3(http.StatusCreated, "Location", a.URL+"/created"))
+	c := scopedClient(t)
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: httptest.NewRequest(http.MethodGet, a.URL+"/own-form", nil)}
+	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"}, nil)
+	require.NoError(t, err)
+	assert.NotZero(t, a.credentialBytes())
+	assert.Zero(t, b.requests())
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -341,51 +340,6 @@ func TestCredentialsFromTheRequestItself(t *testing.T) {
 	assert.Equal(t, []string{wireSecrets["Cookie"]}, req.Header["cookie"], "the caller's request is not modified")
 }
 
-// TestResumeTokenOrigin: a token records the origin of the accepted
-// request; one of version 1, which has none, resumes with credentials only
-// for allowed origins, even on the origin of the polled URL.
-func TestResumeTokenOrigin(t *testing.T) {
-	a, b := hostilePair(t)
-	c := scopedClient(t)
-	p, err := c.SendAsync(context.Background(), http.MethodPost, a.URL+"/jobs", "text/plain", strings.NewReader("x"), nil)
-	require.NoError(t, err)
-	token, err := p.ResumeToken()
-	require.NoError(t, err)
-	st, _, err := decodeToken(token)
-	require.NoError(t, err)
-	assert.Equal(t, origin(mustURL(t, a.URL)), st.Origin)
-
-	// A version 1 token polling the caller's own origin.
-	v1 := rawToken(fmt.Sprintf(`{"v":1,"kind":"location","poll":{"url":%q,"method":"POST","pollMethod":"GET","polls":0},"op":{}}`, a.URL+"/c1"))
-	before, polls := a.credentialBytes(), a.requests()
-	resumed, err := c.ResumePoller(v1, fastPolls)
-	require.NoError(t, err)
-	resp, err := resumed.Wait(context.Background())
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Greater(t, a.requests(), polls)
-	assert.Equal(t, before, a.credentialBytes(), "no origin recorded: no credentials")
-
-	allowing := scopedClient(t, WithCredentialOrigins(a.URL))
-	resumed, err = allowing.ResumePoller(v1, fastPolls)
-	require.NoError(t, err)
-	resp, err = resumed.Wait(context.Background())
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Greater(t, a.credentialBytes(), before, "an allowed origin gets them")
-	assert.Zero(t, b.requests())
-
-	for name, o := range map[string]string{
-		"origin in v1":  `{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://h:80"},"op":{}}`,
-		"path":          `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://h:80/x"},"op":{}}`,
-		"not canonical": `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://H"},"op":{}}`,
-		"file":          `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"file:///"},"op":{}}`,
-	} {
-		_, err := c.ResumePoller(rawToken(o), nil)
-		assert.ErrorIs(t, err, ErrInvalidResumeToken, name)
-	}
-}
-
 func TestWithCredentialOriginsValidates(t *testing.T) {
 	for _, bad := range []string{"", "api.example", "ftp://api.example", "https://", "https://u:p@api.example",
 		"https://api.example/v1", "https://api.example/?q", "https://api.example/#f", "https://*.example", "https://api.example:x"} {
@@ -415,51 +369,6 @@ func TestCredentialLayerLogsWithoutValues(t *testing.T) {
 	for _, v := range wireSecrets {
 		assert.NotContains(t, log.String(), v)
 	}
-}
-
-func FuzzSameOrigin(f *testing.F) {
-	f.Add("http://a/x", "http://A:80/y")
-	f.Add("https://a:443", "http://a:443")
-	f.Add("http://[::1]:8080/", "http://[::1]:8080/x")
-	f.Add("http://a:/", "http://a")
-	f.Fuzz(func(t *testing.T, x, y string) {
-		a, err1 := url.Parse(x)
-		b, err2 := url.Parse(y)
-		if err1 != nil || err2 != nil {
-			return
-		}
-		if got, want := sameOrigin(a, b), origin(a) == origin(b); got != want {
-			t.Fatalf("sameOrigin(%q, %q) = %v, origin() says %v", x, y, got, want)
-		}
-	})
-}
-
-// FuzzParseOrigin: whatever WithCredentialOrigins accepts is an origin in
-// canonical form, which it accepts again unchanged, and which permits
-// exactly the URLs on that origin.
-func FuzzParseOrigin(f *testing.F) {
-	for _, s := range []string{"https://api.example", "HTTP://A:80/", "http://[::1]:8080", "https://a.example:x",
-		"http://a/%2e", "http://u@a", "http://a?", "http://a#", "http://*.a", "http://a:99999"} {
-		f.Add(s, "http://a/x")
-	}
-	f.Fuzz(func(t *testing.T, s, other string) {
-		canon, err := parseOrigin(s)
-		if err != nil {
-			return
-		}
-		again, err := parseOrigin(canon)
-		if err != nil || again != canon {
-			t.Fatalf("%q gave %q, which gives %q, %v", s, canon, again, err)
-		}
-		u, err := url.Parse(other)
-		if err != nil {
-			return
-		}
-		p := newCredentialPolicy(nil, map[string]bool{canon: true})
-		if got, want := p.permits(callScope{}, u), origin(u) == canon; got != want {
-			t.Fatalf("allowed %q: permits(%q) = %v", canon, other, got)
-		}
-	})
 }
 
 // TestCredentialLayer tests the layer alone: what reaches the Doer below
@@ -564,17 +473,4 @@ func TestResourcesKeepTheirCallsCredentials(t *testing.T) {
 			assert.Zero(t, b.credentialBytes(), "another origin gets none")
 		})
 	}
-}
-
-// TestSubmitFormBuiltByHand: a Form the caller built from a response it got
-// itself is submitted as a call to the form's URL, with credentials there.
-func TestSubmitFormBuiltByHand(t *testing.T) {
-	a, b := hostilePair(t)
-	a.mux.Handle("POST /own-form", level3(http.StatusCreated, "Location", a.URL+"/created"))
-	c := scopedClient(t)
-	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: httptest.NewRequest(http.MethodGet, a.URL+"/own-form", nil)}
-	_, err := c.SubmitForm(context.Background(), &Form{Resource: ResourceFromResponse(resp)}, map[string]string{"k": "v"}, nil)
-	require.NoError(t, err)
-	assert.NotZero(t, a.credentialBytes())
-	assert.Zero(t, b.requests())
 }

@@ -3,6 +3,7 @@ package level3
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/mocks"
+	"github.com/l3go/level3/profiles"
 )
 
 // rawToken encodes any JSON as a token.
@@ -111,4 +115,127 @@ func FuzzResumeToken(f *testing.F) {
 		cancel()
 		_, _ = q.Poll(ctx) // a cancelled poll sends nothing and must not panic
 	})
+}
+
+func TestResumeTokenContinuesInAnotherPoller(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	up.AsyncPolls, up.RetryAfter = 3, "4"
+	e.srv.Handle("/up", up)
+	d := mocks.Data(`{"v":1}`).With(profiles.Async)
+	d.AsyncPolls = 2
+	e.srv.Handle("/d", d)
+	ctx := context.Background()
+
+	post, err := e.client.SendAsync(ctx, http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("data"), e.opts(AsyncOptions{}))
+	require.NoError(t, err)
+	resp, err := post.Poll(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	require.NoError(t, resp.Body.Close())
+	put, err := e.client.SendAsync(ctx, http.MethodPut, e.srv.URL+"/d", "application/json", strings.NewReader(`{"v":2}`), e.opts(AsyncOptions{}))
+	require.NoError(t, err)
+	_, err = e.client.SendAsync(ctx, http.MethodDelete, e.srv.URL+"/up/1", "", nil, e.opts(AsyncOptions{}))
+	var nf *NotFoundError
+	require.ErrorAs(t, err, &nf, "the upload is not there yet")
+
+	// Another process: a new Client, with its own header and clock.
+	other, err := New(WithHTTPClient(e.srv.Client()), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}), WithHeader("Authorization", "Bearer other"))
+	require.NoError(t, err)
+	for i, p := range []*Poller{post, put} {
+		tok, err := p.ResumeToken()
+		require.NoError(t, err)
+		sleepsBefore := len(e.clock.Sleeps())
+		resumed, err := other.ResumePoller(tok, &AsyncOptions{clock: e.clock})
+		require.NoError(t, err)
+		assert.Equal(t, p.Location(), resumed.Location())
+		assert.Equal(t, p.NextPoll(), resumed.NextPoll(), "Retry-After survives the trip")
+		assert.Equal(t, p.Polls(), resumed.Polls())
+		resp, err := resumed.Wait(ctx)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		assert.True(t, resumed.Done())
+		sleeps := e.clock.Sleeps()[sleepsBefore:]
+		assert.NotEmpty(t, sleeps)
+		if i == 0 {
+			for _, d := range sleeps {
+				assert.Equal(t, 4*time.Second, d, "the resumed POST Poller follows the server's Retry-After")
+			}
+		}
+	}
+	last := e.srv.Requests()[len(e.srv.Requests())-1]
+	assert.Equal(t, "Bearer other", last.Header.Get("Authorization"), "the resuming Client's credentials")
+
+	_, err = post.ResumeToken()
+	assert.NoError(t, err, "the first Poller does not know; its own next poll would see the result")
+	resp, err = post.Wait(ctx)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+}
+
+func TestResumeTokenRejectsStartOptions(t *testing.T) {
+	e := newAsyncEnv(t)
+	up := mocks.Upload().With(profiles.Async)
+	e.srv.Handle("/up", up)
+	p, err := e.client.SendAsync(context.Background(), http.MethodPost, e.srv.URL+"/up", "text/plain", strings.NewReader("x"), e.opts(AsyncOptions{}))
+	require.NoError(t, err)
+	tok, err := p.ResumeToken()
+	require.NoError(t, err)
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{Wait: time.Second})
+	assert.ErrorContains(t, err, "AsyncOptions.Wait applies to starting")
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{ExpectETag: `"a"`})
+	assert.ErrorContains(t, err, "AsyncOptions.ExpectETag applies to starting")
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{RequestOptions: RequestOptions{IdempotencyKey: "k"}})
+	assert.ErrorContains(t, err, "AsyncOptions.IdempotencyKey applies to starting")
+	_, err = e.client.ResumePoller(tok, &AsyncOptions{Poll: Schedule{Initial: -1}})
+	assert.ErrorContains(t, err, "AsyncOptions.Poll")
+	resumed, err := e.client.ResumePoller(tok, &AsyncOptions{Poll: Schedule{Initial: time.Millisecond}})
+	require.NoError(t, err, "the schedule is the one setting of a resumed Poller")
+	assert.Equal(t, time.Millisecond, resumed.sched.Initial)
+	assert.Equal(t, defaultPollSchedule.Max, resumed.sched.Max, "zero fields take the defaults")
+}
+
+// TestResumeTokenOrigin: a token records the origin of the accepted
+// request; one of version 1, which has none, resumes with credentials only
+// for allowed origins, even on the origin of the polled URL.
+func TestResumeTokenOrigin(t *testing.T) {
+	a, b := hostilePair(t)
+	c := scopedClient(t)
+	p, err := c.SendAsync(context.Background(), http.MethodPost, a.URL+"/jobs", "text/plain", strings.NewReader("x"), nil)
+	require.NoError(t, err)
+	token, err := p.ResumeToken()
+	require.NoError(t, err)
+	st, _, err := decodeToken(token)
+	require.NoError(t, err)
+	assert.Equal(t, origin(mustURL(t, a.URL)), st.Origin)
+
+	// A version 1 token polling the caller's own origin.
+	v1 := rawToken(fmt.Sprintf(`{"v":1,"kind":"location","poll":{"url":%q,"method":"POST","pollMethod":"GET","polls":0},"op":{}}`, a.URL+"/c1"))
+	before, polls := a.credentialBytes(), a.requests()
+	resumed, err := c.ResumePoller(v1, fastPolls)
+	require.NoError(t, err)
+	resp, err := resumed.Wait(context.Background())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Greater(t, a.requests(), polls)
+	assert.Equal(t, before, a.credentialBytes(), "no origin recorded: no credentials")
+
+	allowing := scopedClient(t, WithCredentialOrigins(a.URL))
+	resumed, err = allowing.ResumePoller(v1, fastPolls)
+	require.NoError(t, err)
+	resp, err = resumed.Wait(context.Background())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Greater(t, a.credentialBytes(), before, "an allowed origin gets them")
+	assert.Zero(t, b.requests())
+
+	for name, o := range map[string]string{
+		"origin in v1":  `{"v":1,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://h:80"},"op":{}}`,
+		"path":          `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://h:80/x"},"op":{}}`,
+		"not canonical": `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"http://H"},"op":{}}`,
+		"file":          `{"v":2,"kind":"deletion","poll":{"url":"http://h/x","method":"DELETE","pollMethod":"HEAD","polls":0,"origin":"file:///"},"op":{}}`,
+	} {
+		_, err := c.ResumePoller(rawToken(o), nil)
+		assert.ErrorIs(t, err, ErrInvalidResumeToken, name)
+	}
 }

@@ -2,7 +2,6 @@ package level3
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -175,24 +174,6 @@ func TestOriginMemoryIsBounded(t *testing.T) {
 	assert.True(t, m.has("http://h"+strconv.Itoa(maxOrigins+9)+":80"))
 	assert.Len(t, m.set, maxOrigins)
 	assert.Len(t, m.order, maxOrigins)
-}
-
-func TestPrefersAsync(t *testing.T) {
-	for v, want := range map[string]bool{
-		"respond-async":                   true,
-		"respond-async, wait=10":          true,
-		"wait=5, Respond-Async":           true,
-		"return=minimal":                  false,
-		"respond-asynchronously":          false,
-		"":                                false,
-		"respond-async;foo=bar, wait=100": true,
-	} {
-		h := http.Header{}
-		if v != "" {
-			h.Set("Prefer", v)
-		}
-		assert.Equal(t, want, prefersAsync(h), v)
-	}
 }
 
 // TestRawTransportSendsBodyAfterKeepAliveRejection pins down the problem the
@@ -388,81 +369,6 @@ func TestPreflightSilentServerGetsBodyAfterWaitThenNoWait(t *testing.T) {
 	}
 }
 
-func TestPreflightAsyncProbesWithoutPrefer(t *testing.T) {
-	eachProto(t, func(t *testing.T, srv *mocks.Server, ect time.Duration) {
-		up := limitedUpload(4 << 20).With(profiles.Async)
-		srv.Handle("/up", up)
-		hc, written := wireClient(t, srv, ect)
-		c, err := New(WithHTTPClient(hc), WithRetry(RetryPolicy{Schedule: Schedule{Attempts: -1}}))
-		require.NoError(t, err)
-		ctx := context.Background()
-
-		opts := &UploadOptions{RequestOptions: RequestOptions{Header: http.Header{"Prefer": {"respond-async"}}}}
-		res, err := c.Upload(ctx, srv.URL+"/up", zeroBody(2<<20), opts)
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusAccepted, res.Status)
-		log := srv.Requests()
-		require.Len(t, log, 2, "a probe, then the request")
-		assert.Empty(t, log[0].Header.Get("Prefer"), "the probe does not ask for async")
-		assert.Zero(t, log[0].BodyBytes, "the probe sends no body")
-		assert.Equal(t, "respond-async", log[1].Header.Get("Prefer"))
-		assert.Empty(t, log[1].Header.Get("Expect"))
-		assert.EqualValues(t, 2<<20, log[1].BodyBytes)
-
-		srv.ResetLog()
-		before := written.Load()
-		_, err = c.Upload(ctx, srv.URL+"/up", zeroBody(big), opts)
-		var tooLarge *PayloadTooLargeError
-		require.ErrorAs(t, err, &tooLarge, "the probe's answer is the answer")
-		assert.Len(t, srv.Requests(), 1)
-		assert.Zero(t, srv.BodyBytes("/up"))
-		assert.Less(t, written.Load()-before, int64(headersOnly))
-	})
-}
-
-func TestClientPreflight(t *testing.T) {
-	eachProto(t, func(t *testing.T, srv *mocks.Server, ect time.Duration) {
-		srv.Handle("/up", limitedUpload(1<<20))
-		hc, written := wireClient(t, srv, ect)
-		c, err := New(WithHTTPClient(hc))
-		require.NoError(t, err)
-		ctx := context.Background()
-		h := http.Header{"Content-Type": {"text/plain"}}
-
-		assert.NoError(t, c.Preflight(ctx, http.MethodPost, srv.URL+"/up", h, 1000))
-		err = c.Preflight(ctx, http.MethodPost, srv.URL+"/up", h, big)
-		var tooLarge *PayloadTooLargeError
-		assert.ErrorAs(t, err, &tooLarge)
-		err = c.Preflight(ctx, http.MethodPost, srv.URL+"/up", nil, 1000)
-		var badType *UnsupportedMediaTypeError
-		assert.ErrorAs(t, err, &badType, "no content-type")
-		assert.Zero(t, srv.BodyBytes("/up"))
-		assert.Less(t, written.Load(), int64(3*headersOnly))
-		assert.Error(t, c.Preflight(ctx, http.MethodPost, srv.URL+"/up", nil, 0))
-	})
-	t.Run("HTTP1/417", func(t *testing.T) {
-		srv := mocks.NewServer(t)
-		srv.Handle("/up", limitedUpload(1<<20))
-		srv.Fail("/up", mocks.Expect417())
-		c, err := New(WithHTTPClient(srv.Client()))
-		require.NoError(t, err)
-		err = c.Preflight(context.Background(), http.MethodPost, srv.URL+"/up", nil, 10)
-		assert.ErrorIs(t, err, ErrNoPreflight)
-		var efe *ExpectationFailedError
-		assert.ErrorAs(t, err, &efe)
-	})
-	t.Run("HTTP1/silent", func(t *testing.T) {
-		srv := mocks.NewServer(t)
-		srv.Handle("/up", limitedUpload(1<<20))
-		srv.Fail("/up", mocks.NoContinue())
-		c, err := New(WithHTTPClient(srv.Client()), WithPreflight(PreflightPolicy{Wait: 50 * time.Millisecond}))
-		require.NoError(t, err)
-		err = c.Preflight(context.Background(), http.MethodPost, srv.URL+"/up", nil, 10)
-		assert.ErrorIs(t, err, ErrNoPreflight)
-		assert.Equal(t, 1, srv.Count("/up"), "not retried")
-	})
-}
-
 func TestPreflightFollowsRedirectHops(t *testing.T) {
 	eachProto(t, func(t *testing.T, srv *mocks.Server, ect time.Duration) {
 		srv.Handle("/up", limitedUpload(4<<20))
@@ -490,55 +396,3 @@ func TestPreflightContextEndsTheWait(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, srv.BodyBytes("/up"))
 }
-
-func TestGateKeepsUnsentBody(t *testing.T) {
-	body := &closeCounter{ReadCloser: io.NopCloser(strings.NewReader("data"))}
-	g := newGate(context.Background(), body, time.Hour, false)
-	require.NoError(t, g.Close())
-	assert.Zero(t, body.closed, "a body never let through is kept for a resend")
-	_, err := g.Read(make([]byte, 4))
-	assert.ErrorIs(t, err, errWithheld)
-
-	g = newGate(context.Background(), body, time.Hour, false)
-	g.continued()
-	b, err := io.ReadAll(g)
-	require.NoError(t, err)
-	assert.Equal(t, "data", string(b))
-	require.NoError(t, g.Close())
-	require.NoError(t, g.Close())
-	assert.Equal(t, 1, body.closed, "an opened gate closes its body, once")
-
-	g = newGate(context.Background(), body, time.Hour, true)
-	g.continued()
-	_, err = g.Read(make([]byte, 4))
-	assert.ErrorIs(t, err, errProbeDone, "a probe gate never opens")
-	got100, timedOut, opened := g.outcome()
-	assert.True(t, got100)
-	assert.False(t, timedOut)
-	assert.False(t, opened)
-
-	ctx, cancel := context.WithCancelCause(context.Background())
-	g = newGate(ctx, body, time.Hour, false)
-	cause := errors.New("stop")
-	cancel(cause)
-	_, err = g.Read(make([]byte, 4))
-	assert.ErrorIs(t, err, cause)
-
-	g = newGate(context.Background(), body, time.Millisecond, false)
-	g.responseStarted() // an answer is coming: the wait no longer opens the gate
-	go func() {
-		time.Sleep(20 * time.Millisecond)
-		g.deliver()
-		hold(http.NoBody, g)
-	}()
-	_, err = g.Read(make([]byte, 4))
-	assert.ErrorIs(t, err, errWithheld)
-}
-
-// closeCounter counts Close calls.
-type closeCounter struct {
-	io.ReadCloser
-	closed int
-}
-
-func (c *closeCounter) Close() error { c.closed++; return c.ReadCloser.Close() }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/mocks"
 	"github.com/l3go/level3/redirects"
 )
 
@@ -349,4 +350,36 @@ func TestRedirectPolicyValidation(t *testing.T) {
 	}
 	assert.Equal(t, "TrustCrossOrigin", TrustCrossOrigin.String())
 	assert.Equal(t, "CrossOriginPolicy(9)", CrossOriginPolicy(9).String())
+}
+
+func TestRedirectCacheControl(t *testing.T) {
+	srv := mocks.NewServer(t)
+	srv.AddCatalog()
+	c := newTestClient(t, srv)
+	noStore := mocks.Alias(http.StatusPermanentRedirect, mocks.PathOrders)
+	noStore.Header = http.Header{"Cache-Control": {"no-store"}}
+	srv.Handle("/no-store", noStore)
+	short := mocks.Alias(http.StatusPermanentRedirect, mocks.PathOrders)
+	short.Header = http.Header{"Cache-Control": {"max-age=3600"}}
+	srv.Handle("/hour", short)
+
+	fetchBody(t, c, srv.URL+"/no-store")
+	fetchBody(t, c, srv.URL+"/no-store")
+	assert.Equal(t, 2, srv.Count("/no-store"), "no-store: never remembered")
+
+	before := time.Now()
+	fetchBody(t, c, srv.URL+"/hour")
+	entries, _ := c.RedirectStore().Entries()
+	require.Len(t, entries, 1)
+	assert.WithinDuration(t, before.Add(time.Hour), entries[0].Expires, time.Minute)
+
+	// An expired entry is dropped and the alias asked again.
+	store := redirects.NewMemory(0)
+	require.NoError(t, store.Put(redirects.Entry{From: redirects.Key(mustURL(t, srv.URL+"/hour")),
+		To: srv.URL + mocks.PathStats, Expires: time.Now().Add(-time.Second)}))
+	c2 := newTestClient(t, srv, WithRedirectStore(store))
+	assert.JSONEq(t, `{"orders":3}`, fetchBody(t, c2, srv.URL+"/hour"))
+	entries, _ = store.Entries()
+	require.Len(t, entries, 1)
+	assert.Equal(t, srv.URL+mocks.PathOrders, entries[0].To)
 }

@@ -21,7 +21,6 @@ import (
 
 	"github.com/l3go/level3/mocks"
 	"github.com/l3go/level3/mocks/mocktest"
-	"github.com/l3go/level3/profiles"
 	"github.com/l3go/level3/redirects"
 )
 
@@ -235,44 +234,6 @@ func TestRedirectChainsCollapse(t *testing.T) {
 	assert.Equal(t, []int{1, 2, 1, 2}, counts(srv, "/m1", "/m2", "/m3", mocks.PathOrders))
 }
 
-func TestRedirectLoopsAndLimits(t *testing.T) {
-	srv := mocks.NewServer(t, mocks.Strict(t))
-	srv.AddCatalog()
-	c := newTestClient(t, srv)
-
-	for _, status := range []int{http.StatusPermanentRedirect, http.StatusTemporaryRedirect} {
-		prefix := "/loop" + http.StatusText(status)[:4]
-		url := srv.Loop(status, prefix+"1", prefix+"2", prefix+"3")
-		_, err := c.Get(context.Background(), url, nil)
-		require.ErrorIs(t, err, ErrRedirectLoop)
-		var re *RedirectError
-		require.ErrorAs(t, err, &re)
-		require.Len(t, re.Hops, 3)
-		for i, h := range re.Hops {
-			assert.Equal(t, status, h.Status)
-			assert.Equal(t, srv.URL+prefix+string(rune('1'+i)), h.URL.String())
-		}
-		assert.Equal(t, url, re.Hops[2].Location.String(), "the last hop names where the loop closes")
-		assert.Contains(t, err.Error(), "redirect loop: GET "+url)
-		assert.Equal(t, []int{1, 1, 1}, counts(srv, prefix+"1", prefix+"2", prefix+"3"))
-	}
-	entries, _ := c.RedirectStore().Entries()
-	assert.Empty(t, entries, "a chain that failed teaches nothing")
-
-	hops := []string{"/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "/h7", "/h8", "/h9", "/h10", "/h11"}
-	long := srv.Chain(http.StatusTemporaryRedirect, mocks.PathStats, hops...)
-	_, err := c.Get(context.Background(), long, nil)
-	require.ErrorIs(t, err, ErrTooManyRedirects)
-	var re *RedirectError
-	require.ErrorAs(t, err, &re)
-	assert.Len(t, re.Hops, 11, "ten followed, the eleventh refused")
-	assert.Zero(t, srv.Count(mocks.PathStats))
-
-	more, err := New(WithHTTPClient(srv.Client()), WithRedirectPolicy(RedirectPolicy{MaxRedirects: 11}))
-	require.NoError(t, err)
-	assert.Contains(t, fetchBody(t, more, long), "revenue")
-}
-
 func TestRedirectLoopThroughTheMemory(t *testing.T) {
 	srv := mocks.NewServer(t, mocks.Strict(t))
 	srv.AddCatalog()
@@ -387,38 +348,6 @@ func TestForgetAndInspect(t *testing.T) {
 	assert.NoError(t, none.Forget(srv.URL+"/x"))
 }
 
-func TestRedirectCacheControl(t *testing.T) {
-	srv := mocks.NewServer(t)
-	srv.AddCatalog()
-	c := newTestClient(t, srv)
-	noStore := mocks.Alias(http.StatusPermanentRedirect, mocks.PathOrders)
-	noStore.Header = http.Header{"Cache-Control": {"no-store"}}
-	srv.Handle("/no-store", noStore)
-	short := mocks.Alias(http.StatusPermanentRedirect, mocks.PathOrders)
-	short.Header = http.Header{"Cache-Control": {"max-age=3600"}}
-	srv.Handle("/hour", short)
-
-	fetchBody(t, c, srv.URL+"/no-store")
-	fetchBody(t, c, srv.URL+"/no-store")
-	assert.Equal(t, 2, srv.Count("/no-store"), "no-store: never remembered")
-
-	before := time.Now()
-	fetchBody(t, c, srv.URL+"/hour")
-	entries, _ := c.RedirectStore().Entries()
-	require.Len(t, entries, 1)
-	assert.WithinDuration(t, before.Add(time.Hour), entries[0].Expires, time.Minute)
-
-	// An expired entry is dropped and the alias asked again.
-	store := redirects.NewMemory(0)
-	require.NoError(t, store.Put(redirects.Entry{From: redirects.Key(mustURL(t, srv.URL+"/hour")),
-		To: srv.URL + mocks.PathStats, Expires: time.Now().Add(-time.Second)}))
-	c2 := newTestClient(t, srv, WithRedirectStore(store))
-	assert.JSONEq(t, `{"orders":3}`, fetchBody(t, c2, srv.URL+"/hour"))
-	entries, _ = store.Entries()
-	require.Len(t, entries, 1)
-	assert.Equal(t, srv.URL+mocks.PathOrders, entries[0].To)
-}
-
 func TestRedirectRetriesStartFromTheRememberedTarget(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
@@ -466,45 +395,6 @@ func TestRedirectExpectContinueIsSentAgainAtTheTarget(t *testing.T) {
 	assert.Equal(t, int64(len(body)), srv.BodyBytes("/files/up"))
 }
 
-func TestDiscoverShowsTheAlias(t *testing.T) {
-	forEachProto(t, func(t *testing.T, srv *mocks.Server) {
-		c := newTestClient(t, srv)
-		ctx := context.Background()
-		for i := 1; i <= 2; i++ {
-			r, err := c.Discover(ctx, srv.URL+mocks.PathOldOrders)
-			require.NoError(t, err)
-			assert.Equal(t, srv.URL+mocks.PathOrders, r.URL.String())
-			assert.True(t, r.Has(profiles.Nexus))
-			assert.False(t, r.Has(profiles.Alias), "the Resource is the target")
-			a, ok := r.Alias()
-			require.True(t, ok)
-			assert.Equal(t, srv.URL+mocks.PathOldOrders, a.URL.String())
-			assert.Equal(t, http.StatusPermanentRedirect, a.Status)
-			assert.Equal(t, srv.URL+mocks.PathOrders, a.Location.String())
-			assert.Equal(t, http.MethodHead, a.Method)
-			assert.True(t, a.Profiles().Has(profiles.Alias))
-			assert.True(t, a.Profiles().Has(profiles.Nexus), "the alias lists the target's profiles")
-			assert.Equal(t, []string{"GET", "HEAD", "DELETE"}, splitList(a.Header.Values("Allow"), strings.ToUpper), "and its allow")
-			assert.Equal(t, i, srv.Count(mocks.PathOldOrders), "Discover asks the alias itself every time")
-		}
-		fetchBody(t, c, srv.URL+mocks.PathOldOrders)
-		assert.Equal(t, 2, srv.Count(mocks.PathOldOrders), "but it taught the memory")
-
-		r, err := c.Discover(ctx, srv.URL+mocks.PathLatest)
-		require.NoError(t, err)
-		a, ok := r.Alias()
-		require.True(t, ok)
-		assert.Equal(t, http.StatusTemporaryRedirect, a.Status)
-		assert.True(t, r.Has(profiles.Content))
-
-		r, err = c.Discover(ctx, srv.URL+mocks.PathOrders)
-		require.NoError(t, err)
-		_, ok = r.Alias()
-		assert.False(t, ok)
-		assert.Empty(t, r.Redirects)
-	})
-}
-
 func TestRedirectLeavesTheCallersClientAlone(t *testing.T) {
 	srv := mocks.NewServer(t)
 	srv.AddCatalog()
@@ -514,55 +404,6 @@ func TestRedirectLeavesTheCallersClientAlone(t *testing.T) {
 	fetchBody(t, c, srv.URL+mocks.PathOldOrders)
 	assert.Nil(t, hc.CheckRedirect, "the caller's *http.Client is not modified")
 	assert.Same(t, hc, c.HTTPClient())
-}
-
-func TestRedirectHonoursCheckRedirect(t *testing.T) {
-	srv := mocks.NewServer(t)
-	srv.AddCatalog()
-	var seen []string
-	hc := srv.Client()
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		seen = append(seen, req.Method+" "+req.URL.Path)
-		req.Header.Set("X-Checked", "yes") // net/http lets CheckRedirect change the request
-		return nil
-	}
-	c, err := New(WithHTTPClient(hc))
-	require.NoError(t, err)
-	fetchBody(t, c, srv.URL+mocks.PathLatest)
-	assert.Equal(t, []string{"GET " + mocks.PathReport}, seen)
-	log := srv.Requests()
-	assert.Equal(t, "yes", log[len(log)-1].Header.Get("X-Checked"))
-
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c, err = New(WithHTTPClient(hc))
-	require.NoError(t, err)
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusPermanentRedirect, resp.StatusCode)
-	entries, _ := c.RedirectStore().Entries()
-	assert.Empty(t, entries, "a redirect not followed is not remembered")
-
-	stop := errors.New("not there")
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return stop }
-	c, err = New(WithHTTPClient(hc))
-	require.NoError(t, err)
-	_, err = c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
-	require.ErrorIs(t, err, stop)
-	var re *RedirectError
-	assert.ErrorAs(t, err, &re)
-}
-
-func TestRedirectsDisabled(t *testing.T) {
-	srv := mocks.NewServer(t)
-	srv.AddCatalog()
-	c := newTestClient(t, srv, WithRedirectPolicy(RedirectPolicy{MaxRedirects: -1}))
-	resp, err := c.Get(context.Background(), srv.URL+mocks.PathOldOrders, nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusPermanentRedirect, resp.StatusCode)
-	assert.Equal(t, mocks.PathOrders, resp.Header.Get("Location"))
-	assert.Zero(t, srv.Count(mocks.PathOrders))
 }
 
 func TestRedirectStoreFailuresDoNotFailRequests(t *testing.T) {

@@ -172,3 +172,42 @@ func TestResourceFromResponse(t *testing.T) {
 	assert.Error(t, err)
 	assert.False(t, errors.Is(err, ErrNoLink))
 }
+
+func TestDiscoverShowsTheAlias(t *testing.T) {
+	forEachProto(t, func(t *testing.T, srv *mocks.Server) {
+		c := newTestClient(t, srv)
+		ctx := context.Background()
+		for i := 1; i <= 2; i++ {
+			r, err := c.Discover(ctx, srv.URL+mocks.PathOldOrders)
+			require.NoError(t, err)
+			assert.Equal(t, srv.URL+mocks.PathOrders, r.URL.String())
+			assert.True(t, r.Has(profiles.Nexus))
+			assert.False(t, r.Has(profiles.Alias), "the Resource is the target")
+			a, ok := r.Alias()
+			require.True(t, ok)
+			assert.Equal(t, srv.URL+mocks.PathOldOrders, a.URL.String())
+			assert.Equal(t, http.StatusPermanentRedirect, a.Status)
+			assert.Equal(t, srv.URL+mocks.PathOrders, a.Location.String())
+			assert.Equal(t, http.MethodHead, a.Method)
+			assert.True(t, a.Profiles().Has(profiles.Alias))
+			assert.True(t, a.Profiles().Has(profiles.Nexus), "the alias lists the target's profiles")
+			assert.Equal(t, []string{"GET", "HEAD", "DELETE"}, splitList(a.Header.Values("Allow"), strings.ToUpper), "and its allow")
+			assert.Equal(t, i, srv.Count(mocks.PathOldOrders), "Discover asks the alias itself every time")
+		}
+		fetchBody(t, c, srv.URL+mocks.PathOldOrders)
+		assert.Equal(t, 2, srv.Count(mocks.PathOldOrders), "but it taught the memory")
+
+		r, err := c.Discover(ctx, srv.URL+mocks.PathLatest)
+		require.NoError(t, err)
+		a, ok := r.Alias()
+		require.True(t, ok)
+		assert.Equal(t, http.StatusTemporaryRedirect, a.Status)
+		assert.True(t, r.Has(profiles.Content))
+
+		r, err = c.Discover(ctx, srv.URL+mocks.PathOrders)
+		require.NoError(t, err)
+		_, ok = r.Alias()
+		assert.False(t, ok)
+		assert.Empty(t, r.Redirects)
+	})
+}
