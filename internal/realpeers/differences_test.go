@@ -3,7 +3,7 @@
 // case observes one behaviour as a short string and compares it with what
 // each server is known to do, so a server upgrade that changes a behaviour
 // shows up here. The SDK's integration tests must accept both answers.
-// realpeers_test.go checks the common layout.
+// layout_test.go checks the common layout.
 
 package realpeers
 
