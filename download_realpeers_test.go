@@ -93,12 +93,12 @@ func peerClient(t *testing.T, rec *recorder) *Client {
 	return c
 }
 
-// TestRealServerDownloads runs the download protocol against nginx and
+// TestRealPeersDownloads runs the download protocol against nginx and
 // Apache: 200, a drop resumed with 206 and If-Range, If-Range answered
 // with 200 after a change, 416 with (nginx) and without (Apache)
 // content-range, 304 for a known version, 412 for fail-fast, and parallel
 // ranges on plain and per-connection throttled (/slow/) files.
-func TestRealServerDownloads(t *testing.T) {
+func TestRealPeersDownloads(t *testing.T) {
 	body := content(3<<20+777, 50)
 	ctx := context.Background()
 	peers(t, func(t *testing.T, srv *realpeers.Server) {

@@ -251,12 +251,3 @@ func TestPagesRetainsAFixedAmountPerPage(t *testing.T) {
 	t.Logf("heap in use at page %d of %d-byte URLs: %.1f MiB over the start", pages, urlLen, float64(retained)/(1<<20))
 	assert.Less(t, retained, int64(16<<20), "loop detection keeps a fixed amount per page")
 }
-
-// BenchmarkPagesLongURLs reports the heap in use at the 600th page of a walk
-// whose URLs are 1 MiB each (go test -run '^$' -bench BenchmarkPagesLongURLs
-// -benchtime 1x .).
-func BenchmarkPagesLongURLs(b *testing.B) {
-	for range b.N {
-		b.ReportMetric(float64(walkRetained(b, 600, 1<<20))/(1<<20), "retained-MiB")
-	}
-}

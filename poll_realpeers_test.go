@@ -17,7 +17,7 @@ import (
 
 // Real servers know nothing of respond-async: they answer synchronously, and
 // the Poller is done at once.
-func TestRealServerIgnoresRespondAsync(t *testing.T) {
+func TestRealPeersIgnoresRespondAsync(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		c, err := New(WithRetry(fastRetry))
 		require.NoError(t, err)
@@ -52,7 +52,7 @@ func TestRealServerIgnoresRespondAsync(t *testing.T) {
 
 // The three strategies against real HEAD and GET answers: the change is
 // made on disk while the Poller sleeps.
-func TestRealServerPollers(t *testing.T) {
+func TestRealPeersPollers(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		c, err := New(WithRetry(fastRetry))
 		require.NoError(t, err)

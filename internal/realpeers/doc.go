@@ -3,6 +3,14 @@
 // temporary configuration, a free port and its own directories, and stops it
 // in t.Cleanup, so tests may start as many as they like, in parallel.
 //
+// Naming rule: a test that runs the SDK against these servers is named
+// TestRealPeers<What> and lives in <subject>_realpeers_test.go, and a
+// benchmark is named Benchmark<What> and lives in <subject>_bench_test.go
+// (<subject>_bench_<goos>_test.go when it is platform-specific), where subject
+// is the file under test: download.go has download_realpeers_test.go and
+// download_bench_test.go, and `go test -run RealPeers .` runs every real-peer
+// test.
+//
 // Both servers offer the same URL layout, so a test can be table-driven over
 // [Nginx] and [Apache]:
 //

@@ -59,7 +59,7 @@ func countLines(log []string, parts ...string) int {
 	return n
 }
 
-func TestRealServerPut(t *testing.T) {
+func TestRealPeersPut(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		c, _ := realClient(t)
 		ctx := context.Background()
@@ -83,7 +83,7 @@ func TestRealServerPut(t *testing.T) {
 	})
 }
 
-func TestRealServerPreflightedRejectionSendsNoBody(t *testing.T) {
+func TestRealPeersPreflightedRejectionSendsNoBody(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		c, written := realClient(t)
 		_, err := c.Put(context.Background(), srv.URL+"/small/big.bin", zeroBody(big), nil)
@@ -98,7 +98,7 @@ func TestRealServerPreflightedRejectionSendsNoBody(t *testing.T) {
 	})
 }
 
-func TestRealServerEntityConditions(t *testing.T) {
+func TestRealPeersEntityConditions(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		c, written := realClient(t)
 		ctx := context.Background()
@@ -143,7 +143,7 @@ func TestRealServerEntityConditions(t *testing.T) {
 	})
 }
 
-func TestRealServerUnknownExpectation(t *testing.T) {
+func TestRealPeersUnknownExpectation(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		// An expectation the server does not know: Apache answers 417 and
 		// drops the connection without saying so; nginx ignores it. Either
@@ -170,43 +170,5 @@ func TestRealServerUnknownExpectation(t *testing.T) {
 		// Later uploads to the origin go without expect and without the wait.
 		_, err = c.Put(ctx, srv.URL+"/dav/later.bin", zeroBody(2<<20), nil)
 		require.NoError(t, err)
-	})
-}
-
-func TestRealServerUploadAllPut(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
-		c, _ := realClient(t)
-		ctx := context.Background()
-		files := map[string]string{
-			"a.txt":              "a",
-			"sub dir/b c.txt":    "bc",
-			"sub dir/deep/d.bin": strings.Repeat("d", 3<<20), // preflighted
-			"café/100%#?.txt":    "odd",
-		}
-		dir := tree(t, files)
-		journal := filepath.Join(t.TempDir(), "journal")
-		opts, results := collect(&BulkOptions{Put: true, Journal: journal})
-		// The target collection does not exist yet: nginx makes it on PUT,
-		// Apache answers 409 and the collections are made with MKCOL.
-		sum, err := c.UploadAll(ctx, srv.URL+"/dav/run", []string{dir}, opts)
-		require.NoError(t, err)
-		assert.Equal(t, 4, sum.Uploaded)
-		for _, r := range results() {
-			assert.NoError(t, r.Err, r.Name)
-			assert.Equal(t, http.StatusCreated, r.Status, r.Name)
-			assert.True(t, strings.HasPrefix(r.URL.String(), srv.URL+"/dav/run/"), r.URL)
-		}
-		for name, want := range files {
-			got, err := os.ReadFile(filepath.Join(srv.DAVRoot, "run", filepath.FromSlash(name)))
-			require.NoError(t, err, name)
-			assert.Equal(t, want, string(got), name)
-		}
-		if srv.Name == "apache" {
-			assert.Positive(t, countLines(accessLog(t, srv), "MKCOL /dav/run/ ", " 201 "))
-		}
-
-		sum, err = c.UploadAll(ctx, srv.URL+"/dav/run/", []string{dir}, &BulkOptions{Put: true, Journal: journal})
-		require.NoError(t, err)
-		assert.Equal(t, 4, sum.Skipped, "the journal says they are there")
 	})
 }

@@ -16,10 +16,10 @@ import (
 	"github.com/l3go/level3/internal/realpeers"
 )
 
-// TestRealServerRedirectMemory counts, in nginx's and Apache's own access
+// TestRealPeersRedirectMemory counts, in nginx's and Apache's own access
 // logs, what the 308 memory saves: after the first call, one request per
 // call, where Go's plain client makes two every time.
-func TestRealServerRedirectMemory(t *testing.T) {
+func TestRealPeersRedirectMemory(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		data := []byte("hello, world\n")
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", data)
@@ -45,7 +45,7 @@ func TestRealServerRedirectMemory(t *testing.T) {
 	})
 }
 
-func TestRealServerRedirectBodies(t *testing.T) {
+func TestRealPeersRedirectBodies(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		payload := bytes.Repeat([]byte("level3 "), 150_000) // about 1 MiB
 		file := filepath.Join(t.TempDir(), "payload.bin")
@@ -113,7 +113,7 @@ func TestRealServerRedirectBodies(t *testing.T) {
 	})
 }
 
-func TestRealServerDiscoverAlias(t *testing.T) {
+func TestRealPeersDiscoverAlias(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("hello"))
 		c, err := New(WithRetry(fastRetry))

@@ -1,9 +1,7 @@
 package level3
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,39 +17,7 @@ import (
 // Apache (internal/realpeers). Their WebDAV locations stand in for Data and
 // Content resources: GET with strong ETag and Last-Modified, PUT and DELETE.
 
-func TestRealServerRevalidation(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
-		body := bytes.Repeat([]byte("level3 "), 10_000)
-		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", body)
-		store := NewMemoryCache(1<<20, 1<<20)
-		c, err := New(WithRetry(fastRetry), WithCache(store))
-		require.NoError(t, err)
-		defer c.HTTPClient().CloseIdleConnections()
-		ctx := context.Background()
-
-		for i, wantCached := range []bool{false, true, true} {
-			resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
-			require.NoError(t, err)
-			got, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			require.NoError(t, err)
-			assert.Equal(t, body, got, "GET %d", i+1)
-			assert.Equal(t, wantCached, FromCache(resp), "GET %d: %s answered 304", i+1, srv.Name)
-			assert.Equal(t, "<https://level3.rest/profiles/content>, <https://level3.rest/profiles/mixins/entity>",
-				resp.Header.Get("Profile"), "Level 3 headers survive revalidation")
-		}
-
-		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", []byte("changed\n"))
-		resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
-		require.NoError(t, err)
-		got, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		assert.Equal(t, "changed\n", string(got))
-		assert.False(t, FromCache(resp))
-	})
-}
-
-func TestRealServerConditionalPut(t *testing.T) {
+func TestRealPeersConditionalPut(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		realpeers.WriteFile(t, srv.DAVRoot, "order.json", []byte(`{"id":1,"state":"open"}`))
 		c, err := New(WithRetry(fastRetry))
@@ -102,7 +68,7 @@ func TestRealServerConditionalPut(t *testing.T) {
 	})
 }
 
-func TestRealServerConditionalDelete(t *testing.T) {
+func TestRealPeersConditionalDelete(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		realpeers.WriteFile(t, srv.DAVRoot, "gone.txt", []byte("bye\n"))
 		c, err := New(WithRetry(fastRetry))
@@ -130,7 +96,7 @@ func TestRealServerConditionalDelete(t *testing.T) {
 	})
 }
 
-func TestRealServerUpdate(t *testing.T) {
+func TestRealPeersUpdate(t *testing.T) {
 	peers(t, func(t *testing.T, srv *realpeers.Server) {
 		realpeers.WriteFile(t, srv.DAVRoot, "counter.json", []byte(`{"id":1,"state":"open"}`))
 		c, err := New(WithRetry(fastRetry))

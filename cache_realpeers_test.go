@@ -1,0 +1,45 @@
+package level3
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/internal/realpeers"
+)
+
+func TestRealPeersRevalidation(t *testing.T) {
+	peers(t, func(t *testing.T, srv *realpeers.Server) {
+		body := bytes.Repeat([]byte("level3 "), 10_000)
+		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", body)
+		store := NewMemoryCache(1<<20, 1<<20)
+		c, err := New(WithRetry(fastRetry), WithCache(store))
+		require.NoError(t, err)
+		defer c.HTTPClient().CloseIdleConnections()
+		ctx := context.Background()
+
+		for i, wantCached := range []bool{false, true, true} {
+			resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
+			require.NoError(t, err)
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			assert.Equal(t, body, got, "GET %d", i+1)
+			assert.Equal(t, wantCached, FromCache(resp), "GET %d: %s answered 304", i+1, srv.Name)
+			assert.Equal(t, "<https://level3.rest/profiles/content>, <https://level3.rest/profiles/mixins/entity>",
+				resp.Header.Get("Profile"), "Level 3 headers survive revalidation")
+		}
+
+		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", []byte("changed\n"))
+		resp, err := c.Get(ctx, srv.URL+"/l3/cached.txt", nil)
+		require.NoError(t, err)
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, "changed\n", string(got))
+		assert.False(t, FromCache(resp))
+	})
+}
