@@ -51,7 +51,7 @@ func commands() []command {
 	return []command{
 		{"discover", "URL [--json]", []string{"show profiles, allowed methods, links and validators"}, discoverCmd},
 		{"get", "URL... [-o FILE]", []string{"fetch URLs to stdout, in order (a repeated URL is revalidated: 304),", "or one URL to FILE"}, getCmd},
-		{"send", "METHOD URL [FILE]", []string{"send a request; --async [--wait SECONDS] [--detach] asks for", "prefer: respond-async and polls a 202 to completion"}, sendCmd},
+		{"send", "METHOD URL [FILE]", []string{"send a request; print a GET's body to stdout, the status to stderr;", "--async [--wait SECONDS] [--detach] asks for prefer: respond-async", "and polls a 202 to completion"}, sendCmd},
 		{"poll", "TOKEN", []string{"continue an asynchronous operation from its resume token"}, pollCmd},
 		{"patch", "URL FILE", []string{"PATCH with a merge patch or JSON Patch [--if-match ETAG] [--type merge|json]"}, patchCmd},
 		{"delete", "URL", []string{"DELETE [--if-match ETAG | --force]"}, deleteCmd},

@@ -1,6 +1,8 @@
 // This file holds `l3 send METHOD URL [FILE]`: send any request, optionally
 // asynchronously (--async, --wait, --detach; shared with other commands in
-// async.go), and print the final status, location and validators.
+// async.go), and print the final status, location and validators, with the
+// body on stdout when the body is what the request asked for (a GET's, as
+// `l3 get` prints it).
 
 package main
 
@@ -14,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/l3go/level3"
+	"github.com/l3go/level3/internal/prefer"
 )
 
 // sendOptions are the parsed arguments of `l3 send`.
@@ -26,14 +29,24 @@ type sendOptions struct {
 	contentType string
 }
 
+// sendUsage is the usage line of `l3 send` and what it prints where.
+const sendUsage = `METHOD URL [FILE] [--async] [--wait SECONDS] [--detach] [--content-type TYPE] [--json]
+
+When the answer's body is what the request asked for (the answer to a GET,
+including the GET a 303 See Other leads to, or to a request sent with
+-H 'Prefer: return=representation'), l3 send writes the body to stdout, as
+l3 get does, and the status, location and validators to stderr. Otherwise,
+and with --async, it writes the status, location and validators to stdout.
+--json writes them to stdout as one JSON object instead, never the body.`
+
 // parseSend parses the arguments of `l3 send`.
 func parseSend(args []string, s streams) (*sendOptions, error) {
 	o := &sendOptions{}
-	fs := newFlagSet("send", "METHOD URL [FILE] [--async] [--wait SECONDS] [--detach] [--content-type TYPE] [--json]", s.err)
+	fs := newFlagSet("send", sendUsage, s.err)
 	o.common.register(fs)
 	o.async.register(fs)
 	fs.StringVar(&o.contentType, "content-type", "", "content-type of FILE (default: from its extension, else application/octet-stream)")
-	fs.BoolVar(&o.async.json, "json", false, `print the outcome as JSON: {"status","location","etag","last_modified","polls","token"}`)
+	fs.BoolVar(&o.async.json, "json", false, `print the outcome as JSON on stdout instead of the body: {"status","location","etag","last_modified","polls","token"}`)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
@@ -127,8 +140,33 @@ func runSend(ctx context.Context, o *sendOptions, s streams) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close() // unread: the outcome is in the header, and l3 exits
-	return printOutcome(s.out, resp, nil, o.async.json)
+	defer resp.Body.Close()
+	if o.async.json || !bodyAskedFor(req, resp) {
+		// The body stays unread: the outcome is in the header, and l3 exits.
+		return printOutcome(s.out, resp, nil, o.async.json)
+	}
+	if err := printOutcome(s.err, resp, nil, false); err != nil {
+		return err
+	}
+	_, err = io.Copy(s.out, resp.Body)
+	return err
+}
+
+// bodyAskedFor reports whether the body of resp, the final answer to req, is
+// what req asked for: the answer to a GET (req itself, or the GET that a 303
+// See Other leads to), or any answer to a request that asked for prefer:
+// return=representation (RFC 7240, section 4.2). Other bodies (a status
+// message, say) are not printed, and not waited for.
+func bodyAskedFor(req *http.Request, resp *http.Response) bool {
+	if req.Method == http.MethodGet || resp.Request != nil && resp.Request.Method == http.MethodGet {
+		return true
+	}
+	prefs, err := prefer.Parse(req.Header.Values("Prefer")...)
+	if err != nil {
+		return false
+	}
+	ret, ok := prefs.Get("return")
+	return ok && strings.EqualFold(ret.Value, "representation")
 }
 
 // bodyType is the content-type to send: --content-type, or one from the
