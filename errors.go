@@ -62,7 +62,10 @@ type ResponseError struct {
 	Attempts   int           // how many times the request was sent (1 without retries)
 }
 
-// Error reads "level3: METHOD URL: STATUS: problem title (detail)".
+// Error reads "level3: METHOD URL: STATUS: problem title (detail)". A title
+// that only repeats the status's reason phrase, as many servers send
+// ("412 Precondition Failed" with title "Precondition Failed"), is left out:
+// "level3: METHOD URL: STATUS (detail)".
 func (e *ResponseError) Error() string {
 	var b strings.Builder
 	b.WriteString("level3: ")
@@ -73,7 +76,7 @@ func (e *ResponseError) Error() string {
 	b.WriteString(e.Status)
 	switch {
 	case e.Problem != nil && (e.Problem.Title != "" || e.Problem.Detail != ""):
-		if e.Problem.Title != "" {
+		if e.Problem.Title != "" && !e.repeatsStatus(e.Problem.Title) {
 			b.WriteString(": ")
 			b.WriteString(e.Problem.Title)
 		}
@@ -90,6 +93,17 @@ func (e *ResponseError) Error() string {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
+}
+
+// repeatsStatus reports whether title says no more than the reason phrase of
+// e.Status (or, without one, the standard text of e.StatusCode), ignoring
+// case and surrounding space.
+func (e *ResponseError) repeatsStatus(title string) bool {
+	_, reason, _ := strings.Cut(e.Status, " ")
+	if strings.TrimSpace(reason) == "" {
+		reason = http.StatusText(e.StatusCode)
+	}
+	return strings.EqualFold(strings.TrimSpace(title), strings.TrimSpace(reason))
 }
 
 // Typed errors, one per status the Level 3 specification gives a meaning.

@@ -103,6 +103,35 @@ func TestCheckResponseProblemDetails(t *testing.T) {
 	assert.Equal(t, "level3: PUT https://api.example/orders/12: 409 Conflict: Out of stock (Item 12 is out of stock)", err.Error())
 }
 
+// A problem title that repeats the status's reason phrase is said once.
+func TestResponseErrorSaysTheStatusOnce(t *testing.T) {
+	problem := func(title, detail string) string {
+		return `{"title":"` + title + `","status":412,"detail":"` + detail + `"}`
+	}
+	const prefix = "level3: PUT https://api.example/orders/1: "
+	for name, tc := range map[string]struct {
+		status string // "" for the standard one
+		body   string
+		want   string
+	}{
+		"title repeats the status": {"", problem("Precondition Failed", `If-Match \"a\" is stale`), `412 Precondition Failed (If-Match "a" is stale)`},
+		"in another case":          {"", problem(" precondition failed", "stale"), "412 Precondition Failed (stale)"},
+		"without detail":           {"", problem("Precondition Failed", ""), "412 Precondition Failed"},
+		"a title of its own":       {"", problem("Stale version", "reload"), "412 Precondition Failed: Stale version (reload)"},
+		"another reason phrase":    {"412 Stale", problem("Precondition Failed", "reload"), "412 Stale: Precondition Failed (reload)"},
+		"no reason phrase":         {"412", problem("Precondition Failed", "reload"), "412 (reload)"},
+	} {
+		resp := response("PUT", "https://api.example/orders/1", 412, "application/problem+json", strings.NewReader(tc.body))
+		if tc.status != "" {
+			resp.Status = tc.status
+		}
+		err := CheckResponse(resp)
+		var pf *PreconditionFailedError
+		require.ErrorAs(t, err, &pf, name)
+		assert.Equal(t, prefix+tc.want, err.Error(), name)
+	}
+}
+
 func TestDecodeProblemIsLenient(t *testing.T) {
 	cases := map[string]struct {
 		body string
