@@ -1,5 +1,5 @@
 // This file holds the Apache httpd configuration of the layout described in
-// realpeers.go, the module discovery it needs, and Apache, which starts it.
+// doc.go, the module discovery it needs, and Apache, which starts it.
 
 package realpeers
 

@@ -1,5 +1,5 @@
 // This file holds the nginx configuration of the layout described in
-// realpeers.go, and Nginx, which starts it.
+// doc.go, and Nginx, which starts it.
 
 package realpeers
 
