@@ -3,7 +3,8 @@
 // sends a change with its RequestOptions (request_options.go) and reads its
 // Result. The profile calls build on it: data.go (Data), conditional.go
 // (Entity), form.go and idempotency.go (Form), action.go (Action), lookup.go
-// (Lookup); representation.go holds the Representation mixin's preference.
+// (Lookup); RequestOptions.Return asks for the Representation mixin (its
+// Prefer field is set by internal/prefer).
 
 package level3
 

@@ -116,37 +116,6 @@ func FuzzCacheDecisions(f *testing.F) {
 	})
 }
 
-// FuzzSetPreference checks that setting return=... keeps every other
-// preference and leaves exactly one return preference, whatever the prefer
-// field held before.
-func FuzzSetPreference(f *testing.F) {
-	for _, s := range []string{"", "respond-async, wait=5", `foo="a,b", return=minimal`, `"unbalanced, return=x`, `,,;return`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, before string) {
-		if !validHeaderValue(before) {
-			return
-		}
-		h := http.Header{}
-		h.Set("Prefer", before)
-		setPreference(h, "return", "minimal")
-		after := splitPreferences(h.Get("Prefer"))
-		if len(after) == 0 || after[len(after)-1] != "return=minimal" {
-			t.Fatalf("%q became %q", before, h.Get("Prefer"))
-		}
-		for _, p := range after[:len(after)-1] {
-			name, _, _ := strings.Cut(p, "=")
-			name, _, _ = strings.Cut(name, ";")
-			if strings.EqualFold(strings.TrimSpace(name), "return") {
-				t.Fatalf("two return preferences in %q", h.Get("Prefer"))
-			}
-		}
-		if !validHeaderValue(h.Get("Prefer")) {
-			t.Fatalf("invalid field %q", h.Get("Prefer"))
-		}
-	})
-}
-
 // FuzzIfMatch checks that RequestOptions.IfVersion with an entity tag
 // either refuses it or sends a valid strong entity tag that cannot split the
 // header.

@@ -30,29 +30,9 @@ func TestRepresentationOfAPut(t *testing.T) {
 	assert.Empty(t, res.Body)
 }
 
-func TestSetPreference(t *testing.T) {
-	cases := []struct {
-		name string
-		have []string
-		want string
-	}{
-		{"empty", nil, "return=representation"},
-		{"keeps others", []string{"respond-async, wait=5"}, "respond-async, wait=5, return=representation"},
-		{"replaces return", []string{"return=minimal", "respond-async"}, "respond-async, return=representation"},
-		{"case-insensitive name", []string{"RETURN=minimal;foo=bar"}, "return=representation"},
-		{"quoted comma kept whole", []string{`foo="a,b", return=minimal`}, `foo="a,b", return=representation`},
-		{"blank elements dropped", []string{" , ,handling=lenient,"}, "handling=lenient, return=representation"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			h := http.Header{}
-			for _, v := range tc.have {
-				h.Add("Prefer", v)
-			}
-			setPreference(h, "return", "representation")
-			assert.Equal(t, []string{tc.want}, h.Values("Prefer"))
-		})
-	}
+// TestReturnReplacesAReturnInHeader: RequestOptions.Return wins over a
+// return preference given in Header, and refuses values other than the two.
+func TestReturnReplacesAReturnInHeader(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPut, "http://h/", nil)
 	out, err := (&RequestOptions{Header: http.Header{"Prefer": {"return=representation, respond-async"}}, Return: "minimal"}).Apply(req)
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/dunglas/httpsfv"
+	"github.com/l3go/level3/internal/prefer"
 )
 
 // RequestOptions are the settings that any one request can carry. Every
@@ -142,7 +143,7 @@ func (o *RequestOptions) setHeaders(h http.Header) error {
 	switch r := strings.ToLower(strings.TrimSpace(o.Return)); r {
 	case "":
 	case "representation", "minimal":
-		setPreference(h, "return", r)
+		prefer.Set(h, "return", r) // lenient: keeps what the caller wrote
 	default:
 		return fmt.Errorf("level3: RequestOptions.Return: %q is neither \"representation\" nor \"minimal\"", o.Return)
 	}
