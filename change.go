@@ -144,7 +144,7 @@ func readResult(req *http.Request, resp *http.Response) (*Result, error) {
 	if redirected(req, resp) && r.Location == nil {
 		r.Location = final.URL
 	}
-	if final.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified || resp.ContentLength == 0 {
+	if final.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified || resp.Body == http.NoBody {
 		return r, nil
 	}
 	body, err := readBounded(resp.Body, MaxResultBody)
