@@ -26,8 +26,8 @@ import (
 // Defaults of StoreOptions.
 const (
 	storeDefaultPrefix   = "level3:"
-	storeDefaultTimeout  = time.Second
-	storeDefaultCooldown = time.Second
+	storeDefaultTimeout  = 500 * time.Millisecond
+	storeDefaultCooldown = 5 * time.Second
 )
 
 // StoreOptions are the settings [NewRedirectStore] and [NewCache] share.
@@ -40,17 +40,17 @@ type StoreOptions struct {
 	// a Prefix must therefore not contain "{" or "}". Give each fleet
 	// that must not share what it learned a prefix of its own.
 	Prefix string
-	// Timeout bounds each Redis command, through its context; 0 means 1 s,
-	// a negative value no bound. The go-redis client
-	// applies a context's deadline to its socket reads only when made with
-	// ContextTimeoutEnabled; otherwise its ReadTimeout (3 s by default)
-	// bounds a silent server.
+	// Timeout bounds each call to Redis, go-redis's own retries
+	// included, through its context; 0 means 500 ms, a negative value no
+	// bound. A go-redis client applies a context's deadline to its socket
+	// reads only when made with ContextTimeoutEnabled; otherwise its
+	// ReadTimeout (3 s by default) bounds a server that stops answering.
 	Timeout time.Duration
-	// Cooldown is how long the store leaves Redis alone after a command
+	// Cooldown is how long the store leaves Redis alone after a call
 	// failed: meanwhile every call answers at once as if the store were
 	// empty (see [RedirectStore] and [Cache]), so a Client whose Redis is
-	// down loses no time waiting for it. 0 means 1 s, a negative
-	// value none (every call tries Redis).
+	// down waits for it at most once per Cooldown. 0 means 5 s, a
+	// negative value none (every call tries Redis).
 	Cooldown time.Duration
 	// Logger receives a warning when Redis stops answering and a note
 	// when it answers again (once per outage, never per call), without

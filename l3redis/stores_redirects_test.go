@@ -211,7 +211,7 @@ func TestRedirectStoreWhenRedisIsDown(t *testing.T) {
 	api.AddCatalog()
 	logs := &countingHandler{counts: map[slog.Level]int{}, buf: new(bytes.Buffer)}
 	s, err := NewRedirectStore(rdb, &RedirectStoreOptions{StoreOptions: StoreOptions{
-		Prefix: newPrefix(), Cooldown: -1, Logger: slog.New(logs)}})
+		Prefix: newPrefix(), Cooldown: -1, Timeout: 200 * time.Millisecond, Logger: slog.New(logs)}})
 	require.NoError(t, err)
 	c, err := level3.New(level3.WithRedirectStore(s), level3.WithHTTPClient(api.Client()))
 	require.NoError(t, err)
