@@ -8,8 +8,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
