@@ -124,18 +124,28 @@ func newStoreConn(rdb redis.UniversalClient, cfg storeConfig, name string) store
 		health: &storeHealth{name: name, cooldown: cfg.cooldown, logger: cfg.logger, now: time.Now}}
 }
 
-// run runs script with keys and args under the health gate and the
-// command timeout.
-func (c *storeConn) run(script *redis.Script, keys []string, args ...any) *redis.Cmd {
+// do runs f under the health gate, with the command timeout.
+func (c *storeConn) do(f func(ctx context.Context) error) error {
 	if err := c.health.allow(); err != nil {
-		cmd := redis.NewCmd(context.Background())
-		cmd.SetErr(err)
-		return cmd
+		return err
 	}
 	ctx, cancel := c.cfg.context()
 	defer cancel()
-	cmd := script.Run(ctx, c.rdb, keys, args...)
-	cmd.SetErr(c.health.done(cmd.Err()))
+	return c.health.done(f(ctx))
+}
+
+// run runs script with keys and args under the health gate, with the
+// command timeout.
+func (c *storeConn) run(script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	var cmd *redis.Cmd
+	err := c.do(func(ctx context.Context) error {
+		cmd = script.Run(ctx, c.rdb, keys, args...)
+		return cmd.Err()
+	})
+	if cmd == nil {
+		cmd = redis.NewCmd(context.Background())
+	}
+	cmd.SetErr(err)
 	return cmd
 }
 

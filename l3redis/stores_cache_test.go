@@ -76,10 +76,12 @@ func cacheState(t *testing.T, rdb *redis.Client, c *Cache) (total int64, sizes m
 	}
 	order = rdb.ZRange(ctx, tag+"lru", 0, -1).Val()
 	stored = map[string]int64{}
-	keys, err := rdb.Keys(ctx, tag+"e:*").Result()
-	require.NoError(t, err)
-	for _, k := range keys {
-		stored[strings.TrimPrefix(k, tag+"e:")] = rdb.StrLen(ctx, k).Val()
+	for _, kind := range []string{"e:", "b:"} {
+		keys, err := rdb.Keys(ctx, tag+kind+"*").Result()
+		require.NoError(t, err)
+		for _, k := range keys {
+			stored[strings.TrimPrefix(k, tag+kind)] += rdb.StrLen(ctx, k).Val()
+		}
 	}
 	return total, sizes, order, stored
 }
@@ -151,9 +153,11 @@ func TestCacheTTL(t *testing.T) {
 	c, err := NewCache(rdb, &CacheOptions{StoreOptions: StoreOptions{Prefix: newPrefix()}, TTL: time.Hour})
 	require.NoError(t, err)
 	c.Set("http://a/x", respOf("x", 10))
-	ttl, err := rdb.PTTL(ctx, c.cfg.tag+"e:"+storeMember("http://a/x")).Result()
-	require.NoError(t, err)
-	assert.InDelta(t, time.Hour.Seconds(), ttl.Seconds(), 60, "a response expires TTL after it was stored")
+	for _, kind := range []string{"e:", "b:"} {
+		ttl, err := rdb.PTTL(ctx, c.cfg.tag+kind+storeMember("http://a/x")).Result()
+		require.NoError(t, err)
+		assert.InDelta(t, time.Hour.Seconds(), ttl.Seconds(), 60, "a response expires TTL after it was stored")
+	}
 
 	short, err := NewCache(rdb, &CacheOptions{StoreOptions: StoreOptions{Prefix: newPrefix()}, TTL: 50 * time.Millisecond})
 	require.NoError(t, err)
@@ -203,9 +207,15 @@ func TestCacheIgnoresValuesItCannotRead(t *testing.T) {
 	_, rdb := redisFor(t)
 	c, err := NewCache(rdb, &CacheOptions{StoreOptions: StoreOptions{Prefix: newPrefix()}})
 	require.NoError(t, err)
-	require.NoError(t, rdb.Set(context.Background(), c.cfg.tag+"e:"+storeMember("http://a/x"), "garbage", 0).Err())
+	ctx := context.Background()
+	require.NoError(t, rdb.Set(ctx, c.cfg.tag+"e:"+storeMember("http://a/x"), "garbage", 0).Err())
+	require.NoError(t, rdb.Set(ctx, c.cfg.tag+"b:"+storeMember("http://a/x"), "body", 0).Err())
 	_, ok := c.Get("http://a/x")
 	assert.False(t, ok)
+	c.Set("http://a/y", respOf("y", 10))
+	require.NoError(t, rdb.Del(ctx, c.cfg.tag+"b:"+storeMember("http://a/y")).Err())
+	_, ok = c.Get("http://a/y")
+	assert.False(t, ok, "a response without its body is none")
 }
 
 // etagServer serves one version of /doc, different per user (the Cookie),
@@ -284,4 +294,88 @@ func TestCacheWhenRedisIsDown(t *testing.T) {
 	get(t, cl, api.URL+"/doc")
 	assert.Equal(t, int64(4), full.Load(), "revalidated from Redis once it is back")
 	assert.Equal(t, 1, logs.counts[slog.LevelInfo], "one note that Redis is back:\n%s", logs.buf)
+}
+
+// commandLog records the names and sizes of the commands a client sends.
+type commandLog struct {
+	mu    sync.Mutex
+	names []string
+	bytes int
+}
+
+func (l *commandLog) record(cmd redis.Cmder) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.names = append(l.names, cmd.Name())
+	for _, a := range cmd.Args() {
+		switch v := a.(type) {
+		case string:
+			l.bytes += len(v)
+		case []byte:
+			l.bytes += len(v)
+		}
+	}
+}
+
+func (l *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (l *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { l.record(cmd); return next(ctx, cmd) }
+}
+func (l *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			l.record(c)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// A revalidated response (the body Get returned, with the header a 304
+// refreshed) has only its meta value written; if another process replaced
+// the body meanwhile, the response is written whole, so a header never
+// describes another body.
+func TestCacheRevalidationWritesOnlyTheHeader(t *testing.T) {
+	srv, rdb := redisFor(t)
+	log := new(commandLog)
+	rdb.AddHook(log)
+	opts := &CacheOptions{StoreOptions: StoreOptions{Prefix: newPrefix()}}
+	c, err := NewCache(rdb, opts)
+	require.NoError(t, err)
+	other, err := NewCache(dialFor(t, srv), opts)
+	require.NoError(t, err)
+	const key = "http://a/doc"
+
+	c.Set(key, respOf("v1", 100_000))
+	got, ok := c.Get(key)
+	require.True(t, ok)
+	refreshed := &level3.CachedResponse{Header: got.Header.Clone(), Body: got.Body, Vary: got.Vary, Stored: time.Now()}
+	refreshed.Header.Set("X-Refreshed", "1")
+	log.bytes = 0
+	c.Set(key, refreshed)
+	assert.Less(t, log.bytes, 5000, "the body is not sent again: %v", log.names)
+	again, ok := c.Get(key)
+	require.True(t, ok)
+	assert.Equal(t, "1", again.Header.Get("X-Refreshed"))
+	assert.Equal(t, got.Body, again.Body)
+	assertConsistent(t, rdb, c)
+
+	// Another process writes another body between our Get and our Set.
+	mine, ok := c.Get(key)
+	require.True(t, ok)
+	other.Set(key, respOf("v2", 50))
+	fresh := &level3.CachedResponse{Header: mine.Header.Clone(), Body: mine.Body, Vary: mine.Vary, Stored: time.Now()}
+	fresh.Header.Set("X-Refreshed", "2")
+	c.Set(key, fresh)
+	final, ok := other.Get(key)
+	require.True(t, ok)
+	assert.Equal(t, "2", final.Header.Get("X-Refreshed"))
+	assert.Equal(t, `"v1"`, final.Header.Get("Etag"))
+	assert.Len(t, final.Body, 100_000, "the header and the body it describes, together")
+	assertConsistent(t, rdb, c)
+
+	// A response Get did not hand out is written whole.
+	log.bytes = 0
+	copied := &level3.CachedResponse{Header: final.Header, Body: bytes.Clone(final.Body), Vary: final.Vary}
+	c.Set(key, copied)
+	assert.Greater(t, log.bytes, 100_000)
 }

@@ -18,24 +18,26 @@ func FuzzDecodeCached(f *testing.F) {
 	r := &level3.CachedResponse{Header: http.Header{"Etag": {`"v1"`}, "Content-Type": {"text/plain"}},
 		Body: []byte("hello\nworld"), Vary: map[string]string{"(credentials)": "", "Accept": "*/*"},
 		Stored: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
-	good, err := encodeCached(r)
+	good, err := encodeMeta(r, newBodyID())
 	require.NoError(f, err)
-	f.Add(good)
-	f.Add([]byte(`{"kind":"level3.cache","version":1,"length":0}` + "\n"))
-	f.Add([]byte(`{"kind":"level3.cache","version":2,"length":0}` + "\n"))
-	f.Add([]byte(`{"kind":"level3.cache","version":1,"header":null,"length":3}` + "\nabc"))
-	f.Add([]byte("no newline"))
-	f.Add([]byte("\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := decodeCached(data)
+	f.Add(good, r.Body)
+	f.Add([]byte(`0123456789abcdef {"kind":"level3.cache","version":1,"length":0}`), []byte{})
+	f.Add([]byte(`0123456789abcdef {"kind":"level3.cache","version":2,"length":0}`), []byte{})
+	f.Add([]byte(`0123456789abcdef {"kind":"level3.cache","version":1,"header":null,"length":3}`), []byte("abc"))
+	f.Add([]byte(`0123456789abcdef{"kind":"level3.cache","version":1,"length":0}`), []byte{})
+	f.Add([]byte("short"), []byte{})
+	f.Fuzz(func(t *testing.T, meta, body []byte) {
+		got, id, err := decodeCached(meta, body)
 		if err != nil {
 			return
 		}
+		require.Len(t, id, cacheIDLen)
 		require.NotNil(t, got.Header, "a decoded header is never nil: the cache layer sets fields on it")
-		again, err := encodeCached(got)
+		again, err := encodeMeta(got, id)
 		require.NoError(t, err)
-		back, err := decodeCached(again)
+		back, id2, err := decodeCached(again, got.Body)
 		require.NoError(t, err)
+		require.Equal(t, id, id2)
 		require.True(t, bytes.Equal(got.Body, back.Body))
 		require.Equal(t, got.Vary, back.Vary)
 		require.True(t, got.Stored.Equal(back.Stored))
