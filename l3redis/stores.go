@@ -52,7 +52,7 @@ type StoreOptions struct {
 	// down waits for it at most once per Cooldown. 0 means 5 s, a
 	// negative value none (every call tries Redis).
 	Cooldown time.Duration
-	// Logger receives a warning when Redis stops answering and a note
+	// Logger receives a warning when a call to Redis fails and a note
 	// when it answers again (once per outage, never per call), without
 	// URLs or passwords; nil discards them, as level3.WithLogger does.
 	Logger *slog.Logger
@@ -188,7 +188,7 @@ func (h *storeHealth) done(err error) error {
 	h.mu.Unlock()
 	switch {
 	case failed && !was:
-		h.logger.LogAttrs(context.Background(), slog.LevelWarn, "l3redis: Redis is not answering; carrying on without the "+h.name,
+		h.logger.LogAttrs(context.Background(), slog.LevelWarn, "l3redis: Redis failed; carrying on without the "+h.name,
 			slog.Any("error", err))
 	case !failed && was:
 		h.logger.LogAttrs(context.Background(), slog.LevelInfo, "l3redis: Redis answers again; using the "+h.name)

@@ -1,7 +1,8 @@
 // This file holds the flags every command shares (-H, --credentials-to,
 // --timeout, --connect-timeout, --stall-timeout, -v, --no-cache, --store),
-// the construction of a Client from them (cache.go gives it its caches), the hints that name the flag to change after a timeout, and
-// interleaved flag parsing.
+// the construction of a Client from them (cache.go gives it its caches),
+// the hints that name the flag to change after a timeout, and interleaved
+// flag parsing.
 
 package main
 

@@ -114,6 +114,6 @@ func TestStoreOutageMidRunOnlyWarns(t *testing.T) {
 		assert.JSONEq(t, `{"orders":3}`, string(body))
 	}
 	assert.Equal(t, 4, srv.Count(mocks.PathOldOrders), "without Redis every request asks the alias")
-	assert.Equal(t, 1, strings.Count(warnings.String(), "l3: warning: Redis is not answering; carrying on without the redirect store"), warnings.String())
-	assert.Equal(t, 1, strings.Count(warnings.String(), "l3: warning: Redis is not answering; carrying on without the response cache"), warnings.String())
+	assert.Equal(t, 1, strings.Count(warnings.String(), "l3: warning: Redis failed; carrying on without the redirect store"), warnings.String())
+	assert.Equal(t, 1, strings.Count(warnings.String(), "l3: warning: Redis failed; carrying on without the response cache"), warnings.String())
 }
