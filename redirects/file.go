@@ -15,8 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-
-	"github.com/l3go/level3/internal/redact"
 )
 
 // ErrBadFile is returned (wrapped, with the path) by [OpenFile] when the file
@@ -136,19 +134,6 @@ func tighten(path string) error {
 	return nil
 }
 
-// secret reports whether e carries a credential in From or To (userinfo,
-// or a credential-like query or fragment value, as internal/redact hides in
-// error messages): such an entry is never written to a File.
-func secret(e Entry) bool {
-	for _, raw := range []string{e.From, e.To} {
-		u, err := url.Parse(raw)
-		if err != nil || redact.Needed(u) {
-			return true
-		}
-	}
-	return false
-}
-
 // Path returns the file's path.
 func (f *File) Path() string {
 	if f == nil {
@@ -200,7 +185,7 @@ func (f *File) Put(e Entry) error {
 	if e.From == "" || e.To == "" {
 		return errNoKey
 	}
-	if secret(e) {
+	if e.HasCredentials() {
 		// What the file says about e.From is stale now.
 		if err := f.private.Put(e); err != nil {
 			return err
@@ -300,7 +285,7 @@ func decodeFile(data []byte) (entries []Entry, secrets bool, err error) {
 	for _, e := range doc.Entries {
 		switch {
 		case !wellFormed(e):
-		case secret(e):
+		case e.HasCredentials():
 			secrets = true
 		default:
 			out = append(out, e)

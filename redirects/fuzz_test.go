@@ -24,7 +24,7 @@ func FuzzDecodeFile(f *testing.F) {
 			if !wellFormed(e) {
 				t.Fatalf("kept a malformed entry %+v", e)
 			}
-			if secret(e) {
+			if e.HasCredentials() {
 				t.Fatalf("kept an entry with credentials %+v", e)
 			}
 		}

@@ -34,10 +34,10 @@ func assertNoSecret(t *testing.T, path string) {
 
 func TestSecret(t *testing.T) {
 	for _, e := range secretEntries {
-		assert.True(t, secret(e), "%+v", e)
+		assert.True(t, e.HasCredentials(), "%+v", e)
 	}
-	assert.False(t, secret(entry("a")))
-	assert.False(t, secret(Entry{From: "https://api.example:443/x?page=2", To: "https://api.example/y?page=2"}))
+	assert.False(t, entry("a").HasCredentials())
+	assert.False(t, Entry{From: "https://api.example:443/x?page=2", To: "https://api.example/y?page=2"}.HasCredentials())
 }
 
 func TestFileNeverWritesCredentials(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/l3go/level3/internal/redact"
 )
 
 // DefaultSize is how many entries [NewMemory] and [OpenFile] keep when asked
@@ -48,6 +50,23 @@ type Entry struct {
 // Expired reports whether e no longer applies at now.
 func (e Entry) Expired(now time.Time) bool {
 	return !e.Expires.IsZero() && !now.Before(e.Expires)
+}
+
+// HasCredentials reports whether e carries a credential in From or To:
+// userinfo, or a credential-like query or fragment value (token, sig,
+// X-Amz-Signature...), as internal/redact hides in error messages, or a URL
+// that does not parse. Such an entry cannot be stored redacted (a redacted
+// key would never be looked up again), so a Store that writes its entries
+// anywhere but the process's memory ([File], the Redis store of l3redis)
+// keeps it in memory only.
+func (e Entry) HasCredentials() bool {
+	for _, raw := range []string{e.From, e.To} {
+		u, err := url.Parse(raw)
+		if err != nil || redact.Needed(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // Key returns the memory key of u: scheme and host in lower case, the port

@@ -1,7 +1,8 @@
 // This file holds the flags every command shares (-H, --credentials-to,
-// --timeout, --connect-timeout, --stall-timeout, -v), the construction of a Client from
-// them, the hints that name the flag to change after a timeout, and
-// interleaved flag parsing.
+// --timeout, --connect-timeout, --stall-timeout, -v, --no-cache, --store),
+// the construction of a Client from them (cache.go gives it its caches),
+// the hints that name the flag to change after a timeout, and interleaved
+// flag parsing.
 
 package main
 
@@ -60,8 +61,12 @@ type commonFlags struct {
 	connectTimeout time.Duration // 0: net/http's own bounds
 	stallTimeout   time.Duration // 0: no stall watch (downloads keep theirs)
 	verbose        bool
-	noCache        bool // keep no cache: no 308 memory, no response cache (cache.go)
-	inMemory       bool // keep the caches in memory, never on disk (the demo; wins over noCache)
+	noCache        bool   // keep no cache: no 308 memory, no response cache (cache.go)
+	store          string // --store: the Redis URL that keeps both caches (cache.go)
+	inMemory       bool   // keep the caches in memory, never on disk (the demo; wins over noCache)
+
+	release []func()     // close what client opened (the Redis connection); run by context's cancel
+	vlog    *slog.Logger // the -v log, once made
 }
 
 // register adds the common flags to fs.
@@ -73,12 +78,20 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", defaultStallTimeout, "fail when the server sends nothing for this long, after retrying where safe (0: no limit)")
 	fs.BoolVar(&c.verbose, "v", false, "log requests and retries to stderr")
 	fs.BoolVar(&c.noCache, "no-cache", false, noCacheUsage)
+	fs.StringVar(&c.store, "store", "", storeUsage)
 }
 
-// client builds a Client from the flags. Logs go to errOut.
+// client builds a Client from the flags. Logs go to errOut. What it opens
+// (a connection to --store's Redis) is closed by the cancel function
+// context returns, which every command defers.
 func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 	if c.connectTimeout < 0 || c.stallTimeout < 0 {
 		return nil, usagef("--connect-timeout and --stall-timeout must not be negative")
+	}
+	if c.store != "" {
+		if err := checkStoreURL(c.store); err != nil {
+			return nil, err
+		}
 	}
 	opts := c.cacheOptions(errOut)
 	if c.connectTimeout > 0 {
@@ -94,13 +107,22 @@ func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 		opts = append(opts, level3.WithCredentialOrigins(c.credentialsTo...))
 	}
 	if c.verbose {
-		opts = append(opts, level3.WithLogger(slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		opts = append(opts, level3.WithLogger(c.verboseLogger(errOut)))
 	}
 	cl, err := level3.New(opts...)
 	if err != nil {
+		c.close()
 		return nil, usagef("%v (check the -H and --credentials-to flags)", err)
 	}
 	return cl, nil
+}
+
+// close closes what client opened.
+func (c *commonFlags) close() {
+	for _, f := range c.release {
+		f()
+	}
+	c.release = nil
 }
 
 // timeoutHint adds to an error caused by a silent server the flag that
@@ -125,12 +147,16 @@ func timeoutHint(err error) error {
 	return err
 }
 
-// context applies --timeout to ctx.
+// context applies --timeout to ctx. Its cancel function also closes what
+// client opened, whichever of the two a command calls first.
 func (c *commonFlags) context(ctx context.Context) (context.Context, context.CancelFunc) {
+	var cancel context.CancelFunc
 	if c.timeout > 0 {
-		return context.WithTimeout(ctx, c.timeout)
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
 	}
-	return context.WithCancel(ctx)
+	return ctx, func() { cancel(); c.close() }
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting. It

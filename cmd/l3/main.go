@@ -83,6 +83,10 @@ const commonUsage = `common flags:
                            remembers (in the user's cache directory, or
                            $L3_CACHE_DIR) nor the responses it revalidates
                            (a repeated GET is sent without If-None-Match)
+  --store redis://HOST:PORT/DB
+                           keep the permanent redirects and the responses
+                           to revalidate in Redis, shared by every l3 that
+                           uses it (l3 redirects --store URL lists them)
 `
 
 // usage returns the usage text: the commands, then the common flags.

@@ -21,15 +21,17 @@ type redirectsOptions struct {
 	forget string // URL whose entry to delete
 	clear  bool
 	json   bool
+	store  string // --store: the memory in Redis instead of the file (cache.go)
 }
 
 // parseRedirects parses the arguments of `l3 redirects`.
 func parseRedirects(args []string, s streams) (*redirectsOptions, error) {
 	o := &redirectsOptions{}
-	fs := newFlagSet("redirects", "[--forget URL | --clear] [--json]", s.err)
+	fs := newFlagSet("redirects", "[--forget URL | --clear] [--json] [--store URL]", s.err)
 	fs.StringVar(&o.forget, "forget", "", "forget the permanent redirect remembered for `URL`")
 	fs.BoolVar(&o.clear, "clear", false, "forget every remembered redirect")
 	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	fs.StringVar(&o.store, "store", "", "the memory kept in Redis at `URL` by commands run with --store, instead of the file in the user's cache directory")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
@@ -60,20 +62,21 @@ func redirectsCmd(_ context.Context, args []string, s streams) error {
 
 // runRedirects lists, forgets or clears the remembered redirects.
 func runRedirects(o *redirectsOptions, s streams) error {
-	f, err := openRedirects()
+	f, where, closeMemory, err := openRedirectMemory(o.store)
 	if err != nil {
-		return fmt.Errorf("%w (delete the file to start afresh)", err)
+		return err
 	}
+	defer closeMemory()
 	switch {
 	case o.clear:
 		if err := f.Clear(); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.err, "forgot every redirect in %s\n", f.Path())
+		fmt.Fprintf(s.err, "forgot every redirect in %s\n", where)
 		return nil
 	case o.forget != "":
 		if _, ok, _ := f.Get(o.forget); !ok {
-			return fmt.Errorf("no redirect remembered for %s in %s", redact.String(o.forget), f.Path())
+			return fmt.Errorf("no redirect remembered for %s in %s", redact.String(o.forget), where)
 		}
 		if err := f.Delete(o.forget); err != nil {
 			return err
@@ -89,9 +92,9 @@ func runRedirects(o *redirectsOptions, s streams) error {
 		entries[i].From, entries[i].To = redact.String(entries[i].From), redact.String(entries[i].To)
 	}
 	if o.json {
-		return writeRedirectsJSON(s.out, f.Path(), entries)
+		return writeRedirectsJSON(s.out, where, entries)
 	}
-	writeRedirectsTable(s.out, f.Path(), entries)
+	writeRedirectsTable(s.out, where, entries)
 	return nil
 }
 
