@@ -101,13 +101,13 @@ func (s *state) observe(now int64, o Observation) {
 	if o.Pause > 0 {
 		s.pauseUntil = max(s.pauseUntil, now+o.Pause.Milliseconds())
 	}
-	if o.Spent > 0 {
+	for _, l := range o.Limits {
+		s.limit(now, l)
+	}
+	if o.Spent > 0 { // after the limits: they count what the server had seen
 		for _, b := range s.budgets {
 			b.Tokens -= int64(o.Spent)
 		}
-	}
-	for _, l := range o.Limits {
-		s.limit(now, l)
 	}
 }
 

@@ -1,0 +1,65 @@
+// This file holds Fleet, the workload of the tests and benchmarks of a
+// fleet: workers uploading files at once to a QuotaServer.
+
+package politetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/l3go/level3"
+)
+
+// Files writes n small files in a temporary directory and returns their
+// paths.
+func Files(tb testing.TB, n int) []string {
+	tb.Helper()
+	dir := tb.TempDir()
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = filepath.Join(dir, fmt.Sprintf("f%04d.txt", i))
+		if err := os.WriteFile(paths[i], []byte("polite\n"), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return paths
+}
+
+// Fleet has each client upload files (PUT below its own path of s) with
+// UploadAll at concurrency 4, all clients at once, and returns the time from
+// the first request the server got to the end of the last upload. Every
+// file must be uploaded.
+func Fleet(tb testing.TB, s *QuotaServer, clients []*level3.Client, files []string) time.Duration {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, len(clients))
+	sums := make([]level3.BulkSummary, len(clients))
+	for i, c := range clients {
+		wg.Go(func() {
+			sums[i], errs[i] = c.UploadAll(ctx, fmt.Sprintf("%s/w%d/", s.URL, i), files,
+				&level3.BulkOptions{Put: true, Concurrency: 4})
+		})
+	}
+	wg.Wait()
+	end := time.Now()
+	for i, err := range errs {
+		if err != nil || sums[i].Uploaded != len(files) {
+			tb.Fatalf("worker %d: %d of %d uploaded: %v", i, sums[i].Uploaded, len(files), err)
+		}
+	}
+	return end.Sub(s.Started())
+}
+
+// Ideal returns the shortest time in which n requests can go within the
+// quota of s: all of a window's quota at its start, so the last batch at
+// the start of window ⌈n/quota⌉.
+func Ideal(s *QuotaServer, n int) time.Duration {
+	return time.Duration((n+s.Quota-1)/s.Quota-1) * s.Window
+}
