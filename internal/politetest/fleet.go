@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,52 @@ func Fleet(tb testing.TB, s *QuotaServer, clients []*level3.Client, files []stri
 		}
 	}
 	return end.Sub(s.Started())
+}
+
+// Figures runs Fleet as a benchmark of the polite clients made by newClient
+// against a QuotaServer of quota requests per window, each of three workers
+// uploading perWorker files, and reports the time over Ideal
+// ("x_ideal", the figure: at most 1.2) and the 429s in the first window and
+// after it ("429s_after" must be 0).
+func Figures(b *testing.B, quota int, window time.Duration, perWorker int, newClient func(b *testing.B) *level3.Client) {
+	files := Files(b, perWorker)
+	for b.Loop() {
+		s := NewQuotaServer(b, quota, window)
+		clients := []*level3.Client{newClient(b), newClient(b), newClient(b)}
+		took := Fleet(b, s, clients, files)
+		_, first, after := s.Counts()
+		b.ReportMetric(took.Seconds()/Ideal(s, 3*perWorker).Seconds(), "x_ideal")
+		b.ReportMetric(took.Seconds(), "s_wall")
+		b.ReportMetric(float64(first), "429s_first")
+		b.ReportMetric(float64(after), "429s_after")
+	}
+}
+
+// Impolite is the baseline of Figures: the same fleet with plain Clients
+// (their own retries only). It reports the 429s and the files that failed.
+func Impolite(b *testing.B, quota int, window time.Duration, perWorker int) {
+	files := Files(b, perWorker)
+	for b.Loop() {
+		s := NewQuotaServer(b, quota, window)
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for i := range 3 {
+			c, err := level3.New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			wg.Go(func() {
+				sum, _ := c.UploadAll(context.Background(), fmt.Sprintf("%s/w%d/", s.URL, i), files,
+					&level3.BulkOptions{Put: true, Concurrency: 4})
+				failed.Add(int64(sum.Failed))
+			})
+		}
+		wg.Wait()
+		_, first, after := s.Counts()
+		b.ReportMetric(float64(first), "429s_first")
+		b.ReportMetric(float64(after), "429s_after")
+		b.ReportMetric(float64(failed.Load()), "failed")
+	}
 }
 
 // Ideal returns the shortest time in which n requests can go within the
