@@ -75,8 +75,9 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.noCache, "no-cache", false, noCacheUsage)
 }
 
-// client builds a Client from the flags. Logs go to errOut.
-func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
+// client builds a Client from the flags, with extra options after theirs
+// (the polite layer's, polite.go). Logs go to errOut.
+func (c *commonFlags) client(errOut io.Writer, extra ...level3.Option) (*level3.Client, error) {
 	if c.connectTimeout < 0 || c.stallTimeout < 0 {
 		return nil, usagef("--connect-timeout and --stall-timeout must not be negative")
 	}
@@ -96,7 +97,7 @@ func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 	if c.verbose {
 		opts = append(opts, level3.WithLogger(slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
-	cl, err := level3.New(opts...)
+	cl, err := level3.New(append(opts, extra...)...)
 	if err != nil {
 		return nil, usagef("%v (check the -H and --credentials-to flags)", err)
 	}
