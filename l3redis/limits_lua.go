@@ -131,7 +131,7 @@ for i = 5, #ARGV, 5 do
         tt = 1000
       end
     end
-    local at = now + tt
+    local at = now + tt + 1 -- the clock is read in whole milliseconds, rounded down
     if b == nil then
       b = {-1, 0, 0, -1, 0}
       budgets[id] = b

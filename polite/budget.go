@@ -140,7 +140,7 @@ func (s *state) limit(now int64, l Limit) {
 	default:
 		t = time.Second.Milliseconds() // r alone: for the next second
 	}
-	at := now + t
+	at := now + t + 1 // the clock is read in whole milliseconds, rounded down
 	if b == nil {
 		b = &budget{Quota: -1, Reset: -1}
 		s.budgets[l.Policy] = b
