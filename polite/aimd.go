@@ -36,9 +36,11 @@ type aimdConfig struct {
 //     round trip when the limit is in use), but only when the requests in
 //     flight had reached the limit: a limit the caller does not use does
 //     not grow, so it stays within the caller's own concurrency;
-//   - throttled, timedOut: multiplied by decrease, unless the request was
-//     sent before the last decrease (stale: the answers of one burst make
-//     one decrease, not one each);
+//   - throttled, timedOut: the requests in flight (or the limit, if lower)
+//     multiplied by decrease, as TCP halves its flight size (RFC 5681
+//     section 3.1), so that a limit above what the caller sends comes down
+//     at once; unless the request was sent before the last decrease (stale:
+//     the answers of one burst make one decrease, not one each);
 //   - slow, neutral: unchanged.
 func nextLimit(limit float64, inFlight int, o outcome, stale bool, c aimdConfig) float64 {
 	switch o {
@@ -48,7 +50,7 @@ func nextLimit(limit float64, inFlight int, o outcome, stale bool, c aimdConfig)
 		}
 	case throttled, timedOut:
 		if !stale {
-			limit *= c.decrease
+			limit = min(limit, float64(inFlight)) * c.decrease
 		}
 	}
 	return min(max(limit, c.min), c.max)

@@ -28,6 +28,7 @@ func TestNextLimit(t *testing.T) {
 		{"throttled halves", 8, 8, throttled, false, 4},
 		{"timed out halves", 8, 8, timedOut, false, 4},
 		{"a stale throttle does not halve again", 8, 8, throttled, true, 8},
+		{"what is in flight is halved, not an unused limit", 8, 4, throttled, false, 2},
 		{"never below min", 1.5, 1, throttled, false, 1},
 		{"a limit above max comes down", 40, 1, neutral, false, 16},
 	} {
@@ -65,7 +66,7 @@ func TestGateGrowsAndHalves(t *testing.T) {
 		g.release(s, throttled, time.Millisecond)
 	}
 	after, _ := g.current()
-	assert.InDelta(t, limit/2, after, 1e-9)
+	assert.InDelta(t, 1.5, after, 1e-9, "the 3 in flight, halved once")
 }
 
 func TestGateHoldsBeyondTheLimitAndLetsThroughInOrder(t *testing.T) {
