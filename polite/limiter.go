@@ -65,10 +65,11 @@ type Options struct {
 //
 //   - Concurrency: the requests in flight to an origin are held to a limit
 //     that grows by about one per round trip while answers come fast and
-//     successful and the limit is in use, and halves on a 429 or 503, a
-//     timeout or a 504 (additive increase, multiplicative decrease). It
-//     never exceeds MaxConcurrency, nor grows past what the caller sends at
-//     once.
+//     successful and the limit is in use, and falls to half the requests
+//     in flight on a 429 or 503, a timeout or a 504 (additive increase,
+//     multiplicative decrease; the answers of one burst make one decrease).
+//     It never exceeds MaxConcurrency, nor grows past what the caller sends
+//     at once.
 //   - Pauses: a Retry-After on a 429 or 503 stops every request to that
 //     origin until it has passed, in every Limiter sharing the Store.
 //   - Budgets: the RateLimit and RateLimit-Policy fields
