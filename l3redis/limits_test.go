@@ -1,7 +1,12 @@
 package l3redis
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,4 +77,53 @@ func TestAFleetGoesOnAloneWhileRedisIsDown(t *testing.T) {
 	sum, err = c.UploadAll(ctx, s.URL+"/again/", politetest.Files(t, 5), &level3.BulkOptions{Put: true})
 	require.NoError(t, err)
 	assert.Equal(t, 5, sum.Uploaded)
+}
+
+// fleetWorkerEnv carries "REDIS_URL SERVER_URL WORKER" to a child process
+// running TestFleetWorkerProcess.
+const fleetWorkerEnv = "L3REDIS_FLEET_WORKER"
+
+// TestFleetWorkerProcess is one worker of TestThreeOSProcessesStayWithinTheQuota,
+// run in a process of its own; it skips when run by itself.
+func TestFleetWorkerProcess(t *testing.T) {
+	spec := os.Getenv(fleetWorkerEnv)
+	if spec == "" {
+		t.Skip("a worker process of TestThreeOSProcessesStayWithinTheQuota")
+	}
+	f := strings.Fields(spec)
+	require.Len(t, f, 3)
+	c := fleetClient(t, f[0])
+	t.Cleanup(c.HTTPClient().CloseIdleConnections) // the server is the parent's: goleak would see its connections
+	sum, err := c.UploadAll(context.Background(), f[1]+"/w"+f[2]+"/", politetest.Files(t, 20), &level3.BulkOptions{Put: true, Concurrency: 4})
+	require.NoError(t, err)
+	require.Equal(t, 20, sum.Uploaded)
+}
+
+func TestThreeOSProcessesStayWithinTheQuota(t *testing.T) {
+	r := realpeers.Redis(t)
+	s := politetest.NewQuotaServer(t, 20, 2*time.Second)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var cmds []*exec.Cmd
+	for i := range 3 {
+		cmd := exec.CommandContext(ctx, exe, "-test.run=^TestFleetWorkerProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %d", fleetWorkerEnv, r.URL, s.URL, i))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("worker %d:\n%s", i, out.String())
+			}
+		})
+		cmds = append(cmds, cmd)
+	}
+	for i, cmd := range cmds {
+		assert.NoError(t, cmd.Wait(), "worker %d", i)
+	}
+	accepted, first, after := s.Counts()
+	assert.Equal(t, 60, accepted)
+	assert.Zero(t, first+after, "429s per window: %v accepted", s.PerWindow())
 }
