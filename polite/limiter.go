@@ -176,8 +176,8 @@ func (l *Limiter) Middleware() level3.Middleware {
 			start := time.Now()
 			c := &call{origin: origin, sent: sent}
 			resp, err := next.Do(req.WithContext(context.WithValue(ctx, callKey{}, c)))
-			o := l.answered(ctx, origin, g.Probe, resp, err)
 			latency := time.Since(start)
+			o := l.answered(ctx, origin, g.Probe, resp, err)
 			if err != nil || resp.Body == nil || resp.Body == http.NoBody {
 				st.gate.release(sent, o, latency)
 				return resp, err

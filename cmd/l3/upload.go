@@ -97,11 +97,11 @@ type fileJSON struct {
 // runUpload uploads every file of o.paths. It returns an error (exit 1) when
 // any file failed.
 func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
-	polite, err := o.polite.clientOptions(nil, &o.common, s.err)
+	politeOpts, err := o.polite.clientOptions(nil, &o.common, s.err)
 	if err != nil {
 		return err
 	}
-	client, err := o.common.client(s.err, polite...)
+	client, err := o.common.client(s.err, politeOpts...)
 	if err != nil {
 		return err
 	}
