@@ -348,8 +348,9 @@ func (l *Limiter) warn(ctx context.Context, op string, err error) {
 	}
 }
 
-// answered records what the answer to a call let through said, and returns
-// its outcome for the concurrency limit.
+// answered records what the answer to a call let through said, against the
+// origin that gave it (a redirect may have led elsewhere), and returns its
+// outcome for the concurrency limit of the call's origin.
 func (l *Limiter) answered(ctx context.Context, origin string, probe bool, resp *http.Response, err error) outcome {
 	if err != nil {
 		if probe {
@@ -361,8 +362,18 @@ func (l *Limiter) answered(ctx context.Context, origin string, probe bool, resp 
 		return neutral
 	}
 	obs, o := l.observation(resp)
+	from := origin // the origin that answered: another after a redirect
+	if resp.Request != nil {
+		if answering, ok := originOf(resp.Request.URL); ok {
+			from = answering
+		}
+	}
+	if from != origin && probe {
+		l.observe(ctx, origin, Observation{})
+		probe = false
+	}
 	if probe || len(obs.Limits) > 0 || obs.Pause > 0 {
-		l.observe(ctx, origin, obs)
+		l.observe(ctx, from, obs)
 	}
 	return o
 }

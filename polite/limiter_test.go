@@ -226,3 +226,26 @@ func TestNewRejectsImpossibleOptions(t *testing.T) {
 	_, err = zero.Middleware()(level3.DoerFunc(http.DefaultClient.Do)).Do(httptest.NewRequest(http.MethodGet, "http://a.test/", nil))
 	assert.ErrorIs(t, err, level3.ErrInvalidUse)
 }
+
+func TestAnAnswerCountsForTheOriginThatGaveIt(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit", `"default";r=0;t=60`)
+	}))
+	t.Cleanup(target.Close)
+	alias := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(alias.Close)
+	store := polite.NewMemoryStore(0)
+	c, _ := politeClient(t, store, nil)
+	ctx := context.Background()
+	resp, err := c.Get(ctx, alias.URL, nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	g, err := store.Take(ctx, "http://"+target.Listener.Addr().String())
+	require.NoError(t, err)
+	assert.Greater(t, g.Wait, 50*time.Second, "the target's quota is spent")
+	g, err = store.Take(ctx, "http://"+alias.Listener.Addr().String())
+	require.NoError(t, err)
+	assert.Zero(t, g.Wait, "the alias said nothing")
+}
