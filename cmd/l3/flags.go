@@ -81,10 +81,11 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.store, "store", "", storeUsage)
 }
 
-// client builds a Client from the flags. Logs go to errOut. What it opens
-// (a connection to --store's Redis) is closed by the cancel function
-// context returns, which every command defers.
-func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
+// client builds a Client from the flags, with extra options after theirs
+// (the polite layer's, polite.go). Logs go to errOut. What it opens (a
+// connection to --store's Redis) is closed by the cancel function context
+// returns, which every command defers.
+func (c *commonFlags) client(errOut io.Writer, extra ...level3.Option) (*level3.Client, error) {
 	if c.connectTimeout < 0 || c.stallTimeout < 0 {
 		return nil, usagef("--connect-timeout and --stall-timeout must not be negative")
 	}
@@ -109,7 +110,7 @@ func (c *commonFlags) client(errOut io.Writer) (*level3.Client, error) {
 	if c.verbose {
 		opts = append(opts, level3.WithLogger(c.verboseLogger(errOut)))
 	}
-	cl, err := level3.New(opts...)
+	cl, err := level3.New(append(opts, extra...)...)
 	if err != nil {
 		c.close()
 		return nil, usagef("%v (check the -H and --credentials-to flags)", err)

@@ -21,6 +21,7 @@ import (
 type uploadOptions struct {
 	common      commonFlags
 	async       asyncFlags
+	polite      politeFlags
 	url         string
 	paths       []string
 	concurrency int
@@ -46,6 +47,7 @@ func parseUpload(args []string, s streams) (*uploadOptions, error) {
 	fs := newFlagSet("upload", "URL FILE_OR_DIR... [flags]", s.err)
 	o.common.register(fs)
 	o.async.register(fs)
+	o.polite.register(fs)
 	fs.IntVar(&o.concurrency, "concurrency", defaultConcurrency, "files to upload at once")
 	fs.IntVar(&o.retries, "retries", defaultRetries, "times to send a failed file again, where safe (0: never)")
 	fs.StringVar(&o.contentType, "content-type", "", "content type of every file (default: detected per file)")
@@ -95,7 +97,11 @@ type fileJSON struct {
 // runUpload uploads every file of o.paths. It returns an error (exit 1) when
 // any file failed.
 func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
-	client, err := o.common.client(s.err)
+	politeOpts, err := o.polite.clientOptions(nil, &o.common, s.err)
+	if err != nil {
+		return err
+	}
+	client, err := o.common.client(s.err, politeOpts...)
 	if err != nil {
 		return err
 	}
