@@ -1,0 +1,192 @@
+package level3
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/l3go/level3/mocks"
+)
+
+// transports are the three ways a mocks server can serve: plain HTTP/1.1,
+// HTTP/1.1 over TLS, and HTTP/2 over TLS.
+var transports = []struct {
+	name string
+	opts []mocks.Option
+}{
+	{"http/1.1", nil},
+	{"https/1.1", []mocks.Option{mocks.WithTLS()}},
+	{"https/h2", []mocks.Option{mocks.WithHTTP2()}},
+}
+
+// serverClient returns a Client for srv that trusts its certificate.
+func serverClient(t *testing.T, srv *mocks.Server, opts ...Option) *Client {
+	hc := srv.Client()
+	t.Cleanup(hc.CloseIdleConnections)
+	return downloadClient(t, append([]Option{WithHTTPClient(hc)}, opts...)...)
+}
+
+// slowReading makes every response body read at most rate bytes per
+// second, so that the server sends faster than the client takes: the
+// socket buffers and HTTP/2 windows fill up, as on a real network.
+func slowReading(rate float64) Middleware {
+	return func(next Doer) Doer {
+		return DoerFunc(func(req *http.Request) (*http.Response, error) {
+			resp, err := next.Do(req)
+			if err == nil {
+				resp.Body = &slowBody{ReadCloser: resp.Body, rate: rate}
+			}
+			return resp, err
+		})
+	}
+}
+
+type slowBody struct {
+	io.ReadCloser
+	rate float64
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	time.Sleep(time.Duration(float64(n) / b.rate * float64(time.Second)))
+	return n, err
+}
+
+func TestDownloadConnectionsAreConnections(t *testing.T) {
+	body := content(4<<20, 60)
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			srv := mocks.NewServer(t, tr.opts...)
+			res := mocks.Content(body, "application/octet-stream")
+			res.Rate = 8 << 20 // each response: the four overlap
+			url := srv.Handle("/f.bin", res)
+			c := serverClient(t, srv)
+			dst := filepath.Join(t.TempDir(), "f.bin")
+			got, err := c.Download(context.Background(), url, dst, small(quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)})))
+			require.NoError(t, err)
+			requireFile(t, dst, body)
+			assert.Equal(t, 4, got.Connections, "four at once")
+			served := srv.Connections()
+			t.Logf("%s: %d connections served, result %+v", tr.name, served, got)
+			if tr.name == "https/h2" {
+				assert.Equal(t, 4, served, "one TCP connection per range worker")
+			} else {
+				assert.GreaterOrEqual(t, served, 4)
+			}
+
+			// Ordinary calls keep the Client's own connections: over h2,
+			// the one they multiplex on.
+			before := srv.Connections()
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					resp, err := c.Get(context.Background(), url, &RequestOptions{Header: map[string][]string{"Range": {"bytes=0-9"}}})
+					if assert.NoError(t, err) {
+						resp.Body.Close()
+					}
+				}()
+			}
+			wg.Wait()
+			if tr.name == "https/h2" {
+				assert.Equal(t, before, srv.Connections(), "ordinary calls share the h2 connection")
+			}
+		})
+	}
+}
+
+// TestDownloadFetchesNoByteTwice cuts three of four connections and checks
+// that the server sent each byte once: a connection that takes part of a
+// span still streaming starts where the other stops, which stops there.
+func TestDownloadFetchesNoByteTwice(t *testing.T) {
+	const size = 16 << 20
+	body := content(size, 61)
+	for _, tr := range transports {
+		for _, fault := range []string{"drop", "stall"} {
+			t.Run(tr.name+"/"+fault, func(t *testing.T) {
+				srv := mocks.NewServer(t, tr.opts...)
+				url := srv.Handle("/f.bin", mocks.Content(body, "application/octet-stream"))
+				for _, at := range []int64{size * 3 / 10, size * 55 / 100, size * 8 / 10} {
+					if fault == "drop" {
+						srv.Fail("/f.bin", mocks.DropAt(at))
+					} else {
+						srv.Fail("/f.bin", mocks.StallAt(at))
+					}
+				}
+				c := serverClient(t, srv, WithMiddleware(slowReading(64<<20)))
+				dst := filepath.Join(t.TempDir(), "f.bin")
+				opts := &DownloadOptions{Connections: 4, SHA256: sha256Hex(body), StallTimeout: 200 * time.Millisecond,
+					Restarts: Schedule{Initial: 50 * time.Millisecond, Max: 100 * time.Millisecond}}
+				got, err := c.Download(context.Background(), url, dst, opts)
+				require.NoError(t, err)
+				requireFile(t, dst, body)
+				sent := srv.BytesSent("/f.bin")
+				t.Logf("%s %s: served %d bytes over %d (%+d), %d restarts, %d requests", tr.name, fault, sent, size, sent-size, got.Restarts, len(rangeRequests(srv)))
+				assert.Equal(t, 3, got.Restarts)
+				assert.LessOrEqual(t, sent, int64(size+64<<10), "bytes served more than once")
+			})
+		}
+	}
+}
+
+// BenchmarkDownloadOverFetch downloads a file over four connections from a
+// mocks server that cuts three of them, with bodies read at 64 MiB/s each
+// (so that the server runs ahead of the client, as on a real network), over
+// each transport, and reports the bytes served beyond the file's size
+// (extra-KiB, the most of the runs, and their median) and the connections
+// the server saw (median), counts rather than times.
+//
+//	L3_BENCH_MIB=64 go test -run '^$' -bench DownloadOverFetch -benchtime 5x .
+func BenchmarkDownloadOverFetch(b *testing.B) {
+	size := benchSize(b, 64)
+	body := content(int(size), 62)
+	sum := sha256Hex(body)
+	for _, tr := range transports {
+		b.Run(tr.name, func(b *testing.B) {
+			var extra, conns []int64
+			dir := b.TempDir()
+			for i := 0; i < b.N; i++ {
+				srv, err := mocks.Start(tr.opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				url := srv.Handle("/f.bin", mocks.Content(body, "application/octet-stream"))
+				for _, at := range []int64{size * 3 / 10, size * 55 / 100, size * 8 / 10} {
+					srv.Fail("/f.bin", mocks.DropAt(at))
+				}
+				hc := srv.Client()
+				c, err := New(WithHTTPClient(hc), WithMiddleware(slowReading(64<<20)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				dst := filepath.Join(dir, "f.bin")
+				_, err = c.Download(context.Background(), url, dst, &DownloadOptions{Connections: 4, SHA256: sum,
+					Restarts: Schedule{Initial: 50 * time.Millisecond, Max: 100 * time.Millisecond}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				extra = append(extra, srv.BytesSent("/f.bin")-size)
+				conns = append(conns, int64(srv.Connections()))
+				hc.CloseIdleConnections()
+				srv.Close()
+				os.Remove(dst)
+			}
+			slices.Sort(extra)
+			slices.Sort(conns)
+			b.ReportMetric(float64(extra[len(extra)-1])/1024, "max-extra-KiB")
+			b.ReportMetric(float64(extra[len(extra)/2])/1024, "extra-KiB")
+			b.ReportMetric(float64(conns[len(conns)/2]), "server-conns")
+			b.Logf("extra bytes per run: %v; server connections: %v", extra, conns)
+		})
+	}
+}
