@@ -112,21 +112,24 @@ func TestDownloadFetchesNoByteTwice(t *testing.T) {
 	const size = 16 << 20
 	body := content(size, 61)
 	for _, tr := range transports {
-		for _, fault := range []string{"drop", "stall"} {
+		for _, fault := range []string{"drop", "stall", "drop/small requests"} {
 			t.Run(tr.name+"/"+fault, func(t *testing.T) {
 				srv := mocks.NewServer(t, tr.opts...)
 				url := srv.Handle("/f.bin", mocks.Content(body, "application/octet-stream"))
 				for _, at := range []int64{size * 3 / 10, size * 55 / 100, size * 8 / 10} {
-					if fault == "drop" {
-						srv.Fail("/f.bin", mocks.DropAt(at))
-					} else {
+					if fault == "stall" {
 						srv.Fail("/f.bin", mocks.StallAt(at))
+					} else {
+						srv.Fail("/f.bin", mocks.DropAt(at))
 					}
 				}
 				c := serverClient(t, srv, WithMiddleware(slowReading(64<<20)))
 				dst := filepath.Join(t.TempDir(), "f.bin")
 				opts := &DownloadOptions{Connections: 4, SHA256: sha256Hex(body), StallTimeout: 200 * time.Millisecond,
 					Restarts: Schedule{Initial: 50 * time.Millisecond, Max: 100 * time.Millisecond}}
+				if fault == "drop/small requests" {
+					opts = small(opts) // many requests, many steals
+				}
 				got, err := c.Download(context.Background(), url, dst, opts)
 				require.NoError(t, err)
 				requireFile(t, dst, body)
