@@ -56,7 +56,7 @@ type DownloadResult struct {
 	// the Client. A connection cut mid-transfer is replaced by a new one,
 	// so their sum can exceed Connections.
 	ConnectionsOpened, ConnectionsReused int
-	ContentType string
+	ContentType                          string
 	// NotModified is true when [DownloadOptions].KnownVersion was given and
 	// the server answered 304 Not Modified: nothing was written.
 	NotModified bool
