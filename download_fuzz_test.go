@@ -28,7 +28,7 @@ func FuzzScheduler(f *testing.F) {
 		s := newScheduler(total, next, nil, conns, steal)
 		asked := map[*span][2]int64{} // the requests in flight: [pos, end)
 		for i := 0; i < min(max(takes, 0), 32); i++ {
-			sp := s.take()
+			sp, _ := s.take()
 			if sp == nil {
 				break
 			}

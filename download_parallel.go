@@ -249,11 +249,20 @@ func (t *transfer) followHash(ctx context.Context, s *scheduler, signal <-chan s
 	}
 }
 
-// worker fetches spans until there is nothing left to take.
+// worker fetches spans until there is nothing left to take, waiting while
+// what others have asked for may yet leave some.
 func (t *transfer) worker(ctx context.Context, s *scheduler, buf []byte, signal chan<- struct{}) error {
 	var rate float64 // bytes per second of the connection's last request
 	for {
-		sp := s.take()
+		sp, later := s.take()
+		if sp == nil && later != nil {
+			select {
+			case <-later:
+				continue
+			case <-ctx.Done():
+				return nil // the cause is another worker's error, or the caller's
+			}
+		}
 		if sp == nil {
 			return nil
 		}

@@ -23,8 +23,9 @@ type span struct {
 type scheduler struct {
 	mu       sync.Mutex
 	total    int64
-	minSteal int64   // the least taken from a running span
-	spans    []*span // unfinished spans, in no particular order
+	minSteal int64         // the least taken from a running span
+	spans    []*span       // unfinished spans, in no particular order
+	changed  chan struct{} // closed (and replaced) when a request ends or a span is given back or done
 }
 
 // newScheduler returns a scheduler for content of total bytes, of which
@@ -33,7 +34,7 @@ type scheduler struct {
 // connection not busy with an old part (but into no spans smaller than
 // minSteal).
 func newScheduler(total, next int64, parts []sidecarPart, conns int, minSteal int64) *scheduler {
-	s := &scheduler{total: total, minSteal: max(minSteal, 1)}
+	s := &scheduler{total: total, minSteal: max(minSteal, 1), changed: make(chan struct{})}
 	for _, p := range parts {
 		if p.Start+p.Done < p.End {
 			s.spans = append(s.spans, &span{start: p.Start, end: p.End, done: p.Done})
@@ -59,30 +60,44 @@ func newScheduler(total, next int64, parts []sidecarPart, conns int, minSteal in
 
 // take returns a span for an idle connection: one nobody works on, else
 // the end of the span from which the most can be taken (steal), when that
-// is at least minSteal and the victim keeps some, else nil: the connection
-// can stop.
-func (s *scheduler) take() *span {
+// is at least minSteal and the victim keeps some. Otherwise it returns a
+// nil span and, while some span's request in flight may yet leave enough
+// to steal (it may fail, or be followed by a smaller one), a channel that
+// is closed when that could have changed, to call take again; or two nils:
+// the connection can stop.
+func (s *scheduler) take() (*span, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var victim *span
 	most := int64(0)
+	later := false
 	for _, sp := range s.spans {
 		if !sp.taken && sp.start+sp.done < sp.end {
 			sp.taken = true
-			return sp
+			return sp, nil
 		}
 		if n := sp.end - sp.cut(); sp.taken && n > most && sp.cut() > sp.start+sp.done {
 			victim, most = sp, n
 		}
+		later = later || sp.asked != 0 && sp.left() >= 2*s.minSteal
 	}
 	if victim == nil || most < s.minSteal {
-		return nil
+		if later {
+			return nil, s.changed
+		}
+		return nil, nil
 	}
 	cut := victim.cut()
 	thief := &span{start: cut, end: victim.end, taken: true}
 	victim.end = cut
 	s.spans = append(s.spans, thief)
-	return thief
+	return thief, nil
+}
+
+// notifyLocked wakes the connections waiting for something to take.
+func (s *scheduler) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // cut returns where a thief would split sp: halfway through the bytes it
@@ -114,6 +129,7 @@ func (s *scheduler) settle(sp *span) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp.asked = 0
+	s.notifyLocked()
 }
 
 // left returns the bytes of sp not on disk yet.
@@ -142,6 +158,7 @@ func (s *scheduler) release(sp *span) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp.taken, sp.asked = false, 0
+	s.notifyLocked()
 }
 
 // complete forgets sp, which is on disk.
@@ -151,9 +168,10 @@ func (s *scheduler) complete(sp *span) {
 	for i, x := range s.spans {
 		if x == sp {
 			s.spans = append(s.spans[:i], s.spans[i+1:]...)
-			return
+			break
 		}
 	}
+	s.notifyLocked()
 }
 
 // frontier returns the length of the complete prefix of the content.
