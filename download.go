@@ -51,12 +51,15 @@ type DownloadResult struct {
 	// Client's transport reports no connections (a RoundTripper other than
 	// net/http's).
 	Connections int
-	// ConnectionsOpened is how many TCP connections the download opened;
-	// ConnectionsReused how many it found open, left by earlier calls of
-	// the Client. A connection cut mid-transfer is replaced by a new one,
-	// so their sum can exceed Connections.
-	ConnectionsOpened, ConnectionsReused int
-	ContentType                          string
+	// ConnectionsOpened is how many TCP connections the download opened. A
+	// connection cut mid-transfer is replaced by a new one, so this and
+	// ConnectionsReused can add up to more than Connections.
+	ConnectionsOpened int
+	// ConnectionsReused is how many TCP connections the download found
+	// open, left by earlier calls of the Client.
+	ConnectionsReused int
+	// ContentType is the media type the server gave the content.
+	ContentType string
 	// NotModified is true when [DownloadOptions].KnownVersion was given and
 	// the server answered 304 Not Modified: nothing was written.
 	NotModified bool

@@ -204,3 +204,84 @@ func BenchmarkDownloadOverFetch(b *testing.B) {
 		})
 	}
 }
+
+func TestLaneCount(t *testing.T) {
+	h2c := &http.Transport{Protocols: new(http.Protocols)}
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	for _, tc := range []struct {
+		name    string
+		tr      *http.Transport
+		workers int
+		proto   int
+		scheme  string
+		want    int
+	}{
+		{"HTTP/2 answered: a lane for each worker after the first", &http.Transport{}, 4, 2, "https", 3},
+		{"HTTP/1.1 answered: a connection per request anyway", &http.Transport{}, 4, 1, "https", 0},
+		{"no answer yet, https: it may be HTTP/2", &http.Transport{}, 4, 0, "https", 3},
+		{"no answer yet, http", &http.Transport{}, 4, 0, "http", 0},
+		{"no answer yet, http, HTTP/2 without TLS", h2c, 4, 0, "http", 3},
+		{"one worker", &http.Transport{}, 1, 2, "https", 0},
+		{"not an *http.Transport", nil, 4, 2, "https", 0},
+		{"MaxConnsPerHost bounds them all", &http.Transport{MaxConnsPerHost: 2}, 4, 2, "https", 1},
+		{"MaxConnsPerHost 1: none", &http.Transport{MaxConnsPerHost: 1}, 4, 2, "https", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, laneCount(tc.tr, tc.workers, tc.proto, tc.scheme))
+		})
+	}
+}
+
+// TestDownloadLanesKeepThePipeline checks that the requests of a range
+// worker's own connection still go through the Client's pipeline: its
+// default headers, the caller's middleware, and credentials only to the
+// origin.
+func TestDownloadLanesKeepThePipeline(t *testing.T) {
+	body := content(1<<20, 64)
+	srv := mocks.NewServer(t, mocks.WithHTTP2())
+	url := srv.Handle("/f.bin", mocks.Content(body, "application/octet-stream"))
+	var mu sync.Mutex
+	seen := 0
+	count := func(next Doer) Doer {
+		return DoerFunc(func(req *http.Request) (*http.Response, error) {
+			mu.Lock()
+			seen++
+			mu.Unlock()
+			return next.Do(req)
+		})
+	}
+	c := serverClient(t, srv, WithMiddleware(count), WithHeader("Authorization", "Bearer s3cret"))
+	got, err := c.Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"), small(quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)})))
+	require.NoError(t, err)
+	assert.Equal(t, 4, srv.Connections(), "a connection per range worker")
+	assert.Equal(t, 4, got.ConnectionsOpened)
+	reqs := srv.Requests()
+	assert.Equal(t, len(reqs), seen, "every request went through the middleware")
+	for _, r := range reqs {
+		assert.Equal(t, "Bearer s3cret", r.Header.Get("Authorization"))
+		assert.Equal(t, DefaultUserAgent, r.Header.Get("User-Agent"))
+		assert.Equal(t, "HTTP/2.0", r.Proto)
+	}
+}
+
+// TestDownloadLanesKeepCredentialsHome redirects every request of a
+// parallel download over HTTP/2 to a second origin: the range workers' own
+// connections follow, and carry no credentials there.
+func TestDownloadLanesKeepCredentialsHome(t *testing.T) {
+	body := content(1<<20, 65)
+	home := mocks.NewServer(t, mocks.WithHTTP2())
+	other := mocks.NewServer(t, mocks.WithHTTP2()) // httptest's certificate: trusted by home's client too
+	target := other.Handle("/f.bin", mocks.Content(body, "application/octet-stream"))
+	url := home.AliasTo("/f.bin", http.StatusTemporaryRedirect, target)
+	c := serverClient(t, home, WithHeader("Authorization", "Bearer s3cret"))
+	_, err := c.Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"), small(quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)})))
+	require.NoError(t, err)
+	assert.Equal(t, 4, other.Connections(), "the range workers' own connections follow the redirect")
+	assert.GreaterOrEqual(t, len(rangeRequests(other)), 4)
+	for _, r := range other.Requests() {
+		assert.Empty(t, r.Header.Get("Authorization"), "credentials only to the origin of the call")
+	}
+	for _, r := range home.Requests() {
+		assert.Equal(t, "Bearer s3cret", r.Header.Get("Authorization"))
+	}
+}
