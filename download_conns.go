@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"time"
 )
 
 // lane is one range worker's own connections: a clone of the Client's
@@ -60,11 +61,20 @@ func (c *Client) transport() *http.Transport {
 	return tr
 }
 
+// laneIdleTimeout bounds how long a lane keeps an idle connection: a
+// backstop for one that a dial still in progress adds to the pool after
+// the lane was closed.
+const laneIdleTimeout = time.Minute
+
 // newLane returns a lane cloned from the Client's transport, tr.
 func (c *Client) newLane(tr *http.Transport) *lane {
+	clone := tr.Clone()
+	if clone.IdleConnTimeout <= 0 || clone.IdleConnTimeout > laneIdleTimeout {
+		clone.IdleConnTimeout = laneIdleTimeout
+	}
 	hc := *c.httpClient
-	hc.Transport = tr.Clone()
-	return &lane{hc: withoutRedirects(&hc), tr: hc.Transport.(*http.Transport)}
+	hc.Transport = clone
+	return &lane{hc: withoutRedirects(&hc), tr: clone}
 }
 
 // laneCount returns how many of workers range workers get a lane of their
