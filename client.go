@@ -135,7 +135,7 @@ func newHTTPClient() *http.Client {
 // buildPipeline stacks the layers documented on Client around a copy of the
 // *http.Client that follows no redirects (the redirect layer does).
 func (c *Client) buildPipeline() Doer {
-	var d Doer = withoutRedirects(c.httpClient)
+	var d Doer = laneDoer{withoutRedirects(c.httpClient)} // download_conns.go
 	if c.stallTimeout > 0 {
 		d = stallLayer(c.stallTimeout)(d)
 	}

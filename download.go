@@ -44,9 +44,21 @@ type DownloadResult struct {
 	// Restarts counts how often the transfer was resumed after a dropped or
 	// stalled connection, or started over because the content changed.
 	Restarts int
-	// Connections is how many connections fetched ranges at once: 1 for a
-	// single stream.
+	// Connections is the most TCP connections that carried requests of
+	// the download at the same time, as net/http reported them
+	// (net/http/httptrace): 1 for a single stream, up to
+	// [DownloadOptions].Connections for parallel ranges. It is 0 when the
+	// Client's transport reports no connections (a RoundTripper other than
+	// net/http's).
 	Connections int
+	// ConnectionsOpened is how many TCP connections the download opened. A
+	// connection cut mid-transfer is replaced by a new one, so this and
+	// ConnectionsReused can add up to more than Connections.
+	ConnectionsOpened int
+	// ConnectionsReused is how many TCP connections the download found
+	// open, left by earlier calls of the Client.
+	ConnectionsReused int
+	// ContentType is the media type the server gave the content.
 	ContentType string
 	// NotModified is true when [DownloadOptions].KnownVersion was given and
 	// the server answered 304 Not Modified: nothing was written.
@@ -115,7 +127,7 @@ func (c *Client) Download(ctx context.Context, url, dst string, opts *DownloadOp
 		return nil, err
 	}
 	ctx = probe.Context()
-	t := &transfer{c: c, cfg: cfg, url: url, redacted: redactURL(probe.URL), log: c.logger}
+	t := &transfer{c: c, cfg: cfg, url: url, redacted: redactURL(probe.URL), scheme: probe.URL.Scheme, log: c.logger}
 	t.sc = newSidecar(url, t.redacted)
 	t.meter = newProgressMeter(cfg.progress, cfg.progressInterval)
 	for state := t.resolveTarget(dst); state != nil; {
@@ -166,7 +178,9 @@ type transfer struct {
 	reached  int64 // the most good bytes on disk at any time of this call
 	lastErr  error // why the last restart happened
 	resumed  bool
-	conns    int
+	conns    connCount // the TCP connections the requests used (download_conns.go)
+	proto    int       // the HTTP major version of the last answer of the caller's goroutine; 0: none yet
+	scheme   string    // of the URL
 
 	useHead      bool         // directory mode or several connections: HEAD before the GET
 	noParallel   bool         // the server turned out to ignore ranges

@@ -296,12 +296,15 @@ func TestDownloadHugeLengths(t *testing.T) {
 		}
 		require.Len(t, spans, 4)
 		slices.SortFunc(spans, func(x, y span) int { return cmp.Compare(x.first, y.first) })
-		next := int64(0)
-		for _, sp := range spans {
-			assert.Equal(t, next, sp.first, "the spans tile the content: %v", spans)
-			next = sp.last + 1
+		// Each span's first request asks for its first 4 MiB; the spans
+		// are a quarter of the content each, up to the last byte.
+		// (The first huge%4 spans are a byte longer.)
+		quarter, extra := int64(huge)/4, int64(huge)%4
+		for i, sp := range spans {
+			assert.Equal(t, int64(i)*quarter+min(int64(i), extra), sp.first, "the spans tile the content: %v", spans)
+			assert.Equal(t, int64(firstRequest*minSteal-1), sp.last-sp.first, "a first request: %v", spans)
 		}
-		assert.Equal(t, int64(huge), next, "up to the last byte: %v", spans)
+		assert.Equal(t, int64(huge), spans[3].first+quarter, "the last span ends at the last byte: %v", spans)
 	})
 }
 

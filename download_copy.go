@@ -21,6 +21,7 @@ type attempt struct {
 	timer   *time.Timer
 	timeout time.Duration
 	stalled atomic.Bool
+	done    func() // called by end when not nil (connCount.track's end)
 }
 
 // newAttempt returns the context of one request and its watchdog, armed.
@@ -41,6 +42,9 @@ func (a *attempt) alive() { a.timer.Reset(a.timeout) }
 func (a *attempt) end() {
 	a.timer.Stop()
 	a.cancel()
+	if a.done != nil {
+		a.done()
+	}
 }
 
 // cause returns the error of a request or body read that the watchdog

@@ -65,8 +65,9 @@ func (t *transfer) finish(ctx context.Context) stateFn {
 	_ = t.dst.root.Remove(t.dst.sidecarName())
 	t.result = &DownloadResult{
 		Validators: t.sc.validators(), Path: t.dst.path(), Bytes: t.have, Resumed: t.resumed,
-		Restarts: t.restarts, Connections: max(t.conns, 1), ContentType: t.contentType,
+		Restarts: t.restarts, ContentType: t.contentType,
 	}
+	t.result.Connections, t.result.ConnectionsOpened, t.result.ConnectionsReused = t.conns.stats()
 	if t.hash != nil {
 		t.result.SHA256 = hex.EncodeToString(t.hash.sum())
 	}
@@ -84,7 +85,8 @@ func (t *transfer) notModified(h http.Header) stateFn {
 	if v.ETag == "" {
 		v.ETag = t.cfg.known.ETag
 	}
-	t.result = &DownloadResult{Validators: v, Path: t.dst.path(), NotModified: true, Connections: 1}
+	t.result = &DownloadResult{Validators: v, Path: t.dst.path(), NotModified: true}
+	t.result.Connections, t.result.ConnectionsOpened, t.result.ConnectionsReused = t.conns.stats()
 	t.meter.finish(true)
 	return nil
 }

@@ -13,30 +13,51 @@ import (
 
 // FuzzScheduler checks that the spans of a parallel download tile the
 // missing bytes exactly, with no empty or overlapping span, for any length
-// up to 2^63-1, and still do after work is stolen.
+// up to 2^63-1, and still do after work is stolen; and that no steal takes
+// bytes a request in flight asked for (which would be sent twice).
 func FuzzScheduler(f *testing.F) {
-	f.Add(int64(8<<20), int64(0), 4, int64(256<<10), 3)
-	f.Add(int64(1<<63-1), int64(0), 4, int64(256<<10), 5)
-	f.Add(int64(1<<63-1), int64(1<<62), 16, int64(1), 8)
-	f.Add(int64(10), int64(3), 16, int64(1), 2)
-	f.Fuzz(func(t *testing.T, total, next int64, conns int, steal int64, takes int) {
+	f.Add(int64(8<<20), int64(0), 4, int64(256<<10), 3, int64(0))
+	f.Add(int64(8<<20), int64(0), 4, int64(256<<10), 9, int64(1<<20))
+	f.Add(int64(1<<63-1), int64(0), 4, int64(256<<10), 5, int64(4<<20))
+	f.Add(int64(1<<63-1), int64(1<<62), 16, int64(1), 8, int64(1<<62))
+	f.Add(int64(10), int64(3), 16, int64(1), 2, int64(1))
+	f.Fuzz(func(t *testing.T, total, next int64, conns int, steal int64, takes int, want int64) {
 		if total < 0 || next < 0 || next > total || conns < 1 || conns > MaxConnections || steal < 1 || steal > 1<<40 {
 			return
 		}
 		s := newScheduler(total, next, nil, conns, steal)
+		asked := map[*span][2]int64{} // the requests in flight: [pos, end)
 		for i := 0; i < min(max(takes, 0), 32); i++ {
-			sp := s.take()
+			sp, _ := s.take()
 			if sp == nil {
 				break
 			}
-			s.advance(sp, int(min(s.remaining(sp)/3, 1<<20)))
+			for other, r := range asked {
+				if sp.start < r[1] && r[0] < sp.end {
+					t.Fatalf("stole [%d,%d), which overlaps [%d,%d) in flight", sp.start, sp.end, r[0], r[1])
+				}
+				if other.end < r[1] {
+					t.Fatalf("a span ends at %d, inside its request in flight [%d,%d)", other.end, r[0], r[1])
+				}
+			}
+			pos, end := s.ask(sp, want)
+			if pos != sp.start+sp.done || end > sp.end || end < pos || want > 0 && end-pos > want && sp.end-pos-want >= steal {
+				t.Fatalf("span [%d,%d) done %d, want %d: asked [%d,%d)", sp.start, sp.end, sp.done, want, pos, end)
+			}
+			got := s.advance(sp, int(min((end-pos)/3, 1<<20)))
+			if i%3 == 2 {
+				s.settle(sp) // the request ended early: all of the rest can be taken
+				delete(asked, sp)
+			} else {
+				asked[sp] = [2]int64{pos + int64(got), end}
+			}
 		}
 		spans := slices.Clone(s.spans)
 		slices.SortFunc(spans, func(a, b *span) int { return cmp.Compare(a.start, b.start) })
 		at := next
 		for _, sp := range spans {
-			if sp.start != at || sp.end <= sp.start || sp.done < 0 || sp.done > sp.end-sp.start {
-				t.Fatalf("total %d next %d: span [%d,%d) done %d after %d", total, next, sp.start, sp.end, sp.done, at)
+			if sp.start != at || sp.end <= sp.start || sp.done < 0 || sp.done > sp.end-sp.start || sp.asked != 0 && (sp.asked < sp.start+sp.done || sp.asked > sp.end) {
+				t.Fatalf("total %d next %d: span [%d,%d) done %d asked %d after %d", total, next, sp.start, sp.end, sp.done, sp.asked, at)
 			}
 			at = sp.end
 		}

@@ -29,15 +29,21 @@ const MaxConnections = 16
 type DownloadOptions struct {
 	RequestOptions
 
-	// Connections downloads over up to this many connections at once (1 to
-	// [MaxConnections]; 0 means 1), each fetching its own byte ranges, when
-	// the server allows ranges (accept-ranges: bytes), gives the length and
-	// a strong validator, and the content is large enough (at least 2 MiB).
-	// Each range is tied to the version of the first with If-Range (or
+	// Connections downloads over up to this many TCP connections at once
+	// (1 to [MaxConnections]; 0 means 1), each fetching its own byte ranges,
+	// when the server allows ranges (accept-ranges: bytes), gives the length
+	// and a strong validator, and the content is large enough (at least 2
+	// MiB). Each range is tied to the version of the first with If-Range (or
 	// If-Match with FailFast); any sign of a change stops every connection
 	// and the download starts over. Otherwise the download uses one stream.
 	// Parallel ranges help when the server or the path limits each
-	// connection's rate.
+	// connection's rate. Over HTTP/2, where the Client's transport would
+	// carry them all on one connection, each range after the first goes
+	// over a connection of its own, from a clone of the Client's
+	// *http.Transport (same TLS configuration, proxy and dialer, closed when
+	// the download ends; its MaxConnsPerHost bounds them all); a
+	// RoundTripper of another type is shared. [DownloadResult].Connections
+	// says how many there were.
 	Connections int
 
 	// SHA256 checks the downloaded content against the expected SHA-256

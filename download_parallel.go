@@ -1,12 +1,13 @@
 // This file holds parallel ranges (DownloadOptions.Connections): the content is split
-// into one span per connection; each connection fetches its span with one
-// long request tied to the same version (If-Range or If-Match), writes it
-// with WriteAt into the partial file, and when it runs out of work takes
-// half of the largest span still running (work stealing), so that all
-// connections finish together even when the server throttles each one.
-// A scheduler hands out spans and remembers them for the sidecar, so a
-// parallel download resumes like a single stream. The single-stream states
-// are in download_stream.go.
+// into one span per connection; each connection (a TCP connection of its
+// own, download_conns.go) fetches its span with requests tied to the same
+// version (If-Range or If-Match), each asking for a few seconds' worth,
+// writes it with WriteAt into the partial file, and when it runs out of
+// work takes half of what another has not asked for yet (work stealing),
+// so that all connections finish together even when the server throttles
+// each one, and no byte is sent twice. A scheduler hands out spans and
+// remembers them for the sidecar, so a parallel download resumes like a
+// single stream. The single-stream states are in download_stream.go.
 
 package level3
 
@@ -30,6 +31,20 @@ const minParallelSize = 2 << 20
 // minSteal is the least a connection takes from another's span: stealing
 // costs a request, so only spans with at least twice this left are split.
 const minSteal = 256 << 10
+
+// requestTime is about how long each request of a range worker lasts: it
+// asks for what its connection fetched in that time before. Shorter, and
+// the requests (one round trip each) add up; longer, and a slow connection
+// holds more that no other connection can take (the requests in flight
+// are never split, so that no byte is sent twice).
+const requestTime = 4 * time.Second
+
+// Request sizes of a range worker, in units of minSteal: the first, when
+// the connection's rate is not known yet, and the least.
+const (
+	firstRequest = 16 // 4 MiB
+	leastRequest = 4  // 1 MiB
+)
 
 // parallelEligible reports whether a download can fetch ranges in
 // parallel: more than one connection asked for, a HEAD that says the server
@@ -109,7 +124,6 @@ func (t *transfer) parallelTransfer(ctx context.Context) stateFn {
 	if r != nil && r.contentType != "" {
 		t.contentType = r.contentType
 	}
-	t.conns = t.cfg.connections
 	sched := newScheduler(t.sc.Total, t.sc.Next, t.sc.Parts, t.cfg.connections, t.cfg.minSteal)
 	t.syncSpans(sched)
 	t.checkpoint(true)
@@ -128,7 +142,7 @@ func (t *transfer) parallelTransfer(ctx context.Context) stateFn {
 	case ctx.Err() != nil:
 		return t.stop(fmt.Errorf("level3: download %s: %w", t.redacted, ctx.Err()))
 	case errors.Is(err, errNoRanges):
-		t.noParallel, t.conns = true, 1
+		t.noParallel = true
 		t.have = t.sc.contiguous(t.sc.Total)
 		return t.plan
 	case errors.As(err, &se):
@@ -149,23 +163,39 @@ func (t *transfer) syncSpans(s *scheduler) {
 // runParallel runs one worker per connection, a goroutine that follows the
 // contiguous part of the file with the digest (when hashing), and saves the
 // sidecar every checkpointEvery, until the workers are done. It returns the
-// first worker's error, which stops the others.
+// first worker's error, which stops the others. The first worker uses the
+// Client's connections; the others a lane each where the Client's transport
+// would put them all on one connection (laneCount), closed at the end.
 func (t *transfer) runParallel(ctx context.Context, s *scheduler) error {
 	pctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	signal := make(chan struct{}, 1)
+	tr := t.c.transport()
+	lanes := make([]*lane, laneCount(tr, t.cfg.connections, t.proto, t.scheme))
+	for i := range lanes {
+		lanes[i] = t.c.newLane(tr)
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < t.cfg.connections; i++ {
+		wctx := pctx
+		if i > 0 && i <= len(lanes) {
+			wctx = withLane(pctx, lanes[i-1])
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			bp := bufferPool.Get().(*[]byte)
 			defer bufferPool.Put(bp)
-			if err := t.worker(pctx, s, *bp, signal); err != nil {
+			if err := t.worker(wctx, s, *bp, signal); err != nil {
 				cancel(err)
 			}
 		}()
 	}
+	defer func() {
+		for _, l := range lanes {
+			t.conns.closeLane(l)
+		}
+	}()
 	hashCtx, stopHash := context.WithCancel(ctx)
 	hashDone := make(chan struct{})
 	go func() {
@@ -219,14 +249,24 @@ func (t *transfer) followHash(ctx context.Context, s *scheduler, signal <-chan s
 	}
 }
 
-// worker fetches spans until there is nothing left to take.
+// worker fetches spans until there is nothing left to take, waiting while
+// what others have asked for may yet leave some.
 func (t *transfer) worker(ctx context.Context, s *scheduler, buf []byte, signal chan<- struct{}) error {
+	var rate float64 // bytes per second of the connection's last request
 	for {
-		sp := s.take()
+		sp, later := s.take()
+		if sp == nil && later != nil {
+			select {
+			case <-later:
+				continue
+			case <-ctx.Done():
+				return nil // the cause is another worker's error, or the caller's
+			}
+		}
 		if sp == nil {
 			return nil
 		}
-		if err := t.fetchSpan(ctx, s, sp, buf, signal); err != nil {
+		if err := t.fetchSpan(ctx, s, sp, &rate, buf, signal); err != nil {
 			s.release(sp)
 			return err
 		}
@@ -249,17 +289,30 @@ func (t *transfer) spanRequest(start, end int64) rangeRequest {
 	return r
 }
 
-// fetchSpan fetches what is missing of sp, resuming after drops and stalls
-// with its own backoff, until sp is complete or cut short by a thief.
-func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []byte, signal chan<- struct{}) error {
+// requestSize returns how much a range worker asks for in one request,
+// given its connection's rate (0: not known yet): what the connection
+// fetched in requestTime before, at least leastRequest.
+func requestSize(rate float64, minSteal int64) int64 {
+	if rate <= 0 {
+		return firstRequest * minSteal
+	}
+	return max(int64(min(rate*requestTime.Seconds(), 1<<60)), leastRequest*minSteal)
+}
+
+// fetchSpan fetches what is missing of sp, a request at a time (ask),
+// resuming after drops and stalls with its own backoff, until sp is
+// complete or its end, moved by a thief, is reached. rate is the
+// connection's rate, which it updates after each request.
+func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, rate *float64, buf []byte, signal chan<- struct{}) error {
 	var bo backoff.BackOff // made at the first restart
 	noGain := 0
 	for {
-		pos, end := s.position(sp)
+		pos, end := s.ask(sp, requestSize(*rate, t.cfg.minSteal))
 		if pos >= end {
 			return nil
 		}
 		req := t.spanRequest(pos, end-1)
+		sent := time.Now()
 		resp, a, status, h, err := t.sendRange(ctx, req)
 		if err != nil && status == 0 && !errors.Is(err, ErrStalled) {
 			return err
@@ -290,12 +343,16 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 						bo.Reset()
 					}
 				}
+				if n >= leastRequest*t.cfg.minSteal/4 {
+					*rate = float64(n) / max(time.Since(sent).Seconds(), 1e-3)
+				}
 				var we *writeError
 				switch {
 				case errors.As(err, &we):
 					return fmt.Errorf("level3: download: writing %s: %w", t.dst.partName(), we.err)
 				case err == nil:
-					continue // the span is done, cut, or the range was short: look again
+					s.settle(sp)
+					continue // the range or the span is done, or the range was short: look again
 				case ctx.Err() != nil:
 					return context.Cause(ctx)
 				}
@@ -316,7 +373,9 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 				return fmt.Errorf("%w: %s: %s", ErrUnexpectedResponse, t.redacted, v.Reason)
 			}
 		}
-		// The connection dropped or stalled: resume the span after a wait.
+		// The connection dropped or stalled: resume the span after a wait,
+		// during which others may take part of it.
+		s.settle(sp)
 		t.spanRestarts.Add(1)
 		if noGain++; noGain > t.cfg.restarts.Attempts {
 			return fmt.Errorf("%w (%d): %s: %w", ErrTooManyRestarts, t.cfg.restarts.Attempts, t.redacted, err)
@@ -331,8 +390,9 @@ func (t *transfer) fetchSpan(ctx context.Context, s *scheduler, sp *span, buf []
 }
 
 // copySpan writes the body of a 206 for sp into the file, stopping at the
-// span's end, which a thief may move while it runs. It returns the bytes
-// written and nil when the response or the span ended, else the failure.
+// span's end (which a thief never moves inside the range asked for). It
+// returns the bytes written and nil when the response or the span ended,
+// else the failure.
 func (t *transfer) copySpan(s *scheduler, sp *span, resp *http.Response, a *attempt, v dlVerdict, buf []byte, signal chan<- struct{}) (int64, error) {
 	var written int64
 	for written < v.Length {
@@ -342,9 +402,9 @@ func (t *transfer) copySpan(s *scheduler, sp *span, resp *http.Response, a *atte
 		}
 		n, rerr := fill(resp.Body, buf[:min(int64(len(buf)), allowed, v.Length-written)], a)
 		if n > 0 {
-			// Bytes past a moved end overlap the thief's range: they are
-			// the same bytes of the same version, so writing them is
-			// harmless, but only the span's own count as progress.
+			// Reads stop at the span's end: bytes past it would be the
+			// thief's, fetched twice (they would be the same bytes of the
+			// same version, but only the span's own count as progress).
 			if _, err := t.part.WriteAt(buf[:n], v.Offset+written); err != nil {
 				return written, &writeError{err}
 			}

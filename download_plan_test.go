@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Dates for validators: lmOld is strong against dateNow (more than 60 s
@@ -283,7 +284,7 @@ func TestSchedulerSplitsStealsAndResumes(t *testing.T) {
 	s := newScheduler(8*mib, 0, nil, 4, minSteal)
 	var spans []*span
 	for i := 0; i < 4; i++ {
-		sp := s.take()
+		sp := takeSpan(s)
 		assert.NotNil(t, sp)
 		spans = append(spans, sp)
 	}
@@ -298,7 +299,7 @@ func TestSchedulerSplitsStealsAndResumes(t *testing.T) {
 	s.advance(spans[2], 7*mib/4)
 	s.advance(spans[3], 7*mib/4)
 	assert.Equal(t, int64(2*mib+mib/2), s.frontier())
-	thief := s.take()
+	thief := takeSpan(s)
 	assert.NotNil(t, thief)
 	assert.Equal(t, int64(2*mib+mib/2+3*mib/4), thief.start)
 	assert.Equal(t, int64(4*mib), thief.end)
@@ -315,21 +316,85 @@ func TestSchedulerSplitsStealsAndResumes(t *testing.T) {
 	// A new scheduler resumes the unfinished parts, and nothing is left to
 	// steal when every span has less than 2·minSteal left.
 	r := newScheduler(8*mib, next, parts, 2, minSteal)
-	a, b := r.take(), r.take()
+	a, b := takeSpan(r), takeSpan(r)
 	assert.NotNil(t, a)
 	assert.NotNil(t, b)
-	c := r.take()
+	c := takeSpan(r)
 	assert.NotNil(t, c, "the third old part is idle")
 	for _, sp := range []*span{a, b, c} {
 		r.advance(sp, int(r.remaining(sp)-minSteal))
 	}
-	assert.Nil(t, r.take(), "nothing big enough to steal")
+	assert.Nil(t, takeSpan(r), "nothing big enough to steal")
 }
 
 func TestSchedulerSmallRemainder(t *testing.T) {
 	s := newScheduler(300<<10, 100<<10, nil, 8, minSteal)
-	sp := s.take()
+	sp := takeSpan(s)
 	assert.Equal(t, int64(100<<10), sp.start)
 	assert.Equal(t, int64(300<<10), sp.end)
-	assert.Nil(t, s.take(), "200 KiB is not split")
+	assert.Nil(t, takeSpan(s), "200 KiB is not split")
+}
+
+// takeSpan returns what s.take returns for a span.
+func takeSpan(s *scheduler) *span {
+	sp, _ := s.take()
+	return sp
+}
+
+func TestSchedulerNeverStealsWhatIsAsked(t *testing.T) {
+	const mib = 1 << 20
+	s := newScheduler(8*mib, 0, nil, 2, minSteal)
+	a, b := takeSpan(s), takeSpan(s)
+	require.NotNil(t, a)
+	require.NotNil(t, b)
+
+	// a asks for 1 MiB of its 4, b for all of its span.
+	pos, end := s.ask(a, mib)
+	assert.Equal(t, [2]int64{0, mib}, [2]int64{pos, end})
+	pos, end = s.ask(b, 8*mib)
+	assert.Equal(t, [2]int64{4 * mib, 8 * mib}, [2]int64{pos, end})
+	// A request that would leave less than minSteal asks for all of it.
+	c := newScheduler(mib+minSteal-1, 0, nil, 1, minSteal)
+	sp := takeSpan(c)
+	_, end = c.ask(sp, mib)
+	assert.Equal(t, int64(mib+minSteal-1), end)
+
+	// A third connection: nothing unasked in b; a's half is beyond its
+	// request: the thief starts at 2 MiB, where a's request ends or later.
+	s.advance(a, mib/2)
+	s.advance(b, 3*mib)
+	thief, later := s.take()
+	require.NotNil(t, thief)
+	assert.Nil(t, later)
+	assert.Equal(t, [2]int64{2*mib + mib/4, 4 * mib}, [2]int64{thief.start, thief.end}, "half of what a still needs")
+	assert.Equal(t, thief.start, a.end)
+
+	// A fourth: everything left is asked for, but may yet be given up.
+	s.settle(a)
+	s.ask(a, 0)
+	s.ask(thief, 0)
+	sp, later = s.take()
+	assert.Nil(t, sp)
+	require.NotNil(t, later)
+	select {
+	case <-later:
+		t.Fatal("woken before anything changed")
+	default:
+	}
+	// b's request fails at 7 MiB: what it still needs can be taken now.
+	s.settle(b)
+	<-later // closed by settle
+	sp, _ = s.take()
+	require.NotNil(t, sp)
+	assert.Equal(t, [2]int64{7*mib + mib/2, 8 * mib}, [2]int64{sp.start, sp.end})
+
+	// When no span has enough left to steal even later, take says stop.
+	for _, x := range []*span{a, b, thief, sp} {
+		s.ask(x, 0)
+		s.advance(x, int(s.remaining(x)))
+		s.complete(x)
+	}
+	sp, later = s.take()
+	assert.Nil(t, sp)
+	assert.Nil(t, later)
 }

@@ -214,7 +214,10 @@ func TestRealPeersDownloads(t *testing.T) {
 				res, err := peerClient(t, rec).Download(ctx, srv.URL+path, filepath.Join(t.TempDir(), "big.bin"), quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)}))
 				require.NoError(t, err, path)
 				requireFile(t, res.Path, body)
-				assert.Equal(t, 4, res.Connections, path)
+				// Counted, not claimed: a connection may finish its span
+				// before the last one starts (nginx sends a second's worth
+				// of /slow/ at once).
+				assert.True(t, res.Connections >= 1 && res.Connections <= 4, "%s: %d connections", path, res.Connections)
 				partial := 0
 				for _, e := range rec.exchanges() {
 					if e.method == http.MethodGet {

@@ -19,6 +19,7 @@ import (
 // its status and header; or a transport error.
 func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.Response, a *attempt, status int, h http.Header, err error) {
 	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
+	actx, a.done = t.conns.track(actx)
 	hreq, err := t.request(actx, http.MethodGet, req)
 	if err != nil {
 		a.end()
@@ -62,7 +63,7 @@ func (t *transfer) send(ctx context.Context) (next stateFn, ok bool) {
 	resp, a, status, h, err := t.sendRange(ctx, t.req)
 	switch {
 	case resp != nil:
-		t.resp, t.att = resp, a
+		t.resp, t.att, t.proto = resp, a, resp.ProtoMajor
 		return nil, true
 	case status != 0:
 		t.failErr, t.failStatus, t.failHeader = err, status, h
@@ -88,6 +89,7 @@ func (t *transfer) getRequest(ctx context.Context) stateFn {
 // server that does not answer within the stall timeout fails it.
 func (t *transfer) head(ctx context.Context, r rangeRequest) (*http.Response, error) {
 	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
+	actx, a.done = t.conns.track(actx)
 	defer a.end()
 	req, err := t.request(actx, http.MethodHead, r)
 	if err != nil {
@@ -98,6 +100,7 @@ func (t *transfer) head(ctx context.Context, r rangeRequest) (*http.Response, er
 		return nil, a.cause(err)
 	}
 	drainAndClose(resp.Body)
+	t.proto = resp.ProtoMajor
 	return resp, nil
 }
 

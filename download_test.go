@@ -146,7 +146,7 @@ func TestDownloadToFile(t *testing.T) {
 	requireFile(t, dst, body)
 	r, _ := srv.Resource("/f.bin")
 	assert.Equal(t, &DownloadResult{
-		Path: dst, Bytes: int64(len(body)), SHA256: sha256Hex(body), Connections: 1,
+		Path: dst, Bytes: int64(len(body)), SHA256: sha256Hex(body), Connections: 1, ConnectionsOpened: 1,
 		ContentType: "application/octet-stream", Validators: Validators{ETag: r.ETag, LastModified: r.LastModified.UTC()},
 	}, res)
 	log := srv.Requests()

@@ -5,7 +5,7 @@
 # about 5 GiB of free disk space (the 4 GiB download goes to a temp dir).
 #
 #   bench/downloads.sh                 # everything
-#   bench/downloads.sh throughput      # one of: throughput throttled rss
+#   bench/downloads.sh throughput      # one of: throughput throttled connections rss
 #
 # Environment: L3_BENCH_MIB overrides each benchmark's file size;
 # L3_BENCH_ITER the iterations of the throughput benchmark (default 15).
@@ -22,6 +22,12 @@ fi
 if [[ $what == all || $what == throttled ]]; then
   echo "== /slow/ (about 1 MiB/s per connection), 32 MiB: 4 connections vs 1"
   L3_BENCH_MIB=${L3_BENCH_MIB:-32} run 'BenchmarkDownloadThrottled$' 1x
+fi
+if [[ $what == all || $what == connections ]]; then
+  echo "== 64 MiB, 4 connections, 3 cuts: bytes served beyond the file, connections (mocks, each transport)"
+  L3_BENCH_MIB=${L3_BENCH_MIB:-64} run 'BenchmarkDownloadOverFetch$' 5x
+  echo "== 16 MiB through a link limiting each TCP connection to 4 MiB/s: 4 connections vs 1 (each transport)"
+  L3_BENCH_MIB=${L3_BENCH_MIB:-16} run 'BenchmarkDownloadSlowLink$' 5x
 fi
 if [[ $what == all || $what == rss ]]; then
   echo "== Peak RSS of 'l3 download' for a 4 GiB file (and curl's)"

@@ -46,7 +46,8 @@
 // and a closed connection after an answer that left the body unread.
 //
 // Everything the server saw is recorded ([Server.Requests], [Server.Count],
-// [Server.BodyBytes]) so tests can assert what reached the wire.
+// [Server.BodyBytes]), and what it sent is counted ([Server.BytesSent],
+// [Server.Connections]), so tests can assert what went over the wire.
 //
 // For redirects, [Server.AliasTo] installs an alias that lists the target's
 // profiles and allow header as the specification asks, [Server.Chain] a

@@ -33,6 +33,7 @@ type Server struct {
 	log     []Request
 	created int // counter for names of created resources
 	now     func() time.Time
+	conns   atomic.Int64 // connections opened (served.go)
 }
 
 // entry is the server-side state of one path.
@@ -56,7 +57,10 @@ type Request struct {
 	Proto     string
 	Time      time.Time
 	BodyBytes int64 // body bytes read by the server when the log was read
+	// BytesSent is the response body bytes written when the log was read.
+	BytesSent int64
 	body      *atomic.Int64
+	sent      *atomic.Int64
 }
 
 // Option configures a Server.
@@ -146,6 +150,7 @@ func Start(opts ...Option) (*Server, error) {
 	// Level 3 clients keep connections; tests must not hang on idle ones.
 	s.ts.Config.ReadHeaderTimeout = 10 * time.Second
 	s.ts.EnableHTTP2 = cfg.http2
+	s.ts.Config.ConnState = s.countConn
 	if cfg.tls {
 		s.ts.StartTLS()
 	} else {
@@ -287,7 +292,7 @@ func (s *Server) Requests() []Request {
 	defer s.mu.Unlock()
 	out := make([]Request, len(s.log))
 	for i, r := range s.log {
-		r.BodyBytes = r.body.Load()
+		r.BodyBytes, r.BytesSent = r.body.Load(), r.sent.Load()
 		out[i] = r
 	}
 	return out
@@ -302,7 +307,8 @@ func (s *Server) ResetLog() {
 
 // serve routes one request: log it, pick a fault or the normal behaviour.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	counter := new(atomic.Int64)
+	counter, sent := new(atomic.Int64), new(atomic.Int64)
+	w = &sentCounter{ResponseWriter: w, n: sent}
 	// The handlers read a copy of r with a counting body. The server's own
 	// r keeps its body, so net/http handles expect: 100-continue as it does
 	// for any handler: 100 at the first read, and a closed connection after
@@ -314,7 +320,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.log = append(s.log, Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		Header: r.Header.Clone(), Proto: r.Proto, Time: s.now(), body: counter,
+		Header: r.Header.Clone(), Proto: r.Proto, Time: s.now(), body: counter, sent: sent,
 	})
 	e := s.entries[r.URL.Path]
 	if e == nil {

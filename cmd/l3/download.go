@@ -46,7 +46,7 @@ func parseDownload(args []string, s streams) (*downloadOptions, error) {
 	fs.BoolVar(&o.keepPartial, "keep-partial", false, "with --fail-fast, keep the partial file when the content changed")
 	fs.BoolVar(&o.noResume, "no-resume", false, "discard a partial file from an earlier attempt")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing file")
-	fs.BoolVar(&o.json, "json", false, "print a JSON summary {path, bytes, sha256, resumed, restarts, connections} on stdout")
+	fs.BoolVar(&o.json, "json", false, "print a JSON summary {path, bytes, sha256, resumed, restarts, connections, connections_opened, connections_reused} on stdout")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
@@ -80,14 +80,17 @@ func downloadCmd(ctx context.Context, args []string, s streams) error {
 	return runDownload(ctx, o, s)
 }
 
-// downloadJSON is the --json summary.
+// downloadJSON is the --json summary. The connections are counted, not
+// asked for: the most at once, and those opened and reused in all.
 type downloadJSON struct {
-	Path        string `json:"path"`
-	Bytes       int64  `json:"bytes"`
-	SHA256      string `json:"sha256"`
-	Resumed     bool   `json:"resumed"`
-	Restarts    int    `json:"restarts"`
-	Connections int    `json:"connections"`
+	Path              string `json:"path"`
+	Bytes             int64  `json:"bytes"`
+	SHA256            string `json:"sha256"`
+	Resumed           bool   `json:"resumed"`
+	Restarts          int    `json:"restarts"`
+	Connections       int    `json:"connections"`
+	ConnectionsOpened int    `json:"connections_opened"`
+	ConnectionsReused int    `json:"connections_reused"`
 }
 
 // options turns the flags into download options.
@@ -133,6 +136,7 @@ func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
 		return enc.Encode(downloadJSON{
 			Path: res.Path, Bytes: res.Bytes, SHA256: res.SHA256,
 			Resumed: res.Resumed, Restarts: res.Restarts, Connections: res.Connections,
+			ConnectionsOpened: res.ConnectionsOpened, ConnectionsReused: res.ConnectionsReused,
 		})
 	}
 	var notes []string
@@ -142,8 +146,8 @@ func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
 	if res.Restarts > 0 {
 		notes = append(notes, fmt.Sprintf("%d restarts", res.Restarts))
 	}
-	if res.Connections > 1 {
-		notes = append(notes, fmt.Sprintf("%d connections", res.Connections))
+	if note := connectionsNote(o.connections, res); note != "" {
+		notes = append(notes, note)
 	}
 	if res.SHA256 != "" {
 		verified := ""
@@ -158,6 +162,28 @@ func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
 	}
 	fmt.Fprintln(s.err)
 	return nil
+}
+
+// connectionsNote says over how many TCP connections the download ran, as
+// counted: the most at once, against those asked for when they differ, and
+// how many in all when cuts replaced some: "4 connections (6 in all)",
+// "1 connection of 4 asked". It says nothing of one connection when one was
+// asked for, nor when none was counted (a transport that reports none).
+func connectionsNote(asked int, res *level3.DownloadResult) string {
+	if asked <= 1 && res.Connections <= 1 || res.Connections == 0 {
+		return ""
+	}
+	note := fmt.Sprintf("%d connection", res.Connections)
+	if res.Connections != 1 {
+		note += "s"
+	}
+	if asked != res.Connections {
+		note += fmt.Sprintf(" of %d asked", asked)
+	}
+	if all := res.ConnectionsOpened + res.ConnectionsReused; all > res.Connections {
+		note += fmt.Sprintf(" (%d in all)", all)
+	}
+	return note
 }
 
 // explainDownloadError adds the flag that changes the outcome to the

@@ -55,6 +55,7 @@ func TestDownloadIntoDirectoryWithJSON(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"path": filepath.Join(dir, "report.csv"), "bytes": float64(len(mocks.CatalogReport())),
 		"sha256": reportSHA256(), "resumed": false, "restarts": float64(1), "connections": float64(1),
+		"connections_opened": float64(2), "connections_reused": float64(0), // the cut one and its successor
 	}, got)
 	data, err := os.ReadFile(filepath.Join(dir, "report.csv"))
 	require.NoError(t, err)
@@ -109,4 +110,34 @@ func TestRenderProgress(t *testing.T) {
 	assert.True(t, strings.HasPrefix(buf.String(), "\r  50% ["))
 	assert.True(t, strings.HasSuffix(buf.String(), "\n"))
 	(*downloadBar)(nil).done()
+}
+
+func TestDownloadPrintsTheConnectionsCounted(t *testing.T) {
+	srv := mocks.NewServer(t)
+	body := bytes.Repeat([]byte("0123456789abcdef"), 4<<20/16)
+	res := mocks.Content(body, "application/octet-stream")
+	res.Rate = 8 << 20 // per response: the four ranges overlap
+	url := srv.Handle("/big.bin", res)
+	target := filepath.Join(t.TempDir(), "big.bin")
+	code, _, errOut := runL3(t, "download", url, "-o", target, "--connections", "4")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, ": 4194304 bytes, 4 connections\n")
+	assert.Equal(t, 4, srv.Connections())
+}
+
+func TestConnectionsNote(t *testing.T) {
+	for _, tc := range []struct {
+		asked int
+		res   level3.DownloadResult
+		want  string
+	}{
+		{1, level3.DownloadResult{Connections: 1, ConnectionsOpened: 1}, ""},
+		{1, level3.DownloadResult{Connections: 1, ConnectionsOpened: 2}, ""},
+		{4, level3.DownloadResult{Connections: 4, ConnectionsOpened: 4}, "4 connections"},
+		{4, level3.DownloadResult{Connections: 4, ConnectionsOpened: 5, ConnectionsReused: 1}, "4 connections (6 in all)"},
+		{4, level3.DownloadResult{Connections: 1, ConnectionsReused: 1}, "1 connection of 4 asked"},
+		{4, level3.DownloadResult{}, ""}, // not counted
+	} {
+		assert.Equal(t, tc.want, connectionsNote(tc.asked, &tc.res), "%+v", tc)
+	}
 }

@@ -1,0 +1,36 @@
+package mocks
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestServedCounts(t *testing.T) {
+	body := make([]byte, 100_000)
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{{"http/1.1", nil}, {"https/1.1", []Option{WithTLS()}}, {"https/h2", []Option{WithHTTP2()}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewServer(t, tc.opts...)
+			url := s.Handle("/f", Content(body, "application/octet-stream"))
+			c := s.Client()
+			defer c.CloseIdleConnections()
+			do(t, c, "GET", url, nil)
+			do(t, c, "GET", url, nil, "Range", "bytes=10-19")
+			do(t, c, "HEAD", url, nil)
+			assert.EqualValues(t, len(body)+10, s.BytesSent("/f"))
+			assert.EqualValues(t, 10, s.Requests()[1].BytesSent)
+			assert.Equal(t, 1, s.Connections(), "keep-alive: one connection")
+
+			// A cut body counts what the handler wrote before the cut.
+			s.Fail("/f", DropAt(5000))
+			resp, err := c.Get(url)
+			if err == nil {
+				resp.Body.Close()
+			}
+			assert.EqualValues(t, len(body)+10+5000, s.BytesSent("/f"))
+		})
+	}
+}
