@@ -27,9 +27,9 @@ type process struct {
 
 func supported() error { return nil }
 
-// startProcess starts bin with args in a new process group, its output
-// appended to logPath.
-func startProcess(bin string, args []string, logPath string) (*process, error) {
+// startProcess starts bin with args and env added to the environment in a
+// new process group, its output appended to logPath.
+func startProcess(bin string, args, env []string, logPath string) (*process, error) {
 	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func startProcess(bin string, args []string, logPath string) (*process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C")
+	cmd.Env = append(append(os.Environ(), "LANG=C", "LC_ALL=C"), env...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		out.Close()

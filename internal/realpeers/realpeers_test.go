@@ -23,7 +23,7 @@ import (
 )
 
 // forEachServer runs f in a parallel subtest per server, each with a server
-// of its own.
+// of its own, for the tests of a server's life.
 func forEachServer(t *testing.T, f func(t *testing.T, s *Server)) {
 	for _, srv := range Starters() {
 		t.Run(srv.Name, func(t *testing.T) {
@@ -33,18 +33,44 @@ func forEachServer(t *testing.T, f func(t *testing.T, s *Server)) {
 	}
 }
 
-// client does not follow redirects, so tests see the 307/308 themselves.
-var client = &http.Client{
-	Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
-	CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	},
-	Timeout: 20 * time.Second,
+// clients holds one client per transport, shared by the tests. They follow
+// no redirects, so tests see the 307/308 themselves.
+var clients = func() map[Transport]*http.Client {
+	m := map[Transport]*http.Client{}
+	for _, tr := range Transports() {
+		m[tr] = &http.Client{
+			Transport: tr.HTTPTransport(),
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+			Timeout: 20 * time.Second,
+		}
+	}
+	return m
+}()
+
+// client is the clear-text HTTP/1.1 client.
+var client = clients[HTTP1]
+
+// do sends one request to p.URL+path with header pairs (name, value, name,
+// value...) and returns the response with its body read. It fails the test
+// when the response did not come over p's protocol.
+func (p Peer) do(t *testing.T, method, path string, body []byte, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	resp, data := doWith(t, clients[p.Transport], method, p.URL+path, body, header...)
+	if resp.Proto != p.Transport.Proto() {
+		t.Fatalf("%s %s over %s: response came as %s", method, path, p.Transport, resp.Proto)
+	}
+	return resp, data
 }
 
-// do sends one request with header pairs (name, value, name, value...) and
-// returns the response with its body read.
+// do sends one clear-text request, as Peer.do.
 func do(t *testing.T, method, url string, body []byte, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	return doWith(t, client, method, url, body, header...)
+}
+
+func doWith(t *testing.T, c *http.Client, method, url string, body []byte, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -57,7 +83,7 @@ func do(t *testing.T, method, url string, body []byte, header ...string) (*http.
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Add(header[i], header[i+1])
 	}
-	resp, err := client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -220,7 +246,7 @@ func TestBrokenConfig(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
 			configure := f.configure
-			f.configure = func(s *Server, bin string, port int) ([]string, error) {
+			f.configure = func(s *Server, bin string, port ports) ([]string, error) {
 				args, err := configure(s, bin, port)
 				if err != nil {
 					return nil, err
