@@ -252,7 +252,14 @@ func caddyRoutes(s *Server, internal string) []object {
 			respond(status, "", "Location", to+"{http.regexp.target.1}"),
 		)
 	}
-	proxy := object{"handler": "reverse_proxy", "upstreams": []object{{"dial": s.backend}}}
+	// The backend does not see Expect: Caddy's own server sends the 100
+	// when the proxy starts reading the body, as a Caddy with a WebDAV
+	// handler would, and the backend's 100 is not passed on as a second one.
+	proxy := object{
+		"handler":   "reverse_proxy",
+		"upstreams": []object{{"dial": s.backend}},
+		"headers":   object{"request": object{"delete": []string{"Expect"}}},
+	}
 	l3 := []string{"profile", ContentProfile, "allow", L3Allow, "link", FilesListLink}
 
 	return []object{

@@ -143,10 +143,12 @@ func TestParallelInstances(t *testing.T) {
 				s := srv.Start(t)
 				want := s.Name + " " + strconv.Itoa(i) + " " + s.URL
 				WriteFile(t, s.DocRoot, "who.txt", []byte(want))
-				resp, body := do(t, "GET", s.URL+"/files/who.txt", nil)
-				wantStatus(t, resp, body, 200)
-				if string(body) != want {
-					t.Errorf("got %q, want %q", body, want)
+				for _, tr := range Transports() {
+					resp, body := s.On(tr).do(t, "GET", "/files/who.txt", nil)
+					wantStatus(t, resp, body, 200)
+					if string(body) != want {
+						t.Errorf("over %s: got %q, want %q", tr, body, want)
+					}
 				}
 			})
 		}
@@ -207,34 +209,40 @@ func TestMissingBinary(t *testing.T) {
 	}
 }
 
-// TestPortTaken checks that a start whose port another process holds is
-// retried on a new port.
+// TestPortTaken checks that a start whose port (clear-text or TLS) another
+// process holds is retried on new ports.
 func TestPortTaken(t *testing.T) {
 	t.Parallel()
-	for _, f := range []flavor{nginxFlavor(), apacheFlavor()} {
-		t.Run(f.name, func(t *testing.T) {
-			t.Parallel()
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			taken := l.Addr().(*net.TCPAddr).Port
-			calls := 0
-			f.port = func() (int, error) {
-				calls++
-				if calls == 1 {
-					return taken, nil
+	for _, f := range []flavor{nginxFlavor(), apacheFlavor(), caddyFlavor()} {
+		for _, which := range []string{"plain", "tls"} {
+			t.Run(f.name+"/"+which, func(t *testing.T) {
+				t.Parallel()
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
 				}
-				return freePort()
-			}
-			s := start(t, f)
-			if calls != 2 || s.URL == "http://127.0.0.1:"+strconv.Itoa(taken) {
-				t.Errorf("%d attempts, URL %s; want a second attempt on a port other than %d", calls, s.URL, taken)
-			}
-			resp, body := do(t, "GET", s.URL+"/l3/home", nil)
-			wantStatus(t, resp, body, 200)
-		})
+				defer l.Close()
+				taken := l.Addr().(*net.TCPAddr).Port
+				takenCall := map[string]int{"plain": 1, "tls": 2}[which]
+				calls := 0
+				f.port = func() (int, error) {
+					calls++
+					if calls == takenCall {
+						return taken, nil
+					}
+					return freePort()
+				}
+				s := start(t, f)
+				takenURL := map[string]string{"plain": s.URL, "tls": s.TLSURL}[which]
+				if calls != 4 || strings.HasSuffix(takenURL, ":"+strconv.Itoa(taken)) {
+					t.Errorf("%d ports picked, URLs %s %s; want a second attempt on ports other than %d", calls, s.URL, s.TLSURL, taken)
+				}
+				for _, tr := range Transports() {
+					resp, body := s.On(tr).do(t, "GET", "/l3/home", nil)
+					wantStatus(t, resp, body, 200)
+				}
+			})
+		}
 	}
 }
 
@@ -242,7 +250,7 @@ func TestPortTaken(t *testing.T) {
 // with its error log.
 func TestBrokenConfig(t *testing.T) {
 	t.Parallel()
-	for _, f := range []flavor{nginxFlavor(), apacheFlavor()} {
+	for _, f := range []flavor{nginxFlavor(), apacheFlavor(), caddyFlavor()} {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
 			configure := f.configure
@@ -251,19 +259,17 @@ func TestBrokenConfig(t *testing.T) {
 				if err != nil {
 					return nil, err
 				}
-				conf := filepath.Join(s.base, "conf", "nginx.conf")
-				if f.name == "apache" {
-					conf = filepath.Join(s.base, "conf", "httpd.conf")
-				}
-				file, err := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+				conf := filepath.Join(s.base, "conf", map[string]string{"nginx": "nginx.conf", "apache": "httpd.conf", "caddy": "caddy.json"}[f.name])
+				data, err := os.ReadFile(conf)
 				if err != nil {
 					return nil, err
 				}
-				defer file.Close()
-				if _, err := io.WriteString(file, "\nno_such_directive on;\n"); err != nil {
-					return nil, err
+				if f.name == "caddy" { // a JSON key Caddy does not know
+					data = bytes.Replace(data, []byte(`"admin"`), []byte(`"no_such_directive": true, "admin"`), 1)
+				} else {
+					data = append(data, "\nno_such_directive on;\n"...)
 				}
-				return args, nil
+				return args, os.WriteFile(conf, data, 0o644)
 			}
 			fake := &recordingTB{TB: t}
 			var wg sync.WaitGroup
