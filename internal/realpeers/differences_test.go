@@ -52,9 +52,9 @@ var differences = []difference{
 			return twoOnOneConn(t, p, "GET /files/a.txt HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", "Expect", "foo")
 		},
 		want: map[string]string{
-			"nginx":          "200 close=false, then 200",
-			"apache":         "417 close=false, then closed",
-			"caddy":          "417 close=true, then closed",
+			"nginx":           "200 close=false, then 200",
+			"apache":          "417 close=false, then closed",
+			"caddy":           "417 close=true, then closed",
 			"nginx https/h2":  "200, then 200 on the same connection",
 			"apache https/h2": "417, then 200 on the same connection",
 			"caddy https/h2":  "200, then 200 on the same connection",
