@@ -86,17 +86,12 @@ type Peer struct {
 func (p Peer) String() string { return p.Name + " over " + p.Transport.Name }
 
 // HTTPClient returns a new *http.Client for p's transport (see
-// [Transport.HTTPTransport]) that follows no redirects, so tests see the
-// 3xx themselves. Its idle connections are closed when t ends.
+// [Transport.HTTPTransport]), otherwise net/http's defaults. Its idle
+// connections are closed when t ends.
 func (p Peer) HTTPClient(t testing.TB) *http.Client {
 	tr := p.Transport.HTTPTransport()
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{
-		Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
+	return &http.Client{Transport: tr}
 }
 
 // On returns s reached over tr.

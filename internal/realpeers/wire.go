@@ -203,25 +203,59 @@ func (w *Wire) Count() (WireCount, error) {
 	return n, nil
 }
 
+// Open returns how many of the connections dialed are not closed yet: a
+// test waits for none before it counts what a closing client wrote last.
+func (w *Wire) Open() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, c := range w.conns {
+		c.mu.Lock()
+		if !c.closed {
+			n++
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
 // wireConn records what is written to it, and the first bytes read (for
 // the TLS ServerHello, which names the cipher suite).
 type wireConn struct {
 	net.Conn
-	mu   sync.Mutex
-	out  []byte
-	in   []byte
-	mark int // len(out) at the mark; -1 before it
+	mu     sync.Mutex
+	out    []byte
+	in     []byte
+	mark   int // len(out) at the mark; -1 before it
+	closed bool
+}
+
+func (c *wireConn) Close() error {
+	err := c.Conn.Close()
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return err
 }
 
 // maxRecordedIn is how much of what the server sends is kept: enough for
 // its ServerHello.
 const maxRecordedIn = 16 << 10
 
+// Write records p before it writes it: an answer may come, and Mark run,
+// before Conn.Write returns, and these bytes were sent before the client
+// could know of it. What was not written is dropped from the record.
 func (c *wireConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
 	c.mu.Lock()
-	c.out = append(c.out, p[:n]...)
+	c.out = append(c.out, p...)
 	c.mu.Unlock()
+	n, err := c.Conn.Write(p)
+	if n < len(p) {
+		c.mu.Lock()
+		c.out = c.out[:len(c.out)-(len(p)-n)]
+		c.mark = min(c.mark, len(c.out))
+		c.mu.Unlock()
+	}
 	return n, err
 }
 
