@@ -224,7 +224,7 @@ func caddyConfig(s *Server, p ports) object {
 	}
 }
 
-// caddyRoutes returns the routes both servers share.
+// caddyRoutes returns the routes the clear-text and the TLS server share.
 func caddyRoutes(s *Server, internal string) []object {
 	// setHeaders sets the header fields name, value, name, value...; a
 	// name given twice gets two header lines ("set" would join the values

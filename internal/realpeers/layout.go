@@ -1,7 +1,7 @@
 // This file holds what a server instance finds on disk: its private
 // directories (layout), the files tests put there (WriteFile, with its
 // backdated modification times), the unprivileged worker account that owns
-// them when the tests run as root, and the MIME types both servers send.
+// them when the tests run as root, and the MIME types all servers send.
 // realpeers.go holds the Server and starts it.
 
 package realpeers
@@ -226,7 +226,7 @@ func checkTraversable(dir string) error {
 	}
 }
 
-// mimeTypes maps file extensions to the content types both servers send;
+// mimeTypes maps file extensions to the content types all servers send;
 // anything else is application/octet-stream.
 var mimeTypes = []struct{ typ, exts string }{
 	{"text/plain", "txt text"},

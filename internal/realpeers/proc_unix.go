@@ -52,7 +52,7 @@ func startProcess(bin string, args, env []string, logPath string) (*process, err
 	return p, nil
 }
 
-// stop asks the master to stop (SIGTERM: both nginx and Apache then stop
+// stop asks the master to stop (SIGTERM: nginx, Apache and Caddy then stop
 // their workers and exit), and kills the whole process group with SIGKILL
 // if it is still there after stopTimeout.
 func (p *process) stop() error {

@@ -27,7 +27,7 @@ import (
 	"time"
 )
 
-// Level 3 headers and bodies served by both servers.
+// Level 3 headers and bodies served by every server.
 const (
 	// ContentProfile is the profile header of every /l3/NAME response.
 	ContentProfile = `<https://level3.rest/profiles/content>, <https://level3.rest/profiles/mixins/entity>`
