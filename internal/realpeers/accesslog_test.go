@@ -67,3 +67,17 @@ func TestAccessLogAndDAVRedirects(t *testing.T) {
 		}
 	})
 }
+
+// FuzzParseLogLine checks that no line makes parseLogLine panic, and that
+// what it accepts has a method and a status.
+func FuzzParseLogLine(f *testing.F) {
+	f.Add(`127.0.0.1 - - [25/Nov/2026:10:00:00 +0000] "GET /files/a.txt?x=1 HTTP/1.1" 200 13 "-" "Go-http-client/1.1"`)
+	f.Add(`{"request":{"method":"PUT","uri":"/dav/a"},"status":201}`)
+	f.Add(`x "GET /a HTTP/1.1`)
+	f.Fuzz(func(t *testing.T, line string) {
+		e, ok := parseLogLine(line)
+		if ok && e.Method == "" {
+			t.Fatalf("parseLogLine(%q) = %+v", line, e)
+		}
+	})
+}

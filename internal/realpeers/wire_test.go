@@ -7,8 +7,10 @@ package realpeers
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -95,5 +97,33 @@ func TestWire(t *testing.T) {
 		if p.Transport.TLS && n.Written < n.Body+512 {
 			t.Errorf("%s: the TLS handshake and records are not counted: %s", p, n)
 		}
+	})
+}
+
+// FuzzWireStreams feeds arbitrary client and server streams to what Wire
+// parses: no panic, and never more body bytes than the stream holds.
+func FuzzWireStreams(f *testing.F) {
+	f.Add([]byte("PUT /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), []byte{}, 10)
+	f.Add([]byte(h2Preface+"\x00\x00\x03\x00\x08\x00\x00\x00\x01\x01ab"), []byte{}, 0)
+	f.Add([]byte("\x16\x03\x01\x00\x30\x01\x00\x00\x2c\x03\x03"+strings.Repeat("r", 32)), []byte("\x16\x03\x03\x00\x2a\x02\x00\x00\x26\x03\x03"+strings.Repeat("s", 32)+"\x00\x13\x01"), 5)
+	f.Fuzz(func(t *testing.T, out, in []byte, mark int) {
+		mark = max(0, min(mark, len(out)))
+		before, after, err := bodyBytes(out, mark)
+		if err == nil && (before < 0 || after < 0 || before+after > int64(len(out))) {
+			t.Fatalf("bodyBytes: %d before, %d after, for %d bytes", before, after, len(out))
+		}
+		secrets := map[string]map[string][]byte{}
+		if rs := records(out); len(rs) > 0 && len(rs[0].payload) >= 38 {
+			random := hex.EncodeToString(rs[0].payload[6:38])
+			secrets[random] = map[string][]byte{
+				"CLIENT_HANDSHAKE_TRAFFIC_SECRET": bytes.Repeat([]byte{1}, 32),
+				"CLIENT_TRAFFIC_SECRET_0":         bytes.Repeat([]byte{2}, 32),
+			}
+		}
+		plain, plainMark, err := decryptClientStream(out, in, mark, secrets)
+		if err == nil && (plainMark < 0 || plainMark > len(plain) || len(plain) > len(out)) {
+			t.Fatalf("decryptClientStream: %d bytes, mark %d, from %d", len(plain), plainMark, len(out))
+		}
+		_, _ = serverSuite(in)
 	})
 }
