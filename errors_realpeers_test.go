@@ -14,7 +14,8 @@ import (
 )
 
 func TestRealPeersErrors(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	// Nothing is written: the three transports share a server.
+	realpeers.RunShared(t, func(t *testing.T, srv realpeers.Peer) {
 		c := newPeerClient(t, srv, WithRetry(RetryPolicy{Schedule: Schedule{Attempts: 2, Initial: time.Millisecond, Max: 10 * time.Millisecond}}))
 		ctx := context.Background()
 
