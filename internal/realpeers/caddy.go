@@ -86,7 +86,6 @@ func startDAVBackend(t testing.TB, s *Server) error {
 				return
 			}
 			if len(body) > SmallLimit {
-				w.Header().Set("Connection", "close")
 				http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
 				return
 			}
