@@ -14,8 +14,12 @@ import (
 	"time"
 )
 
-// stopTimeout bounds the graceful stop (SIGTERM) before SIGKILL.
-const stopTimeout = 5 * time.Second
+// stopTimeout bounds the stop (SIGTERM) before SIGKILL. Apache's master
+// gives a child that has not exited on SIGTERM more of them, then SIGKILL
+// at 9 s and gives up at 10 s (ap_reclaim_child_processes): under load a
+// child busy with a connection took more than 5 s, so wait out Apache's own
+// schedule.
+const stopTimeout = 12 * time.Second
 
 // process is one running server master process.
 type process struct {
