@@ -32,7 +32,7 @@ func TestRealPeersConditionalPut(t *testing.T) {
 		read := res.Validators
 		require.True(t, read.Strong(), "%s sends a strong etag for an old file", srv.Name)
 
-		// The current etag: both servers apply the PUT.
+		// The current etag: every server applies the PUT.
 		out, err := c.PutJSON(ctx, url, map[string]any{"id": 1, "state": "packed"}, &RequestOptions{IfVersion: read})
 		require.NoError(t, err)
 		assert.Equal(t, replaced(srv), out.Status)

@@ -1,7 +1,7 @@
-// This file checks that both servers offer every item of the layout in the
-// package documentation, with plain net/http, and what WriteFile promises.
-// realpeers_test.go holds the helpers and the lifecycle tests;
-// differences_test.go pins down where the two real servers behave
+// This file checks that every server offers every item of the layout in the
+// package documentation on every transport, with plain net/http, and what
+// WriteFile promises. realpeers_test.go holds the helpers and the lifecycle
+// tests; differences_test.go pins down where the servers behave
 // differently.
 
 package realpeers
@@ -165,8 +165,9 @@ func TestLayout(t *testing.T) {
 					}
 					resp, rbody := p.do(t, method, path, body, "Content-Type", "text/plain")
 					wantStatus(t, resp, rbody, code)
-					// nginx sends /files/a.txt, Apache http://127.0.0.1:PORT/files/a.txt:
-					// both resolve to the same URL.
+					// nginx and Caddy send /files/a.txt, Apache
+					// http(s)://127.0.0.1:PORT/files/a.txt: all resolve to
+					// the same URL.
 					loc, err := resp.Location()
 					if err != nil {
 						t.Fatalf("%s %s: Location: %v", method, path, err)

@@ -1,8 +1,9 @@
-// This file holds the helpers the package's tests share (forEachServer, do,
-// want...) and the tests of a server's life: parallel instances, Stop, a
-// missing binary, a taken port, a broken configuration. layout_test.go checks
-// the layout in the package documentation; differences_test.go pins down
-// where the two real servers behave differently.
+// This file holds the helpers the package's tests share (forEachServer, the
+// clients per transport, Peer.do, want...) and the tests of a server's life:
+// parallel instances, Stop, a missing binary, a taken port, a broken
+// configuration. layout_test.go checks the layout in the package
+// documentation; differences_test.go pins down where the servers behave
+// differently; wire_test.go checks Wire.
 
 package realpeers
 
