@@ -13,13 +13,11 @@ import (
 )
 
 func TestRealPeersRevalidation(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
+	peers(t, func(t *testing.T, srv realpeers.Peer) {
 		body := bytes.Repeat([]byte("level3 "), 10_000)
 		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", body)
 		store := NewMemoryCache(1<<20, 1<<20)
-		c, err := New(WithRetry(fastRetry), WithCache(store))
-		require.NoError(t, err)
-		defer c.HTTPClient().CloseIdleConnections()
+		c := newPeerClient(t, srv, WithCache(store))
 		ctx := context.Background()
 
 		for i, wantCached := range []bool{false, true, true} {

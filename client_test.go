@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/l3go/level3/internal/realpeers"
 	"github.com/l3go/level3/mocks"
 )
 
@@ -46,17 +45,6 @@ func forEachProto(t *testing.T, test func(t *testing.T, srv *mocks.Server)) {
 			srv := mocks.NewServer(t, proto.opts...)
 			srv.AddCatalog()
 			test(t, srv)
-		})
-	}
-}
-
-// peers starts each real server the machine has; a missing one skips its
-// subtest with a message saying how to install it.
-func peers(t *testing.T, test func(t *testing.T, srv *realpeers.Server)) {
-	for _, s := range realpeers.Starters() {
-		t.Run(s.Name, func(t *testing.T) {
-			t.Parallel()
-			test(t, s.Start(t))
 		})
 	}
 }

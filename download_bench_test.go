@@ -162,6 +162,9 @@ func BenchmarkDownloadThrottled(b *testing.B) {
 	size := benchSize(b, 32)
 	for _, peer := range realpeers.Starters() {
 		b.Run(peer.Name, func(b *testing.B) {
+			if peer.Name == "caddy" {
+				b.Skip("Caddy 2.6 has no rate limit without plugins: no /slow/ (realpeers.Caddy)")
+			}
 			srv := peer.Start(b)
 			realpeers.WriteFile(b, srv.DocRoot, "big.bin", content(int(size), 98))
 			url := srv.URL + "/slow/big.bin"

@@ -14,12 +14,12 @@ import (
 )
 
 func TestRealPeersErrors(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
-		c, err := New(WithRetry(RetryPolicy{Schedule: Schedule{Attempts: 2, Initial: time.Millisecond, Max: 10 * time.Millisecond}}))
-		require.NoError(t, err)
+	// Nothing is written: the three transports share a server.
+	realpeers.RunShared(t, func(t *testing.T, srv realpeers.Peer) {
+		c := newPeerClient(t, srv, WithRetry(RetryPolicy{Schedule: Schedule{Attempts: 2, Initial: time.Millisecond, Max: 10 * time.Millisecond}}))
 		ctx := context.Background()
 
-		_, err = c.Get(ctx, srv.URL+"/problem/409", nil)
+		_, err := c.Get(ctx, srv.URL+"/problem/409", nil)
 		var conflict *ConflictError
 		require.ErrorAs(t, err, &conflict)
 		require.NotNil(t, conflict.Problem, "problem+json body from %s", srv.Name)

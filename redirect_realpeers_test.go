@@ -16,43 +16,38 @@ import (
 	"github.com/l3go/level3/internal/realpeers"
 )
 
-// TestRealPeersRedirectMemory counts, in nginx's and Apache's own access
-// logs, what the 308 memory saves: after the first call, one request per
-// call, where Go's plain client makes two every time.
+// TestRealPeersRedirectMemory counts, in the servers' own access logs, what
+// the 308 memory saves: after the first call, one request per call, where
+// Go's plain client makes two every time.
 func TestRealPeersRedirectMemory(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
+	peers(t, func(t *testing.T, srv realpeers.Peer) {
 		data := []byte("hello, world\n")
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", data)
-		c, err := New(WithRetry(fastRetry))
-		require.NoError(t, err)
-		defer c.HTTPClient().CloseIdleConnections()
+		c := newPeerClient(t, srv)
 		for range 3 {
 			assert.Equal(t, string(data), fetchBody(t, c, srv.URL+"/redirect308/a.txt"))
 			assert.Equal(t, string(data), fetchBody(t, c, srv.URL+"/redirect307/a.txt"))
 		}
-		assert.Equal(t, 1, srv.Count(t, "GET", "/redirect308/a.txt"), "308: asked once")
-		assert.Equal(t, 3, srv.Count(t, "GET", "/redirect307/a.txt"), "307: asked every time")
-		assert.Equal(t, 6, srv.Count(t, "GET", "/files/a.txt"))
+		wantLogged(t, srv, "GET", "/redirect308/a.txt", 0, 1, "308: asked once")
+		wantLogged(t, srv, "GET", "/redirect307/a.txt", 0, 3, "307: asked every time")
+		wantLogged(t, srv, "GET", "/files/a.txt", 0, 6)
 
-		plain := &http.Client{}
-		defer plain.CloseIdleConnections()
+		plain := srv.HTTPClient(t)
 		for range 3 {
 			resp, err := plain.Get(srv.URL + "/redirect308/a.txt")
 			require.NoError(t, err)
 			resp.Body.Close()
 		}
-		assert.Equal(t, 4, srv.Count(t, "GET", "/redirect308/a.txt"), "net/http asks the alias on every call")
+		wantLogged(t, srv, "GET", "/redirect308/a.txt", 0, 4, "net/http asks the alias on every call")
 	})
 }
 
 func TestRealPeersRedirectBodies(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
+	peers(t, func(t *testing.T, srv realpeers.Peer) {
 		payload := bytes.Repeat([]byte("level3 "), 150_000) // about 1 MiB
 		file := filepath.Join(t.TempDir(), "payload.bin")
 		require.NoError(t, os.WriteFile(file, payload, 0o600))
-		c, err := New(WithRetry(fastRetry))
-		require.NoError(t, err)
-		defer c.HTTPClient().CloseIdleConnections()
+		c := newPeerClient(t, srv)
 		ctx := context.Background()
 		put := func(url string, header ...string) {
 			t.Helper()
@@ -80,14 +75,14 @@ func TestRealPeersRedirectBodies(t *testing.T) {
 		put(srv.URL + "/dav308/p8.bin")
 		put(srv.URL + "/dav308/p8.bin")
 		assert.True(t, bytes.Equal(payload, stored("p8.bin")))
-		assert.Equal(t, 1, srv.Count(t, "PUT", "/dav308/p8.bin"), "the second PUT went straight to the target")
-		assert.Equal(t, 2, srv.Count(t, "PUT", "/dav/p8.bin"))
+		wantLogged(t, srv, "PUT", "/dav308/p8.bin", 0, 1, "the second PUT went straight to the target")
+		wantLogged(t, srv, "PUT", "/dav/p8.bin", 0, 2)
 
 		// Preflighted: nginx answers 100 Continue before its 307 (the body is
 		// sent to the alias and again to the target), Apache redirects first.
 		put(srv.URL+"/dav307/expect.bin", "Expect", "100-continue")
 		assert.True(t, bytes.Equal(payload, stored("expect.bin")))
-		assert.Equal(t, 1, srv.Count(t, "PUT", "/dav/expect.bin"))
+		wantLogged(t, srv, "PUT", "/dav/expect.bin", 0, 1)
 
 		// POST is repeated as POST: nginx refuses POST on a static file,
 		// Apache serves it; either way the POST, body and all, reached the
@@ -109,16 +104,14 @@ func TestRealPeersRedirectBodies(t *testing.T) {
 				t.Fatalf("POST %s: %v", alias, err)
 			}
 		}
-		assert.Equal(t, 2, srv.Count(t, "POST", "/files/a.txt"))
+		wantLogged(t, srv, "POST", "/files/a.txt", 0, 2)
 	})
 }
 
 func TestRealPeersDiscoverAlias(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
+	peers(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("hello"))
-		c, err := New(WithRetry(fastRetry))
-		require.NoError(t, err)
-		defer c.HTTPClient().CloseIdleConnections()
+		c := newPeerClient(t, srv)
 		r, err := c.Discover(context.Background(), srv.URL+"/redirect308/a.txt")
 		require.NoError(t, err)
 		assert.Equal(t, srv.URL+"/files/a.txt", r.URL.String())

@@ -13,10 +13,9 @@ import (
 )
 
 func TestRealPeersDiscovery(t *testing.T) {
-	peers(t, func(t *testing.T, srv *realpeers.Server) {
+	peers(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("hello, world\n"))
-		c, err := New(WithRetry(fastRetry))
-		require.NoError(t, err)
+		c := newPeerClient(t, srv)
 		ctx := context.Background()
 
 		home, err := c.Discover(ctx, srv.URL+"/l3/home")

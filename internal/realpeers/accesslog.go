@@ -1,12 +1,14 @@
 // This file holds AccessLog and Count, which read a running server's access
 // log so tests can count requests on the server side. realpeers.go holds the
-// Server; nginx.go and apache.go configure the logs (nginx's "combined" and
-// Apache's "common" formats, which share the part read here).
+// Server; nginx.go, apache.go and caddy.go configure the logs (nginx's
+// "combined" and Apache's "common" formats, which share the part read here,
+// and Caddy's JSON lines).
 
 package realpeers
 
 import (
 	"bufio"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -118,8 +120,19 @@ func readAccessLog(path, mark string) ([]LogEntry, bool, error) {
 }
 
 // parseLogLine reads the `"METHOD URI PROTO" STATUS` part that the combined
-// (nginx) and common (Apache) formats share.
+// (nginx) and common (Apache) formats share, or the request's method and
+// uri and the status of a Caddy JSON line.
 func parseLogLine(line string) (LogEntry, bool) {
+	if strings.HasPrefix(line, "{") {
+		var e struct {
+			Request struct{ Method, URI string }
+			Status  int
+		}
+		if json.Unmarshal([]byte(line), &e) != nil || e.Request.Method == "" || e.Status == 0 {
+			return LogEntry{}, false
+		}
+		return LogEntry{Method: e.Request.Method, URI: e.Request.URI, Status: e.Status}, true
+	}
 	_, rest, ok := strings.Cut(line, `"`)
 	if !ok {
 		return LogEntry{}, false

@@ -49,7 +49,7 @@ type apacheModule struct {
 // of their source file (as `httpd -l` lists those compiled in).
 var neededModules = []string{
 	"unixd", "authz_core", "log_config", "mime", "alias", "headers", "env",
-	"dav", "dav_fs", "ratelimit",
+	"dav", "dav_fs", "ratelimit", "ssl", "http2",
 }
 
 // moduleDirs are where distributions put Apache's modules.
@@ -138,7 +138,7 @@ func findApacheModules(bin string) ([]apacheModule, error) {
 
 // configureApache writes base/conf/httpd.conf, the problem documents and the
 // runtime directories for port and returns httpd's arguments.
-func configureApache(s *Server, bin string, port int) ([]string, error) {
+func configureApache(s *Server, bin string, p ports) ([]string, error) {
 	mods, err := apacheModules(bin)
 	if err != nil {
 		return nil, err
@@ -159,7 +159,9 @@ func configureApache(s *Server, bin string, port int) ([]string, error) {
 		DAV:      s.DAVRoot,
 		Internal: internal,
 		ErrorLog: s.ErrorLog,
-		Port:     port,
+		Port:     p.plain,
+		TLSPort:  p.tls,
+		TLSDir:   filepath.Join(s.base, "conf", "tls"),
 		Modules:  mods,
 
 		ContentProfile: ContentProfile, L3Allow: L3Allow, FilesListLink: FilesListLink,
@@ -194,7 +196,8 @@ func unknownTypesRegexp() string {
 type apacheData struct {
 	User, Group                              string
 	Base, Files, DAV, Internal, ErrorLog     string
-	Port                                     int
+	Port, TLSPort                            int
+	TLSDir                                   string
 	Modules                                  []apacheModule
 	ContentProfile, L3Allow, FilesListLink   string
 	HomeProfile, HomeEntryLink, HomeNextLink string
@@ -224,6 +227,9 @@ type apacheData struct {
 //     KeepAliveTimeout is nginx's 30 s.
 //   - LimitRequestBody 0 (no limit; Apache's default is 1 GiB) except on
 //     /small/.
+//   - TLS on TLSPort is a virtual host that inherits the whole layout from
+//     the main server; mod_http2 offers h2 there (Protocols), with the
+//     event MPM (prefork cannot do h2).
 var apacheConf = template.Must(template.New("httpd.conf").Parse(`# realpeers apache instance
 ServerRoot "{{.Base}}"
 DefaultRuntimeDir "{{.Base}}/run"
@@ -235,6 +241,7 @@ Mutex file:{{.Base}}/run default
 Group {{.Group}}
 {{end -}}
 Listen 127.0.0.1:{{.Port}}
+Listen 127.0.0.1:{{.TLSPort}} https
 ServerName 127.0.0.1:{{.Port}}
 ServerTokens Prod
 ErrorLog "{{.ErrorLog}}"
@@ -267,6 +274,16 @@ TraceEnable Off
 	MaxSpareServers 32
 	MaxRequestWorkers 32
 </IfModule>
+
+SSLSessionCache none
+<VirtualHost 127.0.0.1:{{.TLSPort}}>
+	ServerName 127.0.0.1:{{.TLSPort}}
+	SSLEngine on
+	SSLProtocol -all +TLSv1.2 +TLSv1.3
+	SSLCertificateFile "{{.TLSDir}}/cert.pem"
+	SSLCertificateKeyFile "{{.TLSDir}}/key.pem"
+	Protocols h2 http/1.1
+</VirtualHost>
 
 DocumentRoot "{{.Base}}/empty"
 <Directory />

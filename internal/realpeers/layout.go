@@ -1,7 +1,7 @@
 // This file holds what a server instance finds on disk: its private
 // directories (layout), the files tests put there (WriteFile, with its
 // backdated modification times), the unprivileged worker account that owns
-// them when the tests run as root, and the MIME types both servers send.
+// them when the tests run as root, and the MIME types all servers send.
 // realpeers.go holds the Server and starts it.
 
 package realpeers
@@ -143,7 +143,7 @@ func giveToWorker(path string) error {
 //	base/files     DocRoot
 //	base/dav       DAVRoot (owned by the worker)
 //	base/internal  id.txt, home.json, problem bodies
-//	base/conf      configuration, mime.types
+//	base/conf      configuration, mime.types; tls/ca.pem, cert.pem, key.pem
 //	base/logs      error.log, access.log, stderr.log
 //	base/run       pid file, Apache's runtime dir
 //	base/empty     the servers' document root: nothing is served at /
@@ -170,10 +170,13 @@ func layout(t testing.TB, name string) (*Server, error) {
 	if err := checkTraversable(base); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{"files", "internal", "conf", "logs", "run", "empty"} {
+	for _, d := range []string{"files", "internal", "conf", "conf/tls", "logs", "run", "empty"} {
 		if err := os.Mkdir(filepath.Join(base, d), 0o755); err != nil {
 			return nil, err
 		}
+	}
+	if err := writeTLSFiles(filepath.Join(base, "conf", "tls")); err != nil {
+		return nil, err
 	}
 	for _, d := range []string{"dav", "tmp"} {
 		if err := mkdirAll(filepath.Join(base, d)); err != nil {
@@ -196,6 +199,7 @@ func layout(t testing.TB, name string) (*Server, error) {
 		Name:     name,
 		DocRoot:  filepath.Join(base, "files"),
 		DAVRoot:  filepath.Join(base, "dav"),
+		CAFile:   filepath.Join(base, "conf", "tls", "ca.pem"),
 		ErrorLog: filepath.Join(base, "logs", "error.log"),
 		base:     base,
 	}, nil
@@ -222,7 +226,7 @@ func checkTraversable(dir string) error {
 	}
 }
 
-// mimeTypes maps file extensions to the content types both servers send;
+// mimeTypes maps file extensions to the content types all servers send;
 // anything else is application/octet-stream.
 var mimeTypes = []struct{ typ, exts string }{
 	{"text/plain", "txt text"},

@@ -1,7 +1,7 @@
-// This file checks that both servers offer every item of the layout in the
-// package documentation, with plain net/http, and what WriteFile promises.
-// realpeers_test.go holds the helpers and the lifecycle tests;
-// differences_test.go pins down where the two real servers behave
+// This file checks that every server offers every item of the layout in the
+// package documentation on every transport, with plain net/http, and what
+// WriteFile promises. realpeers_test.go holds the helpers and the lifecycle
+// tests; differences_test.go pins down where the servers behave
 // differently.
 
 package realpeers
@@ -20,9 +20,13 @@ import (
 
 func TestLayout(t *testing.T) {
 	t.Parallel()
-	forEachServer(t, func(t *testing.T, s *Server) {
+	Run(t, func(t *testing.T, p Peer) {
+		s := p.Server
 		if !strings.HasPrefix(s.URL, "http://127.0.0.1:") || strings.HasSuffix(s.URL, "/") {
 			t.Fatalf("URL = %q", s.URL)
+		}
+		if !strings.HasPrefix(s.TLSURL, "https://127.0.0.1:") || s.TLSURL == strings.Replace(s.URL, "http", "https", 1) {
+			t.Fatalf("TLSURL = %q (URL %q)", s.TLSURL, s.URL)
 		}
 		// Files written before and after start, as tests may do either.
 		text := []byte("hello, level 3\n")
@@ -34,7 +38,7 @@ func TestLayout(t *testing.T) {
 		t.Run("files", func(t *testing.T) {
 			t.Parallel()
 			for _, method := range []string{"GET", "HEAD"} {
-				resp, body := do(t, method, s.URL+"/files/a.txt", nil)
+				resp, body := p.do(t, method, "/files/a.txt", nil)
 				wantStatus(t, resp, body, 200)
 				if method == "GET" && !bytes.Equal(body, text) {
 					t.Errorf("GET body = %q, want %q", body, text)
@@ -49,65 +53,65 @@ func TestLayout(t *testing.T) {
 					t.Errorf("%s Last-Modified: %v", method, err)
 				}
 			}
-			resp, body := do(t, "GET", s.URL+"/files/sub/dir/c.json", nil)
+			resp, body := p.do(t, "GET", "/files/sub/dir/c.json", nil)
 			wantStatus(t, resp, body, 200)
 			wantHeader(t, resp, "Content-Type", "application/json")
-			resp, body = do(t, "GET", s.URL+"/files/missing.txt", nil)
+			resp, body = p.do(t, "GET", "/files/missing.txt", nil)
 			wantStatus(t, resp, body, 404)
 		})
 
 		t.Run("range", func(t *testing.T) {
 			t.Parallel()
-			resp, body := do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=1000-1999")
+			resp, body := p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=1000-1999")
 			wantStatus(t, resp, body, 206)
 			wantHeader(t, resp, "Content-Range", "bytes 1000-1999/"+strconv.Itoa(len(big)))
 			if !bytes.Equal(body, big[1000:2000]) {
 				t.Errorf("206 body differs from bytes 1000-1999")
 			}
-			resp, body = do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=3145000-")
+			resp, body = p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=3145000-")
 			wantStatus(t, resp, body, 206)
 			wantHeader(t, resp, "Content-Range", "bytes 3145000-3145727/3145728")
 
 			etag := resp.Header.Get("ETag")
-			resp, body = do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=10-19", "If-Range", etag)
+			resp, body = p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=10-19", "If-Range", etag)
 			wantStatus(t, resp, body, 206)
-			resp, body = do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=10-19", "If-Range", `"changed"`)
+			resp, body = p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=10-19", "If-Range", `"changed"`)
 			wantStatus(t, resp, body, 200)
 			if len(body) != len(big) {
 				t.Errorf("If-Range mismatch: got %d bytes, want the whole %d", len(body), len(big))
 			}
 			lastMod := resp.Header.Get("Last-Modified")
-			resp, body = do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=10-19", "If-Range", lastMod)
+			resp, body = p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=10-19", "If-Range", lastMod)
 			wantStatus(t, resp, body, 206) // WriteFile's backdating makes the date strong for Apache too
 
 			// Fail-fast style: generic servers answer 412 where Level 3 says 409.
-			resp, body = do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=10-19", "If-Match", etag)
+			resp, body = p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=10-19", "If-Match", etag)
 			wantStatus(t, resp, body, 206)
-			resp, body = do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=10-19", "If-Match", `"changed"`)
+			resp, body = p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=10-19", "If-Match", `"changed"`)
 			wantStatus(t, resp, body, 412)
 
-			resp, body = do(t, "GET", s.URL+"/files/big.bin", nil, "Range", "bytes=9999999-")
+			resp, body = p.do(t, "GET", "/files/big.bin", nil, "Range", "bytes=9999999-")
 			wantStatus(t, resp, body, 416) // Content-Range: see TestDifferences
 		})
 
 		t.Run("conditional", func(t *testing.T) {
 			t.Parallel()
-			resp, body := do(t, "GET", s.URL+"/files/a.txt", nil)
+			resp, body := p.do(t, "GET", "/files/a.txt", nil)
 			wantStatus(t, resp, body, 200)
 			etag, lastMod := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
-			resp, body = do(t, "GET", s.URL+"/files/a.txt", nil, "If-None-Match", etag)
+			resp, body = p.do(t, "GET", "/files/a.txt", nil, "If-None-Match", etag)
 			wantStatus(t, resp, body, 304)
 			wantHeader(t, resp, "ETag", etag)
-			resp, body = do(t, "GET", s.URL+"/files/a.txt", nil, "If-Modified-Since", lastMod)
+			resp, body = p.do(t, "GET", "/files/a.txt", nil, "If-Modified-Since", lastMod)
 			wantStatus(t, resp, body, 304)
-			resp, body = do(t, "GET", s.URL+"/files/a.txt", nil, "If-None-Match", `"other"`)
+			resp, body = p.do(t, "GET", "/files/a.txt", nil, "If-None-Match", `"other"`)
 			wantStatus(t, resp, body, 200)
 		})
 
 		t.Run("l3", func(t *testing.T) {
 			t.Parallel()
 			for _, method := range []string{"GET", "HEAD"} {
-				resp, body := do(t, method, s.URL+"/l3/a.txt", nil)
+				resp, body := p.do(t, method, "/l3/a.txt", nil)
 				wantStatus(t, resp, body, 200)
 				if method == "GET" && !bytes.Equal(body, text) {
 					t.Errorf("GET body = %q", body)
@@ -118,15 +122,15 @@ func TestLayout(t *testing.T) {
 				wantHeader(t, resp, "Accept-Ranges", "bytes")
 			}
 			// "always": the headers also come with 304, 206 and 404.
-			resp, _ := do(t, "HEAD", s.URL+"/l3/a.txt", nil)
-			resp, body := do(t, "GET", s.URL+"/l3/a.txt", nil, "If-None-Match", resp.Header.Get("ETag"))
+			resp, _ := p.do(t, "HEAD", "/l3/a.txt", nil)
+			resp, body := p.do(t, "GET", "/l3/a.txt", nil, "If-None-Match", resp.Header.Get("ETag"))
 			wantStatus(t, resp, body, 304)
 			wantHeader(t, resp, "Profile", ContentProfile)
 			wantHeader(t, resp, "Link", FilesListLink)
-			resp, body = do(t, "GET", s.URL+"/l3/big.bin", nil, "Range", "bytes=0-9")
+			resp, body = p.do(t, "GET", "/l3/big.bin", nil, "Range", "bytes=0-9")
 			wantStatus(t, resp, body, 206)
 			wantHeader(t, resp, "Profile", ContentProfile)
-			resp, body = do(t, "GET", s.URL+"/l3/missing.txt", nil)
+			resp, body = p.do(t, "GET", "/l3/missing.txt", nil)
 			wantStatus(t, resp, body, 404)
 			wantHeader(t, resp, "Profile", ContentProfile)
 		})
@@ -134,7 +138,7 @@ func TestLayout(t *testing.T) {
 		t.Run("home", func(t *testing.T) {
 			t.Parallel()
 			for _, method := range []string{"GET", "HEAD"} {
-				resp, body := do(t, method, s.URL+"/l3/home", nil)
+				resp, body := p.do(t, method, "/l3/home", nil)
 				wantStatus(t, resp, body, 200)
 				if method == "GET" && string(body) != HomeBody {
 					t.Errorf("body = %q, want %q", body, HomeBody)
@@ -159,26 +163,27 @@ func TestLayout(t *testing.T) {
 					if method == "PUT" || method == "POST" {
 						body = []byte("payload")
 					}
-					resp, rbody := do(t, method, s.URL+path, body, "Content-Type", "text/plain")
+					resp, rbody := p.do(t, method, path, body, "Content-Type", "text/plain")
 					wantStatus(t, resp, rbody, code)
-					// nginx sends /files/a.txt, Apache http://127.0.0.1:PORT/files/a.txt:
-					// both resolve to the same URL.
+					// nginx and Caddy send /files/a.txt, Apache
+					// http(s)://127.0.0.1:PORT/files/a.txt: all resolve to
+					// the same URL.
 					loc, err := resp.Location()
 					if err != nil {
 						t.Fatalf("%s %s: Location: %v", method, path, err)
 					}
-					if loc.String() != s.URL+"/files/a.txt" {
+					if loc.String() != p.URL+"/files/a.txt" {
 						t.Errorf("%s %s: Location %q resolves to %s", method, path, resp.Header.Get("Location"), loc)
 					}
 				}
 			}
 			// The query string is kept; the following GET serves the file.
-			resp, body := do(t, "GET", s.URL+"/redirect307/sub/dir/c.json?x=1", nil)
+			resp, body := p.do(t, "GET", "/redirect307/sub/dir/c.json?x=1", nil)
 			wantStatus(t, resp, body, 307)
 			if loc, _ := resp.Location(); loc == nil || loc.Path != "/files/sub/dir/c.json" || loc.RawQuery != "x=1" {
 				t.Errorf("Location = %q", resp.Header.Get("Location"))
 			}
-			followed, err := http.Get(s.URL + "/redirect308/a.txt")
+			followed, err := (&http.Client{Transport: clients[p.Transport].Transport}).Get(p.URL + "/redirect308/a.txt")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,11 +196,11 @@ func TestLayout(t *testing.T) {
 
 		t.Run("dav", func(t *testing.T) {
 			t.Parallel()
-			u := s.URL + "/dav/"
+			u := "/dav/"
 			data := pattern(3 << 20) // bigger than /small/ takes, and than nginx's default limit
-			resp, body := do(t, "PUT", u+"up.bin", data, "Content-Type", "application/octet-stream")
+			resp, body := p.do(t, "PUT", u+"up.bin", data, "Content-Type", "application/octet-stream")
 			wantStatus(t, resp, body, 201)
-			resp, body = do(t, "GET", u+"up.bin", nil)
+			resp, body = p.do(t, "GET", u+"up.bin", nil)
 			wantStatus(t, resp, body, 200)
 			if !bytes.Equal(body, data) {
 				t.Errorf("GET after PUT: %d bytes differ from the %d put", len(body), len(data))
@@ -203,9 +208,9 @@ func TestLayout(t *testing.T) {
 			if onDisk, err := os.ReadFile(filepath.Join(s.DAVRoot, "up.bin")); err != nil || !bytes.Equal(onDisk, data) {
 				t.Errorf("DAVRoot/up.bin: %v (%d bytes)", err, len(onDisk))
 			}
-			resp, body = do(t, "PUT", u+"up.bin", []byte("replaced"))
-			wantStatus(t, resp, body, 204)
-			resp, body = do(t, "GET", u+"up.bin", nil, "Range", "bytes=0-3")
+			resp, body = p.do(t, "PUT", u+"up.bin", []byte("replaced"))
+			wantSuccess(t, resp, body) // 204; 201 from Caddy's backend (see TestDifferences)
+			resp, body = p.do(t, "GET", u+"up.bin", nil, "Range", "bytes=0-3")
 			wantStatus(t, resp, body, 206)
 			if string(body) != "repl" {
 				t.Errorf("range after replace = %q", body)
@@ -214,57 +219,65 @@ func TestLayout(t *testing.T) {
 			// A file the test put there is served and replaceable, also when
 			// the tests run as root (WriteFile gives it to the worker user).
 			WriteFile(t, s.DAVRoot, "seeded.txt", []byte("seeded"))
-			resp, body = do(t, "GET", u+"seeded.txt", nil)
+			resp, body = p.do(t, "GET", u+"seeded.txt", nil)
 			wantStatus(t, resp, body, 200)
-			resp, body = do(t, "PUT", u+"seeded.txt", []byte("overwritten"))
-			wantStatus(t, resp, body, 204)
+			resp, body = p.do(t, "PUT", u+"seeded.txt", []byte("overwritten"))
+			wantSuccess(t, resp, body)
 
-			resp, body = do(t, "MKCOL", u+"coll/", nil)
+			resp, body = p.do(t, "MKCOL", u+"coll/", nil)
 			wantStatus(t, resp, body, 201)
-			resp, body = do(t, "PUT", u+"coll/in.txt", []byte("in"))
+			resp, body = p.do(t, "PUT", u+"coll/in.txt", []byte("in"))
 			wantStatus(t, resp, body, 201)
-			// COPY and MOVE to a new name: 201 from Apache, 204 from nginx
-			// (see TestDifferences).
-			resp, body = do(t, "COPY", u+"coll/in.txt", nil, "Destination", u+"copy.txt")
+			// COPY and MOVE to a new name: 201 from Apache and Caddy, 204
+			// from nginx (see TestDifferences).
+			resp, body = p.do(t, "COPY", u+"coll/in.txt", nil, "Destination", p.URL+u+"copy.txt")
 			wantSuccess(t, resp, body)
-			resp, body = do(t, "MOVE", u+"copy.txt", nil, "Destination", u+"moved.txt")
+			resp, body = p.do(t, "MOVE", u+"copy.txt", nil, "Destination", p.URL+u+"moved.txt")
 			wantSuccess(t, resp, body)
-			resp, body = do(t, "GET", u+"moved.txt", nil)
+			resp, body = p.do(t, "GET", u+"moved.txt", nil)
 			wantStatus(t, resp, body, 200)
 			if string(body) != "in" {
 				t.Errorf("moved.txt = %q", body)
 			}
-			resp, body = do(t, "GET", u+"copy.txt", nil)
+			resp, body = p.do(t, "GET", u+"copy.txt", nil)
 			wantStatus(t, resp, body, 404)
 
-			resp, body = do(t, "DELETE", u+"moved.txt", nil)
+			resp, body = p.do(t, "DELETE", u+"moved.txt", nil)
 			wantStatus(t, resp, body, 204)
-			resp, body = do(t, "GET", u+"moved.txt", nil)
+			resp, body = p.do(t, "GET", u+"moved.txt", nil)
 			wantStatus(t, resp, body, 404)
-			resp, body = do(t, "DELETE", u+"moved.txt", nil)
+			resp, body = p.do(t, "DELETE", u+"moved.txt", nil)
 			wantStatus(t, resp, body, 404)
 
-			// /files/ is read-only.
-			resp, body = do(t, "PUT", s.URL+"/files/a.txt", []byte("no"))
-			wantStatus(t, resp, body, 405)
+			// /files/ is read-only: nginx and Apache refuse PUT, Caddy's
+			// file_server serves the file for any method (TestDifferences).
+			resp, body = p.do(t, "PUT", "/files/a.txt", []byte("no"))
+			if s.Name == "caddy" {
+				wantStatus(t, resp, body, 200)
+			} else {
+				wantStatus(t, resp, body, 405)
+			}
+			if onDisk, _ := os.ReadFile(filepath.Join(s.DocRoot, "a.txt")); !bytes.Equal(onDisk, text) {
+				t.Errorf("DocRoot/a.txt = %q after PUT, want it unchanged", onDisk)
+			}
 		})
 
 		t.Run("small", func(t *testing.T) {
 			t.Parallel()
-			u := s.URL + "/small/"
-			resp, body := do(t, "PUT", u+"limit.bin", pattern(SmallLimit))
+			u := "/small/"
+			resp, body := p.do(t, "PUT", u+"limit.bin", pattern(SmallLimit))
 			wantStatus(t, resp, body, 201)
-			resp, body = do(t, "PUT", u+"big.bin", pattern(2<<20))
+			resp, body = p.do(t, "PUT", u+"big.bin", pattern(2<<20))
 			wantStatus(t, resp, body, 413)
-			resp, body = do(t, "GET", u+"limit.bin", nil) // the same tree as /dav/
+			resp, body = p.do(t, "GET", u+"limit.bin", nil) // the same tree as /dav/
 			wantStatus(t, resp, body, 200)
-			resp, body = do(t, "GET", s.URL+"/dav/limit.bin", nil)
+			resp, body = p.do(t, "GET", "/dav/limit.bin", nil)
 			wantStatus(t, resp, body, 200)
 
 			// Without Content-Length (chunked), the limit still holds.
-			req, _ := http.NewRequest("PUT", u+"chunked.bin", io.MultiReader(bytes.NewReader(pattern(2<<20))))
+			req, _ := http.NewRequest("PUT", p.URL+u+"chunked.bin", io.MultiReader(bytes.NewReader(pattern(2<<20))))
 			req.ContentLength = -1
-			r, err := client.Do(req)
+			r, err := clients[p.Transport].Do(req)
 			if err != nil {
 				t.Fatalf("chunked PUT: %v", err)
 			}
@@ -277,11 +290,14 @@ func TestLayout(t *testing.T) {
 
 		t.Run("slow", func(t *testing.T) {
 			t.Parallel()
+			if s.Name == "caddy" {
+				t.Skip("Caddy 2.6 has no rate limit without plugins: /slow/ is 404 there (see Caddy)")
+			}
 			// nginx sends the first second's worth at once (its limit is
 			// rate*(seconds+1)), Apache paces from the start: 3 MiB take
 			// about 2 s and 3 s, so 2 MiB would be too close to the bound.
 			began := time.Now()
-			resp, body := do(t, "GET", s.URL+"/slow/big.bin", nil)
+			resp, body := p.do(t, "GET", "/slow/big.bin", nil)
 			took := time.Since(began)
 			wantStatus(t, resp, body, 200)
 			if !bytes.Equal(body, big) {
@@ -296,7 +312,7 @@ func TestLayout(t *testing.T) {
 		t.Run("problems", func(t *testing.T) {
 			t.Parallel()
 			for _, method := range []string{"GET", "POST", "PUT", "DELETE"} {
-				for _, p := range []struct {
+				for _, pr := range []struct {
 					code       int
 					body       string
 					retryAfter []string
@@ -308,12 +324,12 @@ func TestLayout(t *testing.T) {
 					if method == "POST" || method == "PUT" {
 						reqBody = []byte(`{"order":12}`)
 					}
-					resp, body := do(t, method, s.URL+"/problem/"+strconv.Itoa(p.code), reqBody, "Content-Type", "application/json")
-					wantStatus(t, resp, body, p.code)
+					resp, body := p.do(t, method, "/problem/"+strconv.Itoa(pr.code), reqBody, "Content-Type", "application/json")
+					wantStatus(t, resp, body, pr.code)
 					wantHeader(t, resp, "Content-Type", ProblemType)
-					wantHeader(t, resp, "Retry-After", p.retryAfter...)
-					if string(body) != p.body {
-						t.Errorf("%s /problem/%d: body %q, want %q", method, p.code, body, p.body)
+					wantHeader(t, resp, "Retry-After", pr.retryAfter...)
+					if string(body) != pr.body {
+						t.Errorf("%s /problem/%d: body %q, want %q", method, pr.code, body, pr.body)
 					}
 				}
 			}

@@ -14,7 +14,9 @@ import (
 // Apache holds its end open for its keep-alive timeout.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	client.CloseIdleConnections()
+	for _, c := range clients {
+		c.CloseIdleConnections()
+	}
 	http.DefaultClient.CloseIdleConnections()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {

@@ -38,7 +38,7 @@ func nginxFlavor() flavor {
 
 // configureNginx writes base/conf/nginx.conf for port and returns nginx's
 // arguments: -e makes even start-up errors go to the error log.
-func configureNginx(s *Server, bin string, port int) ([]string, error) {
+func configureNginx(s *Server, bin string, p ports) ([]string, error) {
 	w, err := worker()
 	if err != nil {
 		return nil, err
@@ -49,7 +49,9 @@ func configureNginx(s *Server, bin string, port int) ([]string, error) {
 		DAV:      s.DAVRoot,
 		Internal: filepath.Join(s.base, "internal"),
 		ErrorLog: s.ErrorLog,
-		Port:     port,
+		Port:     p.plain,
+		TLSPort:  p.tls,
+		TLSDir:   filepath.Join(s.base, "conf", "tls"),
 
 		ContentProfile: ContentProfile, L3Allow: L3Allow, FilesListLink: FilesListLink,
 		HomeProfile: HomeProfile, HomeEntryLink: HomeEntryLink, HomeNextLink: HomeNextLink,
@@ -104,7 +106,8 @@ func nginxHasE(bin string) bool {
 type nginxData struct {
 	User                                     string
 	Base, Files, DAV, Internal, ErrorLog     string
-	Port                                     int
+	Port, TLSPort                            int
+	TLSDir                                   string
 	Types                                    string
 	ContentProfile, L3Allow, FilesListLink   string
 	HomeProfile, HomeEntryLink, HomeNextLink string
@@ -122,6 +125,9 @@ type nginxData struct {
 //   - client_max_body_size 0 (no limit) except on /small/.
 //   - nginx sends its 413 from the request headers (Content-Length), before
 //     reading the body, and so without 100 Continue.
+//   - Two server blocks with the same locations: clear text on Port, TLS
+//     with h2 and http/1.1 (ALPN) on TLSPort. nginx 1.22 turns h2 on with
+//     "listen ... http2" (the "http2" directive came in 1.25.1).
 var nginxConf = template.Must(template.New("nginx.conf").Parse(`# realpeers nginx instance
 {{with .User}}user {{.}};
 {{end -}}
@@ -152,7 +158,16 @@ http {
 
 	server {
 		listen 127.0.0.1:{{.Port}};
-		server_name 127.0.0.1;
+{{template "locations" .}}	}
+
+	server {
+		listen 127.0.0.1:{{.TLSPort}} ssl http2;
+		ssl_certificate "{{.TLSDir}}/cert.pem";
+		ssl_certificate_key "{{.TLSDir}}/key.pem";
+		ssl_protocols TLSv1.2 TLSv1.3;
+{{template "locations" .}}	}
+}
+{{define "locations"}}		server_name 127.0.0.1;
 		client_max_body_size 0;
 		root "{{.Base}}/empty";
 
@@ -239,6 +254,4 @@ http {
 		location / {
 			return 404;
 		}
-	}
-}
-`))
+{{end}}`))

@@ -18,6 +18,6 @@ type process struct {
 
 func supported() error { return errors.New("real servers are only started on Unix") }
 
-func startProcess(string, []string, string) (*process, error) { return nil, supported() }
+func startProcess(string, []string, []string, string) (*process, error) { return nil, supported() }
 
 func (p *process) stop() error { return nil }

@@ -14,8 +14,12 @@ import (
 	"time"
 )
 
-// stopTimeout bounds the graceful stop (SIGTERM) before SIGKILL.
-const stopTimeout = 5 * time.Second
+// stopTimeout bounds the stop (SIGTERM) before SIGKILL. Apache's master
+// gives a child that has not exited on SIGTERM more of them, then SIGKILL
+// at 9 s and gives up at 10 s (ap_reclaim_child_processes): under load a
+// child busy with a connection took more than 5 s, so wait out Apache's own
+// schedule.
+const stopTimeout = 12 * time.Second
 
 // process is one running server master process.
 type process struct {
@@ -27,9 +31,9 @@ type process struct {
 
 func supported() error { return nil }
 
-// startProcess starts bin with args in a new process group, its output
-// appended to logPath.
-func startProcess(bin string, args []string, logPath string) (*process, error) {
+// startProcess starts bin with args and env added to the environment in a
+// new process group, its output appended to logPath.
+func startProcess(bin string, args, env []string, logPath string) (*process, error) {
 	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -37,7 +41,7 @@ func startProcess(bin string, args []string, logPath string) (*process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C")
+	cmd.Env = append(append(os.Environ(), "LANG=C", "LC_ALL=C"), env...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		out.Close()
@@ -52,7 +56,7 @@ func startProcess(bin string, args []string, logPath string) (*process, error) {
 	return p, nil
 }
 
-// stop asks the master to stop (SIGTERM: both nginx and Apache then stop
+// stop asks the master to stop (SIGTERM: nginx, Apache and Caddy then stop
 // their workers and exit), and kills the whole process group with SIGKILL
 // if it is still there after stopTimeout.
 func (p *process) stop() error {

@@ -1,8 +1,10 @@
 // This file holds the Server type, the layout constants and the start-up
-// shared by both servers (free ports, readiness, finding the binaries);
-// doc.go describes the package, layout.go holds each instance's directories
-// and WriteFile, nginx.go and apache.go the two configurations, and
-// proc_*.go the platform-specific process handling.
+// shared by the three HTTP servers (free ports, readiness, finding the
+// binaries); doc.go describes the package, layout.go holds each instance's
+// directories and WriteFile, nginx.go, apache.go and caddy.go the three
+// configurations, ca.go the run's certificates, transport.go the transports
+// and the clients for them, and proc_*.go the platform-specific process
+// handling.
 
 package realpeers
 
@@ -25,7 +27,7 @@ import (
 	"time"
 )
 
-// Level 3 headers and bodies served by both servers.
+// Level 3 headers and bodies served by every server.
 const (
 	// ContentProfile is the profile header of every /l3/NAME response.
 	ContentProfile = `<https://level3.rest/profiles/content>, <https://level3.rest/profiles/mixins/entity>`
@@ -58,13 +60,14 @@ const (
 	SlowRate = 1 << 20
 )
 
-// Starter starts one kind of server for a test: [Nginx] or [Apache].
+// Starter starts one kind of server for a test: [Nginx], [Apache] or [Caddy].
 type Starter struct {
-	Name  string // "nginx" or "apache", as in Server.Name
+	Name  string // "nginx", "apache" or "caddy", as in Server.Name
 	Start func(t testing.TB) *Server
 }
 
-// Starters returns nginx and Apache, for tests table-driven over both:
+// Starters returns nginx, Apache and Caddy, for tests table-driven over the
+// servers (see [Run] for the servers times the transports):
 //
 //	for _, srv := range realpeers.Starters() {
 //		t.Run(srv.Name, func(t *testing.T) {
@@ -75,26 +78,44 @@ type Starter struct {
 //		})
 //	}
 func Starters() []Starter {
-	return []Starter{{"nginx", Nginx}, {"apache", Apache}}
+	return []Starter{{"nginx", Nginx}, {"apache", Apache}, {"caddy", Caddy}}
 }
 
 // Server is a running real HTTP server started for one test. Its fields are
 // read-only; the process stops when the test (and its subtests) end.
+//
+// Every server listens on two ports of 127.0.0.1: URL speaks HTTP/1.1 in
+// clear text, TLSURL speaks TLS with a certificate from the run's CA (see
+// [CertPool]) and offers HTTP/2 and HTTP/1.1 by ALPN. Both serve the same
+// layout from the same directories; [Server.URLFor] picks one for a
+// [Transport].
 type Server struct {
-	Name    string // "nginx" or "apache"
+	Name    string // "nginx", "apache" or "caddy"
 	URL     string // http://127.0.0.1:PORT (no trailing slash)
+	TLSURL  string // https://127.0.0.1:PORT2 (no trailing slash): h2 and http/1.1 by ALPN
+	CAFile  string // PEM file of the run's CA certificate, for clients such as curl --cacert
 	DocRoot string // directory served read-only at URL+"/files/" (and /l3/, /slow/); tests put files here, before or after start
 	// DAVRoot is the directory behind URL+"/dav/" (WebDAV PUT, DELETE, MKCOL,
 	// COPY, MOVE) and URL+"/small/" (the same, but request bodies over
 	// SmallLimit get 413). nginx creates missing parent directories on PUT,
-	// Apache answers 409 instead (see differences_test.go).
+	// Apache and Caddy answer 409 instead (see differences_test.go).
 	DAVRoot  string
 	ErrorLog string // path of the server's error log, dumped into t.Log when the test fails
 
 	base    string // private directory holding everything of this instance
+	backend string // caddy only: host:port of the WebDAV backend it proxies /dav/ and /small/ to
 	mu      sync.Mutex
 	proc    *process
 	stopErr error
+}
+
+// URLFor returns the server's base URL for tr: URL for clear text, TLSURL
+// for the TLS transports.
+func (s *Server) URLFor(tr Transport) string {
+	if tr.TLS {
+		return s.TLSURL
+	}
+	return s.URL
 }
 
 // Stop stops the server now and waits for its processes to exit. It is
@@ -132,17 +153,29 @@ func (s *Server) Logs() string {
 
 // flavor is what differs between the servers in starting them.
 type flavor struct {
-	name string // "nginx" or "apache"
+	name string // "nginx", "apache" or "caddy"
 	// find returns the binary, or "" when the server is not installed.
 	find func() string
 	// missing is the t.Skip message when find returns "".
 	missing string
-	// configure writes the configuration for s listening on port and
+	// prepare, when set, readies what the server needs besides its
+	// configuration, once, before the first attempt (Caddy's WebDAV
+	// backend); what it starts it stops in t.Cleanup.
+	prepare func(t testing.TB, s *Server) error
+	// configure writes the configuration for s listening on the ports and
 	// returns the command line arguments.
-	configure func(s *Server, bin string, port int) ([]string, error)
-	// port picks the port of each attempt; nil means freePort. Tests
+	configure func(s *Server, bin string, p ports) ([]string, error)
+	// env, when set, returns variables added to the process environment.
+	env func(s *Server) []string
+	// port picks each port of each attempt; nil means freePort. Tests
 	// set it to check the retry when a port is taken.
 	port func() (int, error)
+}
+
+// ports are the two ports of 127.0.0.1 a server listens on.
+type ports struct {
+	plain int // HTTP/1.1 in clear text
+	tls   int // TLS: h2 and http/1.1 by ALPN
 }
 
 // RequireEnv names the environment variable that turns a missing server
@@ -157,8 +190,8 @@ const startAttempts = 5
 // readyTimeout bounds the wait for a started server to answer.
 const readyTimeout = 10 * time.Second
 
-// start is Nginx and Apache: it lays out the directories, then tries ports
-// until the server answers with this instance's token.
+// start is Nginx, Apache and Caddy: it lays out the directories, then tries
+// ports until the server answers with this instance's token on both.
 func start(t testing.TB, f flavor) *Server {
 	t.Helper()
 	bin := f.find()
@@ -188,38 +221,58 @@ func start(t testing.TB, f flavor) *Server {
 		}
 	})
 
+	if f.prepare != nil {
+		if err := f.prepare(t, s); err != nil {
+			t.Fatalf("realpeers: preparing %s: %v", f.name, err)
+		}
+	}
+	var env []string
+	if f.env != nil {
+		env = f.env(s)
+	}
 	pick := f.port
 	if pick == nil {
 		pick = freePort
 	}
 	for attempt := 1; ; attempt++ {
-		port, err := pick()
+		var p ports
+		var err error
+		if p.plain, err = pick(); err == nil {
+			p.tls, err = pick()
+		}
+		if err == nil && p.tls == p.plain {
+			p.tls, err = freePort() // the kernel may hand out a just-freed port again
+		}
 		if err != nil {
 			t.Fatalf("realpeers: %v", err)
 		}
-		args, err := f.configure(s, bin, port)
+		args, err := f.configure(s, bin, p)
 		if err != nil {
 			t.Fatalf("realpeers: configuring %s: %v", f.name, err)
 		}
 		for _, log := range []string{s.ErrorLog, filepath.Join(s.base, "logs", "stderr.log")} {
 			_ = os.Truncate(log, 0) // logs of an earlier attempt
 		}
-		s.URL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		p, err := startProcess(bin, args, filepath.Join(s.base, "logs", "stderr.log"))
+		s.URL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(p.plain))
+		s.TLSURL = "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(p.tls))
+		proc, err := startProcess(bin, args, env, filepath.Join(s.base, "logs", "stderr.log"))
 		if err != nil {
 			t.Fatalf("realpeers: starting %s: %v", bin, err)
 		}
 		s.mu.Lock()
-		s.proc = p
+		s.proc = proc
 		s.mu.Unlock()
 
-		err = waitReady(s.URL+"/_realpeers/id", token, p)
+		err = waitReady(s.URL+"/_realpeers/id", token, proc)
+		if err == nil {
+			err = waitReady(s.TLSURL+"/_realpeers/id", token, proc)
+		}
 		if err == nil {
 			return s
 		}
 		_ = s.Stop()
 		if errors.Is(err, errExited) && portTaken(s.Logs()) && attempt < startAttempts {
-			t.Logf("realpeers: %s: port %d was taken, retrying with another", f.name, port)
+			t.Logf("realpeers: %s: port %d or %d was taken, retrying with others", f.name, p.plain, p.tls)
 			continue
 		}
 		t.Fatalf("realpeers: %s (%s %s) did not start: %v\n%s", f.name, bin, strings.Join(args, " "), err, s.Logs())
@@ -240,6 +293,7 @@ func freePort() (int, error) {
 // portTaken reports whether logs say the listening port was in use.
 func portTaken(logs string) bool {
 	return strings.Contains(logs, "Address already in use") ||
+		strings.Contains(logs, "address already in use") || // Caddy
 		strings.Contains(logs, "could not bind to address")
 }
 
@@ -254,10 +308,11 @@ var errExited = errors.New("server process exited")
 
 // waitReady polls url until it answers 200 with body token (and not some
 // other process that owns the port), the process exits, or readyTimeout.
+// An https URL must present a certificate from the run's CA.
 func waitReady(url, token string, p *process) error {
 	client := &http.Client{
 		Timeout:   time.Second,
-		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true, TLSClientConfig: TLSConfig()},
 	}
 	deadline := time.Now().Add(readyTimeout)
 	var last error

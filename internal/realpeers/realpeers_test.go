@@ -1,8 +1,9 @@
-// This file holds the helpers the package's tests share (forEachServer, do,
-// want...) and the tests of a server's life: parallel instances, Stop, a
-// missing binary, a taken port, a broken configuration. layout_test.go checks
-// the layout in the package documentation; differences_test.go pins down
-// where the two real servers behave differently.
+// This file holds the helpers the package's tests share (forEachServer, the
+// clients per transport, Peer.do, want...) and the tests of a server's life:
+// parallel instances, Stop, a missing binary, a taken port, a broken
+// configuration. layout_test.go checks the layout in the package
+// documentation; differences_test.go pins down where the servers behave
+// differently; wire_test.go checks Wire.
 
 package realpeers
 
@@ -23,7 +24,7 @@ import (
 )
 
 // forEachServer runs f in a parallel subtest per server, each with a server
-// of its own.
+// of its own, for the tests of a server's life.
 func forEachServer(t *testing.T, f func(t *testing.T, s *Server)) {
 	for _, srv := range Starters() {
 		t.Run(srv.Name, func(t *testing.T) {
@@ -33,18 +34,44 @@ func forEachServer(t *testing.T, f func(t *testing.T, s *Server)) {
 	}
 }
 
-// client does not follow redirects, so tests see the 307/308 themselves.
-var client = &http.Client{
-	Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
-	CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	},
-	Timeout: 20 * time.Second,
+// clients holds one client per transport, shared by the tests. They follow
+// no redirects, so tests see the 307/308 themselves.
+var clients = func() map[Transport]*http.Client {
+	m := map[Transport]*http.Client{}
+	for _, tr := range Transports() {
+		m[tr] = &http.Client{
+			Transport: tr.HTTPTransport(),
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+			Timeout: 20 * time.Second,
+		}
+	}
+	return m
+}()
+
+// client is the clear-text HTTP/1.1 client.
+var client = clients[HTTP1]
+
+// do sends one request to p.URL+path with header pairs (name, value, name,
+// value...) and returns the response with its body read. It fails the test
+// when the response did not come over p's protocol.
+func (p Peer) do(t *testing.T, method, path string, body []byte, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	resp, data := doWith(t, clients[p.Transport], method, p.URL+path, body, header...)
+	if resp.Proto != p.Transport.Proto() {
+		t.Fatalf("%s %s over %s: response came as %s", method, path, p.Transport, resp.Proto)
+	}
+	return resp, data
 }
 
-// do sends one request with header pairs (name, value, name, value...) and
-// returns the response with its body read.
+// do sends one clear-text request, as Peer.do.
 func do(t *testing.T, method, url string, body []byte, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	return doWith(t, client, method, url, body, header...)
+}
+
+func doWith(t *testing.T, c *http.Client, method, url string, body []byte, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -57,7 +84,7 @@ func do(t *testing.T, method, url string, body []byte, header ...string) (*http.
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Add(header[i], header[i+1])
 	}
-	resp, err := client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -117,10 +144,12 @@ func TestParallelInstances(t *testing.T) {
 				s := srv.Start(t)
 				want := s.Name + " " + strconv.Itoa(i) + " " + s.URL
 				WriteFile(t, s.DocRoot, "who.txt", []byte(want))
-				resp, body := do(t, "GET", s.URL+"/files/who.txt", nil)
-				wantStatus(t, resp, body, 200)
-				if string(body) != want {
-					t.Errorf("got %q, want %q", body, want)
+				for _, tr := range Transports() {
+					resp, body := s.On(tr).do(t, "GET", "/files/who.txt", nil)
+					wantStatus(t, resp, body, 200)
+					if string(body) != want {
+						t.Errorf("over %s: got %q, want %q", tr, body, want)
+					}
 				}
 			})
 		}
@@ -181,34 +210,40 @@ func TestMissingBinary(t *testing.T) {
 	}
 }
 
-// TestPortTaken checks that a start whose port another process holds is
-// retried on a new port.
+// TestPortTaken checks that a start whose port (clear-text or TLS) another
+// process holds is retried on new ports.
 func TestPortTaken(t *testing.T) {
 	t.Parallel()
-	for _, f := range []flavor{nginxFlavor(), apacheFlavor()} {
-		t.Run(f.name, func(t *testing.T) {
-			t.Parallel()
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			taken := l.Addr().(*net.TCPAddr).Port
-			calls := 0
-			f.port = func() (int, error) {
-				calls++
-				if calls == 1 {
-					return taken, nil
+	for _, f := range []flavor{nginxFlavor(), apacheFlavor(), caddyFlavor()} {
+		for _, which := range []string{"plain", "tls"} {
+			t.Run(f.name+"/"+which, func(t *testing.T) {
+				t.Parallel()
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
 				}
-				return freePort()
-			}
-			s := start(t, f)
-			if calls != 2 || s.URL == "http://127.0.0.1:"+strconv.Itoa(taken) {
-				t.Errorf("%d attempts, URL %s; want a second attempt on a port other than %d", calls, s.URL, taken)
-			}
-			resp, body := do(t, "GET", s.URL+"/l3/home", nil)
-			wantStatus(t, resp, body, 200)
-		})
+				defer l.Close()
+				taken := l.Addr().(*net.TCPAddr).Port
+				takenCall := map[string]int{"plain": 1, "tls": 2}[which]
+				calls := 0
+				f.port = func() (int, error) {
+					calls++
+					if calls == takenCall {
+						return taken, nil
+					}
+					return freePort()
+				}
+				s := start(t, f)
+				takenURL := map[string]string{"plain": s.URL, "tls": s.TLSURL}[which]
+				if calls != 4 || strings.HasSuffix(takenURL, ":"+strconv.Itoa(taken)) {
+					t.Errorf("%d ports picked, URLs %s %s; want a second attempt on ports other than %d", calls, s.URL, s.TLSURL, taken)
+				}
+				for _, tr := range Transports() {
+					resp, body := s.On(tr).do(t, "GET", "/l3/home", nil)
+					wantStatus(t, resp, body, 200)
+				}
+			})
+		}
 	}
 }
 
@@ -216,28 +251,26 @@ func TestPortTaken(t *testing.T) {
 // with its error log.
 func TestBrokenConfig(t *testing.T) {
 	t.Parallel()
-	for _, f := range []flavor{nginxFlavor(), apacheFlavor()} {
+	for _, f := range []flavor{nginxFlavor(), apacheFlavor(), caddyFlavor()} {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
 			configure := f.configure
-			f.configure = func(s *Server, bin string, port int) ([]string, error) {
+			f.configure = func(s *Server, bin string, port ports) ([]string, error) {
 				args, err := configure(s, bin, port)
 				if err != nil {
 					return nil, err
 				}
-				conf := filepath.Join(s.base, "conf", "nginx.conf")
-				if f.name == "apache" {
-					conf = filepath.Join(s.base, "conf", "httpd.conf")
-				}
-				file, err := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+				conf := filepath.Join(s.base, "conf", map[string]string{"nginx": "nginx.conf", "apache": "httpd.conf", "caddy": "caddy.json"}[f.name])
+				data, err := os.ReadFile(conf)
 				if err != nil {
 					return nil, err
 				}
-				defer file.Close()
-				if _, err := io.WriteString(file, "\nno_such_directive on;\n"); err != nil {
-					return nil, err
+				if f.name == "caddy" { // a JSON key Caddy does not know
+					data = bytes.Replace(data, []byte(`"admin"`), []byte(`"no_such_directive": true, "admin"`), 1)
+				} else {
+					data = append(data, "\nno_such_directive on;\n"...)
 				}
-				return args, nil
+				return args, os.WriteFile(conf, data, 0o644)
 			}
 			fake := &recordingTB{TB: t}
 			var wg sync.WaitGroup

@@ -88,7 +88,7 @@ daemonize no
 	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
 		return err
 	}
-	p, err := startProcess(r.bin, []string{r.conf}, r.log)
+	p, err := startProcess(r.bin, []string{r.conf}, nil, r.log)
 	if err != nil {
 		return err
 	}
