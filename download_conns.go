@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"sync"
 	"time"
 )
@@ -69,6 +70,13 @@ const laneIdleTimeout = time.Minute
 // newLane returns a lane cloned from the Client's transport, tr.
 func (c *Client) newLane(tr *http.Transport) *lane {
 	clone := tr.Clone()
+	if cfg := clone.TLSClientConfig; cfg != nil {
+		// tls.Config.Clone shares NextProtos' array, to which net/http
+		// appends "h2" and "http/1.1" when it first uses the clone: clipped,
+		// each lane's append makes its own array instead of racing with
+		// the other lanes' on spare capacity.
+		cfg.NextProtos = slices.Clip(slices.Clone(cfg.NextProtos))
+	}
 	if clone.IdleConnTimeout <= 0 || clone.IdleConnTimeout > laneIdleTimeout {
 		clone.IdleConnTimeout = laneIdleTimeout
 	}
