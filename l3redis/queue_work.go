@@ -1,0 +1,533 @@
+// This file holds Run.Work: a worker that claims items of a run (new ones
+// with XREADGROUP, those of dead workers with XAUTOCLAIM once their lease
+// ran out), sends each with the per-file upload of Client.UploadAll, records
+// its result and acknowledges it in one script, renews the leases of what it
+// is sending, and returns when the run is drained. Waiting out an
+// unavailable Redis is queue_redis.go; the scripts are queue_scripts.go.
+
+package l3redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/l3go/level3"
+	"github.com/l3go/level3/internal/bulkhook"
+)
+
+// Pacing of a worker's loop.
+const (
+	// workConcurrency is how many files a worker sends at once by default,
+	// as Client.UploadAll.
+	workConcurrency = 4
+	// idleBlock is how long a worker with nothing to do waits for new items
+	// in one XREADGROUP before it looks at the run again.
+	idleBlock = time.Second
+	// busyBlock is that wait while some of its own files are in flight, so
+	// that it notices soon when the last one ends.
+	busyBlock = 100 * time.Millisecond
+	// releaseIdle is the idle time given to an item handed back: far beyond
+	// any lease, so any worker reclaims it at once.
+	releaseIdle = 365 * 24 * time.Hour
+	// graceAfterCancel bounds what a worker still does in Redis after its
+	// context ended: recording what it finished, handing back the rest.
+	graceAfterCancel = 5 * time.Second
+)
+
+// WorkOptions configure [Run.Work]. A nil *WorkOptions means all defaults;
+// so does the zero value of each field.
+type WorkOptions struct {
+	// Concurrency is how many files this worker sends at once; 0 means 4.
+	Concurrency int
+	// Lease is how long an item this worker claims stays its own without
+	// renewal, and how long an item of another worker must have gone
+	// unrenewed before this one takes it over; 0 means the run's
+	// ([RunOptions].Lease). The worker renews its leases every third of it.
+	Lease time.Duration
+	// RedisRetry says how the worker waits out an unavailable Redis (no
+	// connection, a restart, a dataset loading): it keeps what it is
+	// sending going and, for each Redis call, tries again after the
+	// schedule's waits. Its zero fields mean: waits from 100ms doubling to
+	// 5s, ±20%, 60 attempts (about 5 minutes); a negative Attempts gives up
+	// at the first failure. Giving up ends Work with the error; the items
+	// it held are taken over by other workers once their lease runs out.
+	RedisRetry level3.Schedule
+	// Consumer is the worker's name in the run's consumer group; empty
+	// means host-pid-random. Two live workers must not share a name.
+	Consumer string
+	// OnResult, when not nil, is called once for each item this worker
+	// finished and recorded, one call at a time.
+	OnResult func(level3.FileResult)
+	// OnProgress, when not nil, is called as files go out, as
+	// [level3.BulkOptions].OnProgress.
+	OnProgress func(name string, p level3.Progress)
+	// Logger receives the worker's warnings (Redis unavailable, items
+	// reclaimed) and debug messages; nil means none.
+	Logger *slog.Logger
+}
+
+// WorkSummary counts what one worker did in [Run.Work], and the run's
+// counts when it returned.
+type WorkSummary struct {
+	Uploaded  int           // items this worker uploaded and recorded as done
+	Failed    int           // items this worker recorded as failed
+	Redone    int           // items this worker sent that another had recorded first (a lease ran out): the same effect, not counted again
+	Reclaimed int           // items this worker took over from another whose lease ran out
+	Released  int           // items handed back unfinished when ctx ended
+	Bytes     int64         // body bytes of the items this worker uploaded
+	Elapsed   time.Duration // wall time of Work
+	Run       Status        // the run's counts at the end (zero if Redis could not say)
+}
+
+// Work takes items of the run and uploads them with c, with the run's
+// target and options, until the run is drained: every item added is done
+// or failed (finished by this worker or another). Each item is sent by
+// one worker in the normal case; the items of a worker that stopped
+// renewing its leases (it died, or lost Redis for longer than its lease)
+// are taken over after the lease and sent again, with the same effect: a
+// PUT to the same URL, or a POST with the same idempotency key (derived from
+// the run and the file, so a server that honours keys creates nothing
+// twice). An item is recorded as done only after its upload succeeded, in
+// the same atomic step that acknowledges it; an upload that succeeded while
+// Redis was unavailable is recorded when it answers again.
+//
+// Each file is sent as [level3.Client.UploadAll] sends one: with the
+// retries of the run's Retry where safe, collections made on a WebDAV
+// server, a [*level3.SourceChangedError] for a file changed while sent.
+// Credentials come from c (its headers, [level3.WithHeader]), never from
+// Redis.
+//
+// Work returns nil when the run is drained with no item failed; an error
+// wrapping [level3.ErrBulkFailed] when some failed (here or in another
+// worker); ctx's error when it ended first (the items it was sending are
+// handed back at once for others to take); an error wrapping [ErrNoRun] if
+// the run disappears; and Redis's error when it stayed unavailable beyond
+// opts.RedisRetry. The summary is filled in every case.
+func (r *Run) Work(ctx context.Context, c *level3.Client, opts *WorkOptions) (WorkSummary, error) {
+	start := time.Now()
+	if err := r.check(ctx, "Run.Work"); err != nil {
+		return WorkSummary{}, err
+	}
+	if c == nil {
+		return WorkSummary{}, misuse("Run.Work", "nil *level3.Client")
+	}
+	var o WorkOptions
+	if opts != nil {
+		o = *opts
+	}
+	switch {
+	case o.Concurrency < 0:
+		return WorkSummary{}, errors.New("l3redis: WorkOptions.Concurrency is negative")
+	case o.Lease != 0 && o.Lease < MinLease:
+		return WorkSummary{}, fmt.Errorf("l3redis: WorkOptions.Lease %v is shorter than %v", o.Lease, MinLease)
+	}
+	if _, _, err := bulkhook.Waits(o.RedisRetry, defaultRedisRetry, "WorkOptions.RedisRetry"); err != nil {
+		return WorkSummary{}, err
+	}
+	w := &worker{
+		run:      r,
+		consumer: o.Consumer,
+		lease:    o.Lease,
+		conc:     o.Concurrency,
+		onResult: o.OnResult,
+		log:      o.Logger,
+		held:     make(map[string]bool),
+	}
+	if w.consumer == "" {
+		w.consumer = consumerName()
+	}
+	if w.lease == 0 {
+		w.lease = r.meta.Lease
+	}
+	if w.conc == 0 {
+		w.conc = workConcurrency
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	w.log = w.log.With("run", r.name, "worker", w.consumer)
+	w.redis = patience{schedule: o.RedisRetry, log: w.log}
+
+	up, err := newUploader(ctx, c, r.meta.Target, &level3.BulkOptions{
+		UploadOptions: level3.UploadOptions{
+			ContentType:     r.meta.ContentType,
+			Preflight:       r.meta.Preflight,
+			FetchValidators: r.meta.FetchValidators,
+		},
+		Concurrency: w.conc,
+		Retry:       r.meta.Retry,
+		Put:         r.meta.Put,
+		OnProgress:  o.OnProgress,
+	})
+	if err != nil {
+		return WorkSummary{}, err
+	}
+	w.up = up
+	err = w.work(ctx)
+	if cerr := up.Close(); err == nil {
+		err = cerr
+	}
+	w.sum.Elapsed = time.Since(start)
+	if err != nil {
+		return w.sum, err
+	}
+	if w.sum.Run.Failed > 0 {
+		return w.sum, fmt.Errorf("%w: %d of %d items of run %s failed", level3.ErrBulkFailed, w.sum.Run.Failed, w.sum.Run.Total, r.name)
+	}
+	return w.sum, nil
+}
+
+// worker is the state of one Run.Work.
+type worker struct {
+	run      *Run
+	up       *uploader
+	consumer string
+	lease    time.Duration
+	conc     int
+	redis    patience
+	log      *slog.Logger
+	onResult func(level3.FileResult)
+
+	mu   sync.Mutex      // guards held, sum, and calls of onResult
+	held map[string]bool // stream entry IDs of the items in flight here
+	sum  WorkSummary
+}
+
+// claimed is one item a worker got from the stream.
+type claimed struct {
+	id, path, name string
+}
+
+// work is the worker's loop: claim what there is room for, start each
+// item, until the run is drained, ctx ends, or Redis fails for good. It
+// waits for the items in flight before it returns.
+func (w *worker) work(ctx context.Context) error {
+	finished := make(chan error, w.conc)
+	inflight := 0
+	var failure error
+	note := func(err error) {
+		inflight--
+		if err != nil && failure == nil {
+			failure = err
+		}
+	}
+	stopRenewing := w.renewLeases(ctx)
+	defer stopRenewing()
+
+	cursor := "0-0"
+	var lastReclaim time.Time
+	reclaimEvery := max(w.lease/4, 50*time.Millisecond)
+	for failure == nil && ctx.Err() == nil {
+		// Take note of what ended, without waiting.
+	collect:
+		for {
+			select {
+			case err := <-finished:
+				note(err)
+			default:
+				break collect
+			}
+		}
+		if failure != nil {
+			break
+		}
+		free := w.conc - inflight
+		if free == 0 {
+			select {
+			case err := <-finished:
+				note(err)
+			case <-ctx.Done():
+			}
+			continue
+		}
+		var items []claimed
+		if time.Since(lastReclaim) >= reclaimEvery {
+			lastReclaim = time.Now()
+			var err error
+			if items, cursor, err = w.reclaim(ctx, cursor, free); err != nil {
+				failure = err
+				break
+			}
+		}
+		if len(items) < free {
+			block := idleBlock
+			if inflight > 0 || len(items) > 0 {
+				block = busyBlock
+			}
+			more, err := w.claim(ctx, free-len(items), block)
+			if err != nil {
+				failure = err
+				break
+			}
+			if len(more) == 0 {
+				lastReclaim = time.Time{} // nothing new: look for dead workers' items next
+			}
+			items = append(items, more...)
+		}
+		for _, it := range items {
+			inflight++
+			w.hold(it.id)
+			go func() { finished <- w.process(ctx, it) }()
+		}
+		if len(items) == 0 && inflight == 0 {
+			var st Status
+			err := w.redis.do(ctx, "reading the status", func(ctx context.Context) (err error) {
+				st, err = w.run.status(ctx)
+				return err
+			})
+			if err != nil {
+				failure = err
+				break
+			}
+			if st.Drained() {
+				break
+			}
+		}
+	}
+	for inflight > 0 {
+		note(<-finished)
+	}
+	stopRenewing()
+	if failure == nil {
+		failure = ctx.Err()
+	}
+	ctx, cancel := afterCancel(ctx)
+	defer cancel()
+	w.leave(ctx)
+	if st, err := w.run.status(ctx); err == nil {
+		w.sum.Run = st
+	}
+	return failure
+}
+
+// afterCancel returns ctx, or, once ctx ended, a context that outlives it by
+// graceAfterCancel, for the Redis calls that must still be made (recording
+// an upload that finished, handing back an item).
+func afterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), graceAfterCancel)
+}
+
+// reclaim takes over up to n items whose lease ran out (XAUTOCLAIM),
+// scanning the pending entries from cursor; it returns the next cursor.
+// An item this worker is already sending (its lease lapsed while Redis was
+// unavailable) is not started twice.
+func (w *worker) reclaim(ctx context.Context, cursor string, n int) ([]claimed, string, error) {
+	var msgs []redis.XMessage
+	next := cursor
+	err := w.redis.do(ctx, "reclaiming items", func(ctx context.Context) (err error) {
+		msgs, next, err = w.run.q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream: w.run.keys.stream, Group: group, Consumer: w.consumer,
+			MinIdle: w.lease, Start: cursor, Count: int64(n),
+		}).Result()
+		return err
+	})
+	if err != nil {
+		return nil, cursor, w.gone(err)
+	}
+	items := w.items(ctx, msgs)
+	var fresh []claimed
+	w.mu.Lock()
+	for _, it := range items {
+		if !w.held[it.id] {
+			fresh = append(fresh, it)
+		}
+	}
+	w.sum.Reclaimed += len(fresh)
+	w.mu.Unlock()
+	if len(fresh) > 0 {
+		w.log.Warn("l3redis: took over items whose lease ran out", "items", len(fresh))
+	}
+	return fresh, next, nil
+}
+
+// claim takes up to n new items (XREADGROUP), waiting up to block for some.
+func (w *worker) claim(ctx context.Context, n int, block time.Duration) ([]claimed, error) {
+	var streams []redis.XStream
+	err := w.redis.do(ctx, "claiming items", func(ctx context.Context) (err error) {
+		streams, err = w.run.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: group, Consumer: w.consumer,
+			Streams: []string{w.run.keys.stream, ">"},
+			Count:   int64(n), Block: block,
+		}).Result()
+		if errors.Is(err, redis.Nil) {
+			return nil // nothing within block
+		}
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil // the loop ends on ctx
+		}
+		return nil, w.gone(err)
+	}
+	var items []claimed
+	for _, s := range streams {
+		items = append(items, w.items(ctx, s.Messages)...)
+	}
+	return items, nil
+}
+
+// gone turns the error of a run whose stream or group disappeared into
+// ErrNoRun.
+func (w *worker) gone(err error) error {
+	if redis.HasErrorPrefix(err, "NOGROUP") {
+		return fmt.Errorf("%w: %s is gone from Redis (deleted, or Redis restarted without its data)", ErrNoRun, w.run.name)
+	}
+	return err
+}
+
+// items reads stream entries. An entry without a path (not written by
+// Run.Add) is acknowledged and dropped, so it cannot stall the run.
+func (w *worker) items(ctx context.Context, msgs []redis.XMessage) []claimed {
+	out := make([]claimed, 0, len(msgs))
+	for _, m := range msgs {
+		path, _ := m.Values["p"].(string)
+		name, _ := m.Values["n"].(string)
+		if path == "" {
+			w.log.Error("l3redis: dropping a stream entry that is not an item", "id", m.ID)
+			_ = w.run.q.rdb.XAck(ctx, w.run.keys.stream, group, m.ID).Err()
+			continue
+		}
+		out = append(out, claimed{id: m.ID, path: path, name: name})
+	}
+	return out
+}
+
+// hold and release track the items in flight here, whose leases
+// renewLeases keeps.
+func (w *worker) hold(id string) {
+	w.mu.Lock()
+	w.held[id] = true
+	w.mu.Unlock()
+}
+
+func (w *worker) unhold(id string) {
+	w.mu.Lock()
+	delete(w.held, id)
+	w.mu.Unlock()
+}
+
+// process uploads one item and records its result. It returns an error
+// only when the worker must stop (the run is gone, Redis failed for good).
+func (w *worker) process(ctx context.Context, it claimed) error {
+	defer w.unhold(it.id)
+	fr := w.up.upload(ctx, bulkhook.File{Path: it.path, Name: it.name, Key: w.run.itemKey(it.path)})
+	if fr.Err != nil && ctx.Err() != nil {
+		// Cut short by ctx: hand it back for another worker to take now.
+		rctx, cancel := afterCancel(ctx)
+		w.setLeases(rctx, []string{it.id}, releaseIdle)
+		cancel()
+		w.mu.Lock()
+		w.sum.Released++
+		w.mu.Unlock()
+		return nil
+	}
+	state := "d"
+	if fr.Err != nil {
+		state = "f"
+	}
+	data, err := jsonString(resultOf(it.name, fr))
+	if err != nil {
+		return err
+	}
+	keys := []string{w.run.keys.items, w.run.keys.counts, w.run.keys.stream}
+	var n int
+	rctx, cancel := afterCancel(ctx)
+	err = w.redis.do(rctx, "recording "+it.name, func(ctx context.Context) (err error) {
+		n, err = completeScript.Run(ctx, w.run.q.rdb, keys, it.path, state, data, it.id, group).Int()
+		return err
+	})
+	cancel()
+	switch {
+	case err != nil:
+		return fmt.Errorf("l3redis: %s was sent but could not be recorded (another worker will send it again): %w", it.name, err)
+	case n < 0:
+		return fmt.Errorf("%w: %s no longer has %s", ErrNoRun, w.run.name, it.path)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case n == 0:
+		w.sum.Redone++
+		return nil
+	case fr.Err != nil:
+		w.sum.Failed++
+	default:
+		w.sum.Uploaded++
+		w.sum.Bytes += fr.Sent
+	}
+	if w.onResult != nil {
+		w.onResult(fr)
+	}
+	return nil
+}
+
+// renewLeases renews the leases of the items in flight here every third of
+// the lease, until the returned stop is called (more than once is fine).
+// A renewal that fails (Redis unavailable) is only logged: the next one may
+// succeed, and an item whose lease runs out meanwhile is sent again by
+// another worker, with the same effect.
+func (w *worker) renewLeases(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(max(w.lease/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				w.mu.Lock()
+				ids := make([]string, 0, len(w.held))
+				for id := range w.held {
+					ids = append(ids, id)
+				}
+				w.mu.Unlock()
+				w.setLeases(ctx, ids, 0)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}
+}
+
+// setLeases sets the idle time of the entries ids that this worker still
+// holds: 0 renews their leases, releaseIdle hands them back.
+func (w *worker) setLeases(ctx context.Context, ids []string, idle time.Duration) {
+	if len(ids) == 0 {
+		return
+	}
+	args := make([]any, 0, 3+len(ids))
+	args = append(args, group, w.consumer, idle.Milliseconds())
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if err := leaseScript.Run(ctx, w.run.q.rdb, []string{w.run.keys.stream}, args...).Err(); err != nil && ctx.Err() == nil {
+		w.log.Warn("l3redis: could not renew or hand back leases", "items", len(ids), "err", err)
+	}
+}
+
+// leave removes the worker from the consumer group if it holds nothing, so
+// that finished workers do not pile up in the group.
+func (w *worker) leave(ctx context.Context) {
+	err := leaveScript.Run(ctx, w.run.q.rdb, []string{w.run.keys.stream}, group, w.consumer).Err()
+	if err != nil {
+		w.log.Debug("l3redis: could not leave the consumer group", "err", err)
+	}
+}
