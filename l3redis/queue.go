@@ -70,9 +70,9 @@ type RunOptions struct {
 	Put bool `json:"put,omitempty"`
 	// ContentType, Preflight and FetchValidators are those of
 	// [level3.UploadOptions], for every file.
-	ContentType     string              `json:"content_type,omitempty"`
+	ContentType     string               `json:"content_type,omitempty"`
 	Preflight       level3.PreflightMode `json:"preflight,omitempty"`
-	FetchValidators bool                `json:"fetch_validators,omitempty"`
+	FetchValidators bool                 `json:"fetch_validators,omitempty"`
 	// Retry is [level3.BulkOptions].Retry: how often a failed file is sent
 	// again, where that is safe, by the worker that holds it.
 	Retry level3.Schedule `json:"retry"`
