@@ -42,26 +42,34 @@ if added > 0 then redis.call('HINCRBY', KEYS[2], 'total', added) end
 return added
 `)
 
-// completeScript records an item's result, counts it, acknowledges and
-// deletes its stream entry. An item already recorded (by a worker that
-// finished it after its lease ran out, while this one redid it) keeps its
-// first result and is not counted again. It returns 1 when recorded now, 0
-// when recorded before, -1 when the run no longer has the item.
+// completeScript records the results of items, counts them, acknowledges
+// and deletes their stream entries. An item already recorded (by a worker
+// that finished it after its lease ran out, while this one redid it) keeps
+// its first result and is not counted again. It returns, for each item, 1
+// when recorded now, 0 when recorded before, -1 when the run no longer has
+// it.
 //
-// KEYS: items, counts, stream. ARGV: path, state ("d" or "f"), result JSON,
-// entry ID, group.
+// KEYS: items, counts, stream. ARGV: group, then for each item: path, state
+// ("d" or "f"), result JSON, entry ID.
 var completeScript = redis.NewScript(`
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur then return -1 end
-local recorded = 0
-if string.sub(cur, 1, 1) == 'q' then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ARGV[3])
-  redis.call('HINCRBY', KEYS[2], ARGV[2] == 'd' and 'done' or 'failed', 1)
-  recorded = 1
+local out = {}
+for i = 2, #ARGV, 4 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if not cur then
+    out[#out+1] = -1
+  else
+    local recorded = 0
+    if string.sub(cur, 1, 1) == 'q' then
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1] .. ARGV[i+2])
+      redis.call('HINCRBY', KEYS[2], ARGV[i+1] == 'd' and 'done' or 'failed', 1)
+      recorded = 1
+    end
+    redis.call('XACK', KEYS[3], ARGV[1], ARGV[i+3])
+    redis.call('XDEL', KEYS[3], ARGV[i+3])
+    out[#out+1] = recorded
+  end
 end
-redis.call('XACK', KEYS[3], ARGV[5], ARGV[4])
-redis.call('XDEL', KEYS[3], ARGV[4])
-return recorded
+return out
 `)
 
 // leaseScript renews (idle 0) or hands back (idle far beyond any lease) the

@@ -344,12 +344,12 @@ func TestRedoIsRecordedOnce(t *testing.T) {
 	m := msgs[0].Messages[0]
 	keys := []string{r.keys.items, r.keys.counts, r.keys.stream}
 	path := m.Values["p"].(string)
-	n, err := completeScript.Run(ctx, q.rdb, keys, path, "d", `{"n":"f0000.txt","s":201}`, m.ID, group).Int()
+	n, err := completeScript.Run(ctx, q.rdb, keys, group, path, "d", `{"n":"f0000.txt","s":201}`, m.ID).Int64Slice()
 	require.NoError(t, err)
-	assert.Equal(t, 1, n)
-	n, err = completeScript.Run(ctx, q.rdb, keys, path, "f", `{"n":"f0000.txt","s":500}`, m.ID, group).Int()
+	assert.Equal(t, []int64{1}, n)
+	n, err = completeScript.Run(ctx, q.rdb, keys, group, path, "f", `{"n":"f0000.txt","s":500}`, m.ID).Int64Slice()
 	require.NoError(t, err)
-	assert.Equal(t, 0, n, "recorded before")
+	assert.Equal(t, []int64{0}, n, "recorded before")
 	st, err := r.Status(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, Status{Total: 1, Done: 1}, st)
@@ -357,9 +357,9 @@ func TestRedoIsRecordedOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 201, it.Status)
 	assert.Zero(t, q.rdb.XLen(ctx, r.keys.stream).Val(), "the entry is deleted once done")
-	n, err = completeScript.Run(ctx, q.rdb, keys, "/not/an/item", "d", `{}`, m.ID, group).Int()
+	n, err = completeScript.Run(ctx, q.rdb, keys, group, "/not/an/item", "d", `{}`, m.ID, path, "d", `{}`, m.ID).Int64Slice()
 	require.NoError(t, err)
-	assert.Equal(t, -1, n)
+	assert.Equal(t, []int64{-1, 0}, n)
 }
 
 // TestCancelHandsItemsBack: a worker whose context ends hands back what it
@@ -485,6 +485,9 @@ func TestMisuse(t *testing.T) {
 
 // serve starts an HTTP server with h for the test and returns its URL.
 func serve(t *testing.T, h http.Handler) string {
+	if h == nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL

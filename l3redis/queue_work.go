@@ -26,12 +26,14 @@ const (
 	// workConcurrency is how many files a worker sends at once by default,
 	// as Client.UploadAll.
 	workConcurrency = 4
-	// idleBlock is how long a worker with nothing to do waits for new items
-	// in one XREADGROUP before it looks at the run again.
-	idleBlock = time.Second
-	// busyBlock is that wait while some of its own files are in flight, so
-	// that it notices soon when the last one ends.
-	busyBlock = 100 * time.Millisecond
+	// idleBlock is how long a worker with nothing to do, in a run that is
+	// not drained (others hold the rest), waits for new items in one
+	// XREADGROUP before it looks at the run again.
+	idleBlock = 100 * time.Millisecond
+	// busyWait is how long a worker with files in flight and no new items
+	// waits for one of them to end before it looks for new items and
+	// expired leases again.
+	busyWait = 100 * time.Millisecond
 	// releaseIdle is the idle time given to an item handed back: far beyond
 	// any lease, so any worker reclaims it at once.
 	releaseIdle = 365 * 24 * time.Hour
@@ -219,6 +221,12 @@ func (w *worker) work(ctx context.Context) error {
 	}
 	stopRenewing := w.renewLeases(ctx)
 	defer stopRenewing()
+	records := make(chan sent, w.conc)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		w.recordAll(ctx, records, finished)
+	}()
 
 	cursor := "0-0"
 	var lastReclaim time.Time
@@ -256,26 +264,28 @@ func (w *worker) work(ctx context.Context) error {
 			}
 		}
 		if len(items) < free {
-			block := idleBlock
-			if inflight > 0 || len(items) > 0 {
-				block = busyBlock
-			}
-			more, err := w.claim(ctx, free-len(items), block)
+			more, err := w.claim(ctx, free-len(items), 0)
 			if err != nil {
 				failure = err
 				break
 			}
-			if len(more) == 0 {
-				lastReclaim = time.Time{} // nothing new: look for dead workers' items next
-			}
 			items = append(items, more...)
 		}
-		for _, it := range items {
-			inflight++
-			w.hold(it.id)
-			go func() { finished <- w.process(ctx, it) }()
-		}
-		if len(items) == 0 && inflight == 0 {
+		if len(items) == 0 {
+			lastReclaim = time.Time{} // nothing new: look for dead workers' items next time
+			if inflight > 0 {
+				// Wait for one of its own to end, or a while for new items
+				// (from another adder) and leases running out.
+				timer := time.NewTimer(busyWait)
+				select {
+				case err := <-finished:
+					note(err)
+				case <-timer.C:
+				case <-ctx.Done():
+				}
+				timer.Stop()
+				continue
+			}
 			var st Status
 			err := w.redis.do(ctx, "reading the status", func(ctx context.Context) (err error) {
 				st, err = w.run.status(ctx)
@@ -288,11 +298,23 @@ func (w *worker) work(ctx context.Context) error {
 			if st.Drained() {
 				break
 			}
+			// Others hold the rest: wait for new items, then look again.
+			if items, err = w.claim(ctx, free, idleBlock); err != nil {
+				failure = err
+				break
+			}
+		}
+		for _, it := range items {
+			inflight++
+			w.hold(it.id)
+			go w.process(ctx, it, records, finished)
 		}
 	}
 	for inflight > 0 {
 		note(<-finished)
 	}
+	close(records)
+	<-recorded
 	stopRenewing()
 	if failure == nil {
 		failure = ctx.Err()
@@ -403,8 +425,12 @@ func (w *worker) notHeld(items []claimed) []claimed {
 	return out
 }
 
-// claim takes up to n new items (XREADGROUP), waiting up to block for some.
+// claim takes up to n new items (XREADGROUP), waiting up to block for some
+// (not at all for 0).
 func (w *worker) claim(ctx context.Context, n int, block time.Duration) ([]claimed, error) {
+	if block <= 0 {
+		block = -1 // go-redis: no BLOCK argument
+	}
 	var streams []redis.XStream
 	err := w.redis.do(ctx, "claiming items", func(ctx context.Context) (err error) {
 		streams, err = w.run.q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
@@ -470,59 +496,22 @@ func (w *worker) unhold(id string) {
 	w.mu.Unlock()
 }
 
-// process uploads one item and records its result. It returns an error
-// only when the worker must stop (the run is gone, Redis failed for good).
-func (w *worker) process(ctx context.Context, it claimed) error {
-	defer w.unhold(it.id)
+// process uploads one item and hands it to the recorder (queue_record.go).
+// An item cut short by ctx is handed back for another worker to take now.
+func (w *worker) process(ctx context.Context, it claimed, records chan<- sent, finished chan<- error) {
 	fr := w.up.upload(ctx, bulkhook.File{Path: it.path, Name: it.name, Key: w.run.itemKey(it.path)})
 	if fr.Err != nil && ctx.Err() != nil {
-		// Cut short by ctx: hand it back for another worker to take now.
 		rctx, cancel := afterCancel(ctx)
 		w.setLeases(rctx, []string{it.id}, releaseIdle)
 		cancel()
+		w.unhold(it.id)
 		w.mu.Lock()
 		w.sum.Released++
 		w.mu.Unlock()
-		return nil
+		finished <- nil
+		return
 	}
-	state := "d"
-	if fr.Err != nil {
-		state = "f"
-	}
-	data, err := jsonString(resultOf(it.name, fr))
-	if err != nil {
-		return err
-	}
-	keys := []string{w.run.keys.items, w.run.keys.counts, w.run.keys.stream}
-	var n int
-	rctx, cancel := afterCancel(ctx)
-	err = w.redis.do(rctx, "recording "+it.name, func(ctx context.Context) (err error) {
-		n, err = completeScript.Run(ctx, w.run.q.rdb, keys, it.path, state, data, it.id, group).Int()
-		return err
-	})
-	cancel()
-	switch {
-	case err != nil:
-		return fmt.Errorf("l3redis: %s was sent but could not be recorded (another worker will send it again): %w", it.name, err)
-	case n < 0:
-		return fmt.Errorf("%w: %s no longer has %s", ErrNoRun, w.run.name, it.path)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch {
-	case n == 0:
-		w.sum.Redone++
-		return nil
-	case fr.Err != nil:
-		w.sum.Failed++
-	default:
-		w.sum.Uploaded++
-		w.sum.Bytes += fr.Sent
-	}
-	if w.onResult != nil {
-		w.onResult(fr)
-	}
-	return nil
+	records <- sent{it: it, fr: fr}
 }
 
 // renewLeases renews the leases of the items in flight here every third of
