@@ -305,14 +305,15 @@ func (r *Run) Options() RunOptions {
 	return r.meta.RunOptions
 }
 
-// Delete removes the run and its results from Redis. Workers still on it
-// stop with an error wrapping [ErrNoRun].
+// Delete removes the run and its results from Redis (UNLINK: a run of
+// millions of items is freed in the background, without stalling Redis).
+// Workers still on it stop with an error wrapping [ErrNoRun].
 func (r *Run) Delete(ctx context.Context) error {
 	if err := r.check(ctx, "Run.Delete"); err != nil {
 		return err
 	}
 	k := r.keys
-	if err := r.q.rdb.Del(ctx, k.meta, k.items, k.counts, k.stream).Err(); err != nil {
+	if err := r.q.rdb.Unlink(ctx, k.meta, k.items, k.counts, k.stream).Err(); err != nil {
 		return fmt.Errorf("l3redis: deleting run %s: %w", r.name, err)
 	}
 	return nil

@@ -13,7 +13,6 @@ import (
 
 	"github.com/l3go/level3"
 	"github.com/l3go/level3/internal/realpeers"
-	"github.com/l3go/level3/mocks"
 )
 
 // TestWorkWaitsOutRedis: Redis stops mid-run and comes back (with its
@@ -24,9 +23,8 @@ func TestWorkWaitsOutRedis(t *testing.T) {
 	q, redisSrv := queueOn(t, realpeers.RedisAppendOnly())
 	dir, names := files(t, 40)
 	srv := putTarget(t, names)
-	var puts atomic.Int32
-	reached := make(chan struct{})
-	srv.Handle("/put/"+names[10], mocks.Content([]byte("old"), "text/plain"))
+	var results atomic.Int32
+	reached, stopped := make(chan struct{}), make(chan struct{})
 	ctx := context.Background()
 	r, err := q.Create(ctx, "outage", srv.URL+"/put", &RunOptions{Put: true})
 	require.NoError(t, err)
@@ -39,8 +37,11 @@ func TestWorkWaitsOutRedis(t *testing.T) {
 			Concurrency: 2,
 			RedisRetry:  level3.Schedule{Initial: 50 * time.Millisecond, Max: 200 * time.Millisecond},
 			OnResult: func(level3.FileResult) {
-				if puts.Add(1) == 10 {
+				if results.Add(1) == 10 {
+					// Hold the worker here until Redis is down, so that the
+					// rest is sent and recorded around the outage.
 					close(reached)
+					<-stopped
 				}
 			},
 		})
@@ -49,6 +50,7 @@ func TestWorkWaitsOutRedis(t *testing.T) {
 	}()
 	<-reached
 	redisSrv.Stop()
+	close(stopped)
 	// The outage lasts a second; the worker must neither fail nor finish meanwhile.
 	select {
 	case <-time.After(time.Second):

@@ -275,7 +275,7 @@ func TestBinaryUploadQueueKillOneWorker(t *testing.T) {
 // second and a half later with its data; both workers wait, carry on, and
 // complete the run with every file sent exactly once.
 func TestBinaryUploadQueueRedisOutage(t *testing.T) {
-	const n = 80
+	const n = 120
 	redisSrv := realpeers.Redis(t, realpeers.RedisAppendOnly())
 	dir, names := queueFiles(t, n)
 	srv := mocks.NewServer(t)
