@@ -24,10 +24,18 @@ type sent struct {
 
 // recordAll records what comes in, in batches of what has arrived while
 // the last batch was recorded, until in is closed. For each item it sends
-// one value on finished: nil, or the error that must stop the worker.
+// one value on finished: nil, or the error that must stop the worker. After
+// such an error it records nothing more (the items stay leased, for other
+// workers to take over) and passes the error on for each item.
 func (w *worker) recordAll(ctx context.Context, in <-chan sent, finished chan<- error) {
 	batch := make([]sent, 0, recordBatch)
+	var failed error
 	for s := range in {
+		if failed != nil {
+			w.unhold(s.it.id)
+			finished <- failed
+			continue
+		}
 		batch = append(batch[:0], s)
 	more:
 		for len(batch) < recordBatch {
@@ -41,9 +49,9 @@ func (w *worker) recordAll(ctx context.Context, in <-chan sent, finished chan<- 
 				break more
 			}
 		}
-		err := w.record(ctx, batch)
+		failed = w.record(ctx, batch)
 		for range batch {
-			finished <- err
+			finished <- failed
 		}
 	}
 }
