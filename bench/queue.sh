@@ -8,7 +8,7 @@
 #   - BenchmarkQueueOutage: 2,000 files, three workers, Redis stopped for 5 s
 #     once a third arrived: items lost, files sent twice, extra wall time
 #     beside the same run without an outage;
-#   - BenchmarkQueueScale: 1,000 x 64 KiB PUT to nginx, 12 at a time in all:
+#   - BenchmarkQueueScale: 2,000 x 64 KiB PUT to nginx, 12 at a time in all:
 #     a local `l3 upload`, one worker of a run, three workers of 4;
 #   - BenchmarkWorkOverhead(Nginx): the same comparison inside one process
 #     (Client.UploadAll vs Run.Work), against a no-op server and nginx;

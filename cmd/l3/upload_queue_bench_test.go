@@ -211,8 +211,8 @@ func BenchmarkQueueOutage(b *testing.B) {
 	b.ReportMetric(extra/n, "outage-extra-s")
 }
 
-// BenchmarkQueueScale: 1,000 files of 64 KiB (as BenchmarkBulkUpload) PUT
-// to nginx WebDAV, 12 at a time in all, three ways in each run: a local `l3 upload --put` (the
+// BenchmarkQueueScale: 2,000 files of 64 KiB PUT to nginx WebDAV, 12 at a
+// time in all, three ways in each run: a local `l3 upload --put` (the
 // baseline), one worker of a Redis run, and three workers of 4 each. All
 // run on the same machine, so this measures what coordination costs, not
 // what more machines would bring. It reports each wall time and the ratios
@@ -220,7 +220,7 @@ func BenchmarkQueueOutage(b *testing.B) {
 func BenchmarkQueueScale(b *testing.B) {
 	l3Binary(b) // built before any timing
 	dir := b.TempDir()
-	const files = 1000
+	const files = benchFiles
 	body := strings.Repeat("x", 64<<10)
 	for i := range files {
 		p := filepath.Join(dir, fmt.Sprintf("d%02d", i%20), fmt.Sprintf("f%04d.bin", i))
@@ -257,6 +257,9 @@ func BenchmarkQueueScale(b *testing.B) {
 		three += t3.Sub(t2).Seconds()
 		if st := runStatus(b, redisSrv.URL, run); st.Done != files {
 			b.Fatalf("three workers: %+v", st)
+		}
+		for _, way := range []string{"local", "one", "three"} {
+			_ = os.RemoveAll(filepath.Join(nginx.DAVRoot, fmt.Sprintf("scale-%d-%s", i, way)))
 		}
 	}
 	n := float64(b.N)
