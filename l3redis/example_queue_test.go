@@ -14,7 +14,7 @@ import (
 // directory (the files are added once) and works until the run is drained.
 // Another process can join with Queue.Open and Run.Work, or watch with
 // Run.Status. (Not run as a test: it needs a Redis server at localhost.)
-func Example() {
+func Example_bulkRun() {
 	ctx := context.Background()
 	rdb, err := l3redis.Dial(ctx, "redis://localhost:6379/0")
 	if err != nil {

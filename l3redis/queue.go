@@ -121,8 +121,8 @@ type runKeys struct {
 	meta, items, counts, stream string
 }
 
-// keysOf returns the keys of the run called name.
-func keysOf(name string) runKeys {
+// runKeysOf returns the keys of the run called name.
+func runKeysOf(name string) runKeys {
 	base := "l3:{run:" + name + "}:"
 	return runKeys{meta: base + "meta", items: base + "items", counts: base + "counts", stream: base + "stream"}
 }
@@ -209,7 +209,7 @@ func (q *Queue) Create(ctx context.Context, name, target string, opts *RunOption
 	if err != nil {
 		return nil, fmt.Errorf("l3redis: %w", err)
 	}
-	r := &Run{q: q, name: name, keys: keysOf(name)}
+	r := &Run{q: q, name: name, keys: runKeysOf(name)}
 	old, err := createScript.Run(ctx, q.rdb, []string{r.keys.meta, r.keys.stream}, data, group).Text()
 	switch {
 	case errors.Is(err, redis.Nil): // made now
@@ -242,7 +242,7 @@ func (q *Queue) Open(ctx context.Context, name string) (*Run, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	r := &Run{q: q, name: name, keys: keysOf(name)}
+	r := &Run{q: q, name: name, keys: runKeysOf(name)}
 	data, err := q.rdb.Get(ctx, r.keys.meta).Result()
 	switch {
 	case errors.Is(err, redis.Nil):
@@ -260,7 +260,7 @@ func (q *Queue) Open(ctx context.Context, name string) (*Run, error) {
 func decodeMeta(name, data string) (runMeta, error) {
 	var m runMeta
 	if err := json.Unmarshal([]byte(data), &m); err != nil || m.Kind != metaKind {
-		return m, fmt.Errorf("l3redis: %s does not hold a bulk run", keysOf(name).meta)
+		return m, fmt.Errorf("l3redis: %s does not hold a bulk run", runKeysOf(name).meta)
 	}
 	if m.Version != metaVersion {
 		return m, fmt.Errorf("l3redis: run %s has version %d; this program reads version %d", name, m.Version, metaVersion)
