@@ -74,7 +74,10 @@ func BenchmarkWorkOverhead(b *testing.B) {
 //
 //	go test -run '^$' -bench BenchmarkWorkOverheadNginx -count 5 ./l3redis
 func BenchmarkWorkOverheadNginx(b *testing.B) {
-	const n = 500
+	n := 500
+	if v, err := strconv.Atoi(os.Getenv("QUEUE_BENCH_FILES")); err == nil {
+		n = v
+	}
 	dir := b.TempDir()
 	for i := range n {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%04d.bin", i)), bytes.Repeat([]byte("x"), 64<<10), 0o644); err != nil {

@@ -24,16 +24,16 @@ type sent struct {
 
 // recordAll records what comes in, in batches of what has arrived while
 // the last batch was recorded, until in is closed. For each item it sends
-// one value on finished: nil, or the error that must stop the worker. After
-// such an error it records nothing more (the items stay leased, for other
-// workers to take over) and passes the error on for each item.
-func (w *worker) recordAll(ctx context.Context, in <-chan sent, finished chan<- error) {
+// one recorded event, with the error that must stop the worker if there is
+// one. After such an error it records nothing more (the items stay leased,
+// for other workers to take over) and passes the error on for each item.
+func (w *worker) recordAll(ctx context.Context, in <-chan sent, events chan<- workEvent) {
 	batch := make([]sent, 0, recordBatch)
 	var failed error
 	for s := range in {
 		if failed != nil {
 			w.unhold(s.it.id)
-			finished <- failed
+			events <- workEvent{kind: recorded, err: failed}
 			continue
 		}
 		batch = append(batch[:0], s)
@@ -51,7 +51,7 @@ func (w *worker) recordAll(ctx context.Context, in <-chan sent, finished chan<- 
 		}
 		failed = w.record(ctx, batch)
 		for range batch {
-			finished <- failed
+			events <- workEvent{kind: recorded, err: failed}
 		}
 	}
 }

@@ -206,116 +206,184 @@ type claimed struct {
 	id, path, name string
 }
 
-// work is the worker's loop: claim what there is room for, start each
-// item, until the run is drained, ctx ends, or Redis fails for good. It
-// waits for the items in flight before it returns.
-func (w *worker) work(ctx context.Context) error {
-	finished := make(chan error, w.conc)
-	inflight := 0
-	var failure error
-	note := func(err error) {
-		inflight--
-		if err != nil && failure == nil {
-			failure = err
+// The stages of an item in a worker, as events its goroutines send to the
+// loop (work): an upload ended and the item went to the recorder; an upload
+// was cut short and the item handed back; the recorder recorded the item
+// (err: the worker must stop).
+type (
+	eventKind int8
+	workEvent struct {
+		kind eventKind
+		err  error
+	}
+)
+
+const (
+	uploaded eventKind = iota
+	released
+	recorded
+)
+
+// pipeline counts the items a worker holds, by stage: claimed but not
+// started (buffer: so that a free slot starts its next file without waiting
+// for Redis), being sent, being recorded.
+type pipeline struct {
+	buffer    []claimed
+	uploading int
+	recording int
+	failure   error // the first error that must stop the worker
+}
+
+// note takes one event into account.
+func (p *pipeline) note(e workEvent) {
+	switch e.kind {
+	case uploaded:
+		p.uploading--
+		p.recording++
+	case released:
+		p.uploading--
+	case recorded:
+		p.recording--
+		if e.err != nil && p.failure == nil {
+			p.failure = e.err
 		}
 	}
+}
+
+// busy reports whether any item is held.
+func (p *pipeline) busy() bool { return len(p.buffer)+p.uploading+p.recording > 0 }
+
+// work is the worker's loop. It keeps up to Concurrency files in flight,
+// starting each from a buffer of as many claimed items that it refills
+// from Redis (new items, then expired leases) while files are sent, and
+// hands each sent file to the recorder (queue_record.go), whose round trips
+// to Redis are not the uploads' either; it holds at most three times
+// Concurrency items in all. It returns when the run is drained, ctx ends or
+// Redis fails for good, after handing back what it had not started and
+// waiting for what it had.
+func (w *worker) work(ctx context.Context) error {
+	maxHeld := 3 * w.conc
+	events := make(chan workEvent, 2*maxHeld) // never full: at most two events per item held
+	records := make(chan sent, maxHeld)
+	recorderDone := make(chan struct{})
+	go func() {
+		defer close(recorderDone)
+		w.recordAll(ctx, records, events)
+	}()
 	stopRenewing := w.renewLeases(ctx)
 	defer stopRenewing()
-	records := make(chan sent, w.conc)
-	recorded := make(chan struct{})
-	go func() {
-		defer close(recorded)
-		w.recordAll(ctx, records, finished)
-	}()
 
+	var p pipeline
 	cursor := "0-0"
 	var lastReclaim time.Time
 	reclaimEvery := max(w.lease/4, 50*time.Millisecond)
-	for failure == nil && ctx.Err() == nil {
-		// Take note of what ended, without waiting.
-	collect:
+	for p.failure == nil && ctx.Err() == nil {
+	collect: // what happened meanwhile, without waiting
 		for {
 			select {
-			case err := <-finished:
-				note(err)
+			case e := <-events:
+				p.note(e)
 			default:
 				break collect
 			}
 		}
-		if failure != nil {
+		if p.failure != nil {
 			break
 		}
-		free := w.conc - inflight
-		if free == 0 {
-			select {
-			case err := <-finished:
-				note(err)
-			case <-ctx.Done():
+		for p.uploading < w.conc && len(p.buffer) > 0 {
+			p.uploading++
+			go w.process(ctx, p.buffer[0], events, records)
+			p.buffer = p.buffer[1:]
+		}
+		want := min(w.conc-len(p.buffer), maxHeld-len(p.buffer)-p.uploading-p.recording)
+		empty := false // the stream has nothing for this worker now
+		if want > 0 {
+			var items []claimed
+			var err error
+			if time.Since(lastReclaim) >= reclaimEvery {
+				lastReclaim = time.Now()
+				if items, cursor, err = w.reclaim(ctx, cursor, want); err != nil {
+					p.failure = err
+					break
+				}
 			}
+			if len(items) < want {
+				more, err := w.claim(ctx, want-len(items), 0)
+				if err != nil {
+					p.failure = err
+					break
+				}
+				items = append(items, more...)
+			}
+			for _, it := range items {
+				w.hold(it.id)
+			}
+			p.buffer = append(p.buffer, items...)
+			if len(items) > 0 {
+				continue // start them
+			}
+			empty = true
+			lastReclaim = time.Time{} // nothing new: look for dead workers' items next time
+		}
+		if empty && !p.busy() {
+			drained, items, err := w.idle(ctx, w.conc)
+			if err != nil {
+				p.failure = err
+				break
+			}
+			if drained {
+				break
+			}
+			for _, it := range items {
+				w.hold(it.id)
+			}
+			p.buffer = append(p.buffer, items...)
 			continue
 		}
-		var items []claimed
-		if time.Since(lastReclaim) >= reclaimEvery {
-			lastReclaim = time.Now()
-			var err error
-			if items, cursor, err = w.reclaim(ctx, cursor, free); err != nil {
-				failure = err
-				break
-			}
+		// Wait for a slot to free, or, with nothing new in the stream, a
+		// while for new items (another adder) and leases running out.
+		var (
+			timer *time.Timer
+			tick  <-chan time.Time
+		)
+		if empty {
+			timer = time.NewTimer(busyWait)
+			tick = timer.C
 		}
-		if len(items) < free {
-			more, err := w.claim(ctx, free-len(items), 0)
-			if err != nil {
-				failure = err
-				break
-			}
-			items = append(items, more...)
+		select {
+		case e := <-events:
+			p.note(e)
+		case <-tick:
+		case <-ctx.Done():
 		}
-		if len(items) == 0 {
-			lastReclaim = time.Time{} // nothing new: look for dead workers' items next time
-			if inflight > 0 {
-				// Wait for one of its own to end, or a while for new items
-				// (from another adder) and leases running out.
-				timer := time.NewTimer(busyWait)
-				select {
-				case err := <-finished:
-					note(err)
-				case <-timer.C:
-				case <-ctx.Done():
-				}
-				timer.Stop()
-				continue
-			}
-			var st Status
-			err := w.redis.do(ctx, "reading the status", func(ctx context.Context) (err error) {
-				st, err = w.run.status(ctx)
-				return err
-			})
-			if err != nil {
-				failure = err
-				break
-			}
-			if st.Drained() {
-				break
-			}
-			// Others hold the rest: wait for new items, then look again.
-			if items, err = w.claim(ctx, free, idleBlock); err != nil {
-				failure = err
-				break
-			}
-		}
-		for _, it := range items {
-			inflight++
-			w.hold(it.id)
-			go w.process(ctx, it, records, finished)
+		if timer != nil {
+			timer.Stop()
 		}
 	}
-	for inflight > 0 {
-		note(<-finished)
+	// Hand back what was not started, wait for the rest.
+	if len(p.buffer) > 0 {
+		ids := make([]string, len(p.buffer))
+		for i, it := range p.buffer {
+			ids[i] = it.id
+		}
+		rctx, cancel := afterCancel(ctx)
+		w.setLeases(rctx, ids, releaseIdle)
+		cancel()
+		for _, id := range ids {
+			w.unhold(id)
+		}
+		w.mu.Lock()
+		w.sum.Released += len(ids)
+		w.mu.Unlock()
+		p.buffer = nil
+	}
+	for p.busy() {
+		p.note(<-events)
 	}
 	close(records)
-	<-recorded
+	<-recorderDone
 	stopRenewing()
+	failure := p.failure
 	if failure == nil {
 		failure = ctx.Err()
 	}
@@ -326,6 +394,22 @@ func (w *worker) work(ctx context.Context) error {
 		w.sum.Run = st
 	}
 	return failure
+}
+
+// idle is what a worker holding nothing does when the stream has nothing
+// for it: it reports whether the run is drained, and if not, waits up to
+// idleBlock for up to n new items (others hold the rest).
+func (w *worker) idle(ctx context.Context, n int) (drained bool, items []claimed, err error) {
+	var st Status
+	err = w.redis.do(ctx, "reading the status", func(ctx context.Context) (err error) {
+		st, err = w.run.status(ctx)
+		return err
+	})
+	if err != nil || st.Drained() {
+		return err == nil, nil, err
+	}
+	items, err = w.claim(ctx, n, idleBlock)
+	return false, items, err
 }
 
 // afterCancel returns ctx, or, once ctx ended, a context that outlives it by
@@ -498,7 +582,7 @@ func (w *worker) unhold(id string) {
 
 // process uploads one item and hands it to the recorder (queue_record.go).
 // An item cut short by ctx is handed back for another worker to take now.
-func (w *worker) process(ctx context.Context, it claimed, records chan<- sent, finished chan<- error) {
+func (w *worker) process(ctx context.Context, it claimed, events chan<- workEvent, records chan<- sent) {
 	fr := w.up.upload(ctx, bulkhook.File{Path: it.path, Name: it.name, Key: w.run.itemKey(it.path)})
 	if fr.Err != nil && ctx.Err() != nil {
 		rctx, cancel := afterCancel(ctx)
@@ -508,9 +592,10 @@ func (w *worker) process(ctx context.Context, it claimed, records chan<- sent, f
 		w.mu.Lock()
 		w.sum.Released++
 		w.mu.Unlock()
-		finished <- nil
+		events <- workEvent{kind: released}
 		return
 	}
+	events <- workEvent{kind: uploaded}
 	records <- sent{it: it, fr: fr}
 }
 
