@@ -262,7 +262,7 @@ func (p *pipeline) busy() bool { return len(p.buffer)+p.uploading+p.recording > 
 // Redis fails for good, after handing back what it had not started and
 // waiting for what it had.
 func (w *worker) work(ctx context.Context) error {
-	maxHeld := 3 * w.conc
+	maxHeld := w.maxHeld()
 	events := make(chan workEvent, 2*maxHeld) // never full: at most two events per item held
 	records := make(chan sent, maxHeld)
 	recorderDone := make(chan struct{})
@@ -396,6 +396,10 @@ func (w *worker) work(ctx context.Context) error {
 	return failure
 }
 
+// maxHeld is how many items a worker holds at most: claimed ahead, being
+// sent and being recorded.
+func (w *worker) maxHeld() int { return 3 * w.conc }
+
 // idle is what a worker holding nothing does when the stream has nothing
 // for it: it reports whether the run is drained, and if not, waits up to
 // idleBlock for up to n new items (others hold the rest).
@@ -464,7 +468,7 @@ func (w *worker) orphans(ctx context.Context, n int) ([]claimed, error) {
 	err := w.redis.do(ctx, "looking for lost items", func(ctx context.Context) (err error) {
 		pending, err = w.run.q.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
 			Stream: w.run.keys.stream, Group: group, Consumer: w.consumer,
-			Start: "-", End: "+", Count: int64(w.conc + n),
+			Start: "-", End: "+", Count: int64(w.maxHeld() + n),
 		}).Result()
 		return err
 	})
