@@ -492,3 +492,26 @@ func serve(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestWorkTakesBackItsLostDeliveries: items delivered to a worker whose
+// answer it never got (a connection lost with Redis) are its own at once,
+// without waiting for the lease.
+func TestWorkTakesBackItsLostDeliveries(t *testing.T) {
+	q, _ := queueOn(t)
+	srv := keyedTarget(t)
+	ctx := context.Background()
+	dir, _ := files(t, 6)
+	r, err := q.Create(ctx, "lost", srv.URL+"/up", &RunOptions{Lease: time.Hour})
+	require.NoError(t, err)
+	_, err = r.Add(ctx, dir)
+	require.NoError(t, err)
+	// Delivered to "w", whose answer was lost.
+	_, err = q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "w", Streams: []string{r.keys.stream, ">"}, Count: 2, Block: -1}).Result()
+	require.NoError(t, err)
+
+	sum, err := r.Work(ctx, client(t), &WorkOptions{Consumer: "w"})
+	require.NoError(t, err, "done though the lease is an hour")
+	assert.Equal(t, 6, sum.Uploaded)
+	assert.Zero(t, sum.Reclaimed, "its own, not taken over")
+	assert.Len(t, created(srv), 6)
+}
