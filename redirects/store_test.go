@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestKey(t *testing.T) {
@@ -30,7 +29,10 @@ func TestKey(t *testing.T) {
 	}
 	for in, want := range cases {
 		u, err := url.Parse(in)
-		require.NoError(t, err, in)
+		if err != nil { // Go 1.26 refuses "HTTP://::" when parsing: no key either way
+			assert.Empty(t, want, "%s: %v", in, err)
+			continue
+		}
 		assert.Equal(t, want, Key(u), in)
 	}
 	assert.Equal(t, "", Key(nil))
