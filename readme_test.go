@@ -70,7 +70,8 @@ func docSnippets(t *testing.T, docs ...string) []snippet {
 // knownImports maps the package names snippets use to their import paths.
 var knownImports = map[string]string{
 	"level3": "github.com/l3go/level3", "profiles": "github.com/l3go/level3/profiles",
-	"mocks": "github.com/l3go/level3/mocks", "redirects": "github.com/l3go/level3/redirects", "l3redis": "github.com/l3go/level3/l3redis",
+	"mocks": "github.com/l3go/level3/mocks", "redirects": "github.com/l3go/level3/redirects",
+	"polite": "github.com/l3go/level3/polite", "l3redis": "github.com/l3go/level3/l3redis",
 	"bytes": "bytes", "context": "context", "errors": "errors", "fmt": "fmt", "io": "io",
 	"json": "encoding/json", "log": "log", "slog": "log/slog", "http": "net/http",
 	"url": "net/url", "os": "os", "filepath": "path/filepath", "strings": "strings",
