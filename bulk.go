@@ -298,6 +298,7 @@ type bulkJob struct {
 	name string      // relative, slash-separated
 	info fs.FileInfo // of the file (symbolic links followed); nil with err
 	err  error
+	key  string // idempotency key for a keyed POST; empty: a fresh one (bulk_hook.go sets it)
 }
 
 // walkAll sends a job for every file under paths, in order, until ctx ends.
@@ -385,7 +386,10 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 	if !r.put {
 		o.Slug = job.name
 		if r.keyed {
-			o.IdempotencyKey = NewIdempotencyKey() // the same for every attempt of this file
+			o.IdempotencyKey = job.key // the same for every attempt of this file
+			if o.IdempotencyKey == "" {
+				o.IdempotencyKey = NewIdempotencyKey()
+			}
 		}
 	}
 	if r.onProgress != nil {

@@ -376,6 +376,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, path string, res
 				mime.FormatMediaType("attachment", map[string]string{"filename": name})}}
 		}
 	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" && res.IdempotencyKey != "" && !answersAsync(r, res) {
+		s.submitOnce(w, r, path, res, key, body, child)
+		return
+	}
 	s.create(w, r, path, res, child)
 }
 
@@ -390,7 +394,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, path string, res
 		return
 	}
 	if key := r.Header.Get("Idempotency-Key"); key != "" && res.IdempotencyKey != "" && !answersAsync(r, res) {
-		s.submitOnce(w, r, path, res, key, body)
+		s.submitOnce(w, r, path, res, key, body, Data(string(body)))
 		return
 	}
 	s.create(w, r, path, res, Data(string(body)))

@@ -1,10 +1,10 @@
-// This file holds how a Form honours idempotency keys (IETF
-// draft-ietf-httpapi-idempotency-key-header): the first submission with a
-// key creates the resource; a later one with the same key and body gets 409
-// while the first is still being processed (Resource.Processing) and then
-// the first answer again; one with another body gets 422. behaviour.go calls
-// submitOnce from submit; the answers are written by answerCreated
-// (representation.go).
+// This file holds how a Form or an Upload resource honours idempotency keys
+// (IETF draft-ietf-httpapi-idempotency-key-header): the first submission
+// with a key creates the resource; a later one with the same key and body
+// gets 409 while the first is still being processed (Resource.Processing)
+// and then the first answer again; one with another body gets 422.
+// behaviour.go calls submitOnce from submit and upload; the answers are
+// written by answerCreated (representation.go).
 
 package mocks
 
@@ -28,8 +28,9 @@ type submission struct {
 	count int      // requests seen with this key
 }
 
-// submitOnce handles a Form submission carrying an idempotency key.
-func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, path string, res *Resource, key string, body []byte) {
+// submitOnce handles a Form submission or an upload carrying an idempotency
+// key: child is the resource the first one creates.
+func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, path string, res *Resource, key string, body []byte, child *Resource) {
 	sum := sha256.Sum256(body)
 	s.mu.Lock()
 	e := s.entries[path]
@@ -46,7 +47,7 @@ func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, path string,
 		sub = &submission{sum: sum, busy: res.Processing, count: 1}
 		e.submissions[key] = sub
 		s.mu.Unlock()
-		childPath, loc := s.addChild(path, Data(string(body)))
+		childPath, loc := s.addChild(path, child)
 		s.mu.Lock()
 		sub.path, sub.loc = childPath, loc
 		s.mu.Unlock()
@@ -73,7 +74,8 @@ func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, path string,
 	}
 }
 
-// Submissions returns how many requests the Form at path received with the
+// Submissions returns how many requests the Form or Upload resource at path
+// received with the
 // idempotency key (as sent, quotes included), and whether it saw that key.
 func (s *Server) Submissions(path, key string) (int, bool) {
 	s.mu.Lock()

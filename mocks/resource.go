@@ -68,8 +68,10 @@ type Resource struct {
 	// polls of the watched resource while the operation is not finished
 	// (Async mixin).
 	RetryAfter string
-	// IdempotencyKey is what a Form answers in its idempotency-key header:
-	// "optional", "required" or "" (none).
+	// IdempotencyKey is what a Form or an Upload resource answers in its
+	// idempotency-key header: "optional", "required" (Forms) or "" (none).
+	// With it, a POST carrying a key creates one resource however often it
+	// is sent (see [Server.Submissions]).
 	IdempotencyKey string
 	// AcceptPatch lists the PATCH media types of a Data resource
 	// ([MergePatch], [JSONPatch]).

@@ -60,7 +60,7 @@ func commands() []command {
 		{"list", "URL", []string{"print a paged list's entries in order, walking page#next [--max N]"}, listCmd},
 		{"redirects", "[--forget URL | --clear]", []string{"list (or forget) the permanent redirects remembered"}, redirectsCmd},
 		{"download", "URL [-o PATH]", []string{"resumable, verified download to a file or directory", "(--connections N, --sha256 HEX, --fail-fast, --no-resume, --json)"}, downloadCmd},
-		{"upload", "URL PATH...", []string{"upload files and directories (--put for WebDAV targets)"}, uploadCmd},
+		{"upload", "URL PATH...", []string{"upload files and directories (--put for WebDAV targets);", "--queue redis://HOST:PORT/DB --run NAME shares the run among processes", "(--worker, --status)"}, uploadCmd},
 		{"put", "URL FILE", []string{"replace a resource's bytes (--if-match ETAG, --force)"}, putCmd},
 		{"serve", "[--addr ADDR]", []string{"run the fake Level 3 server until interrupted"}, serveCmd},
 		{"demo", "", []string{"tour every profile against the fake server"}, demoCmd},

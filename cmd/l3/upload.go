@@ -1,6 +1,7 @@
 // This file holds `l3 upload URL FILE_OR_DIR...` (POST to an Upload resource,
 // or PUT below a collection with --put) and `l3 put URL FILE` (replace a
-// Content resource). The progress display is in progress.go.
+// Content resource). The progress display is in progress.go; runs shared
+// through Redis (--queue, --run, --worker, --status) are upload_queue.go.
 
 package main
 
@@ -8,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -32,6 +34,8 @@ type uploadOptions struct {
 	noPreflight bool
 	put         bool
 	json        bool
+	queue       queueFlags      // upload_queue.go
+	given       map[string]bool // the flags given on the command line
 }
 
 // The flags' defaults are the library's (zero BulkOptions), spelled out
@@ -44,7 +48,7 @@ const (
 // parseUpload parses the arguments of `l3 upload`.
 func parseUpload(args []string, s streams) (*uploadOptions, error) {
 	o := &uploadOptions{}
-	fs := newFlagSet("upload", "URL FILE_OR_DIR... [flags]", s.err)
+	fs := newFlagSet("upload", "URL FILE_OR_DIR... [flags]\n       l3 upload --queue redis://HOST:PORT/DB --run NAME [--put] URL FILE_OR_DIR...\n       l3 upload --queue redis://HOST:PORT/DB --run NAME --worker | --status", s.err)
 	o.common.register(fs)
 	o.async.register(fs)
 	o.polite.register(fs)
@@ -56,9 +60,15 @@ func parseUpload(args []string, s streams) (*uploadOptions, error) {
 	fs.BoolVar(&o.noPreflight, "no-preflight", false, "send bodies at once, never with expect: 100-continue")
 	fs.BoolVar(&o.put, "put", false, "PUT each file to URL joined with its path (WebDAV, object stores) instead of POSTing it to URL")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per file: file, status, location, etag, bytes, error")
+	o.queue.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
+	}
+	o.given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.given[f.Name] = true })
+	if o.queue.url != "" || o.queue.run != "" || o.queue.worker || o.queue.status || o.given["lease"] {
+		return o, o.queue.check(o, pos)
 	}
 	if len(pos) < 2 {
 		return nil, usagef("upload: want a URL and at least one file or directory, got %d arguments", len(pos))
@@ -113,6 +123,9 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 	}
 	if o.async.enabled() {
 		return uploadAsync(ctx, client, http.MethodPost, o.url, o.paths, &up, &o.async, s)
+	}
+	if o.queue.url != "" {
+		return runQueue(ctx, client, o, up, s)
 	}
 	bar := newProgressBar(s.err)
 	print := resultPrinter(s, o.json, bar)

@@ -25,15 +25,17 @@ type RedisServer struct {
 	URL  string // redis://127.0.0.1:PORT/0
 
 	bin, dir, conf, log string
+	appendOnly          bool // RedisAppendOnly (redis_options.go)
 	mu                  sync.Mutex
 	proc                *process
 }
 
-// Redis starts redis-server on a free loopback port, with persistence off,
-// a temporary directory and no password, and stops it when the test ends.
-// Like Nginx and Apache, it skips the test when redis-server is not
-// installed, or fails it when REALPEERS_REQUIRE is set.
-func Redis(t testing.TB) *RedisServer {
+// Redis starts redis-server on a free loopback port, with persistence off
+// (unless opts say otherwise: redis_options.go), a temporary directory and
+// no password, and stops it when the test ends. Like Nginx and Apache, it
+// skips the test when redis-server is not installed, or fails it when
+// REALPEERS_REQUIRE is set.
+func Redis(t testing.TB, opts ...RedisOption) *RedisServer {
 	t.Helper()
 	bin := findBinary([]string{"redis-server"}, []string{"/usr/bin", "/usr/sbin", "/usr/local/bin"})
 	if bin == "" {
@@ -48,6 +50,9 @@ func Redis(t testing.TB) *RedisServer {
 	}
 	dir := t.TempDir()
 	r := &RedisServer{bin: bin, dir: dir, conf: filepath.Join(dir, "redis.conf"), log: filepath.Join(dir, "redis.log")}
+	for _, o := range opts {
+		o(r)
+	}
 	t.Cleanup(func() {
 		r.Stop()
 		if t.Failed() {
@@ -80,11 +85,10 @@ func (r *RedisServer) start(port int) error {
 port %d
 protected-mode yes
 save ""
-appendonly no
 dir %s
 logfile %s
 daemonize no
-`, port, r.dir, r.log)
+%s`, port, r.dir, r.log, r.persistence())
 	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
 		return err
 	}
@@ -114,7 +118,8 @@ func (r *RedisServer) Stop() {
 }
 
 // Restart starts the server again on the same port after Stop, with an
-// empty dataset (persistence is off, as a crashed cache would come back).
+// empty dataset (persistence is off, as a crashed cache would come back),
+// or with all it held when started with [RedisAppendOnly].
 func (r *RedisServer) Restart(t testing.TB) {
 	t.Helper()
 	_, portText, _ := net.SplitHostPort(r.Addr)
