@@ -1,9 +1,9 @@
 // This file holds how a worker waits out an unavailable Redis (stopped,
 // restarting, loading its data, unreachable): which errors mean "try again
 // later" (unavailable) and the loop that tries again on a level3.Schedule
-// (patient). A worker's other Redis errors end its work. It also sends
-// go-redis's own log lines (one per failed dial while Redis is down) to
-// slog at debug level instead of stderr.
+// (patient). A worker's other Redis errors end its work. go-redis's own log
+// lines (one per failed dial while Redis is down) go where LogRedisTo
+// (stores_log.go) sends them.
 
 package l3redis
 
@@ -19,17 +19,6 @@ import (
 	"github.com/l3go/level3"
 	"github.com/l3go/level3/internal/bulkhook"
 )
-
-func init() { redis.SetLogger(debugLog{}) }
-
-// debugLog passes go-redis's log lines to slog.Default at debug level, so
-// that an outage the worker waits out is not printed once per connection
-// attempt. A program that wants them elsewhere calls redis.SetLogger.
-type debugLog struct{}
-
-func (debugLog) Printf(ctx context.Context, format string, v ...any) {
-	slog.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
-}
 
 // defaultRedisRetry is the Schedule on which a worker waits out an
 // unavailable Redis when [WorkOptions].RedisRetry leaves a field zero: waits

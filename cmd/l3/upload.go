@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/l3go/level3"
+	"github.com/l3go/level3/l3redis"
+	"github.com/l3go/level3/polite"
+	"github.com/redis/go-redis/v9"
 )
 
 // uploadOptions are the parsed arguments of `l3 upload`.
@@ -107,7 +110,28 @@ type fileJSON struct {
 // runUpload uploads every file of o.paths. It returns an error (exit 1) when
 // any file failed.
 func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
-	politeOpts, err := o.polite.clientOptions(nil, &o.common, s.err)
+	ctx, cancel := o.common.context(ctx)
+	defer cancel()
+	// A distributed run shares its Redis with the polite layer, so that the
+	// whole fleet stays within the server's limits together.
+	var rdb *redis.Client
+	var limits polite.Store
+	if o.queue.url != "" {
+		var err error
+		// go-redis logs every failed dial while Redis is away; a worker
+		// waits that out, so the lines are for -v only.
+		if o.common.verbose {
+			l3redis.LogRedisTo(o.common.verboseLogger(s.err))
+		} else {
+			l3redis.LogRedisTo(nil)
+		}
+		if rdb, err = l3redis.Dial(ctx, o.queue.url); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		limits = l3redis.NewLimits(rdb, "")
+	}
+	politeOpts, err := o.polite.clientOptions(limits, &o.common, s.err)
 	if err != nil {
 		return err
 	}
@@ -115,8 +139,6 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := o.common.context(ctx)
-	defer cancel()
 	up := level3.UploadOptions{ContentType: o.contentType}
 	if o.noPreflight {
 		up.Preflight = level3.PreflightNever
@@ -125,7 +147,7 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 		return uploadAsync(ctx, client, http.MethodPost, o.url, o.paths, &up, &o.async, s)
 	}
 	if o.queue.url != "" {
-		return runQueue(ctx, client, o, up, s)
+		return runQueue(ctx, client, rdb, o, up, s)
 	}
 	bar := newProgressBar(s.err)
 	print := resultPrinter(s, o.json, bar)

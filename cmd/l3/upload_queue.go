@@ -25,6 +25,7 @@ import (
 
 	"github.com/l3go/level3"
 	"github.com/l3go/level3/l3redis"
+	"github.com/redis/go-redis/v9"
 )
 
 // queueFlags are the flags of `l3 upload` that share a run through Redis.
@@ -87,14 +88,10 @@ func (q *queueFlags) check(o *uploadOptions, pos []string) error {
 
 // runQueue runs the queue form o asks for, uploading with client and the
 // options up.
-func runQueue(ctx context.Context, client *level3.Client, o *uploadOptions, up level3.UploadOptions, s streams) error {
-	rdb, err := l3redis.Dial(ctx, o.queue.url)
-	if err != nil {
-		return err
-	}
-	defer rdb.Close()
+func runQueue(ctx context.Context, client *level3.Client, rdb *redis.Client, o *uploadOptions, up level3.UploadOptions, s streams) error {
 	q := l3redis.NewQueue(rdb)
 	var run *l3redis.Run
+	var err error
 	switch {
 	case o.queue.status:
 		if run, err = openRun(ctx, q, o.queue.run); err != nil {
