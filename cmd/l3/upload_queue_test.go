@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/politetest"
 	"github.com/l3go/level3/internal/realpeers"
 	"github.com/l3go/level3/l3redis"
 	"github.com/l3go/level3/mocks"
@@ -360,4 +361,28 @@ func putsSeen(srv *mocks.Server) map[string]bool {
 		}
 	}
 	return seen
+}
+
+// TestBinaryUploadQueueFleetIsPolite: two l3 processes drain one run against
+// a server allowing 10 requests per 2 s window, which it says in RateLimit
+// fields. Through the run's Redis they spend one budget: after the first
+// window, the server refuses none of their requests.
+func TestBinaryUploadQueueFleetIsPolite(t *testing.T) {
+	redisSrv := realpeers.Redis(t)
+	quota := politetest.NewQuotaServer(t, 10, 2*time.Second)
+	dir, _ := queueFiles(t, 30)
+	queue := redisSrv.URL
+
+	adder := startL3(t, "upload", "--queue", queue, "--run", "polite", "--put", "--concurrency", "4", quota.URL+"/put/", dir)
+	waitFor(t, "the run to hold its items", func() bool { return queueTotal(t, queue, "polite") == 30 })
+	workers := []*l3Process{adder,
+		startL3(t, "upload", "--queue", queue, "--run", "polite", "--worker", "--concurrency", "4"),
+		startL3(t, "upload", "--queue", queue, "--run", "polite", "--worker", "--concurrency", "4")}
+	for _, w := range workers {
+		assert.Equal(t, exitOK, w.wait(t, 2*time.Minute), w.err.String())
+	}
+	assert.Equal(t, l3redis.Status{Total: 30, Done: 30}, runStatus(t, queue, "polite"))
+	accepted, _, rejectedAfter := quota.Counts()
+	assert.Equal(t, 30, accepted)
+	assert.Zero(t, rejectedAfter, "429s after the first window, per window %v", quota.PerWindow())
 }
