@@ -72,33 +72,53 @@ func rawDownload(ctx context.Context, hc *http.Client, url, path string, buf []b
 
 // BenchmarkDownloadThroughput downloads one file from nginx on loopback to
 // disk with curl -o, with a tuned raw net/http copy and with
-// Client.Download, in rotating order in every iteration, and reports the
-// median throughput of each and the median over the iterations of
+// Client.Download, in rotating order in every iteration, over each
+// transport (http/1.1, https/1.1, https/h2: curl with --http1.1 or --http2
+// and --cacert, the others with realpeers' transport for it), and reports
+// the median throughput of each and the median over the iterations of
 // Client.Download's speed-up against the others (x-curl, x-raw: above 1 is
 // faster).
 //
-//	L3_BENCH_MIB=512 go test -run '^$' -bench DownloadThroughput -benchtime 7x .
+//	L3_BENCH_MIB=256 go test -run '^$' -bench DownloadThroughput -benchtime 7x .
 func BenchmarkDownloadThroughput(b *testing.B) {
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		b.Skip("curl not installed")
 	}
-	size := benchSize(b, 512)
+	size := benchSize(b, 256)
 	srv := realpeers.Nginx(b)
 	realpeers.WriteFile(b, srv.DocRoot, "big.bin", content(int(size), 99))
-	url := srv.URL + "/files/big.bin"
+	for _, tr := range realpeers.Transports() {
+		b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
+			downloadThroughput(b, curl, srv, tr, size)
+		})
+	}
+}
+
+// downloadThroughput is BenchmarkDownloadThroughput over one transport.
+func downloadThroughput(b *testing.B, curl string, srv *realpeers.Server, tr realpeers.Transport, size int64) {
+	url := srv.URLFor(tr) + "/files/big.bin"
 	dir := b.TempDir()
 	ctx := context.Background()
-	c, err := New()
+	hc := &http.Client{Transport: tr.HTTPTransport()}
+	defer hc.CloseIdleConnections()
+	c, err := New(WithHTTPClient(&http.Client{Transport: tr.HTTPTransport()}))
 	if err != nil {
 		b.Fatal(err)
 	}
-	hc := newHTTPClient()
+	defer c.HTTPClient().CloseIdleConnections()
 	buf := make([]byte, bufferSize)
+	curlArgs := []string{"-sS", "--http1.1"}
+	if tr.HTTP2 {
+		curlArgs = []string{"-sS", "--http2"}
+	}
+	if tr.TLS {
+		curlArgs = append(curlArgs, "--cacert", srv.CAFile)
+	}
 
 	runs := map[string]func(path string) error{
 		"curl": func(path string) error {
-			out, err := exec.Command(curl, "-sS", "-o", path, url).CombinedOutput()
+			out, err := exec.Command(curl, append(curlArgs, "-o", path, url)...).CombinedOutput()
 			if err != nil {
 				return fmt.Errorf("%v: %s", err, out)
 			}
@@ -155,7 +175,8 @@ func BenchmarkDownloadThroughput(b *testing.B) {
 // BenchmarkDownloadThrottled downloads a file from /slow/ (each connection
 // throttled to about 1 MiB/s) with one connection and with four, and
 // reports both times and their ratio (x4-vs-1: above 1 is faster), against
-// nginx and Apache.
+// nginx and Apache, over each transport (over h2 the four connections are
+// four TCP connections, see DownloadOptions.Connections).
 //
 //	L3_BENCH_MIB=32 go test -run '^$' -bench DownloadThrottled -benchtime 1x .
 func BenchmarkDownloadThrottled(b *testing.B) {
@@ -167,36 +188,51 @@ func BenchmarkDownloadThrottled(b *testing.B) {
 			}
 			srv := peer.Start(b)
 			realpeers.WriteFile(b, srv.DocRoot, "big.bin", content(int(size), 98))
-			url := srv.URL + "/slow/big.bin"
-			dir := b.TempDir()
-			c, err := New()
+			for _, tr := range realpeers.Transports() {
+				b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
+					downloadThrottled(b, srv, tr)
+				})
+			}
+		})
+	}
+}
+
+// downloadThrottled is BenchmarkDownloadThrottled against one server over
+// one transport.
+func downloadThrottled(b *testing.B, srv *realpeers.Server, tr realpeers.Transport) {
+	url := srv.URLFor(tr) + "/slow/big.bin"
+	dir := b.TempDir()
+	c, err := New(WithHTTPClient(&http.Client{Transport: tr.HTTPTransport()}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.HTTPClient().CloseIdleConnections()
+	var one, four []time.Duration
+	opened := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, conns := range []int{1, 4} {
+			path := filepath.Join(dir, "big.bin")
+			start := time.Now()
+			res, err := c.Download(context.Background(), url, path, &DownloadOptions{Connections: conns})
 			if err != nil {
 				b.Fatal(err)
 			}
-			var one, four []time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				for _, conns := range []int{1, 4} {
-					path := filepath.Join(dir, "big.bin")
-					start := time.Now()
-					if _, err := c.Download(context.Background(), url, path, &DownloadOptions{Connections: conns}); err != nil {
-						b.Fatal(err)
-					}
-					d := time.Since(start)
-					if conns == 1 {
-						one = append(one, d)
-					} else {
-						four = append(four, d)
-					}
-					os.Remove(path)
-				}
+			d := time.Since(start)
+			if conns == 1 {
+				one = append(one, d)
+			} else {
+				four = append(four, d)
+				opened = max(opened, res.Connections)
 			}
-			b.StopTimer()
-			b.ReportMetric(median(one).Seconds(), "1conn-s")
-			b.ReportMetric(median(four).Seconds(), "4conn-s")
-			b.ReportMetric(median(one).Seconds()/median(four).Seconds(), "x4-vs-1")
-		})
+			os.Remove(path)
+		}
 	}
+	b.StopTimer()
+	b.ReportMetric(median(one).Seconds(), "1conn-s")
+	b.ReportMetric(median(four).Seconds(), "4conn-s")
+	b.ReportMetric(median(one).Seconds()/median(four).Seconds(), "x4-vs-1")
+	b.ReportMetric(float64(opened), "conns")
 }
 
 // BenchmarkDownloadPeakRSS downloads a 4 GiB file (sparse on the server
@@ -228,12 +264,36 @@ func BenchmarkDownloadPeakRSS(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/l3").CombinedOutput(); err != nil {
 		b.Fatalf("building l3: %v\n%s", err, out)
 	}
-	url := srv.URL + "/files/huge.bin"
+	for _, tr := range realpeers.Transports() {
+		b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
+			downloadPeakRSS(b, gnuTime, bin, srv, tr, size)
+		})
+	}
+}
+
+// downloadPeakRSS is BenchmarkDownloadPeakRSS over one transport: l3 trusts
+// the run's CA through SSL_CERT_FILE and keeps to HTTP/1.1 over https/1.1
+// with GODEBUG=http2client=0; curl gets --cacert and --http1.1 or --http2.
+func downloadPeakRSS(b *testing.B, gnuTime, bin string, srv *realpeers.Server, tr realpeers.Transport, size int64) {
+	url := srv.URLFor(tr) + "/files/huge.bin"
 	dir := b.TempDir()
+	env := append(os.Environ(), "L3_CACHE_DIR="+b.TempDir())
+	curlArgs := []string{"curl", "-sS", "--http1.1"}
+	if tr.HTTP2 {
+		curlArgs[2] = "--http2"
+	}
+	if tr.TLS {
+		env = append(env, "SSL_CERT_FILE="+srv.CAFile)
+		curlArgs = append(curlArgs, "--cacert", srv.CAFile)
+	}
+	if tr.TLS && !tr.HTTP2 {
+		env = append(env, "GODEBUG=http2client=0")
+	}
 	run := func(args ...string) (rssMiB float64, d time.Duration) {
 		path := filepath.Join(dir, "huge.bin")
 		var stderr strings.Builder
 		cmd := exec.Command(gnuTime, append([]string{"-f", "%M"}, append(args, path)...)...)
+		cmd.Env = env
 		cmd.Stderr = &stderr
 		start := time.Now()
 		err := cmd.Run()
@@ -256,7 +316,7 @@ func BenchmarkDownloadPeakRSS(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		rss1, d1 := run(bin, "download", url, "-o")
 		rss4, d4 := run(bin, "download", "--connections", "4", url, "-o")
-		rssCurl, dCurl := run("curl", "-sS", url, "-o")
+		rssCurl, dCurl := run(slices.Concat(curlArgs, []string{url, "-o"})...)
 		b.ReportMetric(rss1, "l3-MiB-rss")
 		b.ReportMetric(rss4, "l3x4-MiB-rss")
 		b.ReportMetric(rssCurl, "curl-MiB-rss")

@@ -28,9 +28,9 @@ func TestRealPeersRedirectMemory(t *testing.T) {
 			assert.Equal(t, string(data), fetchBody(t, c, srv.URL+"/redirect308/a.txt"))
 			assert.Equal(t, string(data), fetchBody(t, c, srv.URL+"/redirect307/a.txt"))
 		}
-		wantLogged(t, srv, "GET", "/redirect308/a.txt", 0, 1, "308: asked once")
-		wantLogged(t, srv, "GET", "/redirect307/a.txt", 0, 3, "307: asked every time")
-		wantLogged(t, srv, "GET", "/files/a.txt", 0, 6)
+		wantLogged(t, c.HTTPClient(), srv, "GET", "/redirect308/a.txt", 0, 1, "308: asked once")
+		wantLogged(t, c.HTTPClient(), srv, "GET", "/redirect307/a.txt", 0, 3, "307: asked every time")
+		wantLogged(t, c.HTTPClient(), srv, "GET", "/files/a.txt", 0, 6)
 
 		plain := srv.HTTPClient(t)
 		for range 3 {
@@ -38,7 +38,7 @@ func TestRealPeersRedirectMemory(t *testing.T) {
 			require.NoError(t, err)
 			resp.Body.Close()
 		}
-		wantLogged(t, srv, "GET", "/redirect308/a.txt", 0, 4, "net/http asks the alias on every call")
+		wantLogged(t, plain, srv, "GET", "/redirect308/a.txt", 0, 4, "net/http asks the alias on every call")
 	})
 }
 
@@ -75,14 +75,14 @@ func TestRealPeersRedirectBodies(t *testing.T) {
 		put(srv.URL + "/dav308/p8.bin")
 		put(srv.URL + "/dav308/p8.bin")
 		assert.True(t, bytes.Equal(payload, stored("p8.bin")))
-		wantLogged(t, srv, "PUT", "/dav308/p8.bin", 0, 1, "the second PUT went straight to the target")
-		wantLogged(t, srv, "PUT", "/dav/p8.bin", 0, 2)
+		wantLogged(t, c.HTTPClient(), srv, "PUT", "/dav308/p8.bin", 0, 1, "the second PUT went straight to the target")
+		wantLogged(t, c.HTTPClient(), srv, "PUT", "/dav/p8.bin", 0, 2)
 
 		// Preflighted: nginx answers 100 Continue before its 307 (the body is
 		// sent to the alias and again to the target), Apache redirects first.
 		put(srv.URL+"/dav307/expect.bin", "Expect", "100-continue")
 		assert.True(t, bytes.Equal(payload, stored("expect.bin")))
-		wantLogged(t, srv, "PUT", "/dav/expect.bin", 0, 1)
+		wantLogged(t, c.HTTPClient(), srv, "PUT", "/dav/expect.bin", 0, 1)
 
 		// POST is repeated as POST: nginx refuses POST on a static file,
 		// Apache serves it; either way the POST, body and all, reached the
@@ -104,7 +104,7 @@ func TestRealPeersRedirectBodies(t *testing.T) {
 				t.Fatalf("POST %s: %v", alias, err)
 			}
 		}
-		wantLogged(t, srv, "POST", "/files/a.txt", 0, 2)
+		wantLogged(t, c.HTTPClient(), srv, "POST", "/files/a.txt", 0, 2)
 	})
 }
 

@@ -44,10 +44,14 @@ func logged(t *testing.T, srv realpeers.Peer, method, uri string, status int) in
 }
 
 // wantLogged asserts that srv logged want requests with method, uri and
-// status (0: any). It waits up to 5 s for lines not written yet: Apache
-// logs an HTTP/2 request a little after the client had the response.
-func wantLogged(t *testing.T, srv realpeers.Peer, method, uri string, status, want int, msgAndArgs ...any) {
+// status (0: any), sent through hc. Servers write a request's line after
+// the client had the response, and Apache's mod_http2 writes an HTTP/2
+// stream's line only when it next handles that stream's connection, which
+// under load can be never while the connection idles: so wantLogged first
+// closes hc's idle connections, then waits up to 5 s for the lines.
+func wantLogged(t *testing.T, hc *http.Client, srv realpeers.Peer, method, uri string, status, want int, msgAndArgs ...any) {
 	t.Helper()
+	hc.CloseIdleConnections()
 	n := logged(t, srv, method, uri, status)
 	for deadline := time.Now().Add(5 * time.Second); n < want && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
@@ -116,7 +120,7 @@ func TestRealPeersPreflightedRejectionSendsNoBody(t *testing.T) {
 		assert.Less(t, n.Written, int64(headersOnly), "bytes written at the socket")
 		assert.NoFileExists(t, filepath.Join(srv.DAVRoot, "big.bin"))
 		// nginx logs a request once its lingering close is over.
-		wantLogged(t, srv, "PUT", "/small/big.bin", 413, 1, "sent once, not retried")
+		wantLogged(t, c.HTTPClient(), srv, "PUT", "/small/big.bin", 413, 1, "sent once, not retried")
 		assert.Equal(t, 1, logged(t, srv, "PUT", "/small/big.bin", 0))
 	})
 }

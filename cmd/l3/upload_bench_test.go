@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/l3go/level3/internal/realpeers"
+)
+
+// Sizes of BenchmarkUploadVsCurlParallel: 1,000 files of 64 KiB, 8 at a time.
+const (
+	parallelFiles       = 1000
+	parallelFileSize    = 64 << 10
+	parallelConcurrency = 8
+)
+
+// processCost is what one run of a command cost: wall time, and the CPU
+// time (user + system) of the process, as the kernel counted it.
+type processCost struct{ wall, cpu time.Duration }
+
+// runCounted runs cmd and returns its cost.
+func runCounted(b *testing.B, cmd *exec.Cmd) processCost {
+	b.Helper()
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	wall := time.Since(start)
+	if err != nil {
+		b.Fatalf("%s: %v\n%s", cmd.Path, err, out)
+	}
+	ps := cmd.ProcessState
+	return processCost{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}
+}
+
+// medianOf returns the median of xs.
+func medianOf(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BenchmarkUploadVsCurlParallel uploads 1,000 files of 64 KiB, 8 at a time,
+// by PUT to real nginx's WebDAV location, with `l3 upload --put
+// --concurrency 8` and with curl's own parallel mode, `curl -Z
+// --parallel-max 8 -K LIST` (one process, its connections reused: curl at
+// its best), over each transport: http/1.1, https/1.1 and https/h2 (curl
+// --http1.1 or --http2 with the run's CA; l3 trusts the CA through
+// SSL_CERT_FILE, and GODEBUG=http2client=0 keeps it on HTTP/1.1 for
+// https/1.1). The two take turns going first; every run puts into a new
+// directory, removed after it. It reports the medians of l3's and curl's
+// wall and CPU time (user + system, counted by the kernel), and the medians
+// of each round's ratios l3/curl (x-wall, x-cpu: below 1 is l3 better).
+//
+//	go test -run '^$' -bench UploadVsCurlParallel -benchtime 5x ./cmd/l3
+func BenchmarkUploadVsCurlParallel(b *testing.B) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		b.Skip("curl not installed")
+	}
+	l3 := l3Binary(b)
+	srv := realpeers.Nginx(b)
+	dir := b.TempDir()
+	data := make([]byte, parallelFileSize)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	names := make([]string, parallelFiles)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%04d.dat", i)
+		if err := os.WriteFile(filepath.Join(dir, names[i]), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cache := b.TempDir()
+
+	for _, tr := range realpeers.Transports() {
+		b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
+			base := srv.URLFor(tr) + "/dav/"
+			curlProto := "--http1.1"
+			if tr.HTTP2 {
+				curlProto = "--http2"
+			}
+			env := append(os.Environ(), "L3_CACHE_DIR="+cache)
+			if tr.TLS {
+				env = append(env, "SSL_CERT_FILE="+srv.CAFile)
+			}
+			if tr.TLS && !tr.HTTP2 {
+				env = append(env, "GODEBUG=http2client=0")
+			}
+			runs := map[string]func(round int) processCost{
+				"curl": func(round int) processCost {
+					prefix := fmt.Sprintf("r%d-curl/", round)
+					var list strings.Builder
+					for _, n := range names {
+						fmt.Fprintf(&list, "url = \"%s%s%s\"\nupload-file = \"%s\"\noutput = \"/dev/null\"\n", base, prefix, n, filepath.Join(dir, n))
+					}
+					listFile := filepath.Join(b.TempDir(), "list")
+					if err := os.WriteFile(listFile, []byte(list.String()), 0o644); err != nil {
+						b.Fatal(err)
+					}
+					args := []string{"-sSf", "-Z", "--parallel-max", fmt.Sprint(parallelConcurrency), curlProto, "-K", listFile}
+					if tr.TLS {
+						args = append(args, "--cacert", srv.CAFile)
+					}
+					return runCounted(b, exec.Command(curl, args...))
+				},
+				"l3": func(round int) processCost {
+					prefix := fmt.Sprintf("r%d-l3/", round)
+					cmd := exec.Command(l3, "upload", "--put", "--concurrency", fmt.Sprint(parallelConcurrency), base+prefix, dir+"/")
+					cmd.Env = env
+					return runCounted(b, cmd)
+				},
+			}
+			order := []string{"curl", "l3"}
+			costs := map[string][]processCost{}
+			var xWall, xCPU []float64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for k := range order {
+					name := order[(i+k)%len(order)]
+					costs[name] = append(costs[name], runs[name](i))
+					b.StopTimer()
+					put := filepath.Join(srv.DAVRoot, fmt.Sprintf("r%d-%s", i, name))
+					if got, err := os.ReadDir(put); err != nil || len(got) != parallelFiles {
+						b.Fatalf("%s put %d files, want %d (%v)", name, len(got), parallelFiles, err)
+					}
+					os.RemoveAll(put)
+					b.StartTimer()
+				}
+				c, l := costs["curl"][i], costs["l3"][i]
+				xWall = append(xWall, l.wall.Seconds()/c.wall.Seconds())
+				xCPU = append(xCPU, l.cpu.Seconds()/c.cpu.Seconds())
+			}
+			b.StopTimer()
+			med := func(name string, f func(processCost) time.Duration) float64 {
+				var xs []float64
+				for _, c := range costs[name] {
+					xs = append(xs, f(c).Seconds())
+				}
+				return medianOf(xs)
+			}
+			wall := func(c processCost) time.Duration { return c.wall }
+			cpu := func(c processCost) time.Duration { return c.cpu }
+			b.ReportMetric(med("l3", wall)*1000, "l3-wall-ms")
+			b.ReportMetric(med("curl", wall)*1000, "curl-wall-ms")
+			b.ReportMetric(med("l3", cpu)*1000, "l3-cpu-ms")
+			b.ReportMetric(med("curl", cpu)*1000, "curl-cpu-ms")
+			b.ReportMetric(medianOf(xWall), "x-wall")
+			b.ReportMetric(medianOf(xCPU), "x-cpu")
+		})
+	}
+}
