@@ -118,7 +118,6 @@ func TestDownloadParallelFallsBack(t *testing.T) {
 		// The range requests went out at once, so one may reach the server
 		// after the whole-file GET that replaced them.
 		gets := ranges(srv)
-		t.Logf("requests' ranges: %q", gets)
 		whole := 0
 		for _, r := range gets {
 			if r == "" {
