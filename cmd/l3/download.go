@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/l3go/level3"
+	"golang.org/x/term"
 )
 
 // downloadOptions are the parsed arguments of `l3 download`.
@@ -202,14 +203,12 @@ func explainDownloadError(err error) error {
 	return err
 }
 
-// isTerminal reports whether w is a character device, such as a terminal.
+// isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	// A character device is not enough: /dev/null is one too, and drawing a
+	// bar there costs an upload its sendfile(2) for nothing.
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // downloadBar draws one line of download progress, redrawn in place.

@@ -141,3 +141,19 @@ func TestConnectionsNote(t *testing.T) {
 		assert.Equal(t, tc.want, connectionsNote(tc.asked, &tc.res), "%+v", tc)
 	}
 }
+
+// TestIsTerminalNotDevNull: /dev/null is a character device but no
+// terminal; a bar drawn there would cost uploads their sendfile(2).
+func TestIsTerminalNotDevNull(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("isTerminal(%s) = true", os.DevNull)
+	}
+	if newProgressBar(f) != nil {
+		t.Errorf("newProgressBar(%s) draws", os.DevNull)
+	}
+}
