@@ -6,6 +6,7 @@ package level3
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -84,6 +85,9 @@ type Client struct {
 	// connectTimeout and stallTimeout bound a silent server (stall.go).
 	connectTimeout time.Duration
 	stallTimeout   time.Duration
+
+	// rootCAs, when set, replaces the system's roots (tlsroots.go).
+	rootCAs *x509.CertPool
 }
 
 // New returns a Client configured by opts. Without options it uses its own
@@ -118,6 +122,9 @@ func New(opts ...Option) (*Client, error) {
 	}
 	c.credentials = newCredentialPolicy(c.redirect.SensitiveHeaders, c.credentialOrigins)
 	if err := c.setConnectTimeout(own); err != nil {
+		return nil, err
+	}
+	if err := c.setRootCAs(own); err != nil {
 		return nil, err
 	}
 	c.pipeline = c.buildPipeline()

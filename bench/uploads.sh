@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Upload benchmarks of issue 3, each compared with its baselines in the same
-# run, printed as ratios:
+# Upload benchmarks, each compared with its baselines in the same run,
+# printed as ratios:
+#   - BenchmarkUploadVsCurlParallel (cmd/l3): 1,000 x 64 KiB files, 8 at a
+#     time, PUT to nginx's WebDAV location by `l3 upload --put` and by curl's
+#     own parallel mode (`curl -Z --parallel-max 8 -K LIST`), over http/1.1,
+#     https/1.1 and https/h2: wall and CPU time of each process, and their
+#     ratios (run COUNT times, summarized as median and spread);
 #   - BenchmarkBulkUpload: 1,000 x 64 KiB files, 8 at a time, PUT to nginx's
 #     WebDAV location, by level3's UploadAll, by a plain net/http loop with 8
 #     workers, and by `xargs -P8 curl -T` (needs nginx and curl);
@@ -21,6 +26,12 @@ for _ in $(seq "$count"); do
 done
 rm -f "$out.test"
 go test -run '^$' -bench 'BenchmarkPutSparseRSS' -benchtime 1x -count 1 ./cmd/l3 | tee -a "$out"
+echo "== l3 upload vs curl -Z --parallel-max 8, per transport ($count runs of 5 rounds)"
+go test -run '^$' -bench 'BenchmarkUploadVsCurlParallel' -benchtime 5x -count "$count" -timeout 60m ./cmd/l3 |
+	grep -E '^Benchmark' | tee "$out.parallel"
+echo "== Summary of l3 upload vs curl -Z: median (lowest-highest); x-wall, x-cpu below 1: l3 takes less"
+awk -f bench/summarize.awk "$out.parallel"
+rm -f "$out.parallel"
 
 # Medians of ns/op per sub-benchmark, then the ratios.
 awk '

@@ -8,12 +8,14 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -63,6 +65,7 @@ type commonFlags struct {
 	verbose        bool
 	noCache        bool   // keep no cache: no 308 memory, no response cache (cache.go)
 	store          string // --store: the Redis URL that keeps both caches (cache.go)
+	cacert         string // --cacert: PEM file of the CAs to trust instead of the system's
 	inMemory       bool   // keep the caches in memory, never on disk (the demo; wins over noCache)
 
 	release []func()     // close what client opened (the Redis connection); run by context's cancel
@@ -79,6 +82,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.verbose, "v", false, "log requests and retries to stderr")
 	fs.BoolVar(&c.noCache, "no-cache", false, noCacheUsage)
 	fs.StringVar(&c.store, "store", "", storeUsage)
+	fs.StringVar(&c.cacert, "cacert", "", "verify servers' certificates against the CA certificates in this PEM `FILE` instead of the system's, as curl --cacert does")
 }
 
 // client builds a Client from the flags, with extra options after theirs
@@ -101,6 +105,13 @@ func (c *commonFlags) client(errOut io.Writer, extra ...level3.Option) (*level3.
 	if c.stallTimeout > 0 {
 		opts = append(opts, level3.WithStallWatch(c.stallTimeout))
 	}
+	if c.cacert != "" {
+		pool, err := loadCAs(c.cacert)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, level3.WithRootCAs(pool))
+	}
 	for _, h := range c.headers {
 		opts = append(opts, level3.WithHeader(h[0], h[1]))
 	}
@@ -116,6 +127,19 @@ func (c *commonFlags) client(errOut io.Writer, extra ...level3.Option) (*level3.
 		return nil, usagef("%v (check the -H and --credentials-to flags)", err)
 	}
 	return cl, nil
+}
+
+// loadCAs reads the PEM certificates of --cacert into a pool.
+func loadCAs(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--cacert: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, usagef("--cacert %s: no PEM certificate in it", inert(path))
+	}
+	return pool, nil
 }
 
 // close closes what client opened.

@@ -87,6 +87,8 @@ const commonUsage = `common flags:
                            keep the permanent redirects and the responses
                            to revalidate in Redis, shared by every l3 that
                            uses it (l3 redirects --store URL lists them)
+  --cacert FILE            verify servers against the CA certificates in FILE
+                           (PEM) instead of the system's, as curl does
 `
 
 // usage returns the usage text: the commands, then the common flags.
