@@ -49,15 +49,16 @@ func medianOf(xs []float64) float64 {
 
 // BenchmarkUploadVsCurlParallel uploads 1,000 files of 64 KiB, 8 at a time,
 // by PUT to real nginx's WebDAV location, with `l3 upload --put
-// --concurrency 8` and with curl's own parallel mode, `curl -Z
-// --parallel-max 8 -K LIST` (one process, its connections reused: curl at
-// its best), over each transport: http/1.1, https/1.1 and https/h2 (curl
-// --http1.1 or --http2 with the run's CA; l3 trusts the CA through
-// SSL_CERT_FILE, and GODEBUG=http2client=0 keeps it on HTTP/1.1 for
-// https/1.1). The two take turns going first; every run puts into a new
-// directory, removed after it. It reports the medians of l3's and curl's
-// wall and CPU time (user + system, counted by the kernel), and the medians
-// of each round's ratios l3/curl (x-wall, x-cpu: below 1 is l3 better).
+// --concurrency 8`, with curl's own parallel mode, `curl -Z --parallel-max 8
+// -K LIST` (one process, its connections reused: curl at its best), and with
+// testdata/rawput, the same job in plain net/http, over each transport:
+// http/1.1, https/1.1 and https/h2 (curl --http1.1 or --http2 with
+// --cacert; l3 with --cacert, and like rawput kept on HTTP/1.1 for
+// https/1.1 by GODEBUG=http2client=0). The three take turns going first;
+// every run puts into a new directory, removed after it. It reports the
+// medians of each one's wall and CPU time (user + system, counted by the
+// kernel), and the medians of each round's ratios: l3/curl (x-wall, x-cpu)
+// and l3/rawput (x-cpu-raw); below 1 is l3 better.
 //
 //	go test -run '^$' -bench UploadVsCurlParallel -benchtime 5x ./cmd/l3
 func BenchmarkUploadVsCurlParallel(b *testing.B) {
@@ -66,6 +67,10 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 		b.Skip("curl not installed")
 	}
 	l3 := l3Binary(b)
+	rawput := filepath.Join(b.TempDir(), "rawput")
+	if out, err := exec.Command("go", "build", "-o", rawput, "./testdata/rawput").CombinedOutput(); err != nil {
+		b.Fatalf("building rawput: %v\n%s", err, out)
+	}
 	srv := realpeers.Nginx(b)
 	dir := b.TempDir()
 	data := make([]byte, parallelFileSize)
@@ -90,7 +95,7 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 			}
 			env := append(os.Environ(), "L3_CACHE_DIR="+cache)
 			if tr.TLS {
-				env = append(env, "SSL_CERT_FILE="+srv.CAFile)
+				env = append(env, "SSL_CERT_FILE="+srv.CAFile) // for rawput
 			}
 			if tr.TLS && !tr.HTTP2 {
 				env = append(env, "GODEBUG=http2client=0")
@@ -114,14 +119,24 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 				},
 				"l3": func(round int) processCost {
 					prefix := fmt.Sprintf("r%d-l3/", round)
-					cmd := exec.Command(l3, "upload", "--put", "--concurrency", fmt.Sprint(parallelConcurrency), base+prefix, dir+"/")
+					args := []string{"upload", "--put", "--concurrency", fmt.Sprint(parallelConcurrency), base + prefix, dir + "/"}
+					if tr.TLS {
+						args = append([]string{"upload", "--cacert", srv.CAFile}, args[1:]...)
+					}
+					cmd := exec.Command(l3, args...)
+					cmd.Env = env
+					return runCounted(b, cmd)
+				},
+				"rawput": func(round int) processCost {
+					prefix := fmt.Sprintf("r%d-rawput/", round)
+					cmd := exec.Command(rawput, "-c", fmt.Sprint(parallelConcurrency), base+prefix, dir)
 					cmd.Env = env
 					return runCounted(b, cmd)
 				},
 			}
-			order := []string{"curl", "l3"}
+			order := []string{"curl", "l3", "rawput"}
 			costs := map[string][]processCost{}
-			var xWall, xCPU []float64
+			var xWall, xCPU, xRaw []float64
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				for k := range order {
@@ -135,9 +150,10 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 					os.RemoveAll(put)
 					b.StartTimer()
 				}
-				c, l := costs["curl"][i], costs["l3"][i]
+				c, l, r := costs["curl"][i], costs["l3"][i], costs["rawput"][i]
 				xWall = append(xWall, l.wall.Seconds()/c.wall.Seconds())
 				xCPU = append(xCPU, l.cpu.Seconds()/c.cpu.Seconds())
+				xRaw = append(xRaw, l.cpu.Seconds()/r.cpu.Seconds())
 			}
 			b.StopTimer()
 			med := func(name string, f func(processCost) time.Duration) float64 {
@@ -153,8 +169,11 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 			b.ReportMetric(med("curl", wall)*1000, "curl-wall-ms")
 			b.ReportMetric(med("l3", cpu)*1000, "l3-cpu-ms")
 			b.ReportMetric(med("curl", cpu)*1000, "curl-cpu-ms")
+			b.ReportMetric(med("rawput", wall)*1000, "raw-wall-ms")
+			b.ReportMetric(med("rawput", cpu)*1000, "raw-cpu-ms")
 			b.ReportMetric(medianOf(xWall), "x-wall")
 			b.ReportMetric(medianOf(xCPU), "x-cpu")
+			b.ReportMetric(medianOf(xRaw), "x-cpu-raw")
 		})
 	}
 }
