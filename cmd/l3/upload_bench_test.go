@@ -100,12 +100,12 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 			if tr.TLS && !tr.HTTP2 {
 				env = append(env, "GODEBUG=http2client=0")
 			}
-			runs := map[string]func(round int) processCost{
-				"curl": func(round int) processCost {
-					prefix := fmt.Sprintf("r%d-curl/", round)
+			// Each runner puts every file under target, a new directory.
+			runs := map[string]func(target string) processCost{
+				"curl": func(target string) processCost {
 					var list strings.Builder
 					for _, n := range names {
-						fmt.Fprintf(&list, "url = \"%s%s%s\"\nupload-file = \"%s\"\noutput = \"/dev/null\"\n", base, prefix, n, filepath.Join(dir, n))
+						fmt.Fprintf(&list, "url = \"%s%s\"\nupload-file = \"%s\"\noutput = \"/dev/null\"\n", target, n, filepath.Join(dir, n))
 					}
 					listFile := filepath.Join(b.TempDir(), "list")
 					if err := os.WriteFile(listFile, []byte(list.String()), 0o644); err != nil {
@@ -117,19 +117,17 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 					}
 					return runCounted(b, exec.Command(curl, args...))
 				},
-				"l3": func(round int) processCost {
-					prefix := fmt.Sprintf("r%d-l3/", round)
-					args := []string{"upload", "--put", "--concurrency", fmt.Sprint(parallelConcurrency), base + prefix, dir + "/"}
+				"l3": func(target string) processCost {
+					args := []string{"upload", "--put", "--concurrency", fmt.Sprint(parallelConcurrency)}
 					if tr.TLS {
-						args = append([]string{"upload", "--cacert", srv.CAFile}, args[1:]...)
+						args = append(args, "--cacert", srv.CAFile)
 					}
-					cmd := exec.Command(l3, args...)
+					cmd := exec.Command(l3, append(args, target, dir+"/")...)
 					cmd.Env = env
 					return runCounted(b, cmd)
 				},
-				"rawput": func(round int) processCost {
-					prefix := fmt.Sprintf("r%d-rawput/", round)
-					cmd := exec.Command(rawput, "-c", fmt.Sprint(parallelConcurrency), base+prefix, dir)
+				"rawput": func(target string) processCost {
+					cmd := exec.Command(rawput, "-c", fmt.Sprint(parallelConcurrency), target, dir)
 					cmd.Env = env
 					return runCounted(b, cmd)
 				},
@@ -141,9 +139,10 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				for k := range order {
 					name := order[(i+k)%len(order)]
-					costs[name] = append(costs[name], runs[name](i))
+					sub := fmt.Sprintf("r%d-%s", i, name)
+					costs[name] = append(costs[name], runs[name](base+sub+"/"))
 					b.StopTimer()
-					put := filepath.Join(srv.DAVRoot, fmt.Sprintf("r%d-%s", i, name))
+					put := filepath.Join(srv.DAVRoot, sub)
 					if got, err := os.ReadDir(put); err != nil || len(got) != parallelFiles {
 						b.Fatalf("%s put %d files, want %d (%v)", name, len(got), parallelFiles, err)
 					}
