@@ -108,13 +108,7 @@ func downloadThroughput(b *testing.B, curl string, srv *realpeers.Server, tr rea
 	}
 	defer c.HTTPClient().CloseIdleConnections()
 	buf := make([]byte, bufferSize)
-	curlArgs := []string{"-sS", "--http1.1"}
-	if tr.HTTP2 {
-		curlArgs = []string{"-sS", "--http2"}
-	}
-	if tr.TLS {
-		curlArgs = append(curlArgs, "--cacert", srv.CAFile)
-	}
+	curlArgs := append([]string{"-sS"}, curlFlags(srv, tr)...)
 
 	runs := map[string]func(path string) error{
 		"curl": func(path string) error {
@@ -271,24 +265,34 @@ func BenchmarkDownloadPeakRSS(b *testing.B) {
 	}
 }
 
+// curlFlags returns curl's flags for reaching srv over tr: the protocol,
+// and the run's CA over TLS.
+func curlFlags(srv *realpeers.Server, tr realpeers.Transport) []string {
+	flags := []string{"--http1.1"}
+	if tr.HTTP2 {
+		flags = []string{"--http2"}
+	}
+	if tr.TLS {
+		flags = append(flags, "--cacert", srv.CAFile)
+	}
+	return flags
+}
+
 // downloadPeakRSS is BenchmarkDownloadPeakRSS over one transport: l3 trusts
-// the run's CA through SSL_CERT_FILE and keeps to HTTP/1.1 over https/1.1
-// with GODEBUG=http2client=0; curl gets --cacert and --http1.1 or --http2.
+// the run's CA with --cacert and keeps to HTTP/1.1 over https/1.1 with
+// GODEBUG=http2client=0; curl gets curlFlags.
 func downloadPeakRSS(b *testing.B, gnuTime, bin string, srv *realpeers.Server, tr realpeers.Transport, size int64) {
 	url := srv.URLFor(tr) + "/files/huge.bin"
 	dir := b.TempDir()
 	env := append(os.Environ(), "L3_CACHE_DIR="+b.TempDir())
-	curlArgs := []string{"curl", "-sS", "--http1.1"}
-	if tr.HTTP2 {
-		curlArgs[2] = "--http2"
-	}
+	l3Args := []string{bin, "download"}
 	if tr.TLS {
-		env = append(env, "SSL_CERT_FILE="+srv.CAFile)
-		curlArgs = append(curlArgs, "--cacert", srv.CAFile)
+		l3Args = append(l3Args, "--cacert", srv.CAFile)
 	}
 	if tr.TLS && !tr.HTTP2 {
 		env = append(env, "GODEBUG=http2client=0")
 	}
+	curlArgs := append([]string{"curl", "-sS"}, curlFlags(srv, tr)...)
 	run := func(args ...string) (rssMiB float64, d time.Duration) {
 		path := filepath.Join(dir, "huge.bin")
 		var stderr strings.Builder
@@ -314,8 +318,8 @@ func downloadPeakRSS(b *testing.B, gnuTime, bin string, srv *realpeers.Server, t
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		rss1, d1 := run(bin, "download", url, "-o")
-		rss4, d4 := run(bin, "download", "--connections", "4", url, "-o")
+		rss1, d1 := run(slices.Concat(l3Args, []string{url, "-o"})...)
+		rss4, d4 := run(slices.Concat(l3Args, []string{"--connections", "4", url, "-o"})...)
 		rssCurl, dCurl := run(slices.Concat(curlArgs, []string{url, "-o"})...)
 		b.ReportMetric(rss1, "l3-MiB-rss")
 		b.ReportMetric(rss4, "l3x4-MiB-rss")
