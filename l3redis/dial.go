@@ -19,7 +19,7 @@ const dialTimeout = 5 * time.Second
 // Errors name the URL with its password removed.
 func Dial(ctx context.Context, rawURL string) (*redis.Client, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("l3redis: Dial: nil Context")
+		return nil, misuse("Dial", "nil Context")
 	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/l3go/level3"
 	"github.com/l3go/level3/polite"
 )
 
@@ -91,9 +90,9 @@ func (l *Limits) Observe(ctx context.Context, origin string, o polite.Observatio
 func (l *Limits) check(ctx context.Context, op string) error {
 	switch {
 	case l == nil || l.c == nil:
-		return fmt.Errorf("l3redis: Limits.%s: Limits not made by NewLimits with a client: %w", op, level3.ErrInvalidUse)
+		return misuse("Limits."+op, "Limits not made by NewLimits with a client")
 	case ctx == nil:
-		return fmt.Errorf("l3redis: Limits.%s: nil Context: %w", op, level3.ErrInvalidUse)
+		return misuse("Limits."+op, "nil Context")
 	}
 	return nil
 }
