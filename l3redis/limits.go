@@ -7,6 +7,7 @@ package l3redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -80,7 +81,7 @@ func (l *Limits) Observe(ctx context.Context, origin string, o polite.Observatio
 		args = append(args, lim.Policy, strconv.FormatInt(lim.Quota, 10), lim.Window.Milliseconds(),
 			strconv.FormatInt(lim.Remaining, 10), reset)
 	}
-	if err := observeScript.Run(ctx, l.c, []string{l.prefix + origin}, args...).Err(); err != nil && err != redis.Nil {
+	if err := observeScript.Run(ctx, l.c, []string{l.prefix + origin}, args...).Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("l3redis: Limits.Observe: %w", err)
 	}
 	return nil
