@@ -33,13 +33,7 @@ func BenchmarkWorkOverhead(b *testing.B) {
 		w.WriteHeader(http.StatusCreated)
 	}))
 	defer srv.Close()
-	redisSrv := realpeers.Redis(b)
-	rdb, err := Dial(context.Background(), redisSrv.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rdb.Close()
-	q := NewQueue(rdb)
+	q, _ := queueOn(b)
 	c := client(b)
 	ctx := context.Background()
 
@@ -85,13 +79,7 @@ func BenchmarkWorkOverheadNginx(b *testing.B) {
 		}
 	}
 	nginx := realpeers.Nginx(b)
-	redisSrv := realpeers.Redis(b)
-	rdb, err := Dial(context.Background(), redisSrv.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rdb.Close()
-	q := NewQueue(rdb)
+	q, _ := queueOn(b)
 	c := client(b)
 	ctx := context.Background()
 	runs := 0
