@@ -7,13 +7,13 @@ package l3redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/l3go/level3"
 	"github.com/l3go/level3/polite"
 )
 
@@ -81,7 +81,7 @@ func (l *Limits) Observe(ctx context.Context, origin string, o polite.Observatio
 		args = append(args, lim.Policy, strconv.FormatInt(lim.Quota, 10), lim.Window.Milliseconds(),
 			strconv.FormatInt(lim.Remaining, 10), reset)
 	}
-	if err := observeScript.Run(ctx, l.c, []string{l.prefix + origin}, args...).Err(); err != nil && err != redis.Nil {
+	if err := observeScript.Run(ctx, l.c, []string{l.prefix + origin}, args...).Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("l3redis: Limits.Observe: %w", err)
 	}
 	return nil
@@ -91,9 +91,9 @@ func (l *Limits) Observe(ctx context.Context, origin string, o polite.Observatio
 func (l *Limits) check(ctx context.Context, op string) error {
 	switch {
 	case l == nil || l.c == nil:
-		return fmt.Errorf("l3redis: Limits.%s: Limits not made by NewLimits with a client: %w", op, level3.ErrInvalidUse)
+		return misuse("Limits."+op, "Limits not made by NewLimits with a client")
 	case ctx == nil:
-		return fmt.Errorf("l3redis: Limits.%s: nil Context: %w", op, level3.ErrInvalidUse)
+		return misuse("Limits."+op, "nil Context")
 	}
 	return nil
 }

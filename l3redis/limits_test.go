@@ -20,10 +20,7 @@ import (
 )
 
 func TestLimitsKeepTheRules(t *testing.T) {
-	r := realpeers.Redis(t)
-	c, err := Dial(context.Background(), r.URL)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
+	_, c := redisFor(t)
 	n := 0
 	politetest.StoreRules(t, func(*testing.T) polite.Store {
 		n++

@@ -33,13 +33,7 @@ func BenchmarkWorkOverhead(b *testing.B) {
 		w.WriteHeader(http.StatusCreated)
 	}))
 	defer srv.Close()
-	redisSrv := realpeers.Redis(b)
-	rdb, err := Dial(context.Background(), redisSrv.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rdb.Close()
-	q := NewQueue(rdb)
+	q, _ := queueOn(b)
 	c := client(b)
 	ctx := context.Background()
 
@@ -85,13 +79,7 @@ func BenchmarkWorkOverheadNginx(b *testing.B) {
 		}
 	}
 	nginx := realpeers.Nginx(b)
-	redisSrv := realpeers.Redis(b)
-	rdb, err := Dial(context.Background(), redisSrv.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rdb.Close()
-	q := NewQueue(rdb)
+	q, _ := queueOn(b)
 	c := client(b)
 	ctx := context.Background()
 	runs := 0
@@ -122,7 +110,7 @@ func BenchmarkWorkOverheadNginx(b *testing.B) {
 
 // BenchmarkRunMemory measures what a run costs Redis per item, with MEMORY
 // USAGE (every element counted: SAMPLES 0) of each of its keys and the
-// server's used_memory, for 100,000 items with paths of 51 bytes and names
+// server's used_memory, for 100,000 items with paths of 50 bytes and names
 // of 25 (/srv/archive/photos/2026/batch-0042/IMG_000123.jpg): once added
 // (waiting), and once every item is done with a typical result (201, a
 // 55-byte location, an entity tag, 1 attempt, a size). It reports bytes per

@@ -22,13 +22,10 @@ import (
 )
 
 // queueOn returns a Queue on a fresh real Redis (started with opts).
-func queueOn(t *testing.T, opts ...realpeers.RedisOption) (*Queue, *realpeers.RedisServer) {
+func queueOn(t testing.TB, opts ...realpeers.RedisOption) (*Queue, *realpeers.RedisServer) {
 	t.Helper()
 	srv := realpeers.Redis(t, opts...)
-	rdb, err := Dial(context.Background(), srv.URL)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return NewQueue(rdb), srv
+	return NewQueue(dialFor(t, srv)), srv
 }
 
 // files writes n small files, each with its own bytes, under a new

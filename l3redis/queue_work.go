@@ -312,9 +312,7 @@ func (w *worker) work(ctx context.Context) error {
 				}
 				items = append(items, more...)
 			}
-			for _, it := range items {
-				w.hold(it.id)
-			}
+			w.hold(items)
 			p.buffer = append(p.buffer, items...)
 			if len(items) > 0 {
 				continue // start them
@@ -331,9 +329,7 @@ func (w *worker) work(ctx context.Context) error {
 			if drained {
 				break
 			}
-			for _, it := range items {
-				w.hold(it.id)
-			}
+			w.hold(items)
 			p.buffer = append(p.buffer, items...)
 			continue
 		}
@@ -358,22 +354,8 @@ func (w *worker) work(ctx context.Context) error {
 		}
 	}
 	// Hand back what was not started, wait for the rest.
-	if len(p.buffer) > 0 {
-		ids := make([]string, len(p.buffer))
-		for i, it := range p.buffer {
-			ids[i] = it.id
-		}
-		rctx, cancel := afterCancel(ctx)
-		w.setLeases(rctx, ids, releaseIdle)
-		cancel()
-		for _, id := range ids {
-			w.unhold(id)
-		}
-		w.mu.Lock()
-		w.sum.Released += len(ids)
-		w.mu.Unlock()
-		p.buffer = nil
-	}
+	w.release(ctx, p.buffer...)
+	p.buffer = nil
 	for p.busy() {
 		p.note(<-events)
 	}
@@ -423,11 +405,13 @@ func afterCancel(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), graceAfterCancel)
 }
 
-// hold and release track the items in flight here, whose leases
+// hold and unhold track the items in flight here, whose leases
 // renewLeases keeps.
-func (w *worker) hold(id string) {
+func (w *worker) hold(items []claimed) {
 	w.mu.Lock()
-	w.held[id] = true
+	for _, it := range items {
+		w.held[it.id] = true
+	}
 	w.mu.Unlock()
 }
 
@@ -442,18 +426,34 @@ func (w *worker) unhold(id string) {
 func (w *worker) process(ctx context.Context, it claimed, events chan<- workEvent, records chan<- sent) {
 	fr := w.up.upload(ctx, bulkhook.File{Path: it.path, Name: it.name, Key: w.run.itemKey(it.path)})
 	if fr.Err != nil && ctx.Err() != nil {
-		rctx, cancel := afterCancel(ctx)
-		w.setLeases(rctx, []string{it.id}, releaseIdle)
-		cancel()
-		w.unhold(it.id)
-		w.mu.Lock()
-		w.sum.Released++
-		w.mu.Unlock()
+		w.release(ctx, it)
 		events <- workEvent{kind: released}
 		return
 	}
 	events <- workEvent{kind: uploaded}
 	records <- sent{it: it, fr: fr}
+}
+
+// release hands items back for any worker to take at once (their lease
+// set far in the past), stops renewing them and counts them as released.
+// It still reaches Redis for a while after ctx ended.
+func (w *worker) release(ctx context.Context, items ...claimed) {
+	if len(items) == 0 {
+		return
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.id
+	}
+	rctx, cancel := afterCancel(ctx)
+	w.setLeases(rctx, ids, releaseIdle)
+	cancel()
+	w.mu.Lock()
+	for _, id := range ids {
+		delete(w.held, id)
+	}
+	w.sum.Released += len(ids)
+	w.mu.Unlock()
 }
 
 // renewLeases renews the leases of the items in flight here every third of

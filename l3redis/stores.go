@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/l3go/level3"
 )
 
 // Defaults of StoreOptions.
@@ -107,7 +105,7 @@ func storeMember(key string) string {
 // errStoreMisuse is the error of a method called on a nil store or one not
 // made by its constructor.
 func errStoreMisuse(op string) error {
-	return fmt.Errorf("l3redis: %s: nil store, or one not made by its constructor: %w", op, level3.ErrInvalidUse)
+	return misuse(op, "nil store, or one not made by its constructor")
 }
 
 // storeConn is what a store needs to send commands: the client, the

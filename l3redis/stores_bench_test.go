@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/l3go/level3"
-	"github.com/l3go/level3/internal/realpeers"
 	"github.com/l3go/level3/redirects"
 )
 
@@ -57,12 +56,7 @@ func (w countingWriter) Write(p []byte) (int, error) {
 //	go test -run '^$' -bench BenchmarkFleetGet -benchmem -count 5 ./l3redis | benchstat -col /name -
 func BenchmarkFleetGet(b *testing.B) {
 	srv, requests, sent := benchServer(b)
-	rds := realpeers.Redis(b)
-	rdb, err := Dial(context.Background(), rds.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = rdb.Close() })
+	_, rdb := redisFor(b)
 	memory, err := NewRedirectStore(rdb, &RedirectStoreOptions{StoreOptions: StoreOptions{Prefix: newPrefix()}})
 	if err != nil {
 		b.Fatal(err)

@@ -104,7 +104,7 @@ type Cache struct {
 // after the Clients that use the cache are done.
 func NewCache(rdb redis.UniversalClient, opts *CacheOptions) (*Cache, error) {
 	if rdb == nil {
-		return nil, errStoreMisuse("NewCache: nil Redis client")
+		return nil, misuse("NewCache", "nil Redis client")
 	}
 	var o CacheOptions
 	if opts != nil {

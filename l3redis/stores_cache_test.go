@@ -122,9 +122,7 @@ func TestCacheBoundsHoldUnderConcurrentProcesses(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for w := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			c := caches[w%2]
 			for i := range 80 {
 				k := fmt.Sprintf("http://a/%d", (i*7+w)%40)
@@ -139,7 +137,7 @@ func TestCacheBoundsHoldUnderConcurrentProcesses(t *testing.T) {
 					c.Set(k, r)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	assertConsistent(t, rdb, caches[0])

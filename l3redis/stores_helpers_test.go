@@ -20,7 +20,7 @@ func newPrefix() string { return fmt.Sprintf("t%d:", storePrefixes.Add(1)) }
 
 // redisFor starts a real redis-server for t (or skips, see realpeers) and
 // returns it with a client closed when t ends.
-func redisFor(t *testing.T) (*realpeers.RedisServer, *redis.Client) {
+func redisFor(t testing.TB) (*realpeers.RedisServer, *redis.Client) {
 	t.Helper()
 	srv := realpeers.Redis(t)
 	return srv, dialFor(t, srv)
@@ -28,7 +28,7 @@ func redisFor(t *testing.T) (*realpeers.RedisServer, *redis.Client) {
 
 // dialFor returns a new client of srv, as a second process would have,
 // closed when t ends.
-func dialFor(t *testing.T, srv *realpeers.RedisServer) *redis.Client {
+func dialFor(t testing.TB, srv *realpeers.RedisServer) *redis.Client {
 	t.Helper()
 	rdb, err := Dial(context.Background(), srv.URL)
 	require.NoError(t, err)

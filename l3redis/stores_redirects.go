@@ -65,7 +65,7 @@ type RedirectStore struct {
 // close, after the Clients that use the store are done.
 func NewRedirectStore(rdb redis.UniversalClient, opts *RedirectStoreOptions) (*RedirectStore, error) {
 	if rdb == nil {
-		return nil, errStoreMisuse("NewRedirectStore: nil Redis client")
+		return nil, misuse("NewRedirectStore", "nil Redis client")
 	}
 	var o RedirectStoreOptions
 	if opts != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/l3go/level3/internal/redact"
 	"github.com/l3go/level3/l3redis"
 	"github.com/l3go/level3/redirects"
+	"github.com/redis/go-redis/v9"
 )
 
 // cacheDirEnv names the environment variable that puts l3's cache files in
@@ -112,9 +113,7 @@ func (c *commonFlags) storeOptions(errOut io.Writer) []level3.Option {
 	} else {
 		l3redis.LogRedisTo(nil) // its failed dials are this warning and the stores'
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeDialTimeout)
-	defer cancel()
-	rdb, err := l3redis.Dial(ctx, c.store)
+	rdb, err := dialStore(c.store)
 	if err != nil {
 		fmt.Fprintf(errOut, "l3: warning: --store not used, keeping this run's caches in memory: %s\n", inertLines(err.Error()))
 		return fallback
@@ -132,6 +131,14 @@ func (c *commonFlags) storeOptions(errOut io.Writer) []level3.Option {
 		return fallback
 	}
 	return []level3.Option{level3.WithRedirectStore(memory), level3.WithCache(cache)}
+}
+
+// dialStore connects to the Redis of --store, waiting at most
+// storeDialTimeout for it.
+func dialStore(rawURL string) (*redis.Client, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeDialTimeout)
+	defer cancel()
+	return l3redis.Dial(ctx, rawURL)
 }
 
 // storeLogger returns where the stores in Redis log an outage and its end:
@@ -214,9 +221,7 @@ func openRedirectMemory(store string) (m redirectMemory, where string, closeFn f
 		return nil, "", nil, err
 	}
 	l3redis.LogRedisTo(nil)
-	ctx, cancel := context.WithTimeout(context.Background(), storeDialTimeout)
-	defer cancel()
-	rdb, err := l3redis.Dial(ctx, store)
+	rdb, err := dialStore(store)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -136,7 +136,7 @@ func runQueue(ctx context.Context, client *level3.Client, rdb *redis.Client, o *
 		Lease:       o.queue.lease,
 		OnResult:    resultPrinter(s, o.json, bar),
 		OnProgress:  bar.onProgress(),
-		Logger:      workerLogger(s.err, o.common.verbose),
+		Logger:      o.common.workerLogger(s.err),
 	})
 	bar.clear()
 	st := sum.Run
@@ -159,12 +159,11 @@ func openRun(ctx context.Context, q *l3redis.Queue, name string) (*l3redis.Run, 
 }
 
 // workerLogger returns the logger of a worker: its warnings (Redis
-// unavailable, items taken over) on errOut, and its debug messages too with
-// -v.
-func workerLogger(errOut io.Writer, verbose bool) *slog.Logger {
-	level := slog.LevelWarn
-	if verbose {
-		level = slog.LevelDebug
+// unavailable, items taken over) on errOut; with -v, the command's -v log,
+// debug messages included.
+func (c *commonFlags) workerLogger(errOut io.Writer) *slog.Logger {
+	if c.verbose {
+		return c.verboseLogger(errOut)
 	}
-	return slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

@@ -46,18 +46,7 @@ func BenchmarkQueueKill(b *testing.B) {
 			for i := range b.N {
 				b.StopTimer()
 				redisSrv := realpeers.Redis(b)
-				srv := mocks.NewServer(b)
-				target := srv.URL + "/up"
-				if put {
-					target = srv.URL + "/put/"
-					for _, n := range names {
-						srv.Handle("/put/"+n, mocks.Content([]byte("old"), "text/plain"))
-					}
-				} else {
-					up := mocks.Upload()
-					up.IdempotencyKey = "optional"
-					srv.Handle("/up", up)
-				}
+				srv, target := queueTarget(b, put, names)
 				run := fmt.Sprintf("kill-%d", i)
 				args := func(worker string, more ...string) []string {
 					return append([]string{"upload", "--queue", redisSrv.URL, "--run", run, "--concurrency", "4", "--lease", "2s", "-H", workerHeader + ": " + worker}, more...)
@@ -153,10 +142,7 @@ func BenchmarkQueueOutage(b *testing.B) {
 		var walls [2]time.Duration
 		for k, outage := range []bool{false, true} {
 			redisSrv := realpeers.Redis(b, realpeers.RedisAppendOnly())
-			srv := mocks.NewServer(b)
-			for _, n := range names {
-				srv.Handle("/put/"+n, mocks.Content([]byte("old"), "text/plain"))
-			}
+			srv, _ := queueTarget(b, true, names)
 			run := fmt.Sprintf("outage-%d-%d", i, k)
 			args := func(more ...string) []string {
 				return append([]string{"upload", "--queue", redisSrv.URL, "--run", run, "--concurrency", "4"}, more...)

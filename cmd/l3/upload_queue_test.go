@@ -48,6 +48,25 @@ func queueFiles(t testing.TB, n int) (string, []string) {
 	return dir, names
 }
 
+// queueTarget returns a fake server for a run and the run's target: with
+// put, a text resource at /put/NAME for each of names, which a PUT
+// replaces; otherwise an upload resource at /up that honours idempotency
+// keys.
+func queueTarget(t testing.TB, put bool, names []string) (*mocks.Server, string) {
+	t.Helper()
+	srv := mocks.NewServer(t)
+	if !put {
+		up := mocks.Upload()
+		up.IdempotencyKey = "optional"
+		srv.Handle("/up", up)
+		return srv, srv.URL + "/up"
+	}
+	for _, name := range names {
+		srv.Handle("/put/"+name, mocks.Content([]byte("old"), "text/plain"))
+	}
+	return srv, srv.URL + "/put/"
+}
+
 // l3Process is a running l3.
 type l3Process struct {
 	cmd      *exec.Cmd
@@ -180,10 +199,7 @@ func TestBinaryUploadQueueContract(t *testing.T) {
 	assert.Contains(t, errOut, "other options")
 
 	// A failed item: exit 1 from the worker that met it and from any other.
-	srv := mocks.NewServer(t)
-	for _, name := range names[:5] {
-		srv.Handle("/put/"+name, mocks.Content([]byte("old"), "text/plain"))
-	}
+	srv, _ := queueTarget(t, true, names[:5])
 	srv.Fail("/put/"+names[2], mocks.Status(http.StatusForbidden))
 	five := make([]string, 5)
 	for i, name := range names[:5] {
@@ -213,18 +229,12 @@ func TestBinaryUploadQueueKillOneWorker(t *testing.T) {
 			const n = 90
 			redisSrv := realpeers.Redis(t)
 			dir, names := queueFiles(t, n)
-			srv := mocks.NewServer(t)
-			target := srv.URL + "/up"
+			srv, target := queueTarget(t, put, names)
 			if put {
-				target = srv.URL + "/put/"
 				for _, name := range names {
-					srv.Handle("/put/"+name, mocks.Content([]byte("old"), "text/plain"))
 					srv.Fail("/put/"+name, mocks.Delay(40*time.Millisecond).Times(3))
 				}
 			} else {
-				up := mocks.Upload()
-				up.IdempotencyKey = "optional"
-				srv.Handle("/up", up)
 				srv.Fail("/up", mocks.Delay(40*time.Millisecond).OnlyFor(http.MethodPost).Times(3*n))
 			}
 			args := func(worker string, more ...string) []string {
@@ -279,9 +289,8 @@ func TestBinaryUploadQueueRedisOutage(t *testing.T) {
 	const n = 120
 	redisSrv := realpeers.Redis(t, realpeers.RedisAppendOnly())
 	dir, names := queueFiles(t, n)
-	srv := mocks.NewServer(t)
+	srv, _ := queueTarget(t, true, names)
 	for _, name := range names {
-		srv.Handle("/put/"+name, mocks.Content([]byte("old"), "text/plain"))
 		srv.Fail("/put/"+name, mocks.Delay(40*time.Millisecond))
 	}
 	args := func(more ...string) []string {

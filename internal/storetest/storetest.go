@@ -151,9 +151,7 @@ func RedirectStore(t *testing.T, open OpenRedirects, skip ...Deviation) {
 		s := open(t, 20)
 		var wg sync.WaitGroup
 		for w := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := range 50 {
 					k := fmt.Sprintf("w%d-%d", w, i%30)
 					assert.NoError(t, s.Put(entry(k)))
@@ -163,7 +161,7 @@ func RedirectStore(t *testing.T, open OpenRedirects, skip ...Deviation) {
 						assert.NoError(t, s.Delete("http://a:80/"+k))
 					}
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		got, err := s.Entries()
@@ -268,9 +266,7 @@ func CacheStore(t *testing.T, open OpenCache) {
 		c := open(t, 20*1200, 1300)
 		var wg sync.WaitGroup
 		for w := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := range 50 {
 					k := fmt.Sprintf("http://a/w%d-%d", w, i%30)
 					c.Set(k, response(1000, k))
@@ -281,7 +277,7 @@ func CacheStore(t *testing.T, open OpenCache) {
 						c.Delete(k)
 					}
 				}
-			}()
+			})
 		}
 		wg.Wait()
 	})
