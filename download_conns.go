@@ -80,9 +80,9 @@ func (c *Client) newLane(tr *http.Transport) *lane {
 	if clone.IdleConnTimeout <= 0 || clone.IdleConnTimeout > laneIdleTimeout {
 		clone.IdleConnTimeout = laneIdleTimeout
 	}
-	hc := *c.httpClient
+	hc := withoutRedirects(c.httpClient) // a copy
 	hc.Transport = clone
-	return &lane{hc: withoutRedirects(&hc), tr: clone}
+	return &lane{hc: hc, tr: clone}
 }
 
 // laneCount returns how many of workers range workers get a lane of their
