@@ -80,19 +80,20 @@ func (c *Client) newLane(tr *http.Transport) *lane {
 	if clone.IdleConnTimeout <= 0 || clone.IdleConnTimeout > laneIdleTimeout {
 		clone.IdleConnTimeout = laneIdleTimeout
 	}
-	hc := *c.httpClient
+	hc := withoutRedirects(c.httpClient) // a copy
 	hc.Transport = clone
-	return &lane{hc: withoutRedirects(&hc), tr: clone}
+	return &lane{hc: hc, tr: clone}
 }
 
 // laneCount returns how many of workers range workers get a lane of their
 // own; the others, at least the first, share the Client's connections.
 // Lanes are needed only where tr multiplexes requests on one connection
-// (HTTP/2: proto, the major version of the last answer, or, with none
-// yet, the URL's scheme is https or tr speaks HTTP/2 without TLS): over HTTP/1.1 each request in
-// flight has a connection of its own anyway. A transport that is not an
-// *http.Transport (nil tr) cannot be cloned, and tr's MaxConnsPerHost
-// bounds the connections of all lanes together.
+// (HTTP/2: proto, the major version of the last answer, is 2, or, with
+// none yet, the URL's scheme is https or tr speaks HTTP/2 without TLS):
+// over HTTP/1.1 each request in flight has a connection of its own
+// anyway. A transport that is not an *http.Transport (nil tr) cannot be
+// cloned, and tr's MaxConnsPerHost bounds the connections of all lanes
+// together.
 func laneCount(tr *http.Transport, workers, proto int, scheme string) int {
 	if tr == nil || workers < 2 {
 		return 0

@@ -239,7 +239,9 @@ func TestLaneCount(t *testing.T) {
 func TestDownloadLanesKeepThePipeline(t *testing.T) {
 	body := content(1<<20, 64)
 	srv := mocks.NewServer(t, mocks.WithHTTP2())
-	url := srv.Handle("/f.bin", mocks.Content(body, "application/octet-stream"))
+	res := mocks.Content(body, "application/octet-stream")
+	res.Rate = 4 << 20 // each response: the four overlap, even on a busy machine
+	url := srv.Handle("/f.bin", res)
 	var mu sync.Mutex
 	seen := 0
 	count := func(next Doer) Doer {
@@ -271,7 +273,9 @@ func TestDownloadLanesKeepCredentialsHome(t *testing.T) {
 	body := content(1<<20, 65)
 	home := mocks.NewServer(t, mocks.WithHTTP2())
 	other := mocks.NewServer(t, mocks.WithHTTP2()) // httptest's certificate: trusted by home's client too
-	target := other.Handle("/f.bin", mocks.Content(body, "application/octet-stream"))
+	res := mocks.Content(body, "application/octet-stream")
+	res.Rate = 4 << 20 // each response: the four overlap, even on a busy machine
+	target := other.Handle("/f.bin", res)
 	url := home.AliasTo("/f.bin", http.StatusTemporaryRedirect, target)
 	c := serverClient(t, home, WithHeader("Authorization", "Bearer s3cret"))
 	_, err := c.Download(context.Background(), url, filepath.Join(t.TempDir(), "f.bin"), small(quick(&DownloadOptions{Connections: 4, SHA256: sha256Hex(body)})))

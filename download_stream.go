@@ -14,12 +14,20 @@ import (
 	"net/http"
 )
 
+// startAttempt returns the context of one request of the download and its
+// stall watchdog, armed, which also counts the connection the request runs
+// on (t.conns) until the attempt ends.
+func (t *transfer) startAttempt(ctx context.Context) (context.Context, *attempt) {
+	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
+	actx, a.done = t.conns.track(actx)
+	return actx, a
+}
+
 // sendRange sends one GET of a download through the Client. It returns the
 // response (2xx/3xx), or, for a status of 400 or more, the typed error and
 // its status and header; or a transport error.
 func (t *transfer) sendRange(ctx context.Context, req rangeRequest) (resp *http.Response, a *attempt, status int, h http.Header, err error) {
-	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
-	actx, a.done = t.conns.track(actx)
+	actx, a := t.startAttempt(ctx)
 	hreq, err := t.request(actx, http.MethodGet, req)
 	if err != nil {
 		a.end()
@@ -88,8 +96,7 @@ func (t *transfer) getRequest(ctx context.Context) stateFn {
 // head sends a HEAD with the headers of r, under the stall watchdog: a
 // server that does not answer within the stall timeout fails it.
 func (t *transfer) head(ctx context.Context, r rangeRequest) (*http.Response, error) {
-	actx, a := newAttempt(ctx, t.cfg.stallTimeout)
-	actx, a.done = t.conns.track(actx)
+	actx, a := t.startAttempt(ctx)
 	defer a.end()
 	req, err := t.request(actx, http.MethodHead, r)
 	if err != nil {

@@ -54,15 +54,7 @@ func BenchmarkPoll(b *testing.B) {
 			if i%1024 == 0 {
 				srv.ResetLog() // the same small log for both, so GC work is alike
 			}
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
-			req.Header.Set("User-Agent", DefaultUserAgent)
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotFound {
+			if resp := rawGet(ctx, b, hc, loc); resp.StatusCode != http.StatusNotFound {
 				b.Fatal(resp.Status)
 			}
 		}
@@ -73,17 +65,38 @@ func BenchmarkPoll(b *testing.B) {
 			if i%1024 == 0 {
 				srv.ResetLog()
 			}
-			resp, err := p.Poll(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotFound {
+			if resp := pollOnce(ctx, b, p); resp.StatusCode != http.StatusNotFound {
 				b.Fatal(resp.Status)
 			}
 		}
 	})
 	srv.ResetLog()
+}
+
+// rawGet sends GET url through hc with the Client's user agent, as a
+// hand-written poll would, reads the body and closes it; it returns the
+// response for its status.
+func rawGet(ctx context.Context, b *testing.B, hc *http.Client, url string) *http.Response {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("User-Agent", DefaultUserAgent)
+	resp, err := hc.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// pollOnce polls p once and closes the body; it returns the response for
+// its status.
+func pollOnce(ctx context.Context, b *testing.B, p *Poller) *http.Response {
+	resp, err := p.Poll(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
 }
 
 // BenchmarkWaitCPU measures the CPU time (user + system, whole process:
@@ -200,14 +213,7 @@ func BenchmarkPollOverhead(b *testing.B) {
 	b.Run("raw-net-http", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
-			req.Header.Set("User-Agent", DefaultUserAgent)
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			rawGet(ctx, b, hc, loc)
 		}
 	})
 	b.Run("level3-poll", func(b *testing.B) {
@@ -225,11 +231,7 @@ func BenchmarkPollOverhead(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			resp, err := p.Poll(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			resp.Body.Close()
+			pollOnce(ctx, b, p)
 		}
 	})
 }

@@ -376,11 +376,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, path string, res
 				mime.FormatMediaType("attachment", map[string]string{"filename": name})}}
 		}
 	}
-	if key := r.Header.Get("Idempotency-Key"); key != "" && res.IdempotencyKey != "" && !answersAsync(r, res) {
-		s.submitOnce(w, r, path, res, key, body, child)
-		return
-	}
-	s.create(w, r, path, res, child)
+	s.createOnce(w, r, path, res, body, child)
 }
 
 // submit creates a Data resource from a filled-in form (Form profile).
@@ -393,11 +389,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, path string, res
 	if !ok {
 		return
 	}
-	if key := r.Header.Get("Idempotency-Key"); key != "" && res.IdempotencyKey != "" && !answersAsync(r, res) {
-		s.submitOnce(w, r, path, res, key, body, Data(string(body)))
-		return
-	}
-	s.create(w, r, path, res, Data(string(body)))
+	s.createOnce(w, r, path, res, body, Data(string(body)))
 }
 
 // create stores child under path and answers 201 (or 202 when asked for

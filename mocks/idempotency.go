@@ -3,7 +3,7 @@
 // with a key creates the resource; a later one with the same key and body
 // gets 409 while the first is still being processed (Resource.Processing)
 // and then the first answer again; one with another body gets 422.
-// behaviour.go calls submitOnce from submit and upload; the answers are
+// behaviour.go calls createOnce from submit and upload; the answers are
 // written by answerCreated (representation.go).
 
 package mocks
@@ -26,6 +26,17 @@ type submission struct {
 	loc   string   // its absolute URL
 	busy  int      // requests still to answer 409
 	count int      // requests seen with this key
+}
+
+// createOnce creates child below path, from body, as create does; or, when
+// the request carries an idempotency key that res honours and is not
+// answered asynchronously, once per key (submitOnce).
+func (s *Server) createOnce(w http.ResponseWriter, r *http.Request, path string, res *Resource, body []byte, child *Resource) {
+	if key := r.Header.Get("Idempotency-Key"); key != "" && res.IdempotencyKey != "" && !answersAsync(r, res) {
+		s.submitOnce(w, r, path, res, key, body, child)
+		return
+	}
+	s.create(w, r, path, res, child)
 }
 
 // submitOnce handles a Form submission or an upload carrying an idempotency
@@ -75,8 +86,8 @@ func (s *Server) submitOnce(w http.ResponseWriter, r *http.Request, path string,
 }
 
 // Submissions returns how many requests the Form or Upload resource at path
-// received with the
-// idempotency key (as sent, quotes included), and whether it saw that key.
+// received with the idempotency key (as sent, quotes included), and whether
+// it saw that key.
 func (s *Server) Submissions(path, key string) (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -16,15 +16,7 @@ import (
 // path, over all requests: what it served, counted as handlers wrote it (a
 // connection cut or reset may have lost the last of them on the way).
 func (s *Server) BytesSent(path string) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n int64
-	for _, r := range s.log {
-		if r.Path == path {
-			n += r.sent.Load()
-		}
-	}
-	return n
+	return s.sumLog(path, func(r *Request) int64 { return r.sent.Load() })
 }
 
 // Connections returns how many connections (TCP, with or without TLS)

@@ -261,26 +261,23 @@ func (s *Server) Paths() []string {
 // Count returns how many requests reached path (any method), including ones
 // answered by faults.
 func (s *Server) Count(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.log {
-		if r.Path == path {
-			n++
-		}
-	}
-	return n
+	return int(s.sumLog(path, func(*Request) int64 { return 1 }))
 }
 
 // BodyBytes returns how many request body bytes the server has read for
 // path, over all requests: 0 means no upload byte reached it.
 func (s *Server) BodyBytes(path string) int64 {
+	return s.sumLog(path, func(r *Request) int64 { return r.body.Load() })
+}
+
+// sumLog returns the sum of f over the logged requests for path.
+func (s *Server) sumLog(path string, f func(*Request) int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int64
-	for _, r := range s.log {
-		if r.Path == path {
-			n += r.body.Load()
+	for i := range s.log {
+		if s.log[i].Path == path {
+			n += f(&s.log[i])
 		}
 	}
 	return n

@@ -19,7 +19,7 @@ import (
 func Set(h http.Header, name, value string) {
 	var kept []string
 	for _, v := range h.Values("Prefer") {
-		for _, p := range Elements(v) {
+		for _, p := range elements(v) {
 			pn, _, _ := strings.Cut(p, "=")
 			if pn, _, _ = strings.Cut(pn, ";"); !strings.EqualFold(strings.TrimSpace(pn), name) {
 				kept = append(kept, p)
@@ -30,10 +30,10 @@ func Set(h http.Header, name, value string) {
 	h.Set("Prefer", strings.Join(kept, ", "))
 }
 
-// Elements splits one prefer field value into its elements, leniently: at
+// elements splits one prefer field value into its elements, leniently: at
 // the commas outside quoted strings, trimmed, without blank elements or an
 // unterminated last one.
-func Elements(v string) []string {
+func elements(v string) []string {
 	var out []string
 	for _, p := range splitQuoted(v, ',') {
 		p = strings.TrimSpace(p)

@@ -48,7 +48,7 @@ func FuzzSet(f *testing.F) {
 		h := http.Header{}
 		h.Set("Prefer", before)
 		Set(h, "return", "minimal")
-		after := Elements(h.Get("Prefer"))
+		after := elements(h.Get("Prefer"))
 		if len(after) == 0 || after[len(after)-1] != "return=minimal" {
 			t.Fatalf("%q became %q", before, h.Get("Prefer"))
 		}
