@@ -25,13 +25,10 @@ func peers(t *testing.T, test func(t *testing.T, p realpeers.Peer)) {
 	realpeers.Run(t, test)
 }
 
-// peerOptions returns the options that reach p: none in clear text (the
-// Client's own transport), and over TLS WithHTTPClient with a transport
-// that trusts the run's CA and speaks p's protocol only (realpeers.
-// Transport.HTTPTransport), as a user with a private CA would give one.
-// Every response must come over p's protocol.
-func peerOptions(t *testing.T, p realpeers.Peer) []Option {
-	check := func(next Doer) Doer {
+// protocolCheck is a middleware that fails t when a response (not one from
+// the cache) did not come over p's protocol.
+func protocolCheck(t *testing.T, p realpeers.Peer) Option {
+	return WithMiddleware(func(next Doer) Doer {
 		return DoerFunc(func(req *http.Request) (*http.Response, error) {
 			resp, err := next.Do(req)
 			if resp != nil && !FromCache(resp) && resp.Proto != p.Transport.Proto() {
@@ -39,8 +36,16 @@ func peerOptions(t *testing.T, p realpeers.Peer) []Option {
 			}
 			return resp, err
 		})
-	}
-	opts := []Option{WithMiddleware(check)}
+	})
+}
+
+// peerOptions returns the options that reach p: none in clear text (the
+// Client's own transport), and over TLS WithHTTPClient with a transport
+// that trusts the run's CA and speaks p's protocol only (realpeers.
+// Transport.HTTPTransport), as a user with a private CA would give one.
+// Every response must come over p's protocol (protocolCheck).
+func peerOptions(t *testing.T, p realpeers.Peer) []Option {
+	opts := []Option{protocolCheck(t, p)}
 	if p.Transport.TLS {
 		opts = append(opts, WithHTTPClient(p.HTTPClient(t)))
 	}

@@ -24,8 +24,7 @@ func realClient(t *testing.T, p realpeers.Peer, opts ...Option) (*Client, *realp
 	tr.ExpectContinueTimeout = time.Second
 	w.Instrument(tr)
 	t.Cleanup(tr.CloseIdleConnections)
-	base := peerOptions(t, p)[:1] // the protocol check, without peerOptions' client
-	c, err := New(append(append(base, WithHTTPClient(&http.Client{Transport: tr}), WithRetry(fastRetry)), opts...)...)
+	c, err := New(append([]Option{protocolCheck(t, p), WithHTTPClient(&http.Client{Transport: tr}), WithRetry(fastRetry)}, opts...)...)
 	require.NoError(t, err)
 	return c, w
 }

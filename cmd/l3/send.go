@@ -165,7 +165,7 @@ func bodyAskedFor(req *http.Request, resp *http.Response) bool {
 	if err != nil {
 		return false
 	}
-	ret, ok := prefs.Get("return")
+	ret, ok := prefs.Get(prefer.ReturnName)
 	return ok && strings.EqualFold(ret.Value, "representation")
 }
 

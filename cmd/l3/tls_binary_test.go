@@ -12,7 +12,9 @@ import (
 
 // TestBinaryCACert: against real nginx over HTTPS with a certificate from a
 // CA made for the run, l3 refuses the server without --cacert and fetches
-// (over HTTP/2) with it; a file with no certificate in it is a usage error.
+// with it; a file with no certificate in it is a usage error. (l3 prints
+// no protocol, so HTTP/2 is not checked here: TestRealPeersRootCAs checks
+// that WithRootCAs, which --cacert sets, still negotiates it.)
 func TestBinaryCACert(t *testing.T) {
 	srv := realpeers.Nginx(t)
 	realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("hello over TLS\n"))

@@ -42,6 +42,11 @@ const settleTime = 30 * time.Millisecond
 // threads can log the marker before a request answered earlier on another
 // connection. It fails t when the log cannot be read or the marker does not
 // appear within 5 seconds.
+//
+// Apache's mod_http2 writes an HTTP/2 stream's line only when it next
+// handles that stream's connection, which can be never while the connection
+// idles: over HTTP/2, close the client's idle connections first, and allow
+// the lines some time after that.
 func (s *Server) AccessLog(t testing.TB) []LogEntry {
 	t.Helper()
 	mark := randomToken()

@@ -229,10 +229,7 @@ func caddyRoutes(s *Server, internal string) []object {
 	// name given twice gets two header lines ("set" would join the values
 	// with commas into one).
 	setHeaders := func(kv ...string) object {
-		add := object{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			add[kv[i]] = append(asStrings(add[kv[i]]), kv[i+1])
-		}
+		add := headerValues(kv)
 		set := object{}
 		for name, v := range add {
 			if len(asStrings(v)) == 1 {
@@ -253,11 +250,7 @@ func caddyRoutes(s *Server, internal string) []object {
 			h["body"] = body
 		}
 		if len(kv) > 0 {
-			hdr := object{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				hdr[kv[i]] = append(asStrings(hdr[kv[i]]), kv[i+1])
-			}
-			h["headers"] = hdr
+			h["headers"] = headerValues(kv)
 		}
 		return h
 	}
@@ -319,6 +312,16 @@ func caddyRoutes(s *Server, internal string) []object {
 		route(path("/small/*"), proxy),
 		route(nil, respond(404, "")),
 	}
+}
+
+// headerValues maps each name of the pairs name, value, name, value... to
+// its values in order, as Caddy's header fields are written.
+func headerValues(kv []string) object {
+	h := object{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h[kv[i]] = append(asStrings(h[kv[i]]), kv[i+1])
+	}
+	return h
 }
 
 // asStrings returns v as a []string, or nil.

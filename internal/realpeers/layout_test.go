@@ -342,10 +342,11 @@ func TestLayout(t *testing.T) {
 func TestWriteFileValidators(t *testing.T) {
 	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *Server) {
+		p := s.On(HTTP1)
 		WriteFile(t, s.DocRoot, "v.txt", []byte("version 1"))
-		resp1, _ := do(t, "HEAD", s.URL+"/files/v.txt", nil)
+		resp1, _ := p.do(t, "HEAD", "/files/v.txt", nil)
 		WriteFile(t, s.DocRoot, "v.txt", []byte("version 2"))
-		resp2, body := do(t, "GET", s.URL+"/files/v.txt", nil)
+		resp2, body := p.do(t, "GET", "/files/v.txt", nil)
 		if string(body) != "version 2" {
 			t.Errorf("body = %q", body)
 		}
@@ -357,7 +358,7 @@ func TestWriteFileValidators(t *testing.T) {
 		if etag := resp2.Header.Get("ETag"); !strings.HasPrefix(etag, `"`) {
 			t.Errorf("ETag = %q, want strong", etag)
 		}
-		resp, body := do(t, "GET", s.URL+"/files/v.txt", nil, "Range", "bytes=0-2", "If-Range", resp1.Header.Get("ETag"))
+		resp, body := p.do(t, "GET", "/files/v.txt", nil, "Range", "bytes=0-2", "If-Range", resp1.Header.Get("ETag"))
 		wantStatus(t, resp, body, 200)
 	})
 }

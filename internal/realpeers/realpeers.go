@@ -195,15 +195,7 @@ const readyTimeout = 10 * time.Second
 func start(t testing.TB, f flavor) *Server {
 	t.Helper()
 	bin := f.find()
-	if bin == "" {
-		if os.Getenv(RequireEnv) != "" {
-			t.Fatalf("%s (%s is set)", f.missing, RequireEnv)
-		}
-		t.Skip(f.missing)
-	}
-	if err := supported(); err != nil {
-		t.Skipf("realpeers: %v", err)
-	}
+	requireInstalled(t, bin, f.missing)
 	s, err := layout(t, f.name)
 	if err != nil {
 		t.Fatalf("realpeers: %s: %v", f.name, err)
@@ -279,6 +271,22 @@ func start(t testing.TB, f flavor) *Server {
 	}
 }
 
+// requireInstalled ends t unless bin was found and real servers can run
+// here: a missing binary skips t with the message missing, or fails it when
+// RequireEnv is set; a system that is not Unix skips it.
+func requireInstalled(t testing.TB, bin, missing string) {
+	t.Helper()
+	if bin == "" {
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("%s (%s is set)", missing, RequireEnv)
+		}
+		t.Skip(missing)
+	}
+	if err := supported(); err != nil {
+		t.Skipf("realpeers: %v", err)
+	}
+}
+
 // freePort asks the kernel for a free port on 127.0.0.1. Another process
 // may take it before the server binds it; start then retries.
 func freePort() (int, error) {
@@ -314,26 +322,38 @@ func waitReady(url, token string, p *process) error {
 		Timeout:   time.Second,
 		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true, TLSClientConfig: TLSConfig()},
 	}
+	return waitUntil(p, func() error {
+		resp, err := client.Get(url)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != token {
+			return fmt.Errorf("GET %s: %s %q, not this instance's token", url, resp.Status, body)
+		}
+		return nil
+	})
+}
+
+// waitUntil calls probe until it returns nil, the process p exits
+// (errExited), or readyTimeout passes (with probe's last error), waiting
+// 5 ms between calls at first and up to 100 ms later. It is the readiness
+// wait of every server: the HTTP servers (waitReady) and Redis.
+func waitUntil(p *process, probe func() error) error {
 	deadline := time.Now().Add(readyTimeout)
-	var last error
 	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
 		select {
 		case <-p.exited:
 			return fmt.Errorf("%w: %v", errExited, p.waitErr)
 		default:
 		}
-		resp, err := client.Get(url)
+		err := probe()
 		if err == nil {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && string(body) == token {
-				return nil
-			}
-			err = fmt.Errorf("GET %s: %s %q, not this instance's token", url, resp.Status, body)
+			return nil
 		}
-		last = err
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %v: %v", readyTimeout, last)
+			return fmt.Errorf("not ready after %v: %v", readyTimeout, err)
 		}
 		select {
 		case <-p.exited:

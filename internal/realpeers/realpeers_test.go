@@ -50,9 +50,6 @@ var clients = func() map[Transport]*http.Client {
 	return m
 }()
 
-// client is the clear-text HTTP/1.1 client.
-var client = clients[HTTP1]
-
 // do sends one request to p.URL+path with header pairs (name, value, name,
 // value...) and returns the response with its body read. It fails the test
 // when the response did not come over p's protocol.
@@ -65,12 +62,8 @@ func (p Peer) do(t *testing.T, method, path string, body []byte, header ...strin
 	return resp, data
 }
 
-// do sends one clear-text request, as Peer.do.
-func do(t *testing.T, method, url string, body []byte, header ...string) (*http.Response, []byte) {
-	t.Helper()
-	return doWith(t, client, method, url, body, header...)
-}
-
+// doWith sends one request with c to url, with header pairs as Peer.do, and
+// returns the response with its body read.
 func doWith(t *testing.T, c *http.Client, method, url string, body []byte, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader

@@ -38,16 +38,7 @@ type RedisServer struct {
 func Redis(t testing.TB, opts ...RedisOption) *RedisServer {
 	t.Helper()
 	bin := findBinary([]string{"redis-server"}, []string{"/usr/bin", "/usr/sbin", "/usr/local/bin"})
-	if bin == "" {
-		const missing = "realpeers: redis-server is not installed (apt-get install redis-server)"
-		if os.Getenv(RequireEnv) != "" {
-			t.Fatalf("%s (%s is set)", missing, RequireEnv)
-		}
-		t.Skip(missing)
-	}
-	if err := supported(); err != nil {
-		t.Skipf("realpeers: %v", err)
-	}
+	requireInstalled(t, bin, "realpeers: redis-server is not installed (apt-get install redis-server)")
 	dir := t.TempDir()
 	r := &RedisServer{bin: bin, dir: dir, conf: filepath.Join(dir, "redis.conf"), log: filepath.Join(dir, "redis.log")}
 	for _, o := range opts {
@@ -99,7 +90,8 @@ daemonize no
 	r.mu.Lock()
 	r.proc = p
 	r.mu.Unlock()
-	if err := r.waitReady(p); err != nil {
+	// Ready once it answers PONG (waitUntil: or p exits, or readyTimeout).
+	if err := waitUntil(p, func() error { return ping(r.Addr) }); err != nil {
 		r.Stop()
 		return err
 	}
@@ -127,27 +119,6 @@ func (r *RedisServer) Restart(t testing.TB) {
 	if err := r.start(port); err != nil {
 		data, _ := os.ReadFile(r.log)
 		t.Fatalf("realpeers: restarting redis-server: %v\n%s", err, data)
-	}
-}
-
-// waitReady sends PING until the server answers PONG, p exits, or
-// readyTimeout passes.
-func (r *RedisServer) waitReady(p *process) error {
-	deadline := time.Now().Add(readyTimeout)
-	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
-		select {
-		case <-p.exited:
-			return fmt.Errorf("%w: %v", errExited, p.waitErr)
-		default:
-		}
-		err := ping(r.Addr)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %v: %v", readyTimeout, err)
-		}
-		time.Sleep(delay)
 	}
 }
 
