@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -123,34 +124,19 @@ func BenchmarkDownloadSlowLink(b *testing.B) {
 			u, _ := url.Parse(srv.URL)
 			link := newSlowLink(b, u.Host, 4<<20)
 			target := link.url(srv.Handle("/f.bin", mocks.Content(body, "application/octet-stream")))
-			dir := b.TempDir()
-			var one, four []time.Duration
-			for i := 0; i < b.N; i++ {
-				for _, conns := range []int{1, 4} {
-					hc := srv.Client()
-					c, err := New(WithHTTPClient(hc))
-					if err != nil {
-						b.Fatal(err)
-					}
-					path := filepath.Join(dir, "f.bin")
-					start := time.Now()
-					if _, err := c.Download(context.Background(), target, path, &DownloadOptions{Connections: conns}); err != nil {
-						b.Fatal(err)
-					}
-					d := time.Since(start)
-					if conns == 1 {
-						one = append(one, d)
-					} else {
-						four = append(four, d)
-					}
-					hc.CloseIdleConnections()
-					os.Remove(path)
+			path := filepath.Join(b.TempDir(), "f.bin")
+			var hc *http.Client
+			oneVersusFour(b, func(conns int) (*DownloadResult, error) {
+				hc = srv.Client() // new connections for each download
+				c, err := New(WithHTTPClient(hc))
+				if err != nil {
+					return nil, err
 				}
-			}
-			b.ReportMetric(median(one).Seconds(), "1conn-s")
-			b.ReportMetric(median(four).Seconds(), "4conn-s")
-			b.ReportMetric(median(one).Seconds()/median(four).Seconds(), "x4-vs-1")
-			b.Logf("1 connection: %v; 4 connections: %v", one, four)
+				return c.Download(context.Background(), target, path, &DownloadOptions{Connections: conns})
+			}, func() {
+				hc.CloseIdleConnections()
+				os.Remove(path)
+			})
 		})
 	}
 }
