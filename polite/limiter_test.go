@@ -249,3 +249,29 @@ func TestAnAnswerCountsForTheOriginThatGaveIt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, g.Wait, "the alias said nothing")
 }
+
+// countingStore counts the Observe calls that reach a MemoryStore.
+type countingStore struct {
+	*polite.MemoryStore
+	observed atomic.Int64
+}
+
+func (s *countingStore) Observe(ctx context.Context, origin string, o polite.Observation) error {
+	s.observed.Add(1)
+	return s.MemoryStore.Observe(ctx, origin, o)
+}
+
+func TestEachAnswerIsObservedOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit", `"default";r=50;t=60`)
+	}))
+	t.Cleanup(srv.Close)
+	store := &countingStore{MemoryStore: polite.NewMemoryStore(0)}
+	c, _ := politeClient(t, store, nil)
+	for range 3 {
+		resp, err := c.Get(context.Background(), srv.URL, nil)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	assert.EqualValues(t, 3, store.observed.Load(), "CheckRetry and the Middleware both saw each answer: the Store hears of it once")
+}
