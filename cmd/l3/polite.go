@@ -9,7 +9,6 @@ package main
 import (
 	"flag"
 	"io"
-	"log/slog"
 
 	"github.com/l3go/level3"
 	"github.com/l3go/level3/polite"
@@ -29,9 +28,10 @@ func (p *politeFlags) register(fs *flag.FlagSet) {
 }
 
 // clientOptions returns the Client options of the polite layer, for
-// c.client: a Limiter over store (nil: this process's memory), logging to
-// errOut with -v. With --polite=false it returns none. A distributed run
-// passes the run's Redis: l3redis.NewLimits(redisClient, "").
+// c.client: a Limiter over store (nil: this process's memory), logging as
+// the caches in Redis do (c.storeLogger: the Store's failures as warnings
+// on errOut, and the waits too with -v). With --polite=false it returns
+// none. A distributed run passes the run's Redis: l3redis.NewLimits(redisClient, "").
 func (p *politeFlags) clientOptions(store polite.Store, c *commonFlags, errOut io.Writer) ([]level3.Option, error) {
 	if !p.on {
 		return nil, nil
@@ -39,11 +39,7 @@ func (p *politeFlags) clientOptions(store polite.Store, c *commonFlags, errOut i
 	if p.maxRate < 0 {
 		return nil, usagef("--max-rate must not be negative")
 	}
-	opts := &polite.Options{Store: store, MaxRate: p.maxRate}
-	if c.verbose {
-		opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	lim, err := polite.New(opts)
+	lim, err := polite.New(&polite.Options{Store: store, MaxRate: p.maxRate, Logger: c.storeLogger(errOut)})
 	if err != nil {
 		return nil, usagef("%v", err)
 	}

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3"
 	"github.com/l3go/level3/internal/politetest"
+	"github.com/l3go/level3/polite"
 )
 
 // tree writes n small files below a fresh directory and returns it.
@@ -46,4 +53,30 @@ func TestUploadMaxRate(t *testing.T) {
 	s := politetest.NewQuotaServer(t, 1000, time.Second)
 	code, _, errOut = runL3(t, "upload", "--put", "--max-rate", "50", s.URL+"/in/", tree(t, 5))
 	require.Equal(t, exitOK, code, errOut)
+}
+
+// brokenStore is a polite.Store whose Redis is away.
+type brokenStore struct{}
+
+func (brokenStore) Take(context.Context, string) (polite.Grant, error) {
+	return polite.Grant{}, errors.New("redis: connection refused")
+}
+
+func (brokenStore) Observe(context.Context, string, polite.Observation) error {
+	return errors.New("redis: connection refused")
+}
+
+func TestPoliteStoreFailuresAreWarnings(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	var errOut bytes.Buffer
+	var c commonFlags
+	opts, err := (&politeFlags{on: true}).clientOptions(brokenStore{}, &c, &errOut)
+	require.NoError(t, err)
+	client, err := level3.New(opts...)
+	require.NoError(t, err)
+	resp, err := client.Get(context.Background(), srv.URL, nil)
+	require.NoError(t, err, "the Limiter goes on with its own memory")
+	resp.Body.Close()
+	assert.Contains(t, errOut.String(), "l3: warning: polite: the shared store failed; this process goes on alone")
 }
