@@ -51,8 +51,14 @@ func TestUploadMaxRate(t *testing.T) {
 	assert.Contains(t, errOut, "--max-rate")
 
 	s := politetest.NewQuotaServer(t, 1000, time.Second)
-	code, _, errOut = runL3(t, "upload", "--put", "--max-rate", "50", s.URL+"/in/", tree(t, 5))
+	code, _, errOut = runL3(t, "upload", "--put", "--max-rate", "20", s.URL+"/in/", tree(t, 5))
 	require.Equal(t, exitOK, code, errOut)
+	accepted, _, _ := s.Counts()
+	assert.GreaterOrEqual(t, accepted, 5)
+	// At 20 per second, the requests after the first go 50 ms apart (less
+	// the first one's way to the server).
+	assert.GreaterOrEqual(t, time.Since(s.Started()), time.Duration(accepted-1)*50*time.Millisecond-20*time.Millisecond,
+		"%d requests at --max-rate 20", accepted)
 }
 
 // brokenStore is a polite.Store whose Redis is away.
