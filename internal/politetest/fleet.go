@@ -1,5 +1,6 @@
-// This file holds Fleet, the workload of the tests and benchmarks of a
-// fleet: workers uploading files at once to a QuotaServer.
+// This file holds the workload of the tests and benchmarks of a fleet:
+// polite Clients (Client) uploading files at once to a QuotaServer (Upload,
+// Fleet), and the figures of a run (Figures, Impolite).
 
 package politetest
 
