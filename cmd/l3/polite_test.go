@@ -86,3 +86,11 @@ func TestPoliteStoreFailuresAreWarnings(t *testing.T) {
 	resp.Body.Close()
 	assert.Contains(t, errOut.String(), "l3: warning: polite: the shared store failed; this process goes on alone")
 }
+
+func TestABadCACertFailsBeforeStoreIsDialled(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.pem")
+	code, _, errOut := runL3(t, "upload", "--store", "redis://127.0.0.1:1/0", "--cacert", missing, "http://127.0.0.1:1/", missing)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--cacert")
+	assert.NotContains(t, errOut, "--store not used", "no connection to Redis was tried for a command that cannot run")
+}
