@@ -27,6 +27,15 @@ func (p *politeFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&p.maxRate, "max-rate", 0, "send at most this many requests per second to each server, from this process (0: no cap)")
 }
 
+// check reports flags that cannot work, when they are parsed (before a
+// distributed run dials its Redis).
+func (p *politeFlags) check() error {
+	if p.on && !(p.maxRate >= 0) { // NaN too
+		return usagef("--max-rate must not be negative")
+	}
+	return nil
+}
+
 // clientOptions returns the Client options of the polite layer, for
 // c.client: a Limiter over store (nil: this process's memory), logging as
 // the caches in Redis do (c.storeLogger: the Store's failures as warnings
@@ -35,9 +44,6 @@ func (p *politeFlags) register(fs *flag.FlagSet) {
 func (p *politeFlags) clientOptions(store polite.Store, c *commonFlags, errOut io.Writer) ([]level3.Option, error) {
 	if !p.on {
 		return nil, nil
-	}
-	if p.maxRate < 0 {
-		return nil, usagef("--max-rate must not be negative")
 	}
 	lim, err := polite.New(&polite.Options{Store: store, MaxRate: p.maxRate, Logger: c.storeLogger(errOut)})
 	if err != nil {

@@ -49,6 +49,9 @@ func TestUploadMaxRate(t *testing.T) {
 	code, _, errOut := runL3(t, "upload", "--max-rate", "-1", "http://127.0.0.1:1/", filepath.Join(t.TempDir(), "x"))
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "--max-rate")
+	code, _, errOut = runL3(t, "upload", "--queue", "redis://127.0.0.1:1/0", "--run", "r", "--max-rate", "-1", "http://127.0.0.1:1/", filepath.Join(t.TempDir(), "x"))
+	assert.Equal(t, exitUsage, code, "refused when parsed, before the run's Redis is dialled")
+	assert.Contains(t, errOut, "--max-rate")
 
 	s := politetest.NewQuotaServer(t, 1000, time.Second)
 	code, _, errOut = runL3(t, "upload", "--put", "--max-rate", "20", s.URL+"/in/", tree(t, 5))
