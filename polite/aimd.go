@@ -120,13 +120,19 @@ func (g *gate) release(sent time.Time, o outcome, latency time.Duration) {
 			g.usual += (latency - g.usual) / 8
 		}
 	}
+	g.adapt(sent, o)
+	g.inFlight--
+	g.wake()
+}
+
+// adapt applies nextLimit for an answer with outcome o to a request let
+// through at sent, and records when the limit came down. g.mu is held.
+func (g *gate) adapt(sent time.Time, o outcome) {
 	before := g.limit
 	g.limit = nextLimit(g.limit, g.inFlight, o, sent.Before(g.lastDecrease), g.cfg)
 	if g.limit < before {
 		g.lastDecrease = time.Now()
 	}
-	g.inFlight--
-	g.wake()
 }
 
 // slowFactor is how much slower than usual an answer is slow.
@@ -154,9 +160,5 @@ func (g *gate) current() (float64, int) {
 func (g *gate) penalize(sent time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	before := g.limit
-	g.limit = nextLimit(g.limit, g.inFlight, throttled, sent.Before(g.lastDecrease), g.cfg)
-	if g.limit < before {
-		g.lastDecrease = time.Now()
-	}
+	g.adapt(sent, throttled)
 }

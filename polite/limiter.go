@@ -177,7 +177,7 @@ func (l *Limiter) Middleware() level3.Middleware {
 			c := &call{origin: origin, sent: sent}
 			resp, err := next.Do(req.WithContext(context.WithValue(ctx, callKey{}, c)))
 			latency := time.Since(start)
-			o := l.answered(ctx, origin, g.Probe, resp, err)
+			o := l.answered(ctx, c, g.Probe, resp, err)
 			if err != nil || resp.Body == nil || resp.Body == http.NoBody {
 				st.gate.release(sent, o, latency)
 				return resp, err
@@ -211,10 +211,14 @@ func (l *Limiter) CheckRetry(next func(context.Context, *http.Response, error) (
 		if retry && cerr == nil {
 			obs.Spent = 1
 		}
+		c, _ := ctx.Value(callKey{}).(*call)
 		if len(obs.Limits) > 0 || obs.Pause > 0 || obs.Spent > 0 {
 			l.observe(ctx, origin, obs)
+			if c != nil {
+				c.observed = resp
+			}
 		}
-		if c, ok := ctx.Value(callKey{}).(*call); ok && c.origin == origin && o == throttled {
+		if c != nil && c.origin == origin && o == throttled {
 			l.origin(origin).gate.penalize(c.sent)
 		}
 		return retry, cerr
@@ -231,10 +235,12 @@ func (l *Limiter) ClientOptions(retry level3.RetryPolicy) []level3.Option {
 }
 
 // call is what the Middleware tells CheckRetry about the call it let
-// through, in the request's context.
+// through, in the request's context, and what CheckRetry tells it back.
+// CheckRetry runs within the Middleware's next.Do, so no lock is needed.
 type call struct {
-	origin string
-	sent   time.Time
+	origin   string
+	sent     time.Time
+	observed *http.Response // the last answer CheckRetry gave the Store
 }
 
 // callKey is the context key of *call.
@@ -348,10 +354,12 @@ func (l *Limiter) warn(ctx context.Context, op string, err error) {
 	}
 }
 
-// answered records what the answer to a call let through said, against the
-// origin that gave it (a redirect may have led elsewhere), and returns its
-// outcome for the concurrency limit of the call's origin.
-func (l *Limiter) answered(ctx context.Context, origin string, probe bool, resp *http.Response, err error) outcome {
+// answered records what the answer to call c said, against the origin
+// that gave it (a redirect may have led elsewhere), unless CheckRetry has
+// already given that answer to the Store, and returns its outcome for the
+// concurrency limit of the call's origin.
+func (l *Limiter) answered(ctx context.Context, c *call, probe bool, resp *http.Response, err error) outcome {
+	origin := c.origin
 	if err != nil {
 		if probe {
 			l.observe(ctx, origin, Observation{}) // let the others go
@@ -361,7 +369,6 @@ func (l *Limiter) answered(ctx context.Context, origin string, probe bool, resp 
 		}
 		return neutral
 	}
-	obs, o := l.observation(resp)
 	from := origin // the origin that answered: another after a redirect
 	if resp.Request != nil {
 		if answering, ok := originOf(resp.Request.URL); ok {
@@ -372,6 +379,10 @@ func (l *Limiter) answered(ctx context.Context, origin string, probe bool, resp 
 		l.observe(ctx, origin, Observation{})
 		probe = false
 	}
+	if resp == c.observed { // the Store has it, which ended any probe of from
+		return outcomeOf(resp.StatusCode)
+	}
+	obs, o := l.observation(resp)
 	if probe || len(obs.Limits) > 0 || obs.Pause > 0 {
 		l.observe(ctx, from, obs)
 	}
@@ -384,16 +395,24 @@ func (l *Limiter) observation(resp *http.Response) (Observation, outcome) {
 	if !level3.FromCache(resp) { // stored fields are not current (draft section 7.3)
 		obs.Limits = ParseLimits(resp.Header)
 	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	o := outcomeOf(resp.StatusCode)
+	if o == throttled {
 		if d, ok := retryAfter(resp.Header, time.Now()); ok {
 			obs.Pause = min(d, l.opts.MaxWait)
 		}
-		return obs, throttled
-	case http.StatusGatewayTimeout:
-		return obs, timedOut
 	}
-	return obs, fast
+	return obs, o
+}
+
+// outcomeOf returns what an answer's status says about the server's load.
+func outcomeOf(status int) outcome {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return throttled
+	case http.StatusGatewayTimeout:
+		return timedOut
+	}
+	return fast
 }
 
 // timeout reports whether err is a timeout of the server's making: no

@@ -18,7 +18,6 @@ func BenchmarkOneProcessQuota(b *testing.B) {
 		if store == nil {
 			store = polite.NewMemoryStore(0)
 		}
-		c, _ := politeClient(b, store, nil)
-		return c
+		return politetest.Client(b, polite.Options{Store: store})
 	})
 }

@@ -17,29 +17,12 @@ import (
 	"github.com/l3go/level3/polite"
 )
 
-// politeClient returns a Client whose requests go through a new Limiter
-// over store.
-func politeClient(t testing.TB, store polite.Store, opts *polite.Options) (*level3.Client, *polite.Limiter) {
-	t.Helper()
-	var o polite.Options
-	if opts != nil {
-		o = *opts
-	}
-	o.Store = store
-	lim, err := polite.New(&o)
-	require.NoError(t, err)
-	c, err := level3.New(lim.ClientOptions(level3.RetryPolicy{})...)
-	require.NoError(t, err)
-	return c, lim
-}
-
 func TestThreeClientsOfOneStoreStayWithinTheQuota(t *testing.T) {
 	s := politetest.NewQuotaServer(t, 20, 2*time.Second)
 	store := polite.NewMemoryStore(0)
 	var clients []*level3.Client
 	for range 3 {
-		c, _ := politeClient(t, store, nil)
-		clients = append(clients, c)
+		clients = append(clients, politetest.Client(t, polite.Options{Store: store}))
 	}
 	politetest.Fleet(t, s, clients, politetest.Files(t, 20))
 	accepted, first, after := s.Counts()
@@ -58,15 +41,7 @@ func TestWithoutTheLimiterTheQuotaIsExceeded(t *testing.T) {
 		require.NoError(t, err)
 		clients = append(clients, c)
 	}
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Go(func() {
-			_, _ = c.UploadAll(ctx, s.URL+"/w"+string(rune('0'+i))+"/", politetest.Files(t, 20),
-				&level3.BulkOptions{Put: true, Concurrency: 4, Retry: level3.Schedule{Attempts: -1}})
-		})
-	}
-	wg.Wait()
+	politetest.Upload(context.Background(), s, clients, politetest.Files(t, 20), level3.Schedule{Attempts: -1})
 	_, first, _ := s.Counts()
 	assert.Equal(t, 40, first, "60 sent at once, 20 allowed")
 }
@@ -94,8 +69,8 @@ func TestRetryAfterPausesEveryClientOfTheStore(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	store := polite.NewMemoryStore(0)
-	a, _ := politeClient(t, store, nil)
-	b, _ := politeClient(t, store, nil)
+	a := politetest.Client(t, polite.Options{Store: store})
+	b := politetest.Client(t, polite.Options{Store: store})
 	ctx := context.Background()
 	get := func(c *level3.Client, who string) error {
 		resp, err := c.Get(ctx, srv.URL, &level3.RequestOptions{Header: http.Header{"X-Client": {who}}, NoRetry: true})
@@ -131,7 +106,7 @@ func TestThrottlingHalvesTheConcurrencyAndFastAnswersRestoreIt(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	c, _ := politeClient(t, nil, &polite.Options{InitialConcurrency: 16, MaxConcurrency: 16})
+	c := politetest.Client(t, polite.Options{InitialConcurrency: 16, MaxConcurrency: 16})
 	ctx := context.Background()
 	burst := func() {
 		var wg sync.WaitGroup
@@ -165,7 +140,7 @@ func TestAWaitBeyondMaxWaitFailsAtOnce(t *testing.T) {
 		w.Header().Set("RateLimit", `"daily";r=0;t=86400`)
 	}))
 	t.Cleanup(srv.Close)
-	c, _ := politeClient(t, nil, &polite.Options{MaxWait: time.Minute})
+	c := politetest.Client(t, polite.Options{MaxWait: time.Minute})
 	ctx := context.Background()
 	resp, err := c.Get(ctx, srv.URL, nil)
 	require.NoError(t, err)
@@ -180,7 +155,7 @@ func TestWaitsEndWithTheContext(t *testing.T) {
 		w.Header().Set("RateLimit", `"default";r=0;t=60`)
 	}))
 	t.Cleanup(srv.Close)
-	c, _ := politeClient(t, nil, nil)
+	c := politetest.Client(t, polite.Options{})
 	resp, err := c.Get(context.Background(), srv.URL, nil)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -201,7 +176,7 @@ func TestCheckRetrySeesTheRetriesBelow(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	store := polite.NewMemoryStore(0)
-	c, _ := politeClient(t, store, nil)
+	c := politetest.Client(t, polite.Options{Store: store})
 	resp, err := c.Get(context.Background(), srv.URL, nil) // a 429, retried below the Middleware
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -237,7 +212,7 @@ func TestAnAnswerCountsForTheOriginThatGaveIt(t *testing.T) {
 	}))
 	t.Cleanup(alias.Close)
 	store := polite.NewMemoryStore(0)
-	c, _ := politeClient(t, store, nil)
+	c := politetest.Client(t, polite.Options{Store: store})
 	ctx := context.Background()
 	resp, err := c.Get(ctx, alias.URL, nil)
 	require.NoError(t, err)
@@ -248,4 +223,30 @@ func TestAnAnswerCountsForTheOriginThatGaveIt(t *testing.T) {
 	g, err = store.Take(ctx, "http://"+alias.Listener.Addr().String())
 	require.NoError(t, err)
 	assert.Zero(t, g.Wait, "the alias said nothing")
+}
+
+// countingStore counts the Observe calls that reach a MemoryStore.
+type countingStore struct {
+	*polite.MemoryStore
+	observed atomic.Int64
+}
+
+func (s *countingStore) Observe(ctx context.Context, origin string, o polite.Observation) error {
+	s.observed.Add(1)
+	return s.MemoryStore.Observe(ctx, origin, o)
+}
+
+func TestEachAnswerIsObservedOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit", `"default";r=50;t=60`)
+	}))
+	t.Cleanup(srv.Close)
+	store := &countingStore{MemoryStore: polite.NewMemoryStore(0)}
+	c := politetest.Client(t, polite.Options{Store: store})
+	for range 3 {
+		resp, err := c.Get(context.Background(), srv.URL, nil)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	assert.EqualValues(t, 3, store.observed.Load(), "CheckRetry and the Middleware both saw each answer: the Store hears of it once")
 }

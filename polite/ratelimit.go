@@ -71,7 +71,9 @@ func ParseLimits(h http.Header) []Limit {
 		out = append(out, Limit{Policy: name, Quota: -1, Remaining: -1, Reset: -1})
 		return &out[len(out)-1]
 	}
-	for _, m := range sfList(h.Values("RateLimit-Policy")) {
+	// The canonical keys, as h.Values would look them up, without making
+	// them again (an allocation each) on every answer.
+	for _, m := range sfList(h["Ratelimit-Policy"]) {
 		name, p, ok := member(m)
 		if !ok {
 			continue
@@ -93,7 +95,7 @@ func ParseLimits(h http.Header) []Limit {
 			l.Quota, l.Window = q, seconds(secs)
 		}
 	}
-	for _, m := range sfList(h.Values("RateLimit")) {
+	for _, m := range sfList(h["Ratelimit"]) {
 		name, p, ok := member(m)
 		if !ok || skip[name] {
 			continue

@@ -125,3 +125,8 @@ func FuzzParseLimits(f *testing.F) {
 		}
 	})
 }
+
+func TestParseLimitsWithoutTheFieldsAllocatesNothing(t *testing.T) {
+	h := http.Header{"Content-Type": {"text/plain"}, "Etag": {`"1"`}}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { ParseLimits(h) }), "most answers carry no RateLimit fields")
+}

@@ -98,6 +98,13 @@ func (c *commonFlags) client(errOut io.Writer, extra ...level3.Option) (*level3.
 			return nil, err
 		}
 	}
+	var roots *x509.CertPool
+	if c.cacert != "" {
+		var err error
+		if roots, err = loadCAs(c.cacert); err != nil {
+			return nil, err // before cacheOptions dials --store: nothing to close
+		}
+	}
 	opts := c.cacheOptions(errOut)
 	if c.connectTimeout > 0 {
 		opts = append(opts, level3.WithConnectTimeout(c.connectTimeout))
@@ -105,12 +112,8 @@ func (c *commonFlags) client(errOut io.Writer, extra ...level3.Option) (*level3.
 	if c.stallTimeout > 0 {
 		opts = append(opts, level3.WithStallWatch(c.stallTimeout))
 	}
-	if c.cacert != "" {
-		pool, err := loadCAs(c.cacert)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, level3.WithRootCAs(pool))
+	if roots != nil {
+		opts = append(opts, level3.WithRootCAs(roots))
 	}
 	for _, h := range c.headers {
 		opts = append(opts, level3.WithHeader(h[0], h[1]))

@@ -9,7 +9,6 @@ package main
 import (
 	"flag"
 	"io"
-	"log/slog"
 
 	"github.com/l3go/level3"
 	"github.com/l3go/level3/polite"
@@ -28,22 +27,25 @@ func (p *politeFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&p.maxRate, "max-rate", 0, "send at most this many requests per second to each server, from this process (0: no cap)")
 }
 
+// check reports flags that cannot work, when they are parsed (before a
+// distributed run dials its Redis).
+func (p *politeFlags) check() error {
+	if p.on && !(p.maxRate >= 0) { // NaN too
+		return usagef("--max-rate must not be negative")
+	}
+	return nil
+}
+
 // clientOptions returns the Client options of the polite layer, for
-// c.client: a Limiter over store (nil: this process's memory), logging to
-// errOut with -v. With --polite=false it returns none. A distributed run
-// passes the run's Redis: l3redis.NewLimits(redisClient, "").
+// c.client: a Limiter over store (nil: this process's memory), logging as
+// the caches in Redis do (c.storeLogger: the Store's failures as warnings
+// on errOut, and the waits too with -v). With --polite=false it returns
+// none. A distributed run passes the run's Redis: l3redis.NewLimits(redisClient, "").
 func (p *politeFlags) clientOptions(store polite.Store, c *commonFlags, errOut io.Writer) ([]level3.Option, error) {
 	if !p.on {
 		return nil, nil
 	}
-	if p.maxRate < 0 {
-		return nil, usagef("--max-rate must not be negative")
-	}
-	opts := &polite.Options{Store: store, MaxRate: p.maxRate}
-	if c.verbose {
-		opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	lim, err := polite.New(opts)
+	lim, err := polite.New(&polite.Options{Store: store, MaxRate: p.maxRate, Logger: c.storeLogger(errOut)})
 	if err != nil {
 		return nil, usagef("%v", err)
 	}

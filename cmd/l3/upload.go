@@ -68,6 +68,9 @@ func parseUpload(args []string, s streams) (*uploadOptions, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := o.polite.check(); err != nil {
+		return nil, err
+	}
 	o.given = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.given[f.Name] = true })
 	if o.queue.url != "" || o.queue.run != "" || o.queue.worker || o.queue.status || o.given["lease"] {

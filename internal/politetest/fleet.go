@@ -1,5 +1,6 @@
-// This file holds Fleet, the workload of the tests and benchmarks of a
-// fleet: workers uploading files at once to a QuotaServer.
+// This file holds the workload of the tests and benchmarks of a fleet:
+// polite Clients (Client) uploading files at once to a QuotaServer (Upload,
+// Fleet), and the figures of a run (Figures, Impolite).
 
 package politetest
 
@@ -9,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/l3go/level3"
+	"github.com/l3go/level3/polite"
 )
 
 // Files writes n small files in a temporary directory and returns their
@@ -31,24 +32,46 @@ func Files(tb testing.TB, n int) []string {
 	return paths
 }
 
-// Fleet has each client upload files (PUT below its own path of s) with
-// UploadAll at concurrency 4, all clients at once, and returns the time from
-// the first request the server got to the end of the last upload. Every
-// file must be uploaded.
-func Fleet(tb testing.TB, s *QuotaServer, clients []*level3.Client, files []string) time.Duration {
+// Client returns a Client whose requests go through a Limiter of its own
+// made with opts, as a process of a fleet would have.
+func Client(tb testing.TB, opts polite.Options) *level3.Client {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	lim, err := polite.New(&opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := level3.New(lim.ClientOptions(level3.RetryPolicy{})...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// Upload has each client upload files (PUT below its own path of s, /w0/,
+// /w1/...) with UploadAll at concurrency 4 and the given retries, all
+// clients at once, and returns what each UploadAll returned.
+func Upload(ctx context.Context, s *QuotaServer, clients []*level3.Client, files []string, retry level3.Schedule) ([]level3.BulkSummary, []error) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(clients))
 	sums := make([]level3.BulkSummary, len(clients))
 	for i, c := range clients {
 		wg.Go(func() {
 			sums[i], errs[i] = c.UploadAll(ctx, fmt.Sprintf("%s/w%d/", s.URL, i), files,
-				&level3.BulkOptions{Put: true, Concurrency: 4})
+				&level3.BulkOptions{Put: true, Concurrency: 4, Retry: retry})
 		})
 	}
 	wg.Wait()
+	return sums, errs
+}
+
+// Fleet runs Upload with the default retries and returns the time from the
+// first request the server got to the end of the last upload. Every file
+// must be uploaded.
+func Fleet(tb testing.TB, s *QuotaServer, clients []*level3.Client, files []string) time.Duration {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	sums, errs := Upload(ctx, s, clients, files, level3.Schedule{})
 	end := time.Now()
 	for i, err := range errs {
 		if err != nil || sums[i].Uploaded != len(files) {
@@ -83,24 +106,23 @@ func Impolite(b *testing.B, quota int, window time.Duration, perWorker int) {
 	files := Files(b, perWorker)
 	for b.Loop() {
 		s := NewQuotaServer(b, quota, window)
-		var wg sync.WaitGroup
-		var failed atomic.Int64
-		for i := range 3 {
+		var clients []*level3.Client
+		for range 3 {
 			c, err := level3.New()
 			if err != nil {
 				b.Fatal(err)
 			}
-			wg.Go(func() {
-				sum, _ := c.UploadAll(context.Background(), fmt.Sprintf("%s/w%d/", s.URL, i), files,
-					&level3.BulkOptions{Put: true, Concurrency: 4})
-				failed.Add(int64(sum.Failed))
-			})
+			clients = append(clients, c)
 		}
-		wg.Wait()
+		sums, _ := Upload(context.Background(), s, clients, files, level3.Schedule{})
+		failed := 0
+		for _, sum := range sums {
+			failed += sum.Failed
+		}
 		_, first, after := s.Counts()
 		b.ReportMetric(float64(first), "429s_first")
 		b.ReportMetric(float64(after), "429s_after")
-		b.ReportMetric(float64(failed.Load()), "failed")
+		b.ReportMetric(float64(failed), "failed")
 	}
 }
 

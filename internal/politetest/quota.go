@@ -1,6 +1,7 @@
 // Package politetest holds what the tests of polite.Store implementations
 // share: QuotaServer, a loopback server that enforces a quota and announces
-// it, and StoreRules (store.go), the rules every Store must keep.
+// it, StoreRules (store.go), the rules every Store must keep, and the fleet
+// that works against them (fleet.go: Client, Upload, Fleet, Figures).
 package politetest
 
 import (
