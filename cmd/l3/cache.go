@@ -99,6 +99,17 @@ func (c *commonFlags) cacheOptions(errOut io.Writer) []level3.Option {
 	return []level3.Option{level3.WithRedirectStore(f)}
 }
 
+// logRedis sends go-redis's own log (every failed dial while Redis is away)
+// to the -v log, and nowhere without -v: the commands report what matters
+// themselves.
+func (c *commonFlags) logRedis(errOut io.Writer) {
+	if c.verbose {
+		l3redis.LogRedisTo(c.verboseLogger(errOut))
+	} else {
+		l3redis.LogRedisTo(nil)
+	}
+}
+
 // storeOptions connects to --store's Redis and returns the options that
 // keep the 308 memory and the response cache there, under l3redis's
 // default prefix, so every l3 (and every program using l3redis's defaults)
@@ -108,11 +119,7 @@ func (c *commonFlags) cacheOptions(errOut io.Writer) []level3.Option {
 // outage later in the run is one warning too, and never fails a request.
 func (c *commonFlags) storeOptions(errOut io.Writer) []level3.Option {
 	fallback := []level3.Option{level3.WithRedirectStore(redirects.NewMemory(0))}
-	if c.verbose {
-		l3redis.LogRedisTo(c.verboseLogger(errOut))
-	} else {
-		l3redis.LogRedisTo(nil) // its failed dials are this warning and the stores'
-	}
+	c.logRedis(errOut) // without -v, its failed dials are this warning and the stores'
 	rdb, err := dialStore(c.store)
 	if err != nil {
 		fmt.Fprintf(errOut, "l3: warning: --store not used, keeping this run's caches in memory: %s\n", inertLines(err.Error()))

@@ -121,13 +121,7 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 	var limits polite.Store
 	if o.queue.url != "" {
 		var err error
-		// go-redis logs every failed dial while Redis is away; a worker
-		// waits that out, so the lines are for -v only.
-		if o.common.verbose {
-			l3redis.LogRedisTo(o.common.verboseLogger(s.err))
-		} else {
-			l3redis.LogRedisTo(nil)
-		}
+		o.common.logRedis(s.err) // a worker waits out an outage: its failed dials are for -v only
 		if rdb, err = l3redis.Dial(ctx, o.queue.url); err != nil {
 			return err
 		}
