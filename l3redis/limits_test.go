@@ -35,11 +35,7 @@ func fleetClient(t testing.TB, url string) *level3.Client {
 	rc, err := Dial(context.Background(), url)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = rc.Close() })
-	lim, err := polite.New(&polite.Options{Store: NewLimits(rc, "")})
-	require.NoError(t, err)
-	c, err := level3.New(lim.ClientOptions(level3.RetryPolicy{})...)
-	require.NoError(t, err)
-	return c
+	return politetest.Client(t, polite.Options{Store: NewLimits(rc, "")})
 }
 
 func TestThreeProcessesSharingRedisStayWithinTheQuota(t *testing.T) {
