@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -237,6 +238,13 @@ func credentialLayer(p *credentialPolicy, logger *slog.Logger) Middleware {
 func sameOrigin(a, b *url.URL) bool {
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
 		effectivePort(a) == effectivePort(b)
+}
+
+// origin returns u's origin (RFC 6454 §4) as scheme://host:port, in lower
+// case with the port always explicit, so that http://a and http://A:80 are
+// the same origin and http://a:8080 is another.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), effectivePort(u))
 }
 
 // effectivePort returns u's port, or its scheme's default (80, or 443 for

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -472,5 +473,23 @@ func TestResourcesKeepTheirCallsCredentials(t *testing.T) {
 			require.Equal(t, 1, b.requests())
 			assert.Zero(t, b.credentialBytes(), "another origin gets none")
 		})
+	}
+}
+
+// TestOriginForm: origin lowers case, makes the port explicit and keeps
+// IPv6 brackets and nothing else of the URL.
+func TestOriginForm(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://Example.COM/a":        "http://example.com:80",
+		"https://example.com/a?b":     "https://example.com:443",
+		"HTTPS://example.com:8443/x":  "https://example.com:8443",
+		"http://127.0.0.1:8080":       "http://127.0.0.1:8080",
+		"http://[::1]:9/":             "http://[::1]:9",
+		"http://[::1]/":               "http://[::1]:80",
+		"http://user:pw@example.com/": "http://example.com:80",
+	} {
+		u, err := url.Parse(in)
+		require.NoError(t, err)
+		assert.Equal(t, want, origin(u), in)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 )
@@ -224,26 +222,6 @@ func (m *originMemory) add(origin string) {
 	m.order = append(m.order, origin)
 }
 
-// originOf returns scheme://host:port of u in lower case, with the default
-// port made explicit, so that equal origins (RFC 6454) compare equal.
-func originOf(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		}
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return scheme + "://" + host + ":" + port
-}
-
 // preflightModeKey carries a per-call PreflightMode in a request context.
 type preflightModeKey struct{}
 
@@ -283,7 +261,7 @@ func (l *preflighter) Do(req *http.Request) (*http.Response, error) {
 		callerExpect: req.Header.Get("Expect") != "",
 		callMode:     callMode,
 		async:        prefersAsync(req.Header),
-		skipOrigin:   l.memory.has(originOf(req.URL)),
+		skipOrigin:   l.memory.has(origin(req.URL)),
 	}
 	if facts.length == 0 {
 		facts.length = -1 // net/http: a body with ContentLength 0 has an unknown length
@@ -363,8 +341,8 @@ func (l *preflighter) closeUnsent(gs *gates, req *http.Request) {
 
 // forget records that req's origin does not preflight.
 func (l *preflighter) forget(req *http.Request, why string) {
-	origin := originOf(req.URL)
-	l.memory.add(origin)
+	o := origin(req.URL)
+	l.memory.add(o)
 	l.logger.LogAttrs(req.Context(), slog.LevelDebug, "level3: origin does not preflight; sending bodies at once from now on",
-		slog.String("origin", origin), slog.String("why", why))
+		slog.String("origin", o), slog.String("why", why))
 }

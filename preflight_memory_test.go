@@ -166,7 +166,7 @@ func TestPreflightOriginMemoryNeverOverrulesTheResource(t *testing.T) {
 			// Teach the memory: /silent never answers 100.
 			_, err = cl.Upload(ctx, srv.url("/silent"), zeroBody(2<<20), nil)
 			require.NoError(t, err)
-			require.True(t, cl.origins.has(originOf(mustURL(t, srv.url("/")))), "the origin is remembered as ignoring expect")
+			require.True(t, cl.origins.has(origin(mustURL(t, srv.url("/")))), "the origin is remembered as ignoring expect")
 
 			err = c.send(ctx, cl, srv.url("/up"))
 			var tooLarge *PayloadTooLargeError

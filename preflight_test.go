@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -147,22 +146,6 @@ func TestPreflightPolicyValidate(t *testing.T) {
 	assert.Equal(t, "PreflightMode(9)", PreflightMode(9).String())
 }
 
-func TestOriginOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"http://Example.COM/a":        "http://example.com:80",
-		"https://example.com/a?b":     "https://example.com:443",
-		"HTTPS://example.com:8443/x":  "https://example.com:8443",
-		"http://127.0.0.1:8080":       "http://127.0.0.1:8080",
-		"http://[::1]:9/":             "http://[::1]:9",
-		"http://[::1]/":               "http://[::1]:80",
-		"http://user:pw@example.com/": "http://example.com:80",
-	} {
-		u, err := url.Parse(in)
-		require.NoError(t, err)
-		assert.Equal(t, want, originOf(u), in)
-	}
-}
-
 func TestOriginMemoryIsBounded(t *testing.T) {
 	m := newOriginMemory()
 	for i := range maxOrigins + 10 {
@@ -290,7 +273,7 @@ func TestPreflightAcceptedSendsBodyOnce(t *testing.T) {
 			// net/http's HTTP/2 server removes expect before handlers see it.
 			assert.Equal(t, "100-continue", srv.Requests()[0].Header.Get("Expect"))
 		}
-		assert.False(t, c.origins.has(originOf(res.Location)), "an origin that answers 100 is not remembered")
+		assert.False(t, c.origins.has(origin(res.Location)), "an origin that answers 100 is not remembered")
 	})
 }
 
@@ -357,7 +340,7 @@ func TestPreflightSilentServerGetsBodyAfterWaitThenNoWait(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusCreated, res.Status)
 			assert.EqualValues(t, 2<<20, srv.BodyBytes("/up"))
-			assert.True(t, c.origins.has(originOf(res.Location)))
+			assert.True(t, c.origins.has(origin(res.Location)))
 
 			srv.ResetLog()
 			srv.Fail("/up", mocks.NoContinue()) // would make the client wait again, if it preflighted

@@ -9,7 +9,6 @@
 package level3
 
 import (
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -288,21 +287,6 @@ func parseDeltaSeconds(s string) (int64, bool) {
 		}
 	}
 	return min(n, maxDeltaSeconds), true
-}
-
-// origin returns u's origin (RFC 6454 §4) as scheme://host:port, in lower
-// case with the port always explicit, so that http://a and http://A:80 are
-// the same origin and http://a:8080 is another.
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if scheme == "https" {
-			port = "443"
-		}
-	}
-	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // Header sets a hop may drop.

@@ -188,7 +188,7 @@ func TestRealPeersUnknownExpectation(t *testing.T) {
 		data, err := os.ReadFile(filepath.Join(srv.DAVRoot, "expect.txt"))
 		require.NoError(t, err)
 		assert.Equal(t, "expected", string(data))
-		assert.True(t, c.origins.has(originOf(res.Location)))
+		assert.True(t, c.origins.has(origin(res.Location)))
 		if srv.Name == "apache" {
 			// Apache reads the body (sent after the wait) before its 417,
 			// then drops the connection; when the drop wins the race with
