@@ -84,8 +84,10 @@ func Fleet(tb testing.TB, s *QuotaServer, clients []*level3.Client, files []stri
 // Figures runs Fleet as a benchmark of the polite clients made by newClient
 // against a QuotaServer of quota requests per window, each of three workers
 // uploading perWorker files, and reports the time over Ideal
-// ("x_ideal", the figure: at most 1.2) and the 429s in the first window and
-// after it ("429s_after" must be 0).
+// ("x_ideal"; the aim is at most 1.2) and the 429s in the first window and
+// after it ("429s_after"; the aim is 0). It reports and checks nothing:
+// the tests of a shared quota (polite's TestThreeClientsOfOneStoreStayWithinTheQuota,
+// l3redis's TestThreeProcessesSharingRedisStayWithinTheQuota) assert the aims.
 func Figures(b *testing.B, quota int, window time.Duration, perWorker int, newClient func(b *testing.B) *level3.Client) {
 	files := Files(b, perWorker)
 	for b.Loop() {
