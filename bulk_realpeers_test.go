@@ -15,7 +15,7 @@ import (
 )
 
 func TestRealPeersUploadAllPut(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		c, _ := realClient(t, srv)
 		ctx := context.Background()
 		files := map[string]string{

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRealPeersRevalidation(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		body := bytes.Repeat([]byte("level3 "), 10_000)
 		realpeers.WriteFile(t, srv.DocRoot, "cached.txt", body)
 		store := NewMemoryCache(1<<20, 1<<20)

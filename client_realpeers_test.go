@@ -16,15 +16,6 @@ import (
 // (internal/realpeers), and newPeerClient, a Client for one of them; and
 // the test that the Client really speaks each transport.
 
-// peers runs test against every real server on every transport, each
-// subtest with a server of its own; a missing server skips its subtests
-// with a message saying how to install it (fails them under
-// REALPEERS_REQUIRE=1).
-func peers(t *testing.T, test func(t *testing.T, p realpeers.Peer)) {
-	t.Helper()
-	realpeers.Run(t, test)
-}
-
 // protocolCheck is a middleware that fails t when a response (not one from
 // the cache) did not come over p's protocol.
 func protocolCheck(t *testing.T, p realpeers.Peer) Option {
@@ -66,7 +57,7 @@ func newPeerClient(t *testing.T, p realpeers.Peer, opts ...Option) *Client {
 // with the certificate verified against the run's CA, and that a Client
 // without that CA refuses the servers' certificate.
 func TestRealPeersTransports(t *testing.T) {
-	peers(t, func(t *testing.T, p realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, p realpeers.Peer) {
 		realpeers.WriteFile(t, p.DocRoot, "a.txt", []byte("hello"))
 		var protos []string
 		var verified []bool

@@ -20,7 +20,7 @@ import (
 // ignore them.
 
 func TestRealPeersConditionalPut(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DAVRoot, "order.json", []byte(`{"id":1,"state":"open"}`))
 		c := newPeerClient(t, srv)
 		ctx := context.Background()
@@ -74,7 +74,7 @@ func TestRealPeersConditionalPut(t *testing.T) {
 }
 
 func TestRealPeersConditionalDelete(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DAVRoot, "gone.txt", []byte("bye\n"))
 		c := newPeerClient(t, srv)
 		ctx := context.Background()
@@ -100,7 +100,7 @@ func TestRealPeersConditionalDelete(t *testing.T) {
 }
 
 func TestRealPeersUpdate(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DAVRoot, "counter.json", []byte(`{"id":1,"state":"open"}`))
 		c := newPeerClient(t, srv)
 		calls := 0

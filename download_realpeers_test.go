@@ -99,7 +99,7 @@ func peerClient(t *testing.T, p realpeers.Peer, rec *recorder) *Client {
 func TestRealPeersDownloads(t *testing.T) {
 	body := content(3<<20+777, 50)
 	ctx := context.Background()
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DocRoot, "big.bin", body)
 		url := srv.URL + "/files/big.bin"
 

@@ -18,7 +18,7 @@ import (
 // Real servers know nothing of respond-async: they answer synchronously, and
 // the Poller is done at once.
 func TestRealPeersIgnoresRespondAsync(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		c := newPeerClient(t, srv)
 		ctx := context.Background()
 		u := srv.URL + "/dav/async.txt"
@@ -52,7 +52,7 @@ func TestRealPeersIgnoresRespondAsync(t *testing.T) {
 // The three strategies against real HEAD and GET answers: the change is
 // made on disk while the Poller sleeps.
 func TestRealPeersPollers(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		c := newPeerClient(t, srv)
 		ctx := context.Background()
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("version 1\n"))

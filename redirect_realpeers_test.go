@@ -20,7 +20,7 @@ import (
 // the 308 memory saves: after the first call, one request per call, where
 // Go's plain client makes two every time.
 func TestRealPeersRedirectMemory(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		data := []byte("hello, world\n")
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", data)
 		c := newPeerClient(t, srv)
@@ -43,7 +43,7 @@ func TestRealPeersRedirectMemory(t *testing.T) {
 }
 
 func TestRealPeersRedirectBodies(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		payload := bytes.Repeat([]byte("level3 "), 150_000) // about 1 MiB
 		file := filepath.Join(t.TempDir(), "payload.bin")
 		require.NoError(t, os.WriteFile(file, payload, 0o600))
@@ -109,7 +109,7 @@ func TestRealPeersRedirectBodies(t *testing.T) {
 }
 
 func TestRealPeersDiscoverAlias(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("hello"))
 		c := newPeerClient(t, srv)
 		r, err := c.Discover(context.Background(), srv.URL+"/redirect308/a.txt")

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRealPeersDiscovery(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		realpeers.WriteFile(t, srv.DocRoot, "a.txt", []byte("hello, world\n"))
 		c := newPeerClient(t, srv)
 		ctx := context.Background()

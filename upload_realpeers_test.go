@@ -70,7 +70,7 @@ func replaced(srv realpeers.Peer) int {
 }
 
 func TestRealPeersPut(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		c, _ := realClient(t, srv)
 		ctx := context.Background()
 		file := writeTemp(t, "new file.txt", "first\n")
@@ -101,7 +101,7 @@ func TestRealPeersPut(t *testing.T) {
 // server and transport. Over TLS the body bytes are counted in the
 // decrypted records, over HTTP/2 in the DATA frames (realpeers.Wire).
 func TestRealPeersPreflightedRejectionSendsNoBody(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		c, w := realClient(t, srv)
 		_, err := c.Put(w.MarkOnAnswer(context.Background()), srv.URL+"/small/big.bin", zeroBody(big), nil)
 		var tooLarge *PayloadTooLargeError
@@ -125,7 +125,7 @@ func TestRealPeersPreflightedRejectionSendsNoBody(t *testing.T) {
 }
 
 func TestRealPeersEntityConditions(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		c, w := realClient(t, srv)
 		ctx := context.Background()
 		realpeers.WriteFile(t, srv.DAVRoot, "doc.txt", []byte("v1"))
@@ -172,7 +172,7 @@ func TestRealPeersEntityConditions(t *testing.T) {
 }
 
 func TestRealPeersUnknownExpectation(t *testing.T) {
-	peers(t, func(t *testing.T, srv realpeers.Peer) {
+	realpeers.Run(t, func(t *testing.T, srv realpeers.Peer) {
 		// An expectation the server does not know: over HTTP/1.1 Apache
 		// answers 417 and drops the connection without saying so, Caddy
 		// (Go's server) answers 417 and closes; nginx ignores it. Over
