@@ -71,7 +71,8 @@ type BulkOptions struct {
 	// cuts or interleaves a line of the first.
 	Journal string
 	// OnResult, when not nil, is called once per file, as each finishes,
-	// one call at a time.
+	// one call at a time, by the run's goroutine that uploaded the file (a
+	// slow OnResult holds that goroutine's next file back).
 	OnResult func(FileResult)
 	// OnProgress, when not nil, is called as files go out, with the file's
 	// Name; see [UploadOptions].Progress. Calls for different files may
@@ -145,15 +146,30 @@ func (c *Client) UploadAll(ctx context.Context, target string, paths []string, o
 	defer run.close()
 
 	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
+	// Every file goes below the target: one scope for them all, instead of
+	// parsing each file's URL again to find the same origin.
+	ctx, cancel := context.WithCancel(withCallOrigin(ctx, run.target))
 	defer cancel()
 	jobs := make(chan bulkJob, run.concurrency)
-	results := make(chan FileResult, run.concurrency)
 	go func() {
 		defer close(jobs)
 		walkAll(ctx, paths, jobs)
 	}()
-	var wg sync.WaitGroup
+	// Each worker counts and reports its own results, one at a time: handing
+	// them to this goroutine instead would wake it once per file.
+	var (
+		sum      BulkSummary
+		reported sync.Mutex
+		wg       sync.WaitGroup
+	)
+	report := func(r FileResult) {
+		reported.Lock()
+		defer reported.Unlock()
+		sum.add(r)
+		if o.OnResult != nil {
+			o.OnResult(r)
+		}
+	}
 	for range run.concurrency {
 		wg.Add(1)
 		go func() {
@@ -162,31 +178,11 @@ func (c *Client) UploadAll(ctx context.Context, target string, paths []string, o
 				if ctx.Err() != nil {
 					continue // cut short: files not started are not reported
 				}
-				results <- run.one(ctx, job)
+				report(run.one(ctx, job))
 			}
 		}()
 	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-
-	var sum BulkSummary
-	for r := range results {
-		sum.Files++
-		switch {
-		case r.Skipped:
-			sum.Skipped++
-		case r.Err != nil:
-			sum.Failed++
-		default:
-			sum.Uploaded++
-			sum.Bytes += r.Sent
-		}
-		if o.OnResult != nil {
-			o.OnResult(r)
-		}
-	}
+	wg.Wait()
 	sum.Elapsed = time.Since(start)
 	if err := run.close(); err != nil {
 		return sum, err
@@ -198,6 +194,20 @@ func (c *Client) UploadAll(ctx context.Context, target string, paths []string, o
 		return sum, fmt.Errorf("%w: %d of %d failed", ErrBulkFailed, sum.Failed, sum.Files)
 	}
 	return sum, nil
+}
+
+// add counts r in s.
+func (s *BulkSummary) add(r FileResult) {
+	s.Files++
+	switch {
+	case r.Skipped:
+		s.Skipped++
+	case r.Err != nil:
+		s.Failed++
+	default:
+		s.Uploaded++
+		s.Bytes += r.Sent
+	}
 }
 
 // bulkRun is the state shared by the workers of one UploadAll.
@@ -398,9 +408,11 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 	target := res.URL
 	var bo backoff.BackOff // made at the first retry
 	madeCollections := false
+	known := job.info // the walk's stat, for the first attempt only
 	for retries := 0; ; {
 		res.Attempts++
-		up, sent, err := r.client.uploadFile(ctx, method, target.String(), job.path, &o)
+		up, sent, err := r.client.uploadFile(ctx, method, target.String(), job.path, known, &o)
+		known = nil
 		var conflict *ConflictError
 		if r.put && !madeCollections && errors.As(err, &conflict) {
 			// A WebDAV server that does not create parents (Apache, RFC

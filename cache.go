@@ -68,12 +68,21 @@ type cacheDoer struct {
 	now    func() time.Time
 }
 
+// storeEmpty reports whether store is a MemoryCache holding nothing, so
+// that a change need not work out which URLs it invalidates (which a bulk
+// upload of small files would otherwise do, parsing Location, for every
+// file). Any other store is asked to delete them.
+func storeEmpty(store CacheStore) bool {
+	m, ok := store.(*MemoryCache)
+	return ok && m.Len() == 0
+}
+
 // Do answers req through the cache; see WithCache.
 func (c *cacheDoer) Do(req *http.Request) (*http.Response, error) {
 	fwd, why := cacheUse(req)
 	if fwd == "method" {
 		resp, err := c.next.Do(req)
-		if err == nil {
+		if err == nil && !storeEmpty(c.store) {
 			for _, key := range invalidatedURLs(req, resp) {
 				c.store.Delete(key)
 			}

@@ -482,3 +482,16 @@ func TestCacheNeverCrossesUsers(t *testing.T) {
 		})
 	}
 }
+
+func TestStoreEmptyOnlyForAnEmptyMemoryCache(t *testing.T) {
+	m := NewMemoryCache(1<<20, 1<<20)
+	assert.True(t, storeEmpty(m), "nothing stored: a change has nothing to invalidate")
+	m.Set("http://x/a", &CachedResponse{Header: http.Header{}, Body: []byte("a")})
+	assert.False(t, storeEmpty(m))
+	var other CacheStore = otherStore{m} // any other store is always asked
+	m.Delete("http://x/a")
+	assert.False(t, storeEmpty(other))
+}
+
+// otherStore is a CacheStore that is not itself a *MemoryCache.
+type otherStore struct{ *MemoryCache }

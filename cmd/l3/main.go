@@ -131,6 +131,7 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
+	limitProcs(os.Args[1:], os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	stop()

@@ -143,6 +143,10 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 	if o.async.enabled() {
 		return uploadAsync(ctx, client, http.MethodPost, o.url, o.paths, &up, &o.async, s)
 	}
+	// A line per file: gathered into few writes when stdout is no terminal.
+	out, flush := batched(s.out)
+	defer flush()
+	s.out = out
 	if o.queue.url != "" {
 		return runQueue(ctx, client, rdb, o, up, s)
 	}
@@ -170,6 +174,7 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 		OnProgress:    bar.onProgress(),
 	})
 	bar.clear()
+	flushOut(s.out)
 	fmt.Fprintf(s.err, "%d uploaded, %d skipped, %d failed: %s in %s (%s/s)\n",
 		sum.Uploaded, sum.Skipped, sum.Failed, byteSize(sum.Bytes), sum.Elapsed.Round(time.Millisecond),
 		byteSize(int64(float64(sum.Bytes)/max(sum.Elapsed.Seconds(), 1e-9))))

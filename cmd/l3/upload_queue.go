@@ -139,6 +139,7 @@ func runQueue(ctx context.Context, client *level3.Client, rdb *redis.Client, o *
 		Logger:      o.common.workerLogger(s.err),
 	})
 	bar.clear()
+	flushOut(s.out)
 	st := sum.Run
 	fmt.Fprintf(s.err, "%d uploaded, %d failed here (%d taken over, %d sent again): %s in %s; run %s: %d of %d done, %d failed\n",
 		sum.Uploaded, sum.Failed, sum.Reclaimed, sum.Redone, byteSize(sum.Bytes), sum.Elapsed.Round(time.Millisecond),
