@@ -11,7 +11,7 @@ import "runtime"
 // more, Go's scheduler wakes idle threads to look for work each time a
 // request or an answer hands over between goroutines, thousands of times a
 // second in a bulk upload of small files. Measured on 1,000 files of 64 KiB
-// against nginx on a 2-core machine: 15-30 % of l3's CPU time, for no gain in
+// against nginx on a 2-core machine: 10-20 % of l3's CPU time, for no gain in
 // wall time; a gigabyte over TLS took no longer either (bench/README.md).
 var singleProcCommands = map[string]bool{"upload": true}
 
