@@ -71,8 +71,10 @@ type BulkOptions struct {
 	// cuts or interleaves a line of the first.
 	Journal string
 	// OnResult, when not nil, is called once per file, as each finishes,
-	// one call at a time, by the run's goroutine that uploaded the file (a
-	// slow OnResult holds that goroutine's next file back).
+	// one call at a time, on the run's goroutine that uploaded the file,
+	// never the caller's (so a panic in it is not the caller's to recover,
+	// and testing.T's FailNow must not be called from it). While it runs,
+	// every other file that finishes waits to be reported.
 	OnResult func(FileResult)
 	// OnProgress, when not nil, is called as files go out, with the file's
 	// Name; see [UploadOptions].Progress. Calls for different files may
@@ -408,11 +410,12 @@ func (r *bulkRun) one(ctx context.Context, job bulkJob) FileResult {
 	target := res.URL
 	var bo backoff.BackOff // made at the first retry
 	madeCollections := false
-	known := job.info // the walk's stat, for the first attempt only
 	for retries := 0; ; {
 		res.Attempts++
-		up, sent, err := r.client.uploadFile(ctx, method, target.String(), job.path, known, &o)
-		known = nil
+		// Looked up again right before the open, not trusted from the walk,
+		// which may be many files (minutes) ahead: a file swapped for a device
+		// meanwhile must not be opened.
+		up, sent, err := r.client.uploadFile(ctx, method, target.String(), job.path, &o)
 		var conflict *ConflictError
 		if r.put && !madeCollections && errors.As(err, &conflict) {
 			// A WebDAV server that does not create parents (Apache, RFC

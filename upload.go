@@ -112,7 +112,7 @@ func (c *Client) UploadFile(ctx context.Context, url, path string, opts *UploadO
 	if err := c.check(ctx, "Client.UploadFile"); err != nil {
 		return nil, err
 	}
-	res, _, err := c.uploadFile(ctx, http.MethodPost, url, path, nil, opts)
+	res, _, err := c.uploadFile(ctx, http.MethodPost, url, path, opts)
 	return res, err
 }
 
@@ -121,7 +121,7 @@ func (c *Client) PutFile(ctx context.Context, url, path string, opts *UploadOpti
 	if err := c.check(ctx, "Client.PutFile"); err != nil {
 		return nil, err
 	}
-	res, _, err := c.uploadFile(ctx, http.MethodPut, url, path, nil, opts)
+	res, _, err := c.uploadFile(ctx, http.MethodPut, url, path, opts)
 	return res, err
 }
 
@@ -175,11 +175,8 @@ func (r *Resource) advised(opts *UploadOptions) *UploadOptions {
 // uploadFile opens path and uploads it. It also returns the bytes the last
 // attempt sent when the upload failed (and so has no Result), which bulk.go
 // uses to judge whether a failed POST may be sent again.
-//
-// known is what a stat of path found just before (UploadAll's walk, for a
-// file's first attempt), or nil: see openUploadKnown.
-func (c *Client) uploadFile(ctx context.Context, method, url, path string, known fs.FileInfo, opts *UploadOptions) (*Result, int64, error) {
-	f, st, err := openUploadKnown(path, known)
+func (c *Client) uploadFile(ctx context.Context, method, url, path string, opts *UploadOptions) (*Result, int64, error) {
+	f, st, err := openUpload(path)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -191,19 +188,9 @@ func (c *Client) uploadFile(ctx context.Context, method, url, path string, known
 // (a named pipe, a device, a directory) is ErrNotRegularFile, found by
 // stat before any open that could block or have effects.
 func openUpload(path string) (*os.File, fs.FileInfo, error) {
-	return openUploadKnown(path, nil)
-}
-
-// openUploadKnown is openUpload for a file that a stat made just before
-// already describes (known; nil when none did): it is not looked up again,
-// and only the check made by the open file itself is repeated.
-func openUploadKnown(path string, known fs.FileInfo) (*os.File, fs.FileInfo, error) {
-	st := known
-	if st == nil {
-		var err error
-		if st, err = os.Stat(path); err != nil {
-			return nil, nil, fmt.Errorf("level3: %w", err)
-		}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("level3: %w", err)
 	}
 	if !st.Mode().IsRegular() {
 		return nil, nil, localfile.NotRegular("upload", path, st.Mode())

@@ -29,11 +29,12 @@ type batchedWriter struct {
 }
 
 // batched returns w itself when it is a terminal (a person reads it line by
-// line, between redraws of a progress bar on stderr), else a batchedWriter
-// over w, and the function that writes out what it holds, to call before
-// the command returns.
-func batched(w io.Writer) (io.Writer, func() error) {
-	if isTerminal(w) {
+// line, between redraws of a progress bar on stderr) or when verbose (the -v
+// log on stderr tells of each request as it happens, and the lines must not
+// come later than it), else a batchedWriter over w; and the function that
+// writes out what it holds, to call before the command returns.
+func batched(w io.Writer, verbose bool) (io.Writer, func() error) {
+	if verbose || isTerminal(w) {
 		return w, func() error { return nil }
 	}
 	b := &batchedWriter{buf: newBatchBuffer(w), delay: batchDelay}
@@ -44,10 +45,18 @@ func batched(w io.Writer) (io.Writer, func() error) {
 // lines.
 func newBatchBuffer(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 32<<10) }
 
-// Write holds p, writing out what was held before when p does not fit.
+// Write holds p, writing out what was held before when p does not fit, so
+// that each write(2) holds whole lines (as long as each Write is one): a line
+// under PIPE_BUF then reaches a pipe, or a file several processes append
+// to, in one piece.
 func (b *batchedWriter) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(p) > b.buf.Available() && b.buf.Buffered() > 0 {
+		if err := b.buf.Flush(); err != nil {
+			return 0, err
+		}
+	}
 	n, err := b.buf.Write(p)
 	if b.buf.Buffered() > 0 && b.timer == nil {
 		b.timer = time.AfterFunc(b.delay, func() { _ = b.Flush() })

@@ -16,6 +16,7 @@ import (
 type countingWrites struct {
 	mu     sync.Mutex
 	writes int
+	cut    int // writes that did not end with a whole line
 	buf    bytes.Buffer
 }
 
@@ -23,6 +24,9 @@ func (c *countingWrites) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.writes++
+	if !bytes.HasSuffix(p, []byte("\n")) {
+		c.cut++
+	}
 	return c.buf.Write(p)
 }
 
@@ -34,7 +38,7 @@ func (c *countingWrites) state() (int, string) {
 
 func TestBatchedGathersLinesIntoFewWrites(t *testing.T) {
 	var under countingWrites
-	w, flush := batched(&under)
+	w, flush := batched(&under, false)
 	var want strings.Builder
 	for i := range 1000 {
 		line := fmt.Sprintf("201  f%04d.dat -> http://127.0.0.1/dav/f%04d.dat (64.0 KiB)\n", i, i)
@@ -44,8 +48,42 @@ func TestBatchedGathersLinesIntoFewWrites(t *testing.T) {
 	}
 	require.NoError(t, flush())
 	writes, got := under.state()
-	assert.Equal(t, want.String(), got, "every line, whole and in order")
+	assert.Equal(t, want.String(), got, "every line, in order")
 	assert.LessOrEqual(t, writes, 4, "58 KB of lines in few writes, not one per line")
+	assert.Zero(t, under.cut, "each write ends with a whole line: none is cut between two writes")
+}
+
+func TestBatchedLineLongerThanTheBuffer(t *testing.T) {
+	var under countingWrites
+	w, flush := batched(&under, false)
+	long := strings.Repeat("x", 40<<10) + "\n"
+	fmt.Fprint(w, "short\n")
+	fmt.Fprint(w, long)
+	fmt.Fprint(w, "after\n")
+	require.NoError(t, flush())
+	writes, got := under.state()
+	assert.Equal(t, "short\n"+long+"after\n", got)
+	assert.Equal(t, 3, writes, "what was held, then the long line whole, then the rest")
+	assert.Zero(t, under.cut)
+}
+
+func TestBatchedNotForVerbose(t *testing.T) {
+	var under countingWrites
+	w, flush := batched(&under, true)
+	assert.Same(t, &under, w, "with -v, lines go out as they come, in step with the log on stderr")
+	require.NoError(t, flush())
+}
+
+func TestBatchedHoldsUntilTheDelay(t *testing.T) {
+	var under countingWrites
+	w := &batchedWriter{buf: newBatchBuffer(&under), delay: time.Hour}
+	_, err := w.Write([]byte("one\n"))
+	require.NoError(t, err)
+	writes, _ := under.state()
+	assert.Zero(t, writes, "held")
+	require.NoError(t, w.Flush())
+	_, got := under.state()
+	assert.Equal(t, "one\n", got)
 }
 
 func TestBatchedWritesHeldLinesSoon(t *testing.T) {
@@ -53,8 +91,6 @@ func TestBatchedWritesHeldLinesSoon(t *testing.T) {
 	w := &batchedWriter{buf: newBatchBuffer(&under), delay: 20 * time.Millisecond}
 	_, err := w.Write([]byte("one\n"))
 	require.NoError(t, err)
-	writes, _ := under.state()
-	assert.Zero(t, writes, "held at first")
 	require.Eventually(t, func() bool {
 		_, got := under.state()
 		return got == "one\n"
@@ -67,13 +103,13 @@ func TestBatchedWritesHeldLinesSoon(t *testing.T) {
 		return got == "one\ntwo\n"
 	}, 5*time.Second, 5*time.Millisecond)
 	require.NoError(t, w.Flush())
-	writes, _ = under.state()
+	writes, _ := under.state()
 	assert.Equal(t, 2, writes)
 }
 
 func TestBatchedConcurrentWriters(t *testing.T) {
 	var under countingWrites
-	w, flush := batched(&under)
+	w, flush := batched(&under, false)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -96,7 +132,7 @@ func TestBatchedConcurrentWriters(t *testing.T) {
 
 func TestBatchedFlushWithNothingHeld(t *testing.T) {
 	var under countingWrites
-	_, flush := batched(&under)
+	_, flush := batched(&under, false)
 	require.NoError(t, flush())
 	require.NoError(t, flush())
 	writes, _ := under.state()
@@ -105,7 +141,7 @@ func TestBatchedFlushWithNothingHeld(t *testing.T) {
 
 func TestFlushOutBeforeTheSummary(t *testing.T) {
 	var under countingWrites
-	w, _ := batched(&under)
+	w, _ := batched(&under, false)
 	fmt.Fprintln(w, "201  a")
 	flushOut(w)
 	_, got := under.state()

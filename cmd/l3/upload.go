@@ -144,7 +144,7 @@ func runUpload(ctx context.Context, o *uploadOptions, s streams) error {
 		return uploadAsync(ctx, client, http.MethodPost, o.url, o.paths, &up, &o.async, s)
 	}
 	// A line per file: gathered into few writes when stdout is no terminal.
-	out, flush := batched(s.out)
+	out, flush := batched(s.out, o.common.verbose)
 	defer flush()
 	s.out = out
 	if o.queue.url != "" {
