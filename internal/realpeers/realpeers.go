@@ -102,11 +102,12 @@ type Server struct {
 	DAVRoot  string
 	ErrorLog string // path of the server's error log, dumped into t.Log when the test fails
 
-	base    string // private directory holding everything of this instance
-	backend string // caddy only: host:port of the WebDAV backend it proxies /dav/ and /small/ to
-	mu      sync.Mutex
-	proc    *process
-	stopErr error
+	base     string // private directory holding everything of this instance
+	backend  string // caddy only: host:port of the WebDAV backend it proxies /dav/ and /small/ to
+	mu       sync.Mutex
+	proc     *process
+	stopErr  error
+	reserved []*os.File // locks of the ports it listens on (ports.go)
 }
 
 // URLFor returns the server's base URL for tr: URL for clear text, TLSURL
@@ -128,6 +129,7 @@ func (s *Server) Stop() error {
 		s.stopErr = s.proc.stop()
 		s.proc = nil
 	}
+	s.release()
 	return s.stopErr
 }
 
@@ -167,8 +169,8 @@ type flavor struct {
 	configure func(s *Server, bin string, p ports) ([]string, error)
 	// env, when set, returns variables added to the process environment.
 	env func(s *Server) []string
-	// port picks each port of each attempt; nil means freePort. Tests
-	// set it to check the retry when a port is taken.
+	// port picks each port of each attempt; nil means Server.reservePort.
+	// Tests set it to check the retry when a port is taken.
 	port func() (int, error)
 }
 
@@ -224,7 +226,7 @@ func start(t testing.TB, f flavor) *Server {
 	}
 	pick := f.port
 	if pick == nil {
-		pick = freePort
+		pick = s.reservePort
 	}
 	for attempt := 1; ; attempt++ {
 		var p ports
@@ -233,7 +235,7 @@ func start(t testing.TB, f flavor) *Server {
 			p.tls, err = pick()
 		}
 		if err == nil && p.tls == p.plain {
-			p.tls, err = freePort() // the kernel may hand out a just-freed port again
+			p.tls, err = pick() // the kernel may hand out a just-freed port again
 		}
 		if err != nil {
 			t.Fatalf("realpeers: %v", err)
