@@ -6,8 +6,10 @@
 // Without the reservation, two processes could be handed the same free port
 // (the first closes its probe before its server binds), and Caddy listens
 // with SO_REUSEPORT: both Caddys then bind it, and the kernel shares the
-// connections between them. One run's clear-text requests reached another
-// run's TLS listener that way and came back "HTTP/1.0 400 Bad Request".
+// connections between them. That fits a CI failure where a clear-text
+// request came back "HTTP/1.0 400 Bad Request", a Go TLS listener's answer
+// to plain HTTP (TestCaddySharesItsPortsWithReusePort shows the port can be
+// shared; the collision itself was not reproduced).
 
 package realpeers
 
