@@ -108,7 +108,7 @@ func downloadThroughput(b *testing.B, curl string, srv *realpeers.Server, tr rea
 	}
 	defer c.HTTPClient().CloseIdleConnections()
 	buf := make([]byte, bufferSize)
-	curlArgs := append([]string{"-sS"}, curlFlags(srv, tr)...)
+	curlArgs := append([]string{"-sS"}, srv.On(tr).CurlArgs()...)
 
 	runs := map[string]func(path string) error{
 		"curl": func(path string) error {
@@ -278,34 +278,19 @@ func BenchmarkDownloadPeakRSS(b *testing.B) {
 	}
 }
 
-// curlFlags returns curl's flags for reaching srv over tr: the protocol,
-// and the run's CA over TLS.
-func curlFlags(srv *realpeers.Server, tr realpeers.Transport) []string {
-	flags := []string{"--http1.1"}
-	if tr.HTTP2 {
-		flags = []string{"--http2"}
-	}
-	if tr.TLS {
-		flags = append(flags, "--cacert", srv.CAFile)
-	}
-	return flags
-}
-
 // downloadPeakRSS is BenchmarkDownloadPeakRSS over one transport: l3 trusts
-// the run's CA with --cacert and keeps to HTTP/1.1 over https/1.1 with
-// GODEBUG=http2client=0; curl gets curlFlags.
+// the run's CA with --cacert and gets Peer.GoEnv (HTTP/1.1 only over
+// https/1.1); curl gets Peer.CurlArgs.
 func downloadPeakRSS(b *testing.B, gnuTime, bin string, srv *realpeers.Server, tr realpeers.Transport, size int64) {
 	url := srv.URLFor(tr) + "/files/huge.bin"
 	dir := b.TempDir()
-	env := append(os.Environ(), "L3_CACHE_DIR="+b.TempDir())
+	peer := srv.On(tr)
+	env := append(append(os.Environ(), "L3_CACHE_DIR="+b.TempDir()), peer.GoEnv()...)
 	l3Args := []string{bin, "download"}
 	if tr.TLS {
 		l3Args = append(l3Args, "--cacert", srv.CAFile)
 	}
-	if tr.TLS && !tr.HTTP2 {
-		env = append(env, "GODEBUG=http2client=0")
-	}
-	curlArgs := append([]string{"curl", "-sS"}, curlFlags(srv, tr)...)
+	curlArgs := append([]string{"curl", "-sS"}, peer.CurlArgs()...)
 	run := func(args ...string) (rssMiB float64, d time.Duration) {
 		path := filepath.Join(dir, "huge.bin")
 		var stderr strings.Builder

@@ -52,9 +52,9 @@ func medianOf(xs []float64) float64 {
 // --concurrency 8`, with curl's own parallel mode, `curl -Z --parallel-max 8
 // -K LIST` (one process, its connections reused: curl at its best), and with
 // testdata/rawput, the same job in plain net/http, over each transport:
-// http/1.1, https/1.1 and https/h2 (curl --http1.1 or --http2 with
-// --cacert; l3 with --cacert, and like rawput kept on HTTP/1.1 for
-// https/1.1 by GODEBUG=http2client=0). The three take turns going first;
+// http/1.1, https/1.1 and https/h2 (curl with realpeers' Peer.CurlArgs,
+// l3 with --cacert and, like rawput, Peer.GoEnv: HTTP/1.1 only over
+// https/1.1). The three take turns going first;
 // every run puts into a new directory, removed after it. It reports the
 // medians of each one's wall and CPU time (user + system, counted by the
 // kernel), and the medians of each round's ratios: l3/curl (x-wall, x-cpu)
@@ -88,18 +88,9 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 
 	for _, tr := range realpeers.Transports() {
 		b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
-			base := srv.URLFor(tr) + "/dav/"
-			curlProto := "--http1.1"
-			if tr.HTTP2 {
-				curlProto = "--http2"
-			}
-			env := append(os.Environ(), "L3_CACHE_DIR="+cache)
-			if tr.TLS {
-				env = append(env, "SSL_CERT_FILE="+srv.CAFile) // for rawput
-			}
-			if tr.TLS && !tr.HTTP2 {
-				env = append(env, "GODEBUG=http2client=0")
-			}
+			peer := srv.On(tr)
+			base := peer.URL + "/dav/"
+			env := append(append(os.Environ(), "L3_CACHE_DIR="+cache), peer.GoEnv()...)
 			// Each runner puts every file under target, a new directory.
 			runs := map[string]func(target string) processCost{
 				"curl": func(target string) processCost {
@@ -111,10 +102,7 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 					if err := os.WriteFile(listFile, []byte(list.String()), 0o644); err != nil {
 						b.Fatal(err)
 					}
-					args := []string{"-sSf", "-Z", "--parallel-max", fmt.Sprint(parallelConcurrency), curlProto, "-K", listFile}
-					if tr.TLS {
-						args = append(args, "--cacert", srv.CAFile)
-					}
+					args := append([]string{"-sSf", "-Z", "--parallel-max", fmt.Sprint(parallelConcurrency), "-K", listFile}, peer.CurlArgs()...)
 					return runCounted(b, exec.Command(curl, args...))
 				},
 				"l3": func(target string) processCost {

@@ -94,6 +94,34 @@ func (p Peer) HTTPClient(t testing.TB) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
+// CurlArgs returns curl's flags for reaching p as its HTTPClient does:
+// --http1.1 or --http2, and over TLS the run's CA (--cacert).
+func (p Peer) CurlArgs() []string {
+	flags := []string{"--http1.1"}
+	if p.Transport.HTTP2 {
+		flags = []string{"--http2"}
+	}
+	if p.Transport.TLS {
+		flags = append(flags, "--cacert", p.CAFile)
+	}
+	return flags
+}
+
+// GoEnv returns the environment variables that make a Go program started
+// by a test (l3, a baseline written in net/http) reach p as its HTTPClient
+// does: over TLS the run's CA (SSL_CERT_FILE), and over https/1.1 no HTTP/2
+// (GODEBUG=http2client=0).
+func (p Peer) GoEnv() []string {
+	var env []string
+	if p.Transport.TLS {
+		env = append(env, "SSL_CERT_FILE="+p.CAFile)
+	}
+	if p.Transport.TLS && !p.Transport.HTTP2 {
+		env = append(env, "GODEBUG=http2client=0")
+	}
+	return env
+}
+
 // On returns s reached over tr.
 func (s *Server) On(tr Transport) Peer {
 	return Peer{Server: s, Transport: tr, URL: s.URLFor(tr)}
