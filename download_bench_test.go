@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/l3go/level3/internal/benchproc"
 	"github.com/l3go/level3/internal/realpeers"
 )
 
@@ -245,16 +246,11 @@ func oneVersusFour(b *testing.B, download func(conns int) (*DownloadResult, erro
 // BenchmarkDownloadPeakRSS downloads a 4 GiB file (sparse on the server
 // side) from nginx with the l3 command, once over one connection and once
 // over four, and with curl for comparison, and reports the peak resident
-// memory of each process, measured by GNU time (%M). (The rusage Go's
-// os/exec returns will not do: Go starts children with vfork, so a child's
-// ru_maxrss includes the RSS of the benchmark process it was cloned from.)
+// memory of each process, measured by GNU time (benchproc.PeakRSS).
 //
 //	go test -run '^$' -bench DownloadPeakRSS -benchtime 1x .
 func BenchmarkDownloadPeakRSS(b *testing.B) {
-	gnuTime := "/usr/bin/time"
-	if _, err := os.Stat(gnuTime); err != nil {
-		b.Skip("GNU time (/usr/bin/time) not installed: apt-get install time")
-	}
+	benchproc.RequireGNUTime(b)
 	size := benchSize(b, 4096)
 	srv := realpeers.Nginx(b)
 	sparse := realpeers.WriteFile(b, srv.DocRoot, "huge.bin", nil)
@@ -273,7 +269,7 @@ func BenchmarkDownloadPeakRSS(b *testing.B) {
 	}
 	for _, tr := range realpeers.Transports() {
 		b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
-			downloadPeakRSS(b, gnuTime, bin, srv, tr, size)
+			downloadPeakRSS(b, bin, srv, tr, size)
 		})
 	}
 }
@@ -281,7 +277,7 @@ func BenchmarkDownloadPeakRSS(b *testing.B) {
 // downloadPeakRSS is BenchmarkDownloadPeakRSS over one transport: l3 trusts
 // the run's CA with --cacert and gets Peer.GoEnv (HTTP/1.1 only over
 // https/1.1); curl gets Peer.CurlArgs.
-func downloadPeakRSS(b *testing.B, gnuTime, bin string, srv *realpeers.Server, tr realpeers.Transport, size int64) {
+func downloadPeakRSS(b *testing.B, bin string, srv *realpeers.Server, tr realpeers.Transport, size int64) {
 	url := srv.URLFor(tr) + "/files/huge.bin"
 	dir := b.TempDir()
 	peer := srv.On(tr)
@@ -293,25 +289,16 @@ func downloadPeakRSS(b *testing.B, gnuTime, bin string, srv *realpeers.Server, t
 	curlArgs := append([]string{"curl", "-sS"}, peer.CurlArgs()...)
 	run := func(args ...string) (rssMiB float64, d time.Duration) {
 		path := filepath.Join(dir, "huge.bin")
-		var stderr strings.Builder
-		cmd := exec.Command(gnuTime, append([]string{"-f", "%M"}, append(args, path)...)...)
-		cmd.Env = env
-		cmd.Stderr = &stderr
 		start := time.Now()
-		err := cmd.Run()
+		kib, err := benchproc.PeakRSS(env, args[0], append(args[1:], path)...)
 		d = time.Since(start)
 		if err != nil {
-			b.Fatalf("%s: %v\n%s", args[0], err, stderr.String())
+			b.Fatal(err)
 		}
 		if fi, err := os.Stat(path); err != nil || fi.Size() != size {
 			b.Fatalf("%s: wrote %v, want %d bytes (%v)", args[0], fi, size, err)
 		}
 		os.Remove(path)
-		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-		kib, err := strconv.ParseFloat(lines[len(lines)-1], 64)
-		if err != nil {
-			b.Fatalf("%s: reading GNU time's output %q: %v", args[0], stderr.String(), err)
-		}
 		return kib / 1024, d
 	}
 	b.ResetTimer()

@@ -9,19 +9,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/l3go/level3/internal/benchproc"
 )
 
 // BenchmarkPutSparseRSS measures the peak memory (resident set size) of
 // `l3 put` uploading a 4 GiB sparse file, beside `curl -T` of the same file
-// in the same run: both are child processes, measured by GNU time (%M).
-// (The rusage Go's os/exec returns will not do: Go starts children with
-// vfork, and the kernel records the RSS of the memory a child leaves at
-// exec, the benchmark's own, as the child's peak; that showed 14 MiB where
-// GNU time shows 12.) The server, on loopback, reads and discards the
+// in the same run: both are child processes, measured by GNU time
+// (benchproc.PeakRSS). The server, on loopback, reads and discards the
 // body. It reports peak-MiB for each, and MB/s.
 //
 //	go test -run '^$' -bench BenchmarkPutSparseRSS -benchtime 1x ./cmd/l3
@@ -29,10 +26,7 @@ import (
 // The file is sparse: it takes no disk, and reads back as zeros from the page
 // cache, so the figure is the client's own memory, not the disk's speed.
 func BenchmarkPutSparseRSS(b *testing.B) {
-	const gnuTime = "/usr/bin/time"
-	if _, err := os.Stat(gnuTime); err != nil {
-		b.Skip("GNU time (/usr/bin/time) not installed: apt-get install time")
-	}
+	benchproc.RequireGNUTime(b)
 	const size = 4 << 30
 	tmp := b.TempDir()
 	l3 := filepath.Join(tmp, "l3")
@@ -70,19 +64,12 @@ func BenchmarkPutSparseRSS(b *testing.B) {
 		var peakKiB float64
 		for i := 0; i < b.N; i++ {
 			received.Store(0)
-			var stderr strings.Builder
-			cmd := exec.Command(gnuTime, append([]string{"-f", "%M", name}, args...)...)
-			cmd.Stderr = &stderr
-			if err := cmd.Run(); err != nil {
-				b.Fatalf("%s: %v\n%s", name, err, stderr.String())
+			kib, err := benchproc.PeakRSS(nil, name, args...)
+			if err != nil {
+				b.Fatal(err)
 			}
 			if received.Load() != size {
 				b.Fatalf("the server received %d bytes, want %d", received.Load(), size)
-			}
-			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-			kib, err := strconv.ParseFloat(lines[len(lines)-1], 64)
-			if err != nil {
-				b.Fatalf("%s: reading GNU time's output %q: %v", name, stderr.String(), err)
 			}
 			peakKiB = max(peakKiB, kib)
 		}
