@@ -33,8 +33,14 @@ func realClient(t *testing.T, p realpeers.Peer, opts ...Option) (*Client, *realp
 // sent) and status (0: any).
 func logged(t *testing.T, srv realpeers.Peer, method, uri string, status int) int {
 	t.Helper()
+	return countLogged(srv.AccessLog(t), method, uri, status)
+}
+
+// countLogged counts the entries of log with method, uri and status (0:
+// any).
+func countLogged(log []realpeers.LogEntry, method, uri string, status int) int {
 	n := 0
-	for _, e := range srv.AccessLog(t) {
+	for _, e := range log {
 		if e.Method == method && e.URI == uri && (status == 0 || e.Status == status) {
 			n++
 		}
@@ -43,20 +49,12 @@ func logged(t *testing.T, srv realpeers.Peer, method, uri string, status int) in
 }
 
 // wantLogged asserts that srv logged want requests with method, uri and
-// status (0: any), sent through hc. Servers write a request's line after
-// the client had the response, and Apache's mod_http2 writes an HTTP/2
-// stream's line only when it next handles that stream's connection, which
-// under load can be never while the connection idles: so wantLogged first
-// closes hc's idle connections, then waits up to 5 s for the lines.
+// status (0: any), sent through hc, waiting for lines written late
+// (realpeers.Server.AccessLogWhen).
 func wantLogged(t *testing.T, hc *http.Client, srv realpeers.Peer, method, uri string, status, want int, msgAndArgs ...any) {
 	t.Helper()
-	hc.CloseIdleConnections()
-	n := logged(t, srv, method, uri, status)
-	for deadline := time.Now().Add(5 * time.Second); n < want && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-		n = logged(t, srv, method, uri, status)
-	}
-	assert.Equal(t, want, n, msgAndArgs...)
+	log := srv.AccessLogWhen(t, hc, func(log []realpeers.LogEntry) bool { return countLogged(log, method, uri, status) >= want })
+	assert.Equal(t, want, countLogged(log, method, uri, status), msgAndArgs...)
 }
 
 // replaced is the status of a PUT that replaces a file on srv: 204, but

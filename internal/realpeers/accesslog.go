@@ -45,8 +45,7 @@ const settleTime = 30 * time.Millisecond
 //
 // Apache's mod_http2 writes an HTTP/2 stream's line only when it next
 // handles that stream's connection, which can be never while the connection
-// idles: over HTTP/2, close the client's idle connections first, and allow
-// the lines some time after that.
+// idles: a test that counts lines of HTTP/2 requests uses AccessLogWhen.
 func (s *Server) AccessLog(t testing.TB) []LogEntry {
 	t.Helper()
 	mark := randomToken()
@@ -82,6 +81,25 @@ func (s *Server) AccessLog(t testing.TB) []LogEntry {
 		}
 		time.Sleep(delay)
 	}
+}
+
+// lateLogTimeout bounds AccessLogWhen's wait for lines written late.
+const lateLogTimeout = 5 * time.Second
+
+// AccessLogWhen is AccessLog for requests sent through a client whose idle
+// connections (idle: an *http.Client or *http.Transport) it closes first,
+// because Apache's mod_http2 writes an HTTP/2 stream's line only when it
+// next handles that stream's connection: it then reads the log until done
+// accepts it, or 5 s pass, and returns the last one read.
+func (s *Server) AccessLogWhen(t testing.TB, idle interface{ CloseIdleConnections() }, done func([]LogEntry) bool) []LogEntry {
+	t.Helper()
+	idle.CloseIdleConnections()
+	log := s.AccessLog(t)
+	for deadline := time.Now().Add(lateLogTimeout); !done(log) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		log = s.AccessLog(t)
+	}
+	return log
 }
 
 // Count returns how many logged requests had method (any method when it is

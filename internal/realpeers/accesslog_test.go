@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 func TestParseLogLine(t *testing.T) {
@@ -53,15 +52,7 @@ func TestAccessLogAndDAVRedirects(t *testing.T) {
 			t.Errorf("DAVRoot/new.txt = %q, %v", got, err)
 		}
 
-		// Apache's mod_http2 logs a stream's line only when it next
-		// handles the stream's connection, maybe never while it idles (see
-		// AccessLog): close the idle connections, and give the lines time.
-		clients[p.Transport].CloseIdleConnections()
-		log := s.AccessLog(t)
-		for deadline := time.Now().Add(5 * time.Second); len(log) < 9 && time.Now().Before(deadline); {
-			time.Sleep(20 * time.Millisecond)
-			log = s.AccessLog(t)
-		}
+		log := s.AccessLogWhen(t, clients[p.Transport], func(log []LogEntry) bool { return len(log) >= 9 })
 		if len(log) != 9 {
 			t.Errorf("AccessLog has %d entries, want 9: %+v", len(log), log)
 		}
