@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/l3go/level3/internal/bench"
 	"github.com/l3go/level3/internal/realpeers"
 )
 
@@ -19,25 +20,6 @@ const (
 	benchFileSize    = 64 << 10
 	benchConcurrency = 8
 )
-
-// benchTree writes benchFiles files of benchFileSize bytes into a fresh
-// directory and returns it with the files' names.
-func benchTree(b *testing.B) (string, []string) {
-	b.Helper()
-	dir := b.TempDir()
-	data := make([]byte, benchFileSize)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	names := make([]string, benchFiles)
-	for i := range names {
-		names[i] = fmt.Sprintf("f%04d.dat", i)
-		if err := os.WriteFile(filepath.Join(dir, names[i]), data, 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return dir, names
-}
 
 // BenchmarkBulkUpload uploads 1,000 files of 64 KiB, 8 at a time, by PUT to
 // nginx's WebDAV location, three ways in one run, so the ratios compare like
@@ -56,7 +38,7 @@ func benchTree(b *testing.B) (string, []string) {
 //	go test -run '^$' -bench BenchmarkBulkUpload -benchtime 3x -count 5 .
 func BenchmarkBulkUpload(b *testing.B) {
 	srv := realpeers.Nginx(b)
-	dir, names := benchTree(b)
+	dir, names := bench.Tree(b, benchFiles, benchFileSize)
 	ctx := context.Background()
 	base := srv.URL + "/dav/"
 
@@ -173,15 +155,7 @@ func (createdTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 //	go test -run '^$' -bench BulkUploadOverhead -benchmem -count 5 .
 func BenchmarkBulkUploadOverhead(b *testing.B) {
 	const files = 100
-	dir := b.TempDir()
-	data := make([]byte, 4<<10)
-	names := make([]string, files)
-	for i := range names {
-		names[i] = fmt.Sprintf("f%04d.dat", i)
-		if err := os.WriteFile(filepath.Join(dir, names[i]), data, 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir, names := bench.Tree(b, files, 4<<10)
 	hc := &http.Client{Transport: createdTransport{}}
 	const base = "http://dav.example/up/"
 	b.Run("raw-net-http", func(b *testing.B) {

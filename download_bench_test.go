@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/l3go/level3/internal/benchproc"
+	"github.com/l3go/level3/internal/bench"
 	"github.com/l3go/level3/internal/realpeers"
 )
 
@@ -246,11 +246,11 @@ func oneVersusFour(b *testing.B, download func(conns int) (*DownloadResult, erro
 // BenchmarkDownloadPeakRSS downloads a 4 GiB file (sparse on the server
 // side) from nginx with the l3 command, once over one connection and once
 // over four, and with curl for comparison, and reports the peak resident
-// memory of each process, measured by GNU time (benchproc.PeakRSS).
+// memory of each process, measured by GNU time (bench.PeakRSS).
 //
 //	go test -run '^$' -bench DownloadPeakRSS -benchtime 1x .
 func BenchmarkDownloadPeakRSS(b *testing.B) {
-	benchproc.RequireGNUTime(b)
+	bench.RequireGNUTime(b)
 	size := benchSize(b, 4096)
 	srv := realpeers.Nginx(b)
 	sparse := realpeers.WriteFile(b, srv.DocRoot, "huge.bin", nil)
@@ -290,7 +290,7 @@ func downloadPeakRSS(b *testing.B, bin string, srv *realpeers.Server, tr realpee
 	run := func(args ...string) (rssMiB float64, d time.Duration) {
 		path := filepath.Join(dir, "huge.bin")
 		start := time.Now()
-		kib, err := benchproc.PeakRSS(env, args[0], append(args[1:], path)...)
+		kib, err := bench.PeakRSS(env, args[0], append(args[1:], path)...)
 		d = time.Since(start)
 		if err != nil {
 			b.Fatal(err)

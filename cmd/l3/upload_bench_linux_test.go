@@ -12,13 +12,13 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/l3go/level3/internal/benchproc"
+	"github.com/l3go/level3/internal/bench"
 )
 
 // BenchmarkPutSparseRSS measures the peak memory (resident set size) of
 // `l3 put` uploading a 4 GiB sparse file, beside `curl -T` of the same file
 // in the same run: both are child processes, measured by GNU time
-// (benchproc.PeakRSS). The server, on loopback, reads and discards the
+// (bench.PeakRSS). The server, on loopback, reads and discards the
 // body. It reports peak-MiB for each, and MB/s.
 //
 //	go test -run '^$' -bench BenchmarkPutSparseRSS -benchtime 1x ./cmd/l3
@@ -26,7 +26,7 @@ import (
 // The file is sparse: it takes no disk, and reads back as zeros from the page
 // cache, so the figure is the client's own memory, not the disk's speed.
 func BenchmarkPutSparseRSS(b *testing.B) {
-	benchproc.RequireGNUTime(b)
+	bench.RequireGNUTime(b)
 	const size = 4 << 30
 	tmp := b.TempDir()
 	l3 := filepath.Join(tmp, "l3")
@@ -64,7 +64,7 @@ func BenchmarkPutSparseRSS(b *testing.B) {
 		var peakKiB float64
 		for i := 0; i < b.N; i++ {
 			received.Store(0)
-			kib, err := benchproc.PeakRSS(nil, name, args...)
+			kib, err := bench.PeakRSS(nil, name, args...)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/l3go/level3/internal/bench"
 	"github.com/l3go/level3/internal/realpeers"
 )
 
@@ -72,18 +73,7 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 		b.Fatalf("building rawput: %v\n%s", err, out)
 	}
 	srv := realpeers.Nginx(b)
-	dir := b.TempDir()
-	data := make([]byte, parallelFileSize)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	names := make([]string, parallelFiles)
-	for i := range names {
-		names[i] = fmt.Sprintf("f%04d.dat", i)
-		if err := os.WriteFile(filepath.Join(dir, names[i]), data, 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir, names := bench.Tree(b, parallelFiles, parallelFileSize)
 	cache := b.TempDir()
 
 	for _, tr := range realpeers.Transports() {

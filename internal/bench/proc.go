@@ -1,10 +1,13 @@
-// Package benchproc measures the programs a benchmark starts (l3, curl) as
-// the kernel counts them. Their peak memory is read through GNU time: the
+// Package bench holds what the benchmarks of several packages share: the
+// trees of files they upload (Tree, tree.go) and the measure of the
+// programs they start (PeakRSS, here).
+//
+// The peak memory of a program (l3, curl) is read through GNU time: the
 // rusage os/exec returns will not do, because Go starts children with
 // vfork and the kernel then records the RSS of the memory a child leaves
 // at exec, the benchmark's own, as the child's peak (14 MiB shown for a
 // run GNU time put at 12).
-package benchproc
+package bench
 
 import (
 	"fmt"
