@@ -37,13 +37,6 @@ func benchSize(b *testing.B, def int) int64 {
 	return int64(def) << 20
 }
 
-// median returns the median of ds.
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
 // writerOnly hides *os.File's ReadFrom, so io.CopyBuffer uses the buffer it
 // is given (os.File.ReadFrom copies a non-socket reader 32 KiB at a time).
 type writerOnly struct{ io.Writer }
@@ -149,7 +142,7 @@ func downloadThroughput(b *testing.B, curl string, srv *realpeers.Server, tr rea
 		}
 	}
 	b.StopTimer()
-	mbps := func(name string) float64 { return float64(size) / (1 << 20) / median(times[name]).Seconds() }
+	mbps := func(name string) float64 { return float64(size) / (1 << 20) / bench.Median(times[name]).Seconds() }
 	b.ReportMetric(mbps("curl"), "curl-MiB/s")
 	b.ReportMetric(mbps("raw"), "raw-MiB/s")
 	b.ReportMetric(mbps("level3"), "level3-MiB/s")
@@ -161,7 +154,7 @@ func downloadThroughput(b *testing.B, curl string, srv *realpeers.Server, tr rea
 		for i := range rs {
 			rs[i] = time.Duration(float64(time.Second) * times[base][i].Seconds() / times["level3"][i].Seconds())
 		}
-		return median(rs).Seconds()
+		return bench.Median(rs).Seconds()
 	}
 	b.ReportMetric(ratio("curl"), "x-curl")
 	b.ReportMetric(ratio("raw"), "x-raw")
@@ -236,9 +229,9 @@ func oneVersusFour(b *testing.B, download func(conns int) (*DownloadResult, erro
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(median(one).Seconds(), "1conn-s")
-	b.ReportMetric(median(four).Seconds(), "4conn-s")
-	b.ReportMetric(median(one).Seconds()/median(four).Seconds(), "x4-vs-1")
+	b.ReportMetric(bench.Median(one).Seconds(), "1conn-s")
+	b.ReportMetric(bench.Median(four).Seconds(), "4conn-s")
+	b.ReportMetric(bench.Median(one).Seconds()/bench.Median(four).Seconds(), "x4-vs-1")
 	b.ReportMetric(float64(opened), "conns")
 	b.Logf("1 connection: %v; 4 connections: %v", one, four)
 }

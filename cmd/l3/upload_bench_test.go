@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,16 +35,6 @@ func runCounted(b *testing.B, cmd *exec.Cmd) processCost {
 	}
 	ps := cmd.ProcessState
 	return processCost{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}
-}
-
-// medianOf returns the median of xs.
-func medianOf(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // BenchmarkUploadVsCurlParallel uploads 1,000 files of 64 KiB, 8 at a time,
@@ -138,7 +127,7 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 				for _, c := range costs[name] {
 					xs = append(xs, f(c).Seconds())
 				}
-				return medianOf(xs)
+				return bench.Median(xs)
 			}
 			wall := func(c processCost) time.Duration { return c.wall }
 			cpu := func(c processCost) time.Duration { return c.cpu }
@@ -148,9 +137,9 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 			b.ReportMetric(med("curl", cpu)*1000, "curl-cpu-ms")
 			b.ReportMetric(med("rawput", wall)*1000, "raw-wall-ms")
 			b.ReportMetric(med("rawput", cpu)*1000, "raw-cpu-ms")
-			b.ReportMetric(medianOf(xWall), "x-wall")
-			b.ReportMetric(medianOf(xCPU), "x-cpu")
-			b.ReportMetric(medianOf(xRaw), "x-cpu-raw")
+			b.ReportMetric(bench.Median(xWall), "x-wall")
+			b.ReportMetric(bench.Median(xCPU), "x-cpu")
+			b.ReportMetric(bench.Median(xRaw), "x-cpu-raw")
 		})
 	}
 }
