@@ -1,6 +1,8 @@
 package mocks
 
 import (
+	"io"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,17 +27,26 @@ func TestServedCounts(t *testing.T) {
 			assert.EqualValues(t, 10, s.Requests()[1].BytesSent)
 			assert.Equal(t, 1, s.Connections(), "keep-alive: one connection")
 
-			// A cut body counts what the handler wrote before the cut.
+			// A cut body counts what the handler wrote before the cut. The
+			// client reads up to the cut: closing the body unread would
+			// reset an HTTP/2 stream while the handler still writes, and
+			// the handler would count only what it wrote before the reset.
 			s.Fail("/f", DropAt(5000))
 			resp, err := c.Get(url)
 			if err == nil {
+				n, err := io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				assert.Error(t, err, "the body is cut")
+				assert.EqualValues(t, 5000, n)
 			}
 			// The client sees the cut before the handler has returned and
 			// recorded what it wrote: wait for the record, boundedly.
 			want := int64(len(body) + 10 + 5000)
-			assert.Eventually(t, func() bool { return s.BytesSent("/f") == want }, 5*time.Second, 5*time.Millisecond,
-				"bytes sent: %d, want %d", s.BytesSent("/f"), want)
+			var got atomic.Int64
+			if !assert.Eventually(t, func() bool { got.Store(s.BytesSent("/f")); return got.Load() == want },
+				5*time.Second, 5*time.Millisecond) {
+				t.Errorf("bytes sent: %d, want %d", got.Load(), want)
+			}
 		})
 	}
 }
