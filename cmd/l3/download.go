@@ -114,7 +114,11 @@ func (o *downloadOptions) options(progress func(level3.Progress)) *level3.Downlo
 
 // runDownload downloads o.url and reports the result.
 func runDownload(ctx context.Context, o *downloadOptions, s streams) error {
-	client, err := o.common.client(s.err)
+	var extra []level3.Option
+	if o.connections == 1 && s.procs != nil {
+		extra = append(extra, level3.WithMiddleware(oneProcOverHTTP2(s.procs)))
+	}
+	client, err := o.common.client(s.err, extra...)
 	if err != nil {
 		return err
 	}

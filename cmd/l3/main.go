@@ -111,10 +111,16 @@ func usage() string {
 	return b.String()
 }
 
-// streams are the standard streams, injected so tests can capture them.
+// streams are the standard streams, injected so tests can capture them,
+// and what else a command may change in its process.
 type streams struct {
 	in       io.Reader
 	out, err io.Writer
+	// procs sets the process's GOMAXPROCS (runtime.GOMAXPROCS; procs.go).
+	// It is nil where a command must leave them alone: in tests, which run
+	// commands in their own process, and when the environment sets
+	// GOMAXPROCS.
+	procs func(int) int
 }
 
 // usageError is a mistake on the command line: exit status 2.
@@ -133,7 +139,11 @@ func usagef(format string, args ...any) error {
 func main() {
 	limitProcs(os.Args[1:], os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	s := streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}
+	if os.Getenv("GOMAXPROCS") == "" {
+		s.procs = runtime.GOMAXPROCS
+	}
+	code := run(ctx, os.Args[1:], s)
 	stop()
 	os.Exit(code)
 }

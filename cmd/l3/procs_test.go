@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/l3go/level3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -71,4 +76,71 @@ func TestBinaryUploadRunsOnOneProcessor(t *testing.T) {
 	code, _, stderr = runBinary(t, 30*time.Second, "get", slow.URL+"/a")
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, lastSchedLine(stderr), "gomaxprocs=1 ", "l3 get keeps Go's choice")
+}
+
+func TestOneProcOverHTTP2(t *testing.T) {
+	var set []int
+	setProcs := func(n int) int { set = append(set, n); return 2 }
+	proto, fail := 1, false
+	next := level3.DoerFunc(func(*http.Request) (*http.Response, error) {
+		if fail {
+			return nil, errors.New("refused")
+		}
+		return &http.Response{StatusCode: http.StatusOK, ProtoMajor: proto, Body: http.NoBody}, nil
+	})
+	d := oneProcOverHTTP2(setProcs)(next)
+	req := httptest.NewRequest(http.MethodGet, "https://example.test/f", nil)
+
+	_, err := d.Do(req)
+	require.NoError(t, err)
+	assert.Empty(t, set, "an HTTP/1.1 answer leaves the processors")
+	fail = true
+	_, err = d.Do(req)
+	require.Error(t, err)
+	assert.Empty(t, set, "a failed request leaves the processors")
+	fail, proto = false, 2
+	for range 3 {
+		_, err = d.Do(req)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []int{1}, set, "the first HTTP/2 answer sets one processor, once")
+}
+
+// TestBinaryDownloadOverHTTP2RunsOnOneProcessor checks main's wiring
+// through the runtime's own trace: `l3 download` moves to one processor
+// once an answer comes over HTTP/2, and keeps Go's choice over HTTP/1.1,
+// over several connections, and when the environment sets GOMAXPROCS.
+func TestBinaryDownloadOverHTTP2RunsOnOneProcessor(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one processor here: nothing to tell apart")
+	}
+	body := make([]byte, 1<<20)
+	start := func(h2 bool) (url, caFile string) {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(40 * time.Millisecond) // long enough for a few trace lines
+			http.ServeContent(w, r, "f.bin", time.Unix(1e9, 0), bytes.NewReader(body))
+		}))
+		srv.EnableHTTP2 = h2
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		caFile = filepath.Join(t.TempDir(), "ca.pem")
+		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		require.NoError(t, os.WriteFile(caFile, pemBytes, 0o600))
+		return srv.URL + "/f.bin", caFile
+	}
+	t.Setenv("GODEBUG", "schedtrace=10")
+	download := func(url, caFile string, more ...string) string {
+		args := append([]string{"download", "--no-cache", "--cacert", caFile, "-o", filepath.Join(t.TempDir(), "f.bin")}, more...)
+		code, _, stderr := runBinary(t, 30*time.Second, append(args, url)...)
+		require.Equal(t, exitOK, code, stderr)
+		return lastSchedLine(stderr)
+	}
+
+	h2URL, h2CA := start(true)
+	assert.Contains(t, download(h2URL, h2CA), "gomaxprocs=1 ", "over HTTP/2")
+	assert.NotContains(t, download(h2URL, h2CA, "--connections", "2"), "gomaxprocs=1 ", "over HTTP/2, two connections")
+	h1URL, h1CA := start(false)
+	assert.NotContains(t, download(h1URL, h1CA), "gomaxprocs=1 ", "over HTTP/1.1")
+	t.Setenv("GOMAXPROCS", "2")
+	assert.Contains(t, download(h2URL, h2CA), "gomaxprocs=2 ", "over HTTP/2 with GOMAXPROCS=2")
 }
