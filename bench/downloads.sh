@@ -9,7 +9,7 @@
 # and spread (lowest-highest) over the runs.
 #
 #   bench/downloads.sh                 # everything
-#   bench/downloads.sh throughput      # one of: throughput throttled connections rss
+#   bench/downloads.sh throughput      # one of: throughput cli throttled connections rss
 #
 # Environment: L3_BENCH_MIB overrides each benchmark's file size;
 # L3_BENCH_ITER the rounds of the throughput benchmark per run (default 5).
@@ -29,6 +29,11 @@ run() {
 if [[ $what == all || $what == throughput ]]; then
 	echo "== 256 MiB to a file: Client.Download vs curl -o vs tuned net/http, per transport"
 	L3_BENCH_MIB=${L3_BENCH_MIB:-256} run 'BenchmarkDownloadThroughput$' "${L3_BENCH_ITER:-5}x"
+fi
+if [[ $what == all || $what == cli ]]; then
+	echo "== 256 MiB to a file: l3 download vs curl -o and curl -o /dev/null, with nginx's CPU, per transport"
+	(cd cmd/l3 && L3_BENCH_MIB=${L3_BENCH_MIB:-256} go test -run '^$' -bench 'BenchmarkDownloadVsCurl$' \
+		-benchtime "${L3_BENCH_ITER:-5}x" -count "$count" -timeout 120m) | grep -E '^Benchmark' | tee -a "$out"
 fi
 if [[ $what == all || $what == throttled ]]; then
 	echo "== /slow/ (about 1 MiB/s per response), 16 MiB: 4 connections vs 1, per server and transport"
