@@ -57,7 +57,7 @@ func limitProcs(args []string, getenv func(string) string) {
 // nginx on a 2-core machine (256 MiB over h2, 20 rounds, bench/README.md):
 // a median of 0.51 s wall and 0.49 s CPU on one processor against 0.61 s and
 // 0.62 s on two. Over HTTP/1.1 one goroutine reads and writes, and two
-// processors were faster over TLS (0.45 s against 0.51 s), so nothing
+// processors were faster over TLS (0.45 s against 0.50 s), so nothing
 // changes there; nor over several connections, whose TLS can use both.
 func oneProcOverHTTP2(setProcs func(int) int) level3.Middleware {
 	var once sync.Once
