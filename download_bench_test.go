@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,19 +22,6 @@ import (
 // bench/downloads.sh runs them with the right -benchtime and prints the
 // figures of the README. Each reports ratios against baselines measured
 // in the same run.
-
-// benchSize returns the size of the benchmark file: L3_BENCH_MIB MiB, or
-// def MiB.
-func benchSize(b *testing.B, def int) int64 {
-	if v := os.Getenv("L3_BENCH_MIB"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("L3_BENCH_MIB=%q: want a positive number", v)
-		}
-		def = n
-	}
-	return int64(def) << 20
-}
 
 // writerOnly hides *os.File's ReadFrom, so io.CopyBuffer uses the buffer it
 // is given (os.File.ReadFrom copies a non-socket reader 32 KiB at a time).
@@ -79,7 +65,7 @@ func BenchmarkDownloadThroughput(b *testing.B) {
 	if err != nil {
 		b.Skip("curl not installed")
 	}
-	size := benchSize(b, 256)
+	size := bench.Size(b, 256)
 	srv := realpeers.Nginx(b)
 	realpeers.WriteFile(b, srv.DocRoot, "big.bin", content(int(size), 99))
 	for _, tr := range realpeers.Transports() {
@@ -168,7 +154,7 @@ func downloadThroughput(b *testing.B, curl string, srv *realpeers.Server, tr rea
 //
 //	L3_BENCH_MIB=32 go test -run '^$' -bench DownloadThrottled -benchtime 1x .
 func BenchmarkDownloadThrottled(b *testing.B) {
-	size := benchSize(b, 32)
+	size := bench.Size(b, 32)
 	for _, peer := range realpeers.Starters() {
 		b.Run(peer.Name, func(b *testing.B) {
 			if peer.Name == "caddy" {
@@ -244,7 +230,7 @@ func oneVersusFour(b *testing.B, download func(conns int) (*DownloadResult, erro
 //	go test -run '^$' -bench DownloadPeakRSS -benchtime 1x .
 func BenchmarkDownloadPeakRSS(b *testing.B) {
 	bench.RequireGNUTime(b)
-	size := benchSize(b, 4096)
+	size := bench.Size(b, 4096)
 	srv := realpeers.Nginx(b)
 	sparse := realpeers.WriteFile(b, srv.DocRoot, "huge.bin", nil)
 	if err := os.Truncate(sparse, size); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/l3go/level3/internal/bench"
 	"github.com/l3go/level3/mocks"
 )
 
@@ -162,7 +163,7 @@ func TestDownloadFetchesNoByteTwice(t *testing.T) {
 //
 //	L3_BENCH_MIB=64 go test -run '^$' -bench DownloadOverFetch -benchtime 5x .
 func BenchmarkDownloadOverFetch(b *testing.B) {
-	size := benchSize(b, 64)
+	size := bench.Size(b, 64)
 	body := content(int(size), 62)
 	sum := sha256Hex(body)
 	for _, tr := range transports {

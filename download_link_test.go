@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/l3go/level3/internal/bench"
 	"github.com/l3go/level3/mocks"
 )
 
@@ -116,7 +117,7 @@ func (l *slowLink) close() {
 //
 //	L3_BENCH_MIB=16 go test -run '^$' -bench DownloadSlowLink -benchtime 5x .
 func BenchmarkDownloadSlowLink(b *testing.B) {
-	size := benchSize(b, 16)
+	size := bench.Size(b, 16)
 	body := content(int(size), 63)
 	for _, tr := range transports {
 		b.Run(tr.name, func(b *testing.B) {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,14 +30,7 @@ func BenchmarkDownloadVsCurl(b *testing.B) {
 	if err != nil {
 		b.Skip("curl not installed")
 	}
-	size := 256 << 20
-	if v := os.Getenv("L3_BENCH_MIB"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("L3_BENCH_MIB=%q: want a positive number", v)
-		}
-		size = n << 20
-	}
+	size := int(bench.Size(b, 256))
 	l3 := l3Binary(b)
 	srv := realpeers.Nginx(b)
 	data := make([]byte, size)
