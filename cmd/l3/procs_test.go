@@ -117,8 +117,9 @@ func TestBinaryDownloadOverHTTP2RunsOnOneProcessor(t *testing.T) {
 	body := make([]byte, 1<<20)
 	start := func(h2 bool) (url, caFile string) {
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(40 * time.Millisecond) // long enough for a few trace lines
-			http.ServeContent(w, r, "f.bin", time.Unix(1e9, 0), bytes.NewReader(body))
+			// The body comes 40 ms after the header, from which l3 learns
+			// the protocol: long enough for a few trace lines after it.
+			http.ServeContent(&lateBody{ResponseWriter: w}, r, "f.bin", time.Unix(1e9, 0), bytes.NewReader(body))
 		}))
 		srv.EnableHTTP2 = h2
 		srv.StartTLS()
@@ -143,4 +144,20 @@ func TestBinaryDownloadOverHTTP2RunsOnOneProcessor(t *testing.T) {
 	assert.NotContains(t, download(h1URL, h1CA), "gomaxprocs=1 ", "over HTTP/1.1")
 	t.Setenv("GOMAXPROCS", "2")
 	assert.Contains(t, download(h2URL, h2CA), "gomaxprocs=2 ", "over HTTP/2 with GOMAXPROCS=2")
+}
+
+// lateBody sends the header at once and the body 40 ms later.
+type lateBody struct {
+	http.ResponseWriter
+	waited bool
+}
+
+// WriteHeader sends the header, then waits before the body.
+func (l *lateBody) WriteHeader(code int) {
+	l.ResponseWriter.WriteHeader(code)
+	if !l.waited {
+		l.waited = true
+		_ = http.NewResponseController(l.ResponseWriter).Flush()
+		time.Sleep(40 * time.Millisecond)
+	}
 }
