@@ -53,9 +53,10 @@ func runBinary(t testing.TB, timeout time.Duration, args ...string) (code int, s
 // runBinaryIn is runBinary with the cache directory cache.
 func runBinaryIn(t testing.TB, cache string, timeout time.Duration, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	bin := l3Binary(t) // built before the clock starts: timeout is the run's
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, l3Binary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), cacheDirEnv+"="+cache)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -46,7 +46,9 @@ func BenchmarkDownloadVsCurl(b *testing.B) {
 		b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
 			peer := srv.On(tr)
 			url := peer.URL + "/files/big.bin"
-			env := append(append(os.Environ(), "L3_CACHE_DIR="+cache), peer.GoEnv()...)
+			// GOMAXPROCS from the environment would keep l3 on its
+			// processors; empty is unset.
+			env := append(append(os.Environ(), "L3_CACHE_DIR="+cache, "GOMAXPROCS="), peer.GoEnv()...)
 			curlArgs := append([]string{"-sSf"}, peer.CurlArgs()...)
 			runs := map[string]func() *exec.Cmd{
 				"curl": func() *exec.Cmd { return exec.Command(curl, append(curlArgs, "-o", out, url)...) },

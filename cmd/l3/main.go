@@ -118,7 +118,7 @@ type streams struct {
 	out, err io.Writer
 	// procs sets the process's GOMAXPROCS (runtime.GOMAXPROCS; procs.go).
 	// It is nil where a command must leave them alone: in tests, which run
-	// commands in their own process, and when the environment sets
+	// commands in the test binary's process, and when the environment sets
 	// GOMAXPROCS.
 	procs func(int) int
 }

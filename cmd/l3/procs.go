@@ -54,11 +54,12 @@ func limitProcs(args []string, getenv func(string) string) {
 // setProcs (runtime.GOMAXPROCS). Go's HTTP/2 client reads each frame on
 // the connection's goroutine and hands it to the body's reader on another;
 // with two processors every hand-over can wake a thread. Measured against
-// nginx on a 2-core machine (256 MiB over h2, 20 rounds, bench/README.md):
-// a median of 0.51 s wall and 0.49 s CPU on one processor against 0.61 s and
-// 0.62 s on two. Over HTTP/1.1 one goroutine reads and writes, and two
-// processors were faster over TLS (0.45 s against 0.50 s), so nothing
-// changes there; nor over several connections, whose TLS can use both.
+// nginx on a 2-core machine (256 MiB over h2, 11 rounds, bench/README.md):
+// 1.12× curl's speed and a median of 0.47 s of CPU on one processor, against
+// 0.97× and 0.59 s on two. Over HTTP/1.1 one goroutine reads and writes, and
+// two processors were faster over TLS (a median of 0.45 s against 0.50 s,
+// 20 rounds), so nothing changes there; nor over several connections,
+// whose TLS can use both.
 func oneProcOverHTTP2(setProcs func(int) int) level3.Middleware {
 	var once sync.Once
 	return func(next level3.Doer) level3.Doer {

@@ -8,8 +8,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,16 +35,21 @@ func TestProcsFor(t *testing.T) {
 	limitProcs(nil, unset) // no command: nothing to do, no panic
 }
 
-// lastSchedLine returns the last "SCHED" line GODEBUG=schedtrace wrote in
-// stderr, or "".
-func lastSchedLine(stderr string) string {
-	last := ""
-	for _, l := range strings.Split(stderr, "\n") {
-		if strings.HasPrefix(l, "SCHED ") {
-			last = l
-		}
+// schedLine is a whole line of GODEBUG=schedtrace output. The runtime
+// writes each line in pieces, so a process that exits mid-line leaves a
+// cut one ("SCHED "), which must not count.
+var schedLine = regexp.MustCompile(`(?m)^SCHED \d+ms: gomaxprocs=(\d+) `)
+
+// lastProcs returns the gomaxprocs of the last whole trace line in stderr,
+// and fails t when there is none.
+func lastProcs(t *testing.T, stderr string) int {
+	t.Helper()
+	m := schedLine.FindAllStringSubmatch(stderr, -1)
+	if len(m) == 0 {
+		t.Fatalf("no whole SCHED line in stderr:\n%s", stderr)
 	}
-	return last
+	n, _ := strconv.Atoi(m[len(m)-1][1])
+	return n
 }
 
 // TestBinaryUploadRunsOnOneProcessor checks main's wiring, through the
@@ -53,6 +59,7 @@ func TestBinaryUploadRunsOnOneProcessor(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("one processor here: nothing to tell apart")
 	}
+	t.Setenv("GOMAXPROCS", "") // empty is unset, for the runtime and for main
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(40 * time.Millisecond) // long enough for a few trace lines
 		if r.Method == http.MethodPut {
@@ -65,17 +72,17 @@ func TestBinaryUploadRunsOnOneProcessor(t *testing.T) {
 
 	code, _, stderr := runBinary(t, 30*time.Second, "upload", "--put", "--concurrency", "1", slow.URL+"/in/", dir)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, lastSchedLine(stderr), "gomaxprocs=1 ", "l3 upload")
+	assert.Equal(t, 1, lastProcs(t, stderr), "l3 upload")
 
 	t.Setenv("GOMAXPROCS", "2")
 	code, _, stderr = runBinary(t, 30*time.Second, "upload", "--put", "--concurrency", "1", slow.URL+"/in/", dir)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, lastSchedLine(stderr), "gomaxprocs=2 ", "l3 upload with GOMAXPROCS=2")
+	assert.Equal(t, 2, lastProcs(t, stderr), "l3 upload with GOMAXPROCS=2")
 
 	os.Unsetenv("GOMAXPROCS") // t.Setenv restores it at the end
 	code, _, stderr = runBinary(t, 30*time.Second, "get", slow.URL+"/a")
 	require.Equal(t, exitOK, code, stderr)
-	assert.NotContains(t, lastSchedLine(stderr), "gomaxprocs=1 ", "l3 get keeps Go's choice")
+	assert.NotEqual(t, 1, lastProcs(t, stderr), "l3 get keeps Go's choice")
 }
 
 func TestOneProcOverHTTP2(t *testing.T) {
@@ -114,6 +121,7 @@ func TestBinaryDownloadOverHTTP2RunsOnOneProcessor(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("one processor here: nothing to tell apart")
 	}
+	t.Setenv("GOMAXPROCS", "") // empty is unset, for the runtime and for main
 	body := make([]byte, 1<<20)
 	start := func(h2 bool) (url, caFile string) {
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -130,20 +138,20 @@ func TestBinaryDownloadOverHTTP2RunsOnOneProcessor(t *testing.T) {
 		return srv.URL + "/f.bin", caFile
 	}
 	t.Setenv("GODEBUG", "schedtrace=10")
-	download := func(url, caFile string, more ...string) string {
+	download := func(url, caFile string, more ...string) int {
 		args := append([]string{"download", "--no-cache", "--cacert", caFile, "-o", filepath.Join(t.TempDir(), "f.bin")}, more...)
 		code, _, stderr := runBinary(t, 30*time.Second, append(args, url)...)
 		require.Equal(t, exitOK, code, stderr)
-		return lastSchedLine(stderr)
+		return lastProcs(t, stderr)
 	}
 
 	h2URL, h2CA := start(true)
-	assert.Contains(t, download(h2URL, h2CA), "gomaxprocs=1 ", "over HTTP/2")
-	assert.NotContains(t, download(h2URL, h2CA, "--connections", "2"), "gomaxprocs=1 ", "over HTTP/2, two connections")
+	assert.Equal(t, 1, download(h2URL, h2CA), "over HTTP/2")
+	assert.NotEqual(t, 1, download(h2URL, h2CA, "--connections", "2"), "over HTTP/2, two connections")
 	h1URL, h1CA := start(false)
-	assert.NotContains(t, download(h1URL, h1CA), "gomaxprocs=1 ", "over HTTP/1.1")
+	assert.NotEqual(t, 1, download(h1URL, h1CA), "over HTTP/1.1")
 	t.Setenv("GOMAXPROCS", "2")
-	assert.Contains(t, download(h2URL, h2CA), "gomaxprocs=2 ", "over HTTP/2 with GOMAXPROCS=2")
+	assert.Equal(t, 2, download(h2URL, h2CA), "over HTTP/2 with GOMAXPROCS=2")
 }
 
 // lateBody sends the header at once and the body 40 ms later.

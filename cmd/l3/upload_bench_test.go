@@ -69,7 +69,9 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 		b.Run(strings.ReplaceAll(tr.Name, "/", ""), func(b *testing.B) {
 			peer := srv.On(tr)
 			base := peer.URL + "/dav/"
-			env := append(append(os.Environ(), "L3_CACHE_DIR="+cache), peer.GoEnv()...)
+			// GOMAXPROCS from the environment would keep l3 upload on
+			// its processors; empty is unset.
+			env := append(append(os.Environ(), "L3_CACHE_DIR="+cache, "GOMAXPROCS="), peer.GoEnv()...)
 			// Each runner puts every file under target, a new directory.
 			runs := map[string]func(target string) processCost{
 				"curl": func(target string) processCost {
