@@ -19,10 +19,12 @@ import (
 const clockTick = time.Second / 100
 
 // CPUTime returns the CPU time (user and system) the server's processes
-// have used since it started: its master process, the workers it has now,
-// and those it has reaped. Take it before and after a transfer to get the
-// server's share. A process that ends between the two readings may be
-// missed by one or both, so compare readings taken while the workers live.
+// have used since it started: every process of its process group (the
+// master and its workers, and theirs; servers start in a group of their
+// own) and those they have reaped. Take it before and after a transfer to
+// get the server's share. A process that ends between the two readings may
+// be missed by one or both, so compare readings taken while the workers
+// live.
 func (s *Server) CPUTime() (time.Duration, error) {
 	s.mu.Lock()
 	p := s.proc
@@ -30,30 +32,26 @@ func (s *Server) CPUTime() (time.Duration, error) {
 	if p == nil || p.cmd.Process == nil {
 		return 0, errors.New("realpeers: the server is not running")
 	}
-	master := p.cmd.Process.Pid
-	own, err := procTimes(master)
-	if err != nil {
+	group := p.cmd.Process.Pid
+	if _, err := procTimes(group); err != nil {
 		return 0, err
 	}
-	total := own.user + own.system + own.reapedUser + own.reapedSystem
+	var total time.Duration
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, path := range stats {
 		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-		if pid == master {
-			continue
-		}
 		t, err := procTimes(pid)
-		if err != nil || t.parent != master {
-			continue // gone since the glob, or not a worker
+		if err != nil || t.group != group {
+			continue // gone since the glob, or not the server's
 		}
-		total += t.user + t.system
+		total += t.user + t.system + t.reapedUser + t.reapedSystem
 	}
 	return total, nil
 }
 
 // times are the fields of /proc/PID/stat that CPUTime reads.
 type times struct {
-	parent                                 int
+	group                                  int // process group ID
 	user, system, reapedUser, reapedSystem time.Duration
 }
 
@@ -68,8 +66,8 @@ func procTimes(pid int) (times, error) {
 
 // parseStat parses a /proc/PID/stat line (proc(5)). The command name, in
 // parentheses, may hold spaces and parentheses itself: the fields start
-// after the last ')'. From there, field 3 (state) comes first, so ppid
-// (field 4) is at index 1 and utime, stime, cutime, cstime (fields 14-17)
+// after the last ')'. From there, field 3 (state) comes first, so pgrp
+// (field 5) is at index 2 and utime, stime, cutime, cstime (fields 14-17)
 // at 11-14.
 func parseStat(b []byte) (times, error) {
 	i := bytes.LastIndexByte(b, ')')
@@ -81,13 +79,13 @@ func parseStat(b []byte) (times, error) {
 		return times{}, fmt.Errorf("realpeers: /proc stat line with %d fields after the name, want at least 15", len(f))
 	}
 	var n [5]int64
-	for k, idx := range []int{1, 11, 12, 13, 14} {
+	for k, idx := range []int{2, 11, 12, 13, 14} {
 		v, err := strconv.ParseInt(string(f[idx]), 10, 64)
 		if err != nil {
 			return times{}, fmt.Errorf("realpeers: /proc stat field %d: %w", idx+3, err)
 		}
 		n[k] = v
 	}
-	return times{parent: int(n[0]), user: time.Duration(n[1]) * clockTick, system: time.Duration(n[2]) * clockTick,
+	return times{group: int(n[0]), user: time.Duration(n[1]) * clockTick, system: time.Duration(n[2]) * clockTick,
 		reapedUser: time.Duration(n[3]) * clockTick, reapedSystem: time.Duration(n[4]) * clockTick}, nil
 }
