@@ -137,12 +137,9 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
-	limitProcs(os.Args[1:], os.Getenv)
+	s := streams{in: os.Stdin, out: os.Stdout, err: os.Stderr, procs: procsSetter(os.Getenv)}
+	limitProcs(os.Args[1:], s.procs)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	s := streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}
-	if os.Getenv("GOMAXPROCS") == "" {
-		s.procs = runtime.GOMAXPROCS
-	}
 	code := run(ctx, os.Args[1:], s)
 	stop()
 	os.Exit(code)

@@ -27,24 +27,24 @@ import (
 // Go's choice.
 const singleProcCommand = "upload"
 
-// procsFor returns the GOMAXPROCS that command should run with, or 0 to
-// leave Go's choice: the environment's GOMAXPROCS (getenv) always wins.
-func procsFor(command string, getenv func(string) string) int {
-	if getenv("GOMAXPROCS") != "" || command != singleProcCommand {
-		return 0
+// procsSetter returns what sets the process's GOMAXPROCS
+// (runtime.GOMAXPROCS), or nil when the environment sets GOMAXPROCS
+// (getenv), whose choice always wins. main hands it to the commands as
+// streams.procs; it is the one place that reads the environment for this.
+func procsSetter(getenv func(string) string) func(int) int {
+	if getenv("GOMAXPROCS") != "" {
+		return nil
 	}
-	return 1
+	return runtime.GOMAXPROCS
 }
 
-// limitProcs applies procsFor to the command line args (without the
-// program's name). Only main calls it: tests run commands in their own
+// limitProcs runs the command of args (without the program's name) on one
+// processor when it is singleProcCommand, through setProcs (nil: leave the
+// processors alone). Only main calls it: tests run commands in their own
 // process, which keeps its processors.
-func limitProcs(args []string, getenv func(string) string) {
-	if len(args) == 0 {
-		return
-	}
-	if n := procsFor(args[0], getenv); n > 0 {
-		runtime.GOMAXPROCS(n)
+func limitProcs(args []string, setProcs func(int) int) {
+	if setProcs != nil && len(args) > 0 && args[0] == singleProcCommand {
+		setProcs(1)
 	}
 }
 

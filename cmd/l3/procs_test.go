@@ -27,12 +27,21 @@ func TestProcsFor(t *testing.T) {
 		}
 		return ""
 	}
-	assert.Equal(t, 1, procsFor("upload", unset), "a bulk upload runs on one processor")
-	assert.Zero(t, procsFor("upload", set), "the environment's GOMAXPROCS wins")
+	assert.NotNil(t, procsSetter(unset), "without GOMAXPROCS, commands may set the processors")
+	assert.Nil(t, procsSetter(set), "the environment's GOMAXPROCS wins")
+
+	var calls []int
+	record := func(n int) int { calls = append(calls, n); return 2 }
+	limitProcs([]string{"upload", "URL", "DIR"}, record)
+	assert.Equal(t, []int{1}, calls, "a bulk upload runs on one processor")
+	calls = nil
 	for _, cmd := range []string{"download", "get", "put", "demo", "serve", ""} {
-		assert.Zero(t, procsFor(cmd, unset), "%q keeps Go's choice", cmd)
+		limitProcs([]string{cmd}, record)
 	}
-	limitProcs(nil, unset) // no command: nothing to do, no panic
+	assert.Empty(t, calls, "other commands keep Go's choice")
+	limitProcs([]string{"upload"}, nil) // GOMAXPROCS set: nothing to do, no panic
+	limitProcs(nil, record)             // no command: nothing to do
+	assert.Empty(t, calls)
 }
 
 // schedLine is a whole line of GODEBUG=schedtrace output. The runtime
