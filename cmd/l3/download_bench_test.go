@@ -1,13 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/l3go/level3/internal/bench"
 	"github.com/l3go/level3/internal/realpeers"
@@ -38,7 +36,6 @@ func BenchmarkDownloadVsCurl(b *testing.B) {
 		data[i] = byte(i*7 + i>>12)
 	}
 	realpeers.WriteFile(b, srv.DocRoot, "big.bin", data)
-	data = nil
 	dir, cache := b.TempDir(), b.TempDir()
 	out := filepath.Join(dir, "big.bin")
 
@@ -92,19 +89,10 @@ func BenchmarkDownloadVsCurl(b *testing.B) {
 			}
 			b.StopTimer()
 			os.Remove(out)
-			med := func(name string, f func(processCost) time.Duration) float64 {
-				var xs []float64
-				for _, c := range costs[name] {
-					xs = append(xs, f(c).Seconds())
-				}
-				return bench.Median(xs) * 1000
-			}
-			wall := func(c processCost) time.Duration { return c.wall }
-			cpu := func(c processCost) time.Duration { return c.cpu }
 			for _, name := range order {
-				b.ReportMetric(med(name, wall), name+"-wall-ms")
-				b.ReportMetric(med(name, cpu), name+"-cpu-ms")
-				b.ReportMetric(bench.Median(server[name])*1000, fmt.Sprintf("nginx-cpu-ms-%s", name))
+				b.ReportMetric(medianMs(costs[name], wallOf), name+"-wall-ms")
+				b.ReportMetric(medianMs(costs[name], cpuOf), name+"-cpu-ms")
+				b.ReportMetric(bench.Median(server[name])*1000, "nginx-cpu-ms-"+name)
 			}
 			b.ReportMetric(bench.Median(xSpeed), "x-speed")
 			b.ReportMetric(bench.Median(xCeiling), "x-ceiling")

@@ -37,6 +37,20 @@ func runCounted(b *testing.B, cmd *exec.Cmd) processCost {
 	return processCost{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}
 }
 
+// medianMs returns the median of what f takes from each of costs, in
+// milliseconds.
+func medianMs(costs []processCost, f func(processCost) time.Duration) float64 {
+	xs := make([]float64, len(costs))
+	for i, c := range costs {
+		xs[i] = f(c).Seconds() * 1000
+	}
+	return bench.Median(xs)
+}
+
+// wallOf and cpuOf are the fields of a processCost, for medianMs.
+func wallOf(c processCost) time.Duration { return c.wall }
+func cpuOf(c processCost) time.Duration  { return c.cpu }
+
 // BenchmarkUploadVsCurlParallel uploads 1,000 files of 64 KiB, 8 at a time,
 // by PUT to real nginx's WebDAV location, with `l3 upload --put
 // --concurrency 8`, with curl's own parallel mode, `curl -Z --parallel-max 8
@@ -124,21 +138,12 @@ func BenchmarkUploadVsCurlParallel(b *testing.B) {
 				xRaw = append(xRaw, l.cpu.Seconds()/r.cpu.Seconds())
 			}
 			b.StopTimer()
-			med := func(name string, f func(processCost) time.Duration) float64 {
-				var xs []float64
-				for _, c := range costs[name] {
-					xs = append(xs, f(c).Seconds())
-				}
-				return bench.Median(xs)
-			}
-			wall := func(c processCost) time.Duration { return c.wall }
-			cpu := func(c processCost) time.Duration { return c.cpu }
-			b.ReportMetric(med("l3", wall)*1000, "l3-wall-ms")
-			b.ReportMetric(med("curl", wall)*1000, "curl-wall-ms")
-			b.ReportMetric(med("l3", cpu)*1000, "l3-cpu-ms")
-			b.ReportMetric(med("curl", cpu)*1000, "curl-cpu-ms")
-			b.ReportMetric(med("rawput", wall)*1000, "raw-wall-ms")
-			b.ReportMetric(med("rawput", cpu)*1000, "raw-cpu-ms")
+			b.ReportMetric(medianMs(costs["l3"], wallOf), "l3-wall-ms")
+			b.ReportMetric(medianMs(costs["curl"], wallOf), "curl-wall-ms")
+			b.ReportMetric(medianMs(costs["l3"], cpuOf), "l3-cpu-ms")
+			b.ReportMetric(medianMs(costs["curl"], cpuOf), "curl-cpu-ms")
+			b.ReportMetric(medianMs(costs["rawput"], wallOf), "raw-wall-ms")
+			b.ReportMetric(medianMs(costs["rawput"], cpuOf), "raw-cpu-ms")
 			b.ReportMetric(bench.Median(xWall), "x-wall")
 			b.ReportMetric(bench.Median(xCPU), "x-cpu")
 			b.ReportMetric(bench.Median(xRaw), "x-cpu-raw")
