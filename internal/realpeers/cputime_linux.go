@@ -32,11 +32,9 @@ func (s *Server) CPUTime() (time.Duration, error) {
 	if p == nil || p.cmd.Process == nil {
 		return 0, errors.New("realpeers: the server is not running")
 	}
-	group := p.cmd.Process.Pid
-	if _, err := procTimes(group); err != nil {
-		return 0, err
-	}
+	group := p.cmd.Process.Pid // the master leads the group
 	var total time.Duration
+	leader := false
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, path := range stats {
 		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
@@ -44,7 +42,11 @@ func (s *Server) CPUTime() (time.Duration, error) {
 		if err != nil || t.group != group {
 			continue // gone since the glob, or not the server's
 		}
+		leader = leader || pid == group
 		total += t.user + t.system + t.reapedUser + t.reapedSystem
+	}
+	if !leader {
+		return 0, fmt.Errorf("realpeers: the server's master process %d is gone", group)
 	}
 	return total, nil
 }
