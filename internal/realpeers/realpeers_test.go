@@ -219,6 +219,7 @@ func TestPortTaken(t *testing.T) {
 				taken := l.Addr().(*net.TCPAddr).Port
 				takenCall := map[string]int{"plain": 1, "tls": 2}[which]
 				calls := 0
+				f := f // a copy of this subtest's own: its sibling runs in parallel with the same f
 				f.port = func() (int, error) {
 					calls++
 					if calls == takenCall {
